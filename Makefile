@@ -1,0 +1,87 @@
+# Switchboard: build, run and test. `make run` and `make test` are all a newcomer needs.
+
+VERSION  := 0.1.0
+SAN      ?= 0
+BUILD    ?= build
+PKGS     := libmariadb libcurl libcjson libcrypto
+
+CC       ?= gcc
+CFLAGS   ?= -O2 -g
+WARN     := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes
+HARDEN   := -D_FORTIFY_SOURCE=2 -fstack-protector-strong -fPIE
+ifeq ($(SAN),1)
+BUILD    := build/asan
+HARDEN   := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
+endif
+PKGFLAGS  = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+PKGLIBS   = $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+CPPFLAGS += -Iinclude $(PKGFLAGS) -DSB_VERSION='"$(VERSION)"' -D_GNU_SOURCE
+LDFLAGS  += $(HARDEN) -pie -Wl,-z,relro,-z,now
+LDLIBS   += $(PKGLIBS) -lfcgi -lm
+
+MAINS    := $(wildcard src/*_main.c)
+LIBSRC   := $(filter-out $(MAINS),$(wildcard src/*.c src/adapters/*.c))
+LIBOBJ   := $(LIBSRC:%.c=$(BUILD)/%.o)
+LIB      := $(BUILD)/libswitchboard.a
+FCGI     := $(patsubst src/%_main.c,$(BUILD)/%.fcgi,$(filter-out src/switchboard_main.c,$(MAINS)))
+CLI      := $(BUILD)/switchboard
+UNITSRC  := $(wildcard tests/unit/test_*.c)
+UNITS    := $(UNITSRC:tests/unit/%.c=$(BUILD)/tests/%)
+
+.PHONY: all build install-cgi deps run stop test unit bench lint clean
+all: build install-cgi
+
+build: $(FCGI) $(CLI) $(UNITS)
+
+$(BUILD)/%.o: %.c
+	@mkdir -p $(@D)
+	$(CC) $(CPPFLAGS) $(CFLAGS) $(WARN) $(HARDEN) -MMD -MP -c $< -o $@
+
+$(LIB): $(LIBOBJ)
+	@rm -f $@
+	ar rcs $@ $^
+
+$(BUILD)/%.fcgi: $(BUILD)/src/%_main.o $(LIB)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+$(CLI): $(BUILD)/src/switchboard_main.o $(LIB)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+$(BUILD)/tests/%: tests/unit/%.c $(LIB)
+	@mkdir -p $(@D)
+	$(CC) $(CPPFLAGS) $(CFLAGS) $(WARN) $(HARDEN) -Itests/unit -o $@ $< $(LIB) $(LDFLAGS) $(LDLIBS)
+
+# Replace running binaries by rename: a plain cp over them fails with "Text file busy".
+install-cgi: $(FCGI)
+	@for f in $(FCGI); do cp $$f cgi-bin/.tmp.$$(basename $$f) && mv -f cgi-bin/.tmp.$$(basename $$f) cgi-bin/$$(basename $$f); done
+
+deps:
+	@scripts/deps.sh
+
+run: deps
+	@$(MAKE) --no-print-directory all
+	@scripts/stack.sh start dev
+
+stop:
+	@scripts/stack.sh stop dev
+
+unit:
+	@$(MAKE) --no-print-directory SAN=1 build
+	@tests/run.sh unit
+
+test: deps
+	@$(MAKE) --no-print-directory SAN=1 build
+	@$(MAKE) --no-print-directory build
+	@tests/run.sh all
+
+bench: deps
+	@$(MAKE) --no-print-directory all
+	@bench/run.sh
+
+lint:
+	@scripts/lint.sh
+
+clean:
+	rm -rf build cgi-bin/*.fcgi
+
+-include $(LIBOBJ:.o=.d) $(BUILD)/src/*_main.d
