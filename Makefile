@@ -56,7 +56,7 @@ install-cgi: $(FCGI)
 	@for f in $(FCGI); do cp $$f cgi-bin/.tmp.$$(basename $$f) && mv -f cgi-bin/.tmp.$$(basename $$f) cgi-bin/$$(basename $$f); done
 
 deps:
-	@scripts/deps.sh
+	@scripts/deps.sh run
 
 run: deps
 	@$(MAKE) --no-print-directory all
@@ -69,12 +69,14 @@ unit:
 	@$(MAKE) --no-print-directory SAN=1 build
 	@tests/run.sh unit
 
-test: deps
+test:
+	@scripts/deps.sh test
 	@$(MAKE) --no-print-directory SAN=1 build
 	@$(MAKE) --no-print-directory build
 	@tests/run.sh all
 
-bench: deps
+bench:
+	@scripts/deps.sh bench
 	@$(MAKE) --no-print-directory all
 	@bench/run.sh
 
@@ -83,5 +85,8 @@ lint:
 
 clean:
 	rm -rf build cgi-bin/*.fcgi
+
+# price.c embeds the shipped price table with .incbin; rebuild it when the table changes.
+$(BUILD)/src/price.o: sql/prices.tsv
 
 -include $(LIBOBJ:.o=.d) $(BUILD)/src/*_main.d

@@ -1,0 +1,147 @@
+/* adapter: translation between our canonical request (OpenAI chat.completions
+ * JSON) and each upstream API format: openai (every OpenAI-compatible server),
+ * anthropic (Messages API) and gemini (generateContent). Builds the upstream
+ * call, turns responses, errors and stream bytes back into OpenAI shapes and
+ * tracks exact usage. Pure translation: no I/O, no HTTP, no database. */
+#ifndef SB_ADAPTER_H
+#define SB_ADAPTER_H
+
+#include <stddef.h>
+
+#include <cjson/cJSON.h>
+
+#define ADAPTER_MAX_HEADERS	6
+#define ADAPTER_MAX_EVENT	(4u * 1024 * 1024)	/* one upstream SSE event */
+#define ADAPTER_MAX_MSG		300	/* error message kept from upstream */
+#define ADAPTER_DEFAULT_MAX_TOKENS 4096	/* anthropic needs one; when unknown */
+
+enum adapter_format {
+	ADAPTER_OPENAI = 0,
+	ADAPTER_ANTHROPIC,
+	ADAPTER_GEMINI,
+	ADAPTER_FORMAT__MAX
+};
+extern const char *const adapter_format_names[ADAPTER_FORMAT__MAX];
+
+/* Error categories (contracts.md); ADAPTER_CAT_NONE = no error. */
+enum adapter_cat {
+	ADAPTER_CAT_NONE = 0,
+	ADAPTER_CAT_AUTH,
+	ADAPTER_CAT_RATE_LIMIT,
+	ADAPTER_CAT_BUDGET,
+	ADAPTER_CAT_MODEL,
+	ADAPTER_CAT_VALIDATION,
+	ADAPTER_CAT_NETWORK,
+	ADAPTER_CAT_TIMEOUT,
+	ADAPTER_CAT_UPSTREAM,
+	ADAPTER_CAT_INTERNAL,
+	ADAPTER_CAT__MAX
+};
+extern const char *const adapter_cat_names[ADAPTER_CAT__MAX];
+
+/* Token usage with OpenAI semantics for every format:
+ * prompt includes cache_read and cache_write (both are parts of it), and
+ * completion includes reasoning. Anthropic's input_tokens (which excludes
+ * cache tokens) is therefore stored as prompt = input + cache_read +
+ * cache_write; Gemini's output = candidates + thoughts. */
+struct adapter_usage {
+	long long	 prompt;
+	long long	 completion;
+	long long	 total;
+	long long	 cache_read;
+	long long	 cache_write;
+	long long	 reasoning;
+	int		 known;		/* the upstream reported usage */
+};
+
+/* What to call upstream. All strings malloc'd; headers hold the provider
+ * key, so adapter_call_free wipes them. */
+struct adapter_call {
+	char	*url;
+	char	*headers[ADAPTER_MAX_HEADERS];	/* "Name: value" */
+	size_t	 nheaders;
+	char	*body;
+	size_t	 body_len;
+};
+
+struct adapter_params {
+	enum adapter_format	 format;
+	const char		*base_url;	/* e.g. https://api.openai.com/v1 */
+	const char		*api_key;	/* provider key (plaintext, wiped by caller) */
+	const char		*model;		/* upstream model name */
+	int			 stream;
+	long long		 default_max_tokens; /* <= 0: ADAPTER_DEFAULT_MAX_TOKENS */
+};
+
+/* Build the upstream chat call from the canonical request. Returns 0, or
+ * ADAPTER_CAT_VALIDATION / ADAPTER_CAT_INTERNAL with a message in err
+ * (a fixed text a client can act on). out is zeroed first. */
+int	adapter_build(const struct adapter_params *p, const cJSON *req,
+	    struct adapter_call *out, char *err, size_t errlen);
+/* Build an embeddings call (openai format only; others: validation). */
+int	adapter_build_embeddings(const struct adapter_params *p,
+	    const cJSON *req, struct adapter_call *out, char *err, size_t errlen);
+void	adapter_call_free(struct adapter_call *c);
+
+/* Translate a 2xx non-stream upstream body into an OpenAI chat.completion
+ * (caller owns *out, cJSON_Delete). client_model, when not NULL, becomes
+ * the response's "model". Returns 0, or a category with err set
+ * (malformed upstream JSON is ADAPTER_CAT_UPSTREAM). */
+int	adapter_parse_response(enum adapter_format f, const char *body,
+	    size_t len, const char *client_model, cJSON **out,
+	    struct adapter_usage *u, char *err, size_t errlen);
+/* Usage of an OpenAI-shaped embeddings response. Returns 0 or -1. */
+int	adapter_parse_embeddings_usage(const char *body, size_t len,
+	    struct adapter_usage *u);
+
+/* Classify an upstream error response (any format) by HTTP status and body;
+ * msg receives the upstream's message, bounded, with key-like tokens masked. */
+enum adapter_cat adapter_parse_error(enum adapter_format f, long status,
+	    const char *body, size_t len, char *msg, size_t msglen);
+/* Whether an upstream failure of this category/status is worth a retry. */
+int	adapter_retryable(enum adapter_cat cat, long status);
+
+/* One OpenAI chat.completion.chunk produced by a stream translator. */
+struct adapter_chunk {
+	const char	*json;		/* the chunk, NUL-terminated */
+	size_t		 len;
+	const char	*content;	/* choices[0].delta.content, or NULL */
+	size_t		 content_len;
+	int		 usage_only;	/* the final usage chunk (choices: []) */
+};
+/* Return 0 to go on, non-zero to abort the stream (client gone). */
+typedef int (*adapter_emit_fn)(void *ctx, const struct adapter_chunk *c);
+
+enum adapter_stream_status {
+	ADAPTER_STREAM_OK = 0,
+	ADAPTER_STREAM_ABORTED,		/* the emit callback stopped it */
+	ADAPTER_STREAM_MALFORMED,	/* bad SSE or JSON from upstream */
+	ADAPTER_STREAM_ERROR,		/* the upstream sent an error event */
+	ADAPTER_STREAM_TRUNCATED,	/* ended without a clean finish */
+	ADAPTER_STREAM__MAX
+};
+
+struct adapter_stream;
+
+/* A translator fed raw upstream SSE bytes. include_usage: the client asked
+ * for stream_options.include_usage (a final usage chunk is emitted/passed). */
+struct adapter_stream *adapter_stream_new(enum adapter_format f,
+	    const char *client_model, int include_usage, adapter_emit_fn emit,
+	    void *ctx);
+/* Feed bytes; emits chunks as events complete. Returns a status; after a
+ * non-OK status the stream is dead and further feeds return it again. */
+int	adapter_stream_feed(struct adapter_stream *s, const char *p, size_t n);
+/* Upstream EOF: returns OK when the stream ended cleanly, TRUNCATED when it
+ * did not, or the earlier error. May emit the final usage chunk. */
+int	adapter_stream_finish(struct adapter_stream *s);
+const struct adapter_usage *adapter_stream_usage(const struct adapter_stream *s);
+/* "stop", "length", "tool_calls", "content_filter", or NULL if none seen. */
+const char *adapter_stream_finish_reason(const struct adapter_stream *s);
+/* Whether any chunk was emitted yet. */
+int	adapter_stream_emitted(const struct adapter_stream *s);
+/* The error seen (category + message) when the status is ERROR/MALFORMED. */
+enum adapter_cat adapter_stream_error(const struct adapter_stream *s,
+	    const char **msg);
+void	adapter_stream_free(struct adapter_stream *s);
+
+#endif

@@ -1,0 +1,41 @@
+/* auth: who is calling. Browser sessions (random 256-bit cookie token, only
+ * its SHA-256 stored, CSRF token per session), gateway keys (sk-sb-…, only
+ * the SHA-256 stored, visible prefix), and login throttling. Fills
+ * req->who; refusals are categorized errors on the request. */
+#ifndef SB_AUTH_H
+#define SB_AUTH_H
+
+#include "http.h"
+
+#define AUTH_COOKIE		"sb_session"
+#define AUTH_KEY_PREFIX		"sk-sb-"
+#define AUTH_KEY_VISIBLE	10	/* characters of the secret shown as its prefix */
+
+/* Returns 0 with r->who filled, 1 when there is no (valid) session, -1 on a
+ * database error (r->err set). */
+int	auth_from_session(struct req *r);
+/* Bearer / x-api-key gateway key: 0 with r->who filled, 1 when no key was
+ * sent, -1 when a key was sent but refused (r->err set: 401). */
+int	auth_from_key(struct req *r);
+/* 1 when the X-CSRF-Token header matches the session's token. */
+int	auth_csrf_ok(const struct req *r);
+
+/* Create a session for user_id, queue its Set-Cookie and fill r->who.
+ * secure: 1 adds the Secure attribute. */
+int	auth_session_create(struct req *r, long long user_id, long ttl, int secure);
+/* Delete the caller's session and queue an expired cookie. */
+int	auth_session_destroy(struct req *r, int secure);
+/* Delete every session of a user (password change, disable). */
+int	auth_sessions_drop_user(long long user_id);
+
+/* Login throttling. auth_throttle_check returns 0 when a try is allowed, or
+ * the seconds to wait. fail/reset record the outcome. */
+int	auth_throttle_check(const char *username, const char *addr);
+void	auth_throttle_fail(const char *username, const char *addr);
+void	auth_throttle_reset(const char *username, const char *addr);
+
+/* New gateway key secret "sk-sb-<43 chars>", its hash and visible prefix. */
+int	auth_key_generate(char *secret, size_t secretsz, unsigned char hash[32],
+	    char prefix[AUTH_KEY_VISIBLE + 1]);
+
+#endif

@@ -1,0 +1,73 @@
+/* config: the INI file (path from SWITCHBOARD_CONFIG). Parsed once per
+ * process into typed fields with defaults; every value is validated at load
+ * so a bad file is reported up front ("switchboard check"), never mid-request.
+ * Master keys are kept here only until the vault takes them. */
+#ifndef SB_CONFIG_H
+#define SB_CONFIG_H
+
+#include <stddef.h>
+
+#define CONFIG_MAX_KEYS		16
+#define CONFIG_MAX_ENTRIES	128
+
+struct config_entry {
+	char	*section;
+	char	*key;
+	char	*value;
+};
+
+struct config_master_key {
+	int		 id;
+	unsigned char	 key[32];
+};
+
+struct config {
+	/* [database] */
+	char	*db_host;		/* "localhost" = unix socket */
+	char	*db_socket;
+	int	 db_port;
+	char	*db_user;
+	char	*db_password;
+	char	*db_name;
+	/* [vault] */
+	int			 current_key_id;
+	struct config_master_key keys[CONFIG_MAX_KEYS];
+	int			 nkeys;
+	/* [server] */
+	long	 max_body_bytes;
+	int	 max_json_depth;
+	long	 session_lifetime;	/* seconds */
+	int	 password_iterations;
+	int	 allow_private_endpoints;
+	int	 secure_cookies;	/* 1 always, 0 never, -1 auto (HTTPS) */
+	char	*metrics_token;
+	char	*url_prefix;		/* stripped from REQUEST_URI before routing */
+	char	*sql_dir;
+	int	 log_debug;
+	/* [upstream] */
+	long	 connect_timeout_ms;
+	long	 first_byte_timeout_ms;
+	long	 idle_timeout_ms;
+	int	 max_attempts;
+	int	 heartbeat_s;
+	int	 circuit_failures;
+	int	 circuit_cooldown_s;
+	/* [limits] */
+	int	 global_rpm;
+	/* every raw entry, for modules that read their own settings */
+	struct config_entry	 entries[CONFIG_MAX_ENTRIES];
+	int			 nentries;
+};
+
+/* Load and validate; on failure returns -1 and writes a one-line reason
+ * (with the line number) to err. cfg must be freed with config_free. */
+int		 config_load(struct config *cfg, const char *path, char *err, size_t errsz);
+/* Parse from memory (tests). */
+int		 config_parse(struct config *cfg, const char *text, char *err, size_t errsz);
+void		 config_free(struct config *cfg);
+/* Raw lookup of section.key; NULL if absent. */
+const char	*config_get(const struct config *cfg, const char *section, const char *key);
+/* The path from SWITCHBOARD_CONFIG, or the default "var/switchboard.ini". */
+const char	*config_path(void);
+
+#endif

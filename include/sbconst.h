@@ -1,0 +1,32 @@
+/* sbconst: every fixed limit of Switchboard, named in one place.
+ * Values that make sense to change per site are also INI settings (config.h);
+ * these are their defaults and hard caps. */
+#ifndef SB_SBCONST_H
+#define SB_SBCONST_H
+
+#define SB_MAX_BODY_DEFAULT	(10L * 1024 * 1024)	/* request body, bytes */
+#define SB_MAX_BODY_HARD	(64L * 1024 * 1024)
+#define SB_MAX_JSON_DEPTH	64
+#define SB_MAX_PATH		2048
+#define SB_MAX_QUERY		4096
+#define SB_MAX_HEADER		8192
+#define SB_MAX_USERNAME		64
+#define SB_MIN_PASSWORD		8
+#define SB_MAX_PASSWORD		256
+#define SB_MAX_NAME		100	/* key names, config names */
+#define SB_MAX_MODEL_ID		255
+#define SB_MAX_MODEL_REF	320	/* provider/model */
+#define SB_MAX_URL		512
+#define SB_MAX_API_KEY		1024
+#define SB_ROUTE_PARAMS		4
+#define SB_SESSION_TTL_DEFAULT	(7L * 24 * 3600)
+#define SB_PBKDF2_ITER_DEFAULT	600000	/* OWASP 2023 for PBKDF2-HMAC-SHA256 */
+#define SB_PBKDF2_ITER_MIN	1000
+#define SB_LOGIN_MAX_FAILURES	5	/* per user+address per window */
+#define SB_LOGIN_MAX_ADDR	50	/* per address per window */
+#define SB_LOGIN_WINDOW_S	900
+#define SB_REQUEST_ID_LEN	32
+#define SB_TOKEN_BYTES		32	/* session tokens and gateway key secrets */
+#define SB_LOG_LINE		2048
+
+#endif

@@ -1,0 +1,45 @@
+/* server: the FastCGI (or plain CGI) request loop every program shares. It
+ * loads the config once, keeps the DB connection across requests, and
+ * rejects requests in a fixed order: route (404), method (405), auth (401),
+ * role (403), CSRF (403), then calls the handler. A handler returns 0 when it
+ * sent the response, or -1 with req->err set and the loop sends the error. */
+#ifndef SB_SERVER_H
+#define SB_SERVER_H
+
+#include "config.h"
+#include "http.h"
+
+enum route_auth {
+	ROUTE_PUBLIC,		/* no identity needed (handler may still look) */
+	ROUTE_SESSION,		/* browser session only */
+	ROUTE_USER,		/* session or gateway key */
+	ROUTE_ADMIN,		/* admin session */
+	ROUTE_AUTH__MAX
+};
+
+struct route {
+	const char	*method;	/* "GET", "POST", … */
+	const char	*pattern;	/* "/api/users/{id}": {x} matches one segment */
+	int		(*handler)(struct req *);
+	enum route_auth	 auth;
+};
+
+struct program {
+	const char		*name;
+	const struct route	*routes;
+	size_t			 nroutes;
+	int			(*init)(const struct config *);	/* once per process; may be NULL */
+	void			(*fini)(void);			/* may be NULL */
+};
+
+/* Run the program: FastCGI loop, or one request under plain CGI. */
+int			 server_run(const struct program *prog);
+/* The process-wide config (valid for the life of the process). */
+const struct config	*server_config(void);
+/* Whether cookies should carry Secure for this request. */
+int			 server_secure_cookies(const struct req *r);
+
+/* Match path against pattern, capturing {params} into r. 1 on match. */
+int			 server_match(struct req *r, const char *pattern, const char *path);
+
+#endif

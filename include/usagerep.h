@@ -1,0 +1,71 @@
+/* usagerep: the read side of the usage log for reports, logs and metrics.
+ * Every aggregate reads hourly roll-ups below the watermark and raw rows
+ * from it on, so results are the same before and after a roll-up. Every
+ * query is bound to a user id unless the caller (an admin view) passes 0. */
+#ifndef SB_USAGEREP_H
+#define SB_USAGEREP_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "report.h"
+
+#define USAGEREP_MAX_GROUPS	20000	/* rows one aggregate query may return */
+#define USAGEREP_PROVIDER_MAX	64
+#define USAGEREP_MODEL_MAX	320
+
+struct usage_filter {
+	long long	 user_id;	/* 0: every user (admin views only) */
+	long long	 key_id;	/* 0: any key */
+	const char	*provider;	/* NULL: any */
+	const char	*model;		/* NULL: any */
+	const char	*status;	/* logs only; NULL: any */
+	int64_t		 from;		/* UTC epoch s, inclusive */
+	int64_t		 to;		/* exclusive */
+};
+
+enum usagerep_group { USAGEREP_BY_MODEL = 0, USAGEREP_BY_HOUR,
+	USAGEREP_BY_METRIC, USAGEREP_GROUP__MAX };
+
+struct usagerep_row {
+	int64_t			 hour;		/* BY_HOUR */
+	char			 provider[USAGEREP_PROVIDER_MAX + 1];
+	char			 model[USAGEREP_MODEL_MAX + 1];
+	char			 status[16];	/* BY_METRIC */
+	char			 category[17];	/* BY_METRIC */
+	struct report_agg	 agg;
+};
+
+struct usagerep_result {
+	struct usagerep_row	*v;
+	size_t			 n;
+	int64_t			 watermark;	/* rolled_until used */
+};
+
+/* Aggregate f grouped as asked. f->from/to are used as given (callers align
+ * them to hours so roll-ups apply). 0 or a DB_* status. */
+int	usagerep_aggregate(const struct usage_filter *f, enum usagerep_group g,
+	    struct usagerep_result *out);
+void	usagerep_free(struct usagerep_result *r);
+
+/* One page of raw log rows, newest first. The cursor (created_at string and
+ * row id of the last row seen) continues after that row; pass NULL to start.
+ * Columns, in order: see USAGEREP_LOG_COLS in usagerep.c. */
+struct db_rows;
+int	usagerep_logs(const struct usage_filter *f, const char *cursor_time,
+	    long long cursor_id, long long limit, long long offset,
+	    struct db_rows *out);
+/* Total raw rows matching f (for page counts). */
+int	usagerep_count(const struct usage_filter *f, long long *total);
+
+/* Column indexes of a usagerep_logs row. */
+enum usagerep_log_col {
+	ULC_ID = 0, ULC_REQUEST_ID, ULC_CREATED_AT, ULC_USER_ID, ULC_USERNAME,
+	ULC_KEY_ID, ULC_PROVIDER, ULC_REQUESTED_MODEL, ULC_RESOLVED_MODEL,
+	ULC_ENDPOINT, ULC_IS_STREAM, ULC_PROMPT, ULC_COMPLETION, ULC_TOTAL,
+	ULC_COST, ULC_PRICE_KNOWN, ULC_ESTIMATED, ULC_LATENCY, ULC_TTFT,
+	ULC_HTTP_STATUS, ULC_STATUS, ULC_ERR_CATEGORY, ULC_ERR_MESSAGE,
+	ULC_ATTEMPTS, ULC__MAX
+};
+
+#endif

@@ -1,0 +1,207 @@
+#!/bin/sh
+# stack.sh start|stop|status dev|test — a private MariaDB and lighttpd for
+# Switchboard, everything under var/ (dev) or var/test-$TEST_SLOT (tests),
+# on 127.0.0.1 only. Nothing system-wide is touched. Safe to run twice.
+#   dev:  web on $PORT (8080), MariaDB on 33061, programs from cgi-bin/
+#   test: web on 28480+10*slot, MariaDB on 33070+slot, ASan programs from build/asan/,
+#         mock upstream on 28481+10*slot
+set -eu
+cmd=${1:?usage: stack.sh start|stop|status dev|test}
+mode=${2:-dev}
+root=$(cd "$(dirname "$0")/.." && pwd)
+slot=${TEST_SLOT:-0}
+
+if [ "$mode" = dev ]; then
+	var=$root/var
+	web_port=${PORT:-8080}
+	db_port=${DB_PORT:-33061}
+	bindir=$root/cgi-bin
+	cli=$root/build/switchboard
+	iterations=600000
+	procs=${PROCS:-2}
+	chat_procs=${CHAT_PROCS:-4}
+else
+	var=$root/var/test-$slot
+	web_port=$((28480 + 10 * slot))
+	db_port=$((33070 + slot))
+	bindir=$root/build/asan
+	cli=$root/build/asan/switchboard
+	iterations=20000
+	procs=${PROCS:-2}
+	chat_procs=${CHAT_PROCS:-4}
+fi
+mock_port=$((web_port + 1))
+sock=$var/run/mysqld.sock
+mycnf=$var/my.cnf
+ini=$var/switchboard.ini
+
+db() { mariadb --defaults-file="$mycnf" -uroot "$@"; }
+
+pid_alive() { [ -f "$1" ] && kill -0 "$(cat "$1")" 2>/dev/null && ! grep -q '^State:.*Z' "/proc/$(cat "$1")/status" 2>/dev/null; }
+
+write_mycnf() {
+	user_line=""
+	[ "$(id -u)" -eq 0 ] && user_line="user = root"
+	cat > "$mycnf" <<EOC
+[mariadbd]
+datadir = $var/db
+socket = $sock
+pid-file = $var/run/mysqld.pid
+log-error = $var/log/mysqld.err
+bind-address = 127.0.0.1
+port = $db_port
+$user_line
+skip-name-resolve
+character-set-server = utf8mb4
+collation-server = utf8mb4_unicode_ci
+innodb_buffer_pool_size = 64M
+innodb_log_file_size = 16M
+innodb_flush_log_at_trx_commit = 2
+innodb_doublewrite = 0
+innodb_buffer_pool_dump_at_shutdown = 0
+innodb_buffer_pool_load_at_startup = 0
+skip-log-bin
+max_connections = 200
+[client]
+socket = $sock
+port = $db_port
+EOC
+}
+
+start_db() {
+	mkdir -p "$var/run" "$var/log" "$var/db"
+	[ -f "$mycnf" ] || write_mycnf
+	if [ ! -d "$var/db/mysql" ]; then
+		mariadb-install-db --defaults-file="$mycnf" --auth-root-authentication-method=normal \
+			--skip-test-db >"$var/log/install-db.log" 2>&1 || { cat "$var/log/install-db.log"; exit 1; }
+	fi
+	if ! pid_alive "$var/run/mysqld.pid"; then
+		/usr/sbin/mariadbd --defaults-file="$mycnf" >"$var/log/mysqld.stdout" 2>&1 &
+	fi
+	i=0
+	until mariadb-admin --defaults-file="$mycnf" -uroot ping >/dev/null 2>&1; do
+		i=$((i + 1))
+		[ $i -gt 300 ] && { echo "MariaDB did not start; see $var/log/mysqld.err"; exit 1; }
+		sleep 0.1
+	done
+}
+
+# Database, application user and the INI file, created once.
+bootstrap() {
+	[ -f "$var/db-password" ] || openssl rand -hex 16 > "$var/db-password"
+	chmod 600 "$var/db-password"
+	pw=$(cat "$var/db-password")
+	db <<EOS
+CREATE DATABASE IF NOT EXISTS switchboard CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci;
+CREATE USER IF NOT EXISTS 'switchboard'@'localhost' IDENTIFIED BY '$pw';
+CREATE USER IF NOT EXISTS 'switchboard'@'127.0.0.1' IDENTIFIED BY '$pw';
+GRANT SELECT, INSERT, UPDATE, DELETE, CREATE, ALTER, INDEX, DROP, REFERENCES, CREATE VIEW ON switchboard.* TO 'switchboard'@'localhost';
+GRANT SELECT, INSERT, UPDATE, DELETE, CREATE, ALTER, INDEX, DROP, REFERENCES, CREATE VIEW ON switchboard.* TO 'switchboard'@'127.0.0.1';
+EOS
+	if [ ! -f "$ini" ]; then
+		umask 077
+		sed -e "s|@SOCKET@|$sock|" -e "s|@PORT@|$db_port|" -e "s|@PASSWORD@|$pw|" \
+		    -e "s|@KEY@|$(openssl rand -hex 32)|" -e "s|@SQL_DIR@|$root/sql|" \
+		    -e "s|@ITERATIONS@|$iterations|" -e "s|@METRICS_TOKEN@|$(openssl rand -hex 16)|" \
+		    "$root/conf/switchboard.ini.in" > "$ini"
+		umask 022
+	fi
+	SWITCHBOARD_CONFIG=$ini "$cli" migrate >"$var/log/migrate.log" 2>&1 || { cat "$var/log/migrate.log"; exit 1; }
+}
+
+# Leave out the programs that are not built (yet).
+drop_missing() {
+	awk -v bin="$bindir" '
+		/^#begin / { name = $2; skip = system("test -x " bin "/" name ".fcgi") != 0 }
+		!skip { print }
+		/^#end / { skip = 0 }'
+}
+
+start_web() {
+	asan=""
+	[ "$mode" = test ] && asan="detect_leaks=1:log_path=$var/log/asan:abort_on_error=0"
+	sed -e "s|@ROOT@|$root|g" -e "s|@VAR@|$var|g" -e "s|@PORT@|$web_port|g" -e "s|@BIN@|$bindir|g" \
+	    -e "s|@INI@|$ini|g" -e "s|@PROCS@|$procs|g" -e "s|@CHAT_PROCS@|$chat_procs|g" -e "s|@ASAN@|$asan|g" \
+	    "$root/conf/lighttpd.conf.in" | drop_missing > "$var/lighttpd.conf"
+	lighttpd -tt -f "$var/lighttpd.conf" >/dev/null
+	if ! pid_alive "$var/run/lighttpd.pid"; then
+		lighttpd -f "$var/lighttpd.conf"
+	fi
+	i=0
+	until curl -fsS -o /dev/null "http://127.0.0.1:$web_port/api/health" 2>/dev/null; do
+		i=$((i + 1))
+		[ $i -gt 100 ] && { echo "lighttpd did not answer; see $var/log/lighttpd-error.log"; exit 1; }
+		sleep 0.1
+	done
+}
+
+start_mock() {
+	if ! pid_alive "$var/run/mock.pid"; then
+		node "$root/tests/mock-upstream/server.mjs" --port "$mock_port" >"$var/log/mock.log" 2>&1 &
+		echo $! > "$var/run/mock.pid"
+	fi
+	i=0
+	until curl -fsS -o /dev/null "http://127.0.0.1:$mock_port/_mock/health" 2>/dev/null; do
+		i=$((i + 1))
+		[ $i -gt 100 ] && { echo "mock upstream did not start; see $var/log/mock.log"; exit 1; }
+		sleep 0.1
+	done
+}
+
+stop_pid() {
+	f=$1
+	if pid_alive "$f"; then
+		pid=$(cat "$f")
+		kill -TERM "$pid" 2>/dev/null || true
+		i=0
+		while kill -0 "$pid" 2>/dev/null && ! grep -q '^State:.*Z' "/proc/$pid/status" 2>/dev/null; do
+			i=$((i + 1))
+			[ $i -gt 100 ] && { kill -KILL "$pid" 2>/dev/null || true; break; }
+			sleep 0.1
+		done
+	fi
+	rm -f "$f"
+}
+
+stop_all() {
+	[ -d "$var/run" ] || return 0
+	stop_pid "$var/run/lighttpd.pid"
+	stop_pid "$var/run/mock.pid"
+	stop_pid "$var/run/mysqld.pid"
+	rm -f "$sock"
+}
+
+case $cmd in
+start)
+	start_db
+	bootstrap
+	start_web
+	if [ "$mode" = test ]; then
+		start_mock
+		echo "BASE_URL=http://127.0.0.1:$web_port"
+		echo "MOCK_URL=http://127.0.0.1:$mock_port"
+		echo "VAR=$var"
+	else
+		echo
+		echo "Switchboard is running at http://127.0.0.1:$web_port/"
+		echo "  Open it in a browser to create the first administrator, or from a shell:"
+		echo "    echo 'a-long-password' | SWITCHBOARD_CONFIG=$ini build/switchboard user add admin --admin"
+		echo "  Health: curl http://127.0.0.1:$web_port/api/health     Stop: make stop"
+	fi
+	;;
+stop)
+	stop_all
+	;;
+reset)
+	stop_all
+	rm -rf "$var"
+	;;
+status)
+	pid_alive "$var/run/mysqld.pid" && echo "mariadb: running" || echo "mariadb: stopped"
+	pid_alive "$var/run/lighttpd.pid" && echo "lighttpd: running on $web_port" || echo "lighttpd: stopped"
+	;;
+*)
+	echo "usage: stack.sh start|stop|reset|status dev|test" >&2
+	exit 2
+	;;
+esac

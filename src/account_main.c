@@ -1,0 +1,612 @@
+/* account.fcgi: first-run setup, login/logout/me, users (admin), gateway
+ * keys, and the liveness check. Thin handlers over the account, auth and db
+ * modules; every input is validated before it reaches SQL. */
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <openssl/crypto.h>
+
+#include "account.h"
+#include "auth.h"
+#include "db.h"
+#include "json.h"
+#include "log.h"
+#include "server.h"
+#include "vault.h"
+
+#define KEYS_MAX_ALLOWED_MODELS	100
+
+static const char SQL_LOGIN_FIND[] =
+    "SELECT id, password_hash, is_active FROM users WHERE username = ?";
+static const char SQL_SCHEMA_VERSION[] =
+    "SELECT COALESCE(MAX(version), 0) FROM schema_migrations";
+static const char SQL_USERS_LIST[] =
+    "SELECT id FROM users ORDER BY created_at, username";
+static const char SQL_USER_SET_ROLE[] =
+    "UPDATE users SET role = ? WHERE id = ?";
+static const char SQL_USER_SET_ACTIVE[] =
+    "UPDATE users SET is_active = ? WHERE id = ?";
+static const char SQL_USER_SET_PASSWORD[] =
+    "UPDATE users SET password_hash = ? WHERE id = ?";
+static const char SQL_USER_DELETE[] =
+    "DELETE FROM users WHERE id = ?";
+static const char SQL_ADMINS_OTHER[] =
+    "SELECT COUNT(*) FROM users WHERE role = 'admin' AND is_active = 1 AND id <> ?";
+static const char SQL_KEYS_LIST[] =
+    "SELECT id, name, prefix, monthly_budget_micros, rpm_limit, tpm_limit, allowed_models,"
+    " DATE_FORMAT(expires_at, '%Y-%m-%dT%H:%i:%sZ'), DATE_FORMAT(revoked_at, '%Y-%m-%dT%H:%i:%sZ'),"
+    " DATE_FORMAT(last_used_at, '%Y-%m-%dT%H:%i:%sZ'), DATE_FORMAT(created_at, '%Y-%m-%dT%H:%i:%sZ'),"
+    " budget_alert_pct, budget_hard_stop"
+    " FROM gateway_keys WHERE user_id = ? AND (? = 0 OR id = ?) ORDER BY created_at DESC";
+static const char SQL_KEY_INSERT[] =
+    "INSERT INTO gateway_keys (user_id, name, prefix, key_hash, monthly_budget_micros,"
+    " rpm_limit, tpm_limit, allowed_models, expires_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)";
+static const char SQL_KEY_REVOKE[] =
+    "UPDATE gateway_keys SET revoked_at = COALESCE(revoked_at, NOW(6)) WHERE id = ? AND user_id = ?";
+
+static int
+parse_id(const char *s, long long *out)
+{
+	char		*end;
+	long long	 v;
+
+	if (s == NULL || !isdigit((unsigned char)*s))
+		return -1;
+	v = strtoll(s, &end, 10);
+	if (*end != '\0' || v <= 0)
+		return -1;
+	*out = v;
+	return 0;
+}
+
+static int
+send_user_and_csrf(struct req *r, int status)
+{
+	cJSON	*root = cJSON_CreateObject(), *u = account_user_json(r->who.user_id, 0);
+	int	 rc;
+
+	if (root == NULL || u == NULL) {
+		cJSON_Delete(root);
+		cJSON_Delete(u);
+		return http_fail(r, ERR_INTERNAL, 503, "database_unavailable", "Could not load the user.");
+	}
+	cJSON_AddItemToObject(root, "user", u);
+	cJSON_AddStringToObject(root, "csrf_token", r->who.csrf_token);
+	rc = http_send_json(r, status, root);
+	cJSON_Delete(root);
+	(void)rc;
+	return 0;
+}
+
+static int
+body_or_fail(struct req *r)
+{
+	const struct config *cfg = server_config();
+
+	return http_json_body(r, cfg->max_body_bytes, cfg->max_json_depth);
+}
+
+static int
+get_credentials(struct req *r, const char **user, const char **pass)
+{
+	if (body_or_fail(r) == -1 ||
+	    json_field_str(r->json, "username", 1, 1, SB_MAX_USERNAME, user, NULL, &r->err) == -1 ||
+	    json_field_str(r->json, "password", 1, 1, SB_MAX_PASSWORD, pass, NULL, &r->err) == -1)
+		return -1;
+	return 0;
+}
+
+static int
+handle_setup_status(struct req *r)
+{
+	cJSON	*root;
+	int	 none = account_no_users();
+
+	if (none == -1)
+		return http_fail(r, ERR_INTERNAL, 503, "database_unavailable", "The database is not reachable.");
+	root = cJSON_CreateObject();
+	cJSON_AddBoolToObject(root, "setup_required", none);
+	http_send_json(r, 200, root);
+	cJSON_Delete(root);
+	return 0;
+}
+
+/* The first admin. The unique username and the "no users" check race only
+ * between two first-run requests; the loser's user is removed again. */
+static int
+handle_setup(struct req *r)
+{
+	static const char SQL_COUNT[] = "SELECT COUNT(*) FROM users";
+	struct db_rows	 rows;
+	const char	*user, *pass;
+	long long	 id, n;
+
+	if (get_credentials(r, &user, &pass) == -1)
+		return -1;
+	if (account_no_users() != 1)
+		return http_fail(r, ERR_VALIDATION, 409, "already_set_up",
+		    "Switchboard is already set up; log in instead.");
+	if (account_user_create(user, pass, 1, server_config()->password_iterations, &id, &r->err) == -1)
+		return -1;
+	if (db_query(SQL_COUNT, NULL, 0, &rows) == DB_OK && (n = db_ll(&rows, 0, 0, 0)) > 1) {
+		struct db_param p[1] = { db_int(id) };
+
+		db_rows_free(&rows);
+		db_exec(SQL_USER_DELETE, p, 1, NULL, NULL);
+		return http_fail(r, ERR_VALIDATION, 409, "already_set_up",
+		    "Switchboard is already set up; log in instead.");
+	}
+	db_rows_free(&rows);
+	log_info("first administrator created");
+	if (auth_session_create(r, id, server_config()->session_lifetime, server_secure_cookies(r)) == -1)
+		return -1;
+	return send_user_and_csrf(r, 201);
+}
+
+static int
+handle_login(struct req *r)
+{
+	struct db_rows	 rows;
+	struct db_param	 p[1];
+	const char	*user, *pass, *addr = http_param(r, "REMOTE_ADDR");
+	long long	 id;
+	int		 wait, ok;
+
+	if (get_credentials(r, &user, &pass) == -1)
+		return -1;
+	if ((wait = auth_throttle_check(user, addr)) > 0) {
+		r->err.retry_after = wait;
+		return http_fail(r, ERR_RATE_LIMIT, 429, "too_many_attempts",
+		    "Too many failed logins; try again in %d seconds.", wait);
+	}
+	p[0] = db_str(user);
+	if (db_query(SQL_LOGIN_FIND, p, 1, &rows) != DB_OK) {
+		db_rows_free(&rows);
+		return http_fail(r, ERR_INTERNAL, 503, "database_unavailable", "The database is not reachable.");
+	}
+	ok = rows.nrows == 1 && db_ll(&rows, 0, 2, 0) == 1 &&
+	    vault_password_verify(pass, db_val(&rows, 0, 1)) == 1;
+	id = db_ll(&rows, 0, 0, 0);
+	db_rows_free(&rows);
+	if (!ok) {
+		auth_throttle_fail(user, addr);
+		return http_fail(r, ERR_AUTH, 401, "invalid_credentials", "Wrong username or password.");
+	}
+	auth_throttle_reset(user, addr);
+	if (auth_session_create(r, id, server_config()->session_lifetime, server_secure_cookies(r)) == -1)
+		return -1;
+	return send_user_and_csrf(r, 200);
+}
+
+static int
+handle_logout(struct req *r)
+{
+	if (auth_session_destroy(r, server_secure_cookies(r)) == -1)
+		return -1;
+	http_send_empty(r, 204);
+	return 0;
+}
+
+static int
+handle_me(struct req *r)
+{
+	return send_user_and_csrf(r, 200);
+}
+
+static int
+handle_health(struct req *r)
+{
+	struct db_rows	 rows;
+	cJSON		*root = cJSON_CreateObject();
+	int		 up;
+
+	up = db_query(SQL_SCHEMA_VERSION, NULL, 0, &rows) == DB_OK;
+	cJSON_AddStringToObject(root, "status", up ? "ok" : "error");
+	cJSON_AddStringToObject(root, "db", up ? "ok" : "down");
+	if (up)
+		cJSON_AddNumberToObject(root, "schema_version", (double)db_ll(&rows, 0, 0, 0));
+	else
+		cJSON_AddStringToObject(root, "message",
+		    "The database is not reachable; check that MariaDB is running and the [database] settings.");
+	cJSON_AddStringToObject(root, "version", SB_VERSION);
+	db_rows_free(&rows);
+	http_send_json(r, up ? 200 : 503, root);
+	cJSON_Delete(root);
+	return 0;
+}
+
+/* ---- users (admin) ---- */
+
+static int
+handle_users_list(struct req *r)
+{
+	struct db_rows	 rows;
+	cJSON		*root, *arr, *u;
+	int		 i;
+
+	if (db_query(SQL_USERS_LIST, NULL, 0, &rows) != DB_OK) {
+		db_rows_free(&rows);
+		return http_fail(r, ERR_INTERNAL, 503, "database_unavailable", "The database is not reachable.");
+	}
+	root = cJSON_CreateObject();
+	arr = cJSON_AddArrayToObject(root, "users");
+	for (i = 0; i < rows.nrows; i++)
+		if ((u = account_user_json(db_ll(&rows, i, 0, 0), 1)) != NULL)
+			cJSON_AddItemToArray(arr, u);
+	db_rows_free(&rows);
+	http_send_json(r, 200, root);
+	cJSON_Delete(root);
+	return 0;
+}
+
+static int
+role_field(struct req *r, int required, int *is_admin, int *present)
+{
+	const char	*role = NULL;
+
+	if (json_field_str(r->json, "role", required, 1, 16, &role, present, &r->err) == -1)
+		return -1;
+	if (role == NULL)
+		return 0;
+	if (strcmp(role, "admin") && strcmp(role, "user"))
+		return http_fail(r, ERR_VALIDATION, 400, "invalid_value", "The role must be 'admin' or 'user'.");
+	*is_admin = strcmp(role, "admin") == 0;
+	return 0;
+}
+
+static int
+handle_users_create(struct req *r)
+{
+	const char	*user, *pass;
+	long long	 id;
+	int		 is_admin = 0;
+	cJSON		*root, *u;
+
+	if (get_credentials(r, &user, &pass) == -1 || role_field(r, 0, &is_admin, NULL) == -1)
+		return -1;
+	if (account_user_create(user, pass, is_admin, server_config()->password_iterations, &id, &r->err) == -1)
+		return -1;
+	root = cJSON_CreateObject();
+	if ((u = account_user_json(id, 1)) != NULL)
+		cJSON_AddItemToObject(root, "user", u);
+	http_send_json(r, 201, root);
+	cJSON_Delete(root);
+	return 0;
+}
+
+static int
+user_id_param(struct req *r, long long *id)
+{
+	cJSON	*u;
+
+	if (parse_id(http_route_param(r, 0), id) == -1 || (u = account_user_json(*id, 0)) == NULL)
+		return http_fail(r, ERR_VALIDATION, 404, "not_found", "There is no such user.");
+	cJSON_Delete(u);
+	return 0;
+}
+
+/* Refuse changes that would leave no active administrator. */
+static int
+keeps_an_admin(struct req *r, long long id)
+{
+	struct db_rows	 rows;
+	struct db_param	 p[1] = { db_int(id) };
+	long long	 n = 0;
+
+	if (db_query(SQL_ADMINS_OTHER, p, 1, &rows) == DB_OK)
+		n = db_ll(&rows, 0, 0, 0);
+	db_rows_free(&rows);
+	if (n == 0)
+		return http_fail(r, ERR_VALIDATION, 409, "last_admin",
+		    "This is the last active administrator; make someone else admin first.");
+	return 0;
+}
+
+static int
+update_user_fields(struct req *r, long long id)
+{
+	struct db_param	 p[2];
+	const char	*pass = NULL;
+	char		 hash[160];
+	int		 is_admin = 0, has_role, active = 1, has_active;
+
+	if (role_field(r, 0, &is_admin, &has_role) == -1 ||
+	    json_field_bool(r->json, "is_active", 0, &active, &has_active, &r->err) == -1 ||
+	    json_field_str(r->json, "password", 0, SB_MIN_PASSWORD, SB_MAX_PASSWORD, &pass, NULL, &r->err) == -1)
+		return -1;
+	if (((has_role && !is_admin) || (has_active && !active)) && keeps_an_admin(r, id) == -1)
+		return -1;
+	p[1] = db_int(id);
+	if (has_role) {
+		p[0] = db_str(is_admin ? "admin" : "user");
+		db_exec(SQL_USER_SET_ROLE, p, 2, NULL, NULL);
+	}
+	if (has_active) {
+		p[0] = db_int(active);
+		db_exec(SQL_USER_SET_ACTIVE, p, 2, NULL, NULL);
+		if (!active)
+			auth_sessions_drop_user(id);
+	}
+	if (pass) {
+		if (vault_password_hash(pass, server_config()->password_iterations, hash, sizeof(hash)) == -1)
+			return http_fail(r, ERR_INTERNAL, 500, "hash_failed", "Could not hash the password.");
+		p[0] = db_str(hash);
+		db_exec(SQL_USER_SET_PASSWORD, p, 2, NULL, NULL);
+	}
+	return 0;
+}
+
+static int
+handle_users_update(struct req *r)
+{
+	long long	 id;
+	cJSON		*root, *u;
+
+	if (user_id_param(r, &id) == -1 || body_or_fail(r) == -1 || update_user_fields(r, id) == -1)
+		return -1;
+	root = cJSON_CreateObject();
+	if ((u = account_user_json(id, 1)) != NULL)
+		cJSON_AddItemToObject(root, "user", u);
+	http_send_json(r, 200, root);
+	cJSON_Delete(root);
+	return 0;
+}
+
+static int
+handle_users_delete(struct req *r)
+{
+	struct db_param	 p[1];
+	long long	 id;
+
+	if (user_id_param(r, &id) == -1)
+		return -1;
+	if (id == r->who.user_id)
+		return http_fail(r, ERR_VALIDATION, 409, "conflict", "You cannot delete your own account.");
+	if (keeps_an_admin(r, id) == -1)
+		return -1;
+	p[0] = db_int(id);
+	if (db_exec(SQL_USER_DELETE, p, 1, NULL, NULL) != DB_OK)
+		return http_fail(r, ERR_INTERNAL, 503, "database_unavailable", "Could not delete the user.");
+	auth_sessions_drop_user(id);
+	http_send_empty(r, 204);
+	return 0;
+}
+
+/* ---- gateway keys ---- */
+
+static void
+key_add_limit(cJSON *k, const char *name, const char *v)
+{
+	if (v)
+		cJSON_AddNumberToObject(k, name, (double)strtoll(v, NULL, 10));
+	else
+		cJSON_AddNullToObject(k, name);
+}
+
+static cJSON *
+key_json(const struct db_rows *rows, int i)
+{
+	cJSON		*k = cJSON_CreateObject(), *models;
+	const char	*am = db_val(rows, i, 6);
+
+	cJSON_AddNumberToObject(k, "id", (double)db_ll(rows, i, 0, 0));
+	cJSON_AddStringToObject(k, "name", db_val(rows, i, 1));
+	cJSON_AddStringToObject(k, "prefix", db_val(rows, i, 2));
+	if (db_val(rows, i, 3))
+		json_add_usd(k, "monthly_budget_usd", db_ll(rows, i, 3, 0));
+	else
+		cJSON_AddNullToObject(k, "monthly_budget_usd");
+	key_add_limit(k, "rpm_limit", db_val(rows, i, 4));
+	key_add_limit(k, "tpm_limit", db_val(rows, i, 5));
+	if (am && (models = cJSON_Parse(am)) != NULL)
+		cJSON_AddItemToObject(k, "allowed_models", models);
+	else
+		cJSON_AddNullToObject(k, "allowed_models");
+	json_add_str_or_null(k, "expires_at", db_val(rows, i, 7));
+	json_add_str_or_null(k, "revoked_at", db_val(rows, i, 8));
+	json_add_str_or_null(k, "last_used_at", db_val(rows, i, 9));
+	json_add_str_or_null(k, "created_at", db_val(rows, i, 10));
+	cJSON_AddNumberToObject(k, "budget_alert_pct", (double)db_ll(rows, i, 11, 80));
+	cJSON_AddBoolToObject(k, "budget_hard_stop", db_ll(rows, i, 12, 1) != 0);
+	return k;
+}
+
+static int
+keys_query(struct req *r, long long only_id, struct db_rows *rows)
+{
+	struct db_param	 p[3];
+
+	p[0] = db_int(r->who.user_id);
+	p[1] = db_int(only_id);
+	p[2] = db_int(only_id);
+	if (db_query(SQL_KEYS_LIST, p, 3, rows) != DB_OK)
+		return http_fail(r, ERR_INTERNAL, 503, "database_unavailable", "The database is not reachable.");
+	return 0;
+}
+
+static int
+handle_keys_list(struct req *r)
+{
+	struct db_rows	 rows;
+	cJSON		*root, *arr;
+	int		 i;
+
+	if (keys_query(r, 0, &rows) == -1) {
+		db_rows_free(&rows);
+		return -1;
+	}
+	root = cJSON_CreateObject();
+	arr = cJSON_AddArrayToObject(root, "keys");
+	for (i = 0; i < rows.nrows; i++)
+		cJSON_AddItemToArray(arr, key_json(&rows, i));
+	db_rows_free(&rows);
+	http_send_json(r, 200, root);
+	cJSON_Delete(root);
+	return 0;
+}
+
+/* allowed_models: an array of 1–100 model references, stored as JSON text. */
+static int
+allowed_models_field(struct req *r, char **out)
+{
+	const cJSON	*f = cJSON_GetObjectItemCaseSensitive(r->json, "allowed_models"), *m;
+	int		 n = 0;
+
+	*out = NULL;
+	if (f == NULL || cJSON_IsNull(f))
+		return 0;
+	if (!cJSON_IsArray(f))
+		return http_fail(r, ERR_VALIDATION, 400, "invalid_type",
+		    "The field 'allowed_models' must be an array of model names.");
+	cJSON_ArrayForEach(m, f) {
+		if (!cJSON_IsString(m) || *m->valuestring == '\0' ||
+		    strlen(m->valuestring) > SB_MAX_MODEL_REF || ++n > KEYS_MAX_ALLOWED_MODELS)
+			return http_fail(r, ERR_VALIDATION, 400, "invalid_value",
+			    "'allowed_models' holds at most %d model names of up to %d characters.",
+			    KEYS_MAX_ALLOWED_MODELS, SB_MAX_MODEL_REF);
+	}
+	if (n == 0)
+		return 0;
+	if ((*out = cJSON_PrintUnformatted(f)) == NULL)
+		return http_fail(r, ERR_INTERNAL, 500, "out_of_memory", "Out of memory.");
+	return 0;
+}
+
+/* expires_at "YYYY-MM-DD" or "YYYY-MM-DDTHH:MM:SS[Z]" → "YYYY-MM-DD HH:MM:SS". */
+static int
+expires_field(struct req *r, char out[48], int *present)
+{
+	const char	*s = NULL;
+	int		 y, mo, d, h = 23, mi = 59, sec = 59, n = 0;
+
+	if (json_field_str(r->json, "expires_at", 0, 10, 25, &s, present, &r->err) == -1)
+		return -1;
+	if (s == NULL)
+		return 0;
+	if ((sscanf(s, "%4d-%2d-%2dT%2d:%2d:%2d%n", &y, &mo, &d, &h, &mi, &sec, &n) != 6 ||
+	    (s[n] != '\0' && strcmp(s + n, "Z") != 0)) &&
+	    (sscanf(s, "%4d-%2d-%2d%n", &y, &mo, &d, &n) != 3 || s[n] != '\0'))
+		return http_fail(r, ERR_VALIDATION, 400, "invalid_value",
+		    "'expires_at' must be a date like 2027-01-31 or 2027-01-31T12:00:00Z (UTC).");
+	if (y < 2000 || y > 9999 || mo < 1 || mo > 12 || d < 1 || d > 31 ||
+	    h > 23 || mi > 59 || sec > 59 || h < 0 || mi < 0 || sec < 0)
+		return http_fail(r, ERR_VALIDATION, 400, "invalid_value", "'expires_at' is not a valid date.");
+	snprintf(out, 48, "%04d-%02d-%02d %02d:%02d:%02d", y, mo, d, h, mi, sec);
+	return 0;
+}
+
+static int
+key_limits(struct req *r, long long *budget, int *has_budget, long long *rpm, int *has_rpm,
+    long long *tpm, int *has_tpm)
+{
+	if (json_field_usd(r->json, "monthly_budget_usd", 0, budget, has_budget, &r->err) == -1 ||
+	    json_field_int(r->json, "rpm_limit", 0, 1, 1000000, rpm, has_rpm, &r->err) == -1 ||
+	    json_field_int(r->json, "tpm_limit", 0, 1, 1000000000, tpm, has_tpm, &r->err) == -1)
+		return -1;
+	return 0;
+}
+
+static int
+handle_keys_create(struct req *r)
+{
+	struct db_param		 p[9];
+	struct db_rows		 rows;
+	const char		*name;
+	char			*models = NULL, secret[80], prefix[AUTH_KEY_VISIBLE + 1], expires[48];
+	unsigned char		 hash[32];
+	long long		 budget = 0, rpm = 0, tpm = 0;
+	int			 has_budget, has_rpm, has_tpm, has_exp, rc = -1;
+	unsigned long long	 id;
+	cJSON			*root;
+
+	if (body_or_fail(r) == -1 ||
+	    json_field_str(r->json, "name", 1, 1, SB_MAX_NAME, &name, NULL, &r->err) == -1 ||
+	    key_limits(r, &budget, &has_budget, &rpm, &has_rpm, &tpm, &has_tpm) == -1 ||
+	    expires_field(r, expires, &has_exp) == -1 || allowed_models_field(r, &models) == -1)
+		goto out;
+	if (auth_key_generate(secret, sizeof(secret), hash, prefix) == -1) {
+		http_fail(r, ERR_INTERNAL, 500, "random_failed", "Could not create a key.");
+		goto out;
+	}
+	p[0] = db_int(r->who.user_id);
+	p[1] = db_str(name);
+	p[2] = db_str(prefix);
+	p[3] = db_bytes(hash, sizeof(hash));
+	p[4] = has_budget ? db_int(budget) : db_null();
+	p[5] = has_rpm ? db_int(rpm) : db_null();
+	p[6] = has_tpm ? db_int(tpm) : db_null();
+	p[7] = db_str(models);
+	p[8] = has_exp ? db_str(expires) : db_null();
+	if (db_exec(SQL_KEY_INSERT, p, 9, NULL, &id) != DB_OK) {
+		http_fail(r, ERR_INTERNAL, 503, "database_unavailable", "Could not store the key.");
+		goto out;
+	}
+	if (keys_query(r, (long long)id, &rows) == 0 && rows.nrows == 1) {
+		root = cJSON_CreateObject();
+		cJSON_AddItemToObject(root, "key", key_json(&rows, 0));
+		cJSON_AddStringToObject(root, "secret", secret);
+		http_send_json(r, 201, root);
+		cJSON_Delete(root);
+		rc = 0;
+	}
+	db_rows_free(&rows);
+out:
+	OPENSSL_cleanse(secret, sizeof(secret));
+	cJSON_free(models);
+	return rc;
+}
+
+static int
+handle_keys_delete(struct req *r)
+{
+	struct db_param		 p[2];
+	unsigned long long	 n = 0;
+	long long		 id;
+
+	if (parse_id(http_route_param(r, 0), &id) == -1)
+		return http_fail(r, ERR_VALIDATION, 404, "not_found", "There is no such key.");
+	p[0] = db_int(id);
+	p[1] = db_int(r->who.user_id);
+	if (db_exec(SQL_KEY_REVOKE, p, 2, &n, NULL) != DB_OK)
+		return http_fail(r, ERR_INTERNAL, 503, "database_unavailable", "Could not revoke the key.");
+	if (n == 0) {
+		struct db_rows rows;
+
+		/* Already revoked keys report 0 changed rows too. */
+		if (keys_query(r, id, &rows) == 0 && rows.nrows == 0) {
+			db_rows_free(&rows);
+			return http_fail(r, ERR_VALIDATION, 404, "not_found", "There is no such key.");
+		}
+		db_rows_free(&rows);
+	}
+	http_send_empty(r, 204);
+	return 0;
+}
+
+static const struct route account_routes[] = {
+	{ "GET",    "/api/health",          handle_health,       ROUTE_PUBLIC },
+	{ "GET",    "/api/auth/setup",      handle_setup_status, ROUTE_PUBLIC },
+	{ "POST",   "/api/auth/setup",      handle_setup,        ROUTE_PUBLIC },
+	{ "POST",   "/api/auth/login",      handle_login,        ROUTE_PUBLIC },
+	{ "POST",   "/api/auth/logout",     handle_logout,       ROUTE_SESSION },
+	{ "GET",    "/api/auth/me",         handle_me,           ROUTE_SESSION },
+	{ "GET",    "/api/users",           handle_users_list,   ROUTE_ADMIN },
+	{ "POST",   "/api/users",           handle_users_create, ROUTE_ADMIN },
+	{ "PUT",    "/api/users/{id}",      handle_users_update, ROUTE_ADMIN },
+	{ "DELETE", "/api/users/{id}",      handle_users_delete, ROUTE_ADMIN },
+	{ "GET",    "/api/keys",            handle_keys_list,    ROUTE_SESSION },
+	{ "POST",   "/api/keys",            handle_keys_create,  ROUTE_SESSION },
+	{ "DELETE", "/api/keys/{id}",       handle_keys_delete,  ROUTE_SESSION },
+};
+
+int
+main(void)
+{
+	static const struct program prog = {
+		"account", account_routes, sizeof(account_routes) / sizeof(account_routes[0]), NULL, NULL
+	};
+
+	return server_run(&prog);
+}

@@ -1,0 +1,91 @@
+/* adapter_impl: what the per-format adapter files share with the dispatcher
+ * (src/adapters/adapter.c). Private to src/adapters/; callers use adapter.h. */
+#ifndef SB_ADAPTER_IMPL_H
+#define SB_ADAPTER_IMPL_H
+
+#include <stddef.h>
+
+#include "adapter.h"
+#include "buf.h"
+#include "sse.h"
+
+#define ADAPTER_MAX_URL		2048
+#define ADAPTER_MAX_BODY	(32u * 1024 * 1024)
+#define ADAPTER_MAX_ID		128
+#define ADAPTER_MAX_MODEL	256
+
+struct adapter_stream {
+	enum adapter_format	 format;
+	struct sse_parser	 sse;
+	adapter_emit_fn		 emit;
+	void			*ctx;
+	char			*client_model;
+	int			 include_usage;
+	int			 status;
+	int			 clean;		/* [DONE] / message_stop / finishReason */
+	int			 emitted;
+	int			 role_sent;
+	struct adapter_usage	 usage;
+	char			 finish[24];
+	enum adapter_cat	 err_cat;
+	char			 err_msg[ADAPTER_MAX_MSG];
+	char			 id[ADAPTER_MAX_ID];
+	char			 model[ADAPTER_MAX_MODEL];
+	long long		 created;
+	int			 cur_tool;	/* anthropic: tool index of the open block, -1 */
+	int			 ntools;	/* tool calls started so far */
+};
+
+/* Per-format pieces. build_* fill a JSON body and the URL (no trailing '/'
+ * on base) and return 0 or a category with err set. */
+int	adapter_openai_build(const struct adapter_params *p, const cJSON *req,
+	    cJSON **body, struct buf *url, char *err, size_t errlen);
+int	adapter_openai_parse(const cJSON *resp, const char *client_model,
+	    cJSON **out, struct adapter_usage *u, char *err, size_t errlen);
+int	adapter_openai_event(struct adapter_stream *s, const struct sse_event *ev);
+void	adapter_openai_usage(const cJSON *usage, struct adapter_usage *u);
+
+int	adapter_anthropic_build(const struct adapter_params *p,
+	    const cJSON *req, cJSON **body, struct buf *url, char *err,
+	    size_t errlen);
+int	adapter_anthropic_parse(const cJSON *resp, const char *client_model,
+	    cJSON **out, struct adapter_usage *u, char *err, size_t errlen);
+int	adapter_anthropic_event(struct adapter_stream *s,
+	    const struct sse_event *ev);
+
+int	adapter_gemini_build(const struct adapter_params *p, const cJSON *req,
+	    cJSON **body, struct buf *url, char *err, size_t errlen);
+int	adapter_gemini_parse(const cJSON *resp, const char *client_model,
+	    cJSON **out, struct adapter_usage *u, char *err, size_t errlen);
+int	adapter_gemini_event(struct adapter_stream *s, const struct sse_event *ev);
+int	adapter_gemini_finish(struct adapter_stream *s);
+
+/* Shared helpers (adapter.c). */
+int	adapter_fail(char *err, size_t errlen, int cat, const char *msg);
+const char *adapter_jstr(const cJSON *o, const char *key);
+int	adapter_jint(const cJSON *o, const char *key, long long *v);
+/* Text of a message's content: a string, or the text parts joined. */
+int	adapter_content_text(const cJSON *content, struct buf *out);
+/* Split "data:<mime>;base64,<data>"; returns 0 when url is such a URL. */
+int	adapter_data_url(const char *url, char *mime, size_t mimelen,
+	    const char **data);
+/* The max output tokens: max_completion_tokens, max_tokens, or 0. */
+long long adapter_req_max_tokens(const cJSON *req);
+/* A new chat.completion / chunk skeleton with id, created, model. */
+cJSON	*adapter_completion_new(const char *id, const char *model);
+/* Emit one chunk with the given delta (owned, consumed) for choice 0. */
+int	adapter_emit_delta(struct adapter_stream *s, int index, cJSON *delta,
+	    const char *finish_reason);
+/* Emit the final usage-only chunk (only when include_usage). */
+int	adapter_emit_usage(struct adapter_stream *s);
+/* Emit an already-serialised chunk (openai pass-through). */
+int	adapter_emit_raw(struct adapter_stream *s, const char *json, size_t len,
+	    const char *content, size_t content_len, int usage_only);
+/* Record an error on the stream; returns ADAPTER_STREAM_ERROR. */
+int	adapter_stream_fail(struct adapter_stream *s, int status,
+	    enum adapter_cat cat, const char *msg);
+/* An OpenAI "usage" object from u (with cached/reasoning details). */
+cJSON	*adapter_usage_json(const struct adapter_usage *u);
+void	adapter_copy(char *dst, size_t dstlen, const char *src);
+
+#endif

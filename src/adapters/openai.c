@@ -1,0 +1,143 @@
+/* openai adapter: OpenAI and every OpenAI-compatible upstream (xAI,
+ * OpenRouter, AiHubMix, custom servers). The canonical request already is
+ * this format, so the body passes through with only `model` rewritten and
+ * usage forced on for streams; stream events pass through unchanged. */
+#include <string.h>
+
+#include "adapter_impl.h"
+
+int
+adapter_openai_build(const struct adapter_params *p, const cJSON *req,
+    cJSON **body, struct buf *url, char *err, size_t errlen)
+{
+	const cJSON	*msgs = cJSON_GetObjectItemCaseSensitive(req, "messages");
+	cJSON		*b, *so;
+
+	if (!cJSON_IsArray(msgs) || cJSON_GetArraySize(msgs) == 0)
+		return adapter_fail(err, errlen, ADAPTER_CAT_VALIDATION,
+		    "\"messages\" must be a non-empty array");
+	if ((b = cJSON_Duplicate(req, 1)) == NULL)
+		return adapter_fail(err, errlen, ADAPTER_CAT_INTERNAL,
+		    "out of memory");
+	cJSON_DeleteItemFromObjectCaseSensitive(b, "model");
+	cJSON_AddStringToObject(b, "model", p->model);
+	cJSON_DeleteItemFromObjectCaseSensitive(b, "stream");
+	if (p->stream) {
+		cJSON_AddTrueToObject(b, "stream");
+		so = cJSON_GetObjectItemCaseSensitive(b, "stream_options");
+		if (!cJSON_IsObject(so)) {
+			cJSON_DeleteItemFromObjectCaseSensitive(b,
+			    "stream_options");
+			so = cJSON_AddObjectToObject(b, "stream_options");
+		}
+		cJSON_DeleteItemFromObjectCaseSensitive(so, "include_usage");
+		cJSON_AddTrueToObject(so, "include_usage");
+	} else
+		cJSON_DeleteItemFromObjectCaseSensitive(b, "stream_options");
+	*body = b;
+	if (buf_puts(url, "/chat/completions") != BUF_OK)
+		return adapter_fail(err, errlen, ADAPTER_CAT_INTERNAL,
+		    "the provider's base URL is too long");
+	return 0;
+}
+
+void
+adapter_openai_usage(const cJSON *usage, struct adapter_usage *u)
+{
+	const cJSON	*d;
+
+	if (!cJSON_IsObject(usage) ||
+	    adapter_jint(usage, "prompt_tokens", &u->prompt) != 0)
+		return;
+	u->known = 1;
+	if (adapter_jint(usage, "completion_tokens", &u->completion) != 0)
+		u->completion = 0;
+	if (adapter_jint(usage, "total_tokens", &u->total) != 0)
+		u->total = u->prompt + u->completion;
+	d = cJSON_GetObjectItemCaseSensitive(usage, "prompt_tokens_details");
+	if (adapter_jint(d, "cached_tokens", &u->cache_read) != 0)
+		u->cache_read = 0;
+	if (adapter_jint(d, "cache_write_tokens", &u->cache_write) != 0)
+		u->cache_write = 0;
+	d = cJSON_GetObjectItemCaseSensitive(usage,
+	    "completion_tokens_details");
+	if (adapter_jint(d, "reasoning_tokens", &u->reasoning) != 0)
+		u->reasoning = 0;
+}
+
+int
+adapter_openai_parse(const cJSON *resp, const char *client_model,
+    cJSON **out, struct adapter_usage *u, char *err, size_t errlen)
+{
+	cJSON	*o;
+
+	if (!cJSON_IsArray(cJSON_GetObjectItemCaseSensitive(resp, "choices")))
+		return adapter_fail(err, errlen, ADAPTER_CAT_UPSTREAM,
+		    "the upstream response has no \"choices\"");
+	if ((o = cJSON_Duplicate(resp, 1)) == NULL)
+		return adapter_fail(err, errlen, ADAPTER_CAT_INTERNAL,
+		    "out of memory");
+	if (client_model) {
+		cJSON_DeleteItemFromObjectCaseSensitive(o, "model");
+		cJSON_AddStringToObject(o, "model", client_model);
+	}
+	adapter_openai_usage(cJSON_GetObjectItemCaseSensitive(resp, "usage"), u);
+	*out = o;
+	return 0;
+}
+
+/* An error object inside the stream: {"error":{...}}. */
+static int
+adapter_openai_stream_error(struct adapter_stream *s, const char *data,
+    size_t len)
+{
+	char		 msg[ADAPTER_MAX_MSG];
+	enum adapter_cat cat;
+
+	cat = adapter_parse_error(ADAPTER_OPENAI, 500, data, len, msg,
+	    sizeof(msg));
+	return adapter_stream_fail(s, ADAPTER_STREAM_ERROR, cat, msg);
+}
+
+int
+adapter_openai_event(struct adapter_stream *s, const struct sse_event *ev)
+{
+	cJSON		*o;
+	const cJSON	*choices, *c0, *usage;
+	const char	*fr, *content;
+	int		 rc = ADAPTER_STREAM_OK, usage_only;
+
+	if (ev->data_len == 6 && memcmp(ev->data, "[DONE]", 6) == 0) {
+		s->clean = 1;
+		return ADAPTER_STREAM_OK;
+	}
+	o = cJSON_ParseWithLength(ev->data, ev->data_len);
+	if (!cJSON_IsObject(o)) {
+		cJSON_Delete(o);
+		return adapter_stream_fail(s, ADAPTER_STREAM_MALFORMED,
+		    ADAPTER_CAT_UPSTREAM,
+		    "the upstream sent a stream event that is not valid JSON");
+	}
+	if (cJSON_GetObjectItemCaseSensitive(o, "error") != NULL) {
+		rc = adapter_openai_stream_error(s, ev->data, ev->data_len);
+		goto out;
+	}
+	usage = cJSON_GetObjectItemCaseSensitive(o, "usage");
+	if (cJSON_IsObject(usage))
+		adapter_openai_usage(usage, &s->usage);
+	choices = cJSON_GetObjectItemCaseSensitive(o, "choices");
+	usage_only = cJSON_IsObject(usage) && cJSON_IsArray(choices) &&
+	    cJSON_GetArraySize(choices) == 0;
+	if (usage_only && !s->include_usage)
+		goto out;
+	c0 = cJSON_GetArrayItem(choices, 0);
+	if ((fr = adapter_jstr(c0, "finish_reason")) != NULL)
+		adapter_copy(s->finish, sizeof(s->finish), fr);
+	content = adapter_jstr(cJSON_GetObjectItemCaseSensitive(c0, "delta"),
+	    "content");
+	rc = adapter_emit_raw(s, ev->data, ev->data_len, content,
+	    content ? strlen(content) : 0, usage_only);
+out:
+	cJSON_Delete(o);
+	return rc;
+}

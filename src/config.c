@@ -1,0 +1,393 @@
+/* config: INI parsing and validation (see config.h). Comments start with ; or
+ * #, sections are [name], values are key = value with surrounding blanks
+ * trimmed. Unknown keys are kept raw for modules; known keys are typed here. */
+#include <ctype.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <openssl/crypto.h>
+
+#include "buf.h"
+#include "config.h"
+#include "sbconst.h"
+
+#define CONFIG_MAX_FILE	(256 * 1024)
+
+static char *
+trim(char *s)
+{
+	char	*e;
+
+	while (isspace((unsigned char)*s))
+		s++;
+	e = s + strlen(s);
+	while (e > s && isspace((unsigned char)e[-1]))
+		*--e = '\0';
+	return s;
+}
+
+static int
+config_add(struct config *cfg, const char *section, const char *key, const char *value)
+{
+	struct config_entry	*e;
+
+	if (cfg->nentries >= CONFIG_MAX_ENTRIES)
+		return -1;
+	e = &cfg->entries[cfg->nentries];
+	e->section = strdup(section);
+	e->key = strdup(key);
+	e->value = strdup(value);
+	if (!e->section || !e->key || !e->value) {
+		free(e->section);
+		free(e->key);
+		free(e->value);
+		return -1;
+	}
+	cfg->nentries++;
+	return 0;
+}
+
+const char *
+config_get(const struct config *cfg, const char *section, const char *key)
+{
+	int	 i;
+
+	/* The last definition wins. */
+	for (i = cfg->nentries - 1; i >= 0; i--)
+		if (strcmp(cfg->entries[i].section, section) == 0 &&
+		    strcmp(cfg->entries[i].key, key) == 0)
+			return cfg->entries[i].value;
+	return NULL;
+}
+
+static int
+parse_long(const char *s, long min, long max, long *out)
+{
+	char	*end;
+	long	 v;
+
+	errno = 0;
+	v = strtol(s, &end, 10);
+	if (errno || end == s || *end != '\0' || v < min || v > max)
+		return -1;
+	*out = v;
+	return 0;
+}
+
+static int
+parse_bool(const char *s, int *out)
+{
+	if (!strcmp(s, "true") || !strcmp(s, "yes") || !strcmp(s, "on") || !strcmp(s, "1"))
+		*out = 1;
+	else if (!strcmp(s, "false") || !strcmp(s, "no") || !strcmp(s, "off") || !strcmp(s, "0"))
+		*out = 0;
+	else
+		return -1;
+	return 0;
+}
+
+static int
+hexval(int c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+static int
+parse_key_hex(const char *s, unsigned char out[32])
+{
+	int	 i, hi, lo;
+
+	if (strlen(s) != 64)
+		return -1;
+	for (i = 0; i < 32; i++) {
+		hi = hexval(s[2 * i]);
+		lo = hexval(s[2 * i + 1]);
+		if (hi < 0 || lo < 0)
+			return -1;
+		out[i] = (unsigned char)(hi << 4 | lo);
+	}
+	return 0;
+}
+
+/* Typed settings: name, where it lands, bounds. */
+struct config_long {
+	const char	*section;
+	const char	*key;
+	size_t		 offset;
+	int		 is_int;
+	long		 min;
+	long		 max;
+	long		 def;
+};
+
+static const struct config_long config_longs[] = {
+	{ "database", "port", offsetof(struct config, db_port), 1, 0, 65535, 3306 },
+	{ "server", "max_body_bytes", offsetof(struct config, max_body_bytes), 0, 1024, SB_MAX_BODY_HARD, SB_MAX_BODY_DEFAULT },
+	{ "server", "max_json_depth", offsetof(struct config, max_json_depth), 1, 2, 512, SB_MAX_JSON_DEPTH },
+	{ "server", "session_lifetime", offsetof(struct config, session_lifetime), 0, 60, 365L * 86400, SB_SESSION_TTL_DEFAULT },
+	{ "server", "password_iterations", offsetof(struct config, password_iterations), 1, SB_PBKDF2_ITER_MIN, 10000000, SB_PBKDF2_ITER_DEFAULT },
+	{ "upstream", "connect_timeout_ms", offsetof(struct config, connect_timeout_ms), 0, 100, 120000, 10000 },
+	{ "upstream", "first_byte_timeout_ms", offsetof(struct config, first_byte_timeout_ms), 0, 100, 600000, 120000 },
+	{ "upstream", "idle_timeout_ms", offsetof(struct config, idle_timeout_ms), 0, 100, 600000, 120000 },
+	{ "upstream", "max_attempts", offsetof(struct config, max_attempts), 1, 1, 10, 3 },
+	{ "upstream", "heartbeat_s", offsetof(struct config, heartbeat_s), 1, 1, 300, 15 },
+	{ "upstream", "circuit_failures", offsetof(struct config, circuit_failures), 1, 1, 1000, 3 },
+	{ "upstream", "circuit_cooldown_s", offsetof(struct config, circuit_cooldown_s), 1, 1, 86400, 30 },
+	{ "limits", "global_rpm", offsetof(struct config, global_rpm), 1, 0, 100000000, 0 },
+};
+
+struct config_str {
+	const char	*section;
+	const char	*key;
+	size_t		 offset;
+	const char	*def;
+};
+
+static const struct config_str config_strs[] = {
+	{ "database", "host", offsetof(struct config, db_host), "localhost" },
+	{ "database", "socket", offsetof(struct config, db_socket), "" },
+	{ "database", "user", offsetof(struct config, db_user), "switchboard" },
+	{ "database", "password", offsetof(struct config, db_password), "" },
+	{ "database", "name", offsetof(struct config, db_name), "switchboard" },
+	{ "server", "metrics_token", offsetof(struct config, metrics_token), "" },
+	{ "server", "url_prefix", offsetof(struct config, url_prefix), "" },
+	{ "server", "sql_dir", offsetof(struct config, sql_dir), "sql" },
+};
+
+static int
+config_apply_longs(struct config *cfg, char *err, size_t errsz)
+{
+	const struct config_long	*c;
+	const char			*v;
+	long				 val;
+	size_t				 i;
+
+	for (i = 0; i < sizeof(config_longs) / sizeof(config_longs[0]); i++) {
+		c = &config_longs[i];
+		val = c->def;
+		if ((v = config_get(cfg, c->section, c->key)) != NULL &&
+		    parse_long(v, c->min, c->max, &val) == -1) {
+			snprintf(err, errsz, "[%s] %s: expected a number from %ld to %ld",
+			    c->section, c->key, c->min, c->max);
+			return -1;
+		}
+		if (c->is_int)
+			*(int *)((char *)cfg + c->offset) = (int)val;
+		else
+			*(long *)((char *)cfg + c->offset) = val;
+	}
+	return 0;
+}
+
+static int
+config_apply_strs(struct config *cfg, char *err, size_t errsz)
+{
+	const struct config_str	*c;
+	const char		*v;
+	char			**slot;
+	size_t			 i;
+
+	for (i = 0; i < sizeof(config_strs) / sizeof(config_strs[0]); i++) {
+		c = &config_strs[i];
+		v = config_get(cfg, c->section, c->key);
+		slot = (char **)((char *)cfg + c->offset);
+		if ((*slot = strdup(v ? v : c->def)) == NULL) {
+			snprintf(err, errsz, "out of memory");
+			return -1;
+		}
+	}
+	return 0;
+}
+
+static int
+config_apply_flags(struct config *cfg, char *err, size_t errsz)
+{
+	const char	*v;
+
+	cfg->allow_private_endpoints = 0;
+	if ((v = config_get(cfg, "server", "allow_private_endpoints")) &&
+	    parse_bool(v, &cfg->allow_private_endpoints) == -1) {
+		snprintf(err, errsz, "[server] allow_private_endpoints: expected true or false");
+		return -1;
+	}
+	cfg->log_debug = 0;
+	if ((v = config_get(cfg, "server", "log_debug")) &&
+	    parse_bool(v, &cfg->log_debug) == -1) {
+		snprintf(err, errsz, "[server] log_debug: expected true or false");
+		return -1;
+	}
+	cfg->secure_cookies = -1;
+	if ((v = config_get(cfg, "server", "secure_cookies")) && strcmp(v, "auto") != 0 &&
+	    parse_bool(v, &cfg->secure_cookies) == -1) {
+		snprintf(err, errsz, "[server] secure_cookies: expected auto, true or false");
+		return -1;
+	}
+	return 0;
+}
+
+/* [vault] current_key_id = N and key_N = 64 hex digits. */
+static int
+config_apply_keys(struct config *cfg, char *err, size_t errsz)
+{
+	const struct config_entry	*e;
+	const char			*v;
+	long				 id;
+	int				 i, found = 0;
+
+	for (i = 0; i < cfg->nentries; i++) {
+		e = &cfg->entries[i];
+		if (strcmp(e->section, "vault") || strncmp(e->key, "key_", 4))
+			continue;
+		if (parse_long(e->key + 4, 1, 65535, &id) == -1 || cfg->nkeys >= CONFIG_MAX_KEYS) {
+			snprintf(err, errsz, "[vault] %s: key names are key_1 … key_65535 (at most %d)",
+			    e->key, CONFIG_MAX_KEYS);
+			return -1;
+		}
+		if (parse_key_hex(e->value, cfg->keys[cfg->nkeys].key) == -1) {
+			snprintf(err, errsz, "[vault] %s: expected 64 hex digits (32 bytes)", e->key);
+			return -1;
+		}
+		cfg->keys[cfg->nkeys++].id = (int)id;
+	}
+	if ((v = config_get(cfg, "vault", "current_key_id")) == NULL ||
+	    parse_long(v, 1, 65535, &id) == -1) {
+		snprintf(err, errsz, "[vault] current_key_id: missing or not a number");
+		return -1;
+	}
+	cfg->current_key_id = (int)id;
+	for (i = 0; i < cfg->nkeys; i++)
+		found |= cfg->keys[i].id == cfg->current_key_id;
+	if (!found) {
+		snprintf(err, errsz, "[vault] current_key_id %d has no key_%d", (int)id, (int)id);
+		return -1;
+	}
+	return 0;
+}
+
+static int
+config_parse_lines(struct config *cfg, char *text, char *err, size_t errsz)
+{
+	char	 section[64] = "";
+	char	*line, *next, *eq, *s;
+	int	 lineno = 0;
+
+	for (line = text; line != NULL; line = next) {
+		lineno++;
+		if ((next = strchr(line, '\n')) != NULL)
+			*next++ = '\0';
+		s = trim(line);
+		if (*s == '\0' || *s == ';' || *s == '#')
+			continue;
+		if (*s == '[') {
+			if (s[strlen(s) - 1] != ']' || strlen(s) - 2 >= sizeof(section)) {
+				snprintf(err, errsz, "line %d: bad section header", lineno);
+				return -1;
+			}
+			s[strlen(s) - 1] = '\0';
+			snprintf(section, sizeof(section), "%s", trim(s + 1));
+			continue;
+		}
+		if ((eq = strchr(s, '=')) == NULL) {
+			snprintf(err, errsz, "line %d: expected key = value", lineno);
+			return -1;
+		}
+		*eq = '\0';
+		if (config_add(cfg, section, trim(s), trim(eq + 1)) == -1) {
+			snprintf(err, errsz, "line %d: too many settings", lineno);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+int
+config_parse(struct config *cfg, const char *text, char *err, size_t errsz)
+{
+	char	*copy;
+	int	 rc;
+
+	memset(cfg, 0, sizeof(*cfg));
+	if ((copy = strdup(text)) == NULL) {
+		snprintf(err, errsz, "out of memory");
+		return -1;
+	}
+	rc = config_parse_lines(cfg, copy, err, errsz);
+	OPENSSL_cleanse(copy, strlen(text));
+	free(copy);
+	if (rc == 0)
+		rc = config_apply_longs(cfg, err, errsz);
+	if (rc == 0)
+		rc = config_apply_strs(cfg, err, errsz);
+	if (rc == 0)
+		rc = config_apply_flags(cfg, err, errsz);
+	if (rc == 0)
+		rc = config_apply_keys(cfg, err, errsz);
+	if (rc == -1)
+		config_free(cfg);
+	return rc;
+}
+
+int
+config_load(struct config *cfg, const char *path, char *err, size_t errsz)
+{
+	struct buf	 b;
+	char		 chunk[4096];
+	size_t		 n;
+	FILE		*f;
+	int		 rc = -1;
+
+	memset(cfg, 0, sizeof(*cfg));
+	buf_init(&b, CONFIG_MAX_FILE);
+	if ((f = fopen(path, "r")) == NULL) {
+		snprintf(err, errsz, "%s: %s", path, strerror(errno));
+		return -1;
+	}
+	while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0)
+		if (buf_append(&b, chunk, n) != BUF_OK) {
+			snprintf(err, errsz, "%s: file too large", path);
+			goto out;
+		}
+	rc = config_parse(cfg, b.data ? b.data : "", err, errsz);
+out:
+	fclose(f);
+	if (b.data)
+		OPENSSL_cleanse(b.data, b.len);
+	OPENSSL_cleanse(chunk, sizeof(chunk));
+	buf_free(&b);
+	return rc;
+}
+
+void
+config_free(struct config *cfg)
+{
+	size_t	 i;
+	int	 j;
+
+	for (j = 0; j < cfg->nentries; j++) {
+		if (cfg->entries[j].value)
+			OPENSSL_cleanse(cfg->entries[j].value, strlen(cfg->entries[j].value));
+		free(cfg->entries[j].section);
+		free(cfg->entries[j].key);
+		free(cfg->entries[j].value);
+	}
+	for (i = 0; i < sizeof(config_strs) / sizeof(config_strs[0]); i++)
+		free(*(char **)((char *)cfg + config_strs[i].offset));
+	OPENSSL_cleanse(cfg->keys, sizeof(cfg->keys));
+	memset(cfg, 0, sizeof(*cfg));
+}
+
+const char *
+config_path(void)
+{
+	const char	*p = getenv("SWITCHBOARD_CONFIG");
+
+	return p && *p ? p : "var/switchboard.ini";
+}

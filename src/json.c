@@ -1,0 +1,208 @@
+/* json: bounded parsing and validated field access over cJSON (see json.h).
+ * Knows nothing of HTTP: errors are returned as sb_error values. */
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "json.h"
+
+int
+json_depth_ok(const char *text, size_t len, int max_depth)
+{
+	size_t	 i;
+	int	 depth = 0, in_str = 0;
+
+	for (i = 0; i < len; i++) {
+		char c = text[i];
+
+		if (in_str) {
+			if (c == '\\')
+				i++;
+			else if (c == '"')
+				in_str = 0;
+			continue;
+		}
+		if (c == '"')
+			in_str = 1;
+		else if (c == '{' || c == '[') {
+			if (++depth > max_depth)
+				return -1;
+		} else if (c == '}' || c == ']')
+			depth--;
+	}
+	return 0;
+}
+
+cJSON *
+json_parse(const char *text, size_t len, int max_depth, struct sb_error *e)
+{
+	cJSON	*j;
+
+	if (len == 0) {
+		err_set(e, ERR_VALIDATION, 400, "invalid_json", "The request body is empty; send a JSON object.");
+		return NULL;
+	}
+	if (json_depth_ok(text, len, max_depth) == -1) {
+		err_set(e, ERR_VALIDATION, 400, "json_too_deep",
+		    "The JSON body is nested deeper than %d levels.", max_depth);
+		return NULL;
+	}
+	if ((j = cJSON_ParseWithLength(text, len)) == NULL) {
+		err_set(e, ERR_VALIDATION, 400, "invalid_json", "The request body is not valid JSON.");
+		return NULL;
+	}
+	return j;
+}
+
+static const cJSON *
+json_field(const cJSON *obj, const char *name, int required, int *present, struct sb_error *e)
+{
+	const cJSON	*f = cJSON_GetObjectItemCaseSensitive(obj, name);
+
+	if (present)
+		*present = f != NULL && !cJSON_IsNull(f);
+	if ((f == NULL || cJSON_IsNull(f)) && required)
+		err_set(e, ERR_VALIDATION, 400, "missing_field", "The field '%s' is required.", name);
+	return f && !cJSON_IsNull(f) ? f : NULL;
+}
+
+int
+json_field_str(const cJSON *obj, const char *name, int required,
+    size_t minlen, size_t maxlen, const char **out, int *present, struct sb_error *e)
+{
+	const cJSON	*f = json_field(obj, name, required, present, e);
+	size_t		 n;
+
+	if (f == NULL)
+		return required ? -1 : 0;
+	if (!cJSON_IsString(f)) {
+		err_set(e, ERR_VALIDATION, 400, "invalid_type", "The field '%s' must be a string.", name);
+		return -1;
+	}
+	n = strlen(f->valuestring);
+	if (n < minlen || n > maxlen) {
+		err_set(e, ERR_VALIDATION, 400, "invalid_length",
+		    "The field '%s' must be %zu to %zu characters long.", name, minlen, maxlen);
+		return -1;
+	}
+	*out = f->valuestring;
+	return 0;
+}
+
+int
+json_field_int(const cJSON *obj, const char *name, int required,
+    long long min, long long max, long long *out, int *present, struct sb_error *e)
+{
+	const cJSON	*f = json_field(obj, name, required, present, e);
+	double		 d;
+
+	if (f == NULL)
+		return required ? -1 : 0;
+	d = f->valuedouble;
+	if (!cJSON_IsNumber(f) || d != (double)(long long)d || d < (double)min || d > (double)max) {
+		err_set(e, ERR_VALIDATION, 400, "invalid_value",
+		    "The field '%s' must be a whole number from %lld to %lld.", name, min, max);
+		return -1;
+	}
+	*out = (long long)d;
+	return 0;
+}
+
+int
+json_field_bool(const cJSON *obj, const char *name, int required,
+    int *out, int *present, struct sb_error *e)
+{
+	const cJSON	*f = json_field(obj, name, required, present, e);
+
+	if (f == NULL)
+		return required ? -1 : 0;
+	if (!cJSON_IsBool(f)) {
+		err_set(e, ERR_VALIDATION, 400, "invalid_type", "The field '%s' must be true or false.", name);
+		return -1;
+	}
+	*out = cJSON_IsTrue(f);
+	return 0;
+}
+
+int
+json_usd_to_micros(const char *s, long long *out)
+{
+	long long	 whole = 0, frac = 0;
+	int		 digits = 0, fd = 0;
+
+	if (*s == '\0')
+		return -1;
+	for (; *s >= '0' && *s <= '9'; s++, digits++) {
+		if (whole > (LLONG_MAX / 1000000 - 9) / 10)
+			return -1;
+		whole = whole * 10 + (*s - '0');
+	}
+	if (*s == '.') {
+		for (s++; *s >= '0' && *s <= '9'; s++, fd++) {
+			if (fd >= 6)
+				return -1;
+			frac = frac * 10 + (*s - '0');
+		}
+		if (fd == 0)
+			return -1;
+	}
+	if (*s != '\0' || digits == 0)
+		return -1;
+	for (; fd < 6; fd++)
+		frac *= 10;
+	*out = whole * 1000000 + frac;
+	return 0;
+}
+
+void
+json_micros_to_usd(long long micros, char *out, size_t outsz)
+{
+	const char		*sign = micros < 0 ? "-" : "";
+	unsigned long long	 m = micros < 0 ? 0ULL - (unsigned long long)micros : (unsigned long long)micros;
+
+	snprintf(out, outsz, "%s%llu.%06llu", sign, m / 1000000, m % 1000000);
+}
+
+int
+json_field_usd(const cJSON *obj, const char *name, int required,
+    long long *micros, int *present, struct sb_error *e)
+{
+	const cJSON	*f = json_field(obj, name, required, present, e);
+	char		 tmp[64];
+	const char	*s;
+
+	if (f == NULL)
+		return required ? -1 : 0;
+	if (cJSON_IsString(f)) {
+		s = f->valuestring;
+	} else if (cJSON_IsNumber(f) && f->valuedouble >= 0 && f->valuedouble < 1e12) {
+		/* A JSON number has at most 6 meaningful decimals here. */
+		snprintf(tmp, sizeof(tmp), "%.6f", f->valuedouble);
+		s = tmp;
+	} else {
+		s = "";
+	}
+	if (json_usd_to_micros(s, micros) == -1) {
+		err_set(e, ERR_VALIDATION, 400, "invalid_value",
+		    "The field '%s' must be a non-negative USD amount with at most 6 decimals.", name);
+		return -1;
+	}
+	return 0;
+}
+
+cJSON *
+json_add_usd(cJSON *obj, const char *name, long long micros)
+{
+	char	 s[32];
+
+	json_micros_to_usd(micros, s, sizeof(s));
+	return cJSON_AddRawToObject(obj, name, s);
+}
+
+cJSON *
+json_add_str_or_null(cJSON *obj, const char *name, const char *s)
+{
+	return s ? cJSON_AddStringToObject(obj, name, s) : cJSON_AddNullToObject(obj, name);
+}

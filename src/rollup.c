@@ -1,0 +1,329 @@
+/* rollup: hourly roll-ups, the watermark, and pruning of the usage log
+ * (rollup.h). Owns usage_rollup_hourly and usage_rollup_state; reads
+ * aggregator_usage_logs and deletes from it only below the watermark. No
+ * locks: replace-on-duplicate inserts and a guarded watermark UPDATE make
+ * concurrent runs on several nodes harmless. */
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "db.h"
+#include "log.h"
+#include "report.h"
+#include "rollup.h"
+
+#define ROLLUP_RETRIES	5
+
+static const char SQL_STATE_GET[] =
+    "SELECT rolled_until, pruned_before FROM usage_rollup_state WHERE id = 1";
+
+static const char SQL_STATE_ADVANCE[] =
+    "UPDATE usage_rollup_state SET rolled_until = ? "
+    "WHERE id = 1 AND rolled_until = ?";
+
+static const char SQL_STATE_PRUNED[] =
+    "UPDATE usage_rollup_state SET pruned_before = GREATEST(pruned_before, ?) "
+    "WHERE id = 1";
+
+static const char SQL_STATE_SEED[] =
+    "INSERT IGNORE INTO usage_rollup_state (id, rolled_until, pruned_before) "
+    "VALUES (1, '2000-01-01 00:00:00', '2000-01-01 00:00:00')";
+
+static const char SQL_FIRST_RAW[] =
+    "SELECT MIN(created_at) FROM aggregator_usage_logs "
+    "WHERE created_at >= ? AND created_at < ?";
+
+static const char SQL_DELETE_RANGE[] =
+    "DELETE FROM usage_rollup_hourly WHERE hour_start >= ? AND hour_start < ?";
+
+static const char SQL_ROLL_RANGE[] =
+    "INSERT INTO usage_rollup_hourly (user_id, hour_start, gateway_key_id,"
+    " provider, model, status, error_category, requests, prompt_tokens,"
+    " completion_tokens, total_tokens, cost_micros, latency_sum_ms,"
+    " ttft_sum_ms, ttft_count,"
+    " lat_b0, lat_b1, lat_b2, lat_b3, lat_b4, lat_b5, lat_b6, lat_b7, lat_b8,"
+    " lat_b9, lat_b10, lat_b11, lat_b12, lat_b13, lat_b14,"
+    " ttft_b0, ttft_b1, ttft_b2, ttft_b3, ttft_b4, ttft_b5, ttft_b6, ttft_b7,"
+    " ttft_b8, ttft_b9, ttft_b10, ttft_b11, ttft_b12, ttft_b13, ttft_b14) "
+    "SELECT user_id, " ROLLUP_HOUR_EXPR " AS h, IFNULL(gateway_key_id, 0) AS k,"
+    " IFNULL(provider, '') AS p, " ROLLUP_MODEL_EXPR " AS m, status,"
+    " IFNULL(error_category, '') AS c, COUNT(*), SUM(prompt_tokens),"
+    " SUM(completion_tokens), SUM(total_tokens), SUM(cost_micros),"
+    " SUM(latency_ms), SUM(IFNULL(ttft_ms, 0)), SUM(ttft_ms IS NOT NULL), "
+    ROLLUP_HIST_RAW_SUM("latency_ms") ", " ROLLUP_HIST_RAW_SUM("ttft_ms") " "
+    "FROM aggregator_usage_logs "
+    "WHERE created_at >= ? AND created_at < ?"
+    " AND status IN ('success','error','cancelled') "
+    "GROUP BY user_id, h, k, p, m, status, c "
+    "ON DUPLICATE KEY UPDATE requests = VALUES(requests),"
+    " prompt_tokens = VALUES(prompt_tokens),"
+    " completion_tokens = VALUES(completion_tokens),"
+    " total_tokens = VALUES(total_tokens), cost_micros = VALUES(cost_micros),"
+    " latency_sum_ms = VALUES(latency_sum_ms),"
+    " ttft_sum_ms = VALUES(ttft_sum_ms), ttft_count = VALUES(ttft_count),"
+    " lat_b0 = VALUES(lat_b0), lat_b1 = VALUES(lat_b1), lat_b2 = VALUES(lat_b2),"
+    " lat_b3 = VALUES(lat_b3), lat_b4 = VALUES(lat_b4), lat_b5 = VALUES(lat_b5),"
+    " lat_b6 = VALUES(lat_b6), lat_b7 = VALUES(lat_b7), lat_b8 = VALUES(lat_b8),"
+    " lat_b9 = VALUES(lat_b9), lat_b10 = VALUES(lat_b10),"
+    " lat_b11 = VALUES(lat_b11), lat_b12 = VALUES(lat_b12),"
+    " lat_b13 = VALUES(lat_b13), lat_b14 = VALUES(lat_b14),"
+    " ttft_b0 = VALUES(ttft_b0), ttft_b1 = VALUES(ttft_b1),"
+    " ttft_b2 = VALUES(ttft_b2), ttft_b3 = VALUES(ttft_b3),"
+    " ttft_b4 = VALUES(ttft_b4), ttft_b5 = VALUES(ttft_b5),"
+    " ttft_b6 = VALUES(ttft_b6), ttft_b7 = VALUES(ttft_b7),"
+    " ttft_b8 = VALUES(ttft_b8), ttft_b9 = VALUES(ttft_b9),"
+    " ttft_b10 = VALUES(ttft_b10), ttft_b11 = VALUES(ttft_b11),"
+    " ttft_b12 = VALUES(ttft_b12), ttft_b13 = VALUES(ttft_b13),"
+    " ttft_b14 = VALUES(ttft_b14)";
+
+static const char SQL_PRUNE_BATCH[] =
+    "DELETE FROM aggregator_usage_logs WHERE created_at < ? "
+    "ORDER BY created_at LIMIT 5000";
+
+static int
+rollup_setting(const struct config *cfg, const char *key, int def, int lo,
+    int hi)
+{
+	const char	*v;
+	char		*end;
+	long		 n;
+
+	if (cfg == NULL || (v = config_get(cfg, "usage", key)) == NULL)
+		return def;
+	n = strtol(v, &end, 10);
+	if (end == v || *end != '\0' || n < lo || n > hi) {
+		log_warn("[usage] %s out of range; using %d", key, def);
+		return def;
+	}
+	return (int)n;
+}
+
+int
+rollup_lag_s(const struct config *cfg)
+{
+	return 60 * rollup_setting(cfg, "rollup_lag_minutes",
+	    ROLLUP_LAG_DEFAULT_MIN, 0, 24 * 60);
+}
+
+int
+rollup_retention_days(const struct config *cfg)
+{
+	return rollup_setting(cfg, "retention_days", ROLLUP_RETENTION_DEFAULT_D,
+	    ROLLUP_RETENTION_MIN_D, 36500);
+}
+
+static int64_t
+rollup_hour(int64_t t)
+{
+	return t - ((t % 3600) + 3600) % 3600;
+}
+
+int
+rollup_state_get(struct rollup_state *st)
+{
+	struct db_rows	 r;
+	int		 rc;
+
+	memset(&r, 0, sizeof(r));
+	if ((rc = db_query(SQL_STATE_GET, NULL, 0, &r)) != DB_OK)
+		goto out;
+	if (r.nrows == 0) {
+		db_rows_free(&r);
+		if ((rc = db_exec(SQL_STATE_SEED, NULL, 0, NULL, NULL)) != DB_OK)
+			return rc;
+		if ((rc = db_query(SQL_STATE_GET, NULL, 0, &r)) != DB_OK)
+			goto out;
+	}
+	if (r.nrows != 1 ||
+	    report_parse_time(db_val(&r, 0, 0), &st->rolled_until) != 0 ||
+	    report_parse_time(db_val(&r, 0, 1), &st->pruned_before) != 0)
+		rc = DB_ERROR;
+out:
+	db_rows_free(&r);
+	return rc;
+}
+
+/* Backoff for a transaction that hit a deadlock or certification failure. */
+static void
+rollup_backoff(int attempt)
+{
+	struct timespec	 ts = { 0, (long)(2000000L << (attempt > 5 ? 5 : attempt)) };
+
+	nanosleep(&ts, NULL);
+}
+
+/* One transaction: optionally clear [a, b) first, roll raw rows of [a, b),
+ * and when advance is set move the watermark old → b (guarded). Returns
+ * DB_OK, DB_RETRY (lost the race: someone else moved the watermark) or an
+ * error. */
+static int
+rollup_chunk_once(int64_t a, int64_t b, int clear, int64_t old, int advance,
+    int64_t *rows)
+{
+	char			 sa[REPORT_TIME_MAX], sb[REPORT_TIME_MAX];
+	char			 so[REPORT_TIME_MAX];
+	struct db_param		 p[2];
+	unsigned long long	 aff = 0;
+	int			 rc;
+
+	report_sqltime(sa, sizeof(sa), a);
+	report_sqltime(sb, sizeof(sb), b);
+	report_sqltime(so, sizeof(so), old);
+	if ((rc = db_begin()) != DB_OK)
+		return rc;
+	p[0] = db_str(sa);
+	p[1] = db_str(sb);
+	if (clear && (rc = db_exec(SQL_DELETE_RANGE, p, 2, NULL, NULL)) != DB_OK)
+		goto fail;
+	if ((rc = db_exec(SQL_ROLL_RANGE, p, 2, &aff, NULL)) != DB_OK)
+		goto fail;
+	*rows += (int64_t)aff;
+	if (advance) {
+		p[0] = db_str(sb);
+		p[1] = db_str(so);
+		if ((rc = db_exec(SQL_STATE_ADVANCE, p, 2, &aff, NULL)) != DB_OK)
+			goto fail;
+		if (aff != 1) {
+			rc = DB_RETRY;
+			goto fail;
+		}
+	}
+	return db_commit();
+fail:
+	db_rollback();
+	return rc;
+}
+
+static int
+rollup_chunk(int64_t a, int64_t b, int clear, int64_t old, int advance,
+    int64_t *rows)
+{
+	int	 attempt, rc = DB_ERROR;
+
+	for (attempt = 0; attempt < ROLLUP_RETRIES; attempt++) {
+		rc = rollup_chunk_once(a, b, clear, old, advance, rows);
+		if (rc != DB_RETRY || advance)
+			break;
+		rollup_backoff(attempt);
+	}
+	return rc;
+}
+
+/* The first raw row at or after from (floored to its hour), or to if none. */
+static int
+rollup_first_raw(int64_t from, int64_t to, int64_t *first)
+{
+	char		 sa[REPORT_TIME_MAX], sb[REPORT_TIME_MAX];
+	struct db_param	 p[2];
+	struct db_rows	 r;
+	int		 rc;
+
+	report_sqltime(sa, sizeof(sa), from);
+	report_sqltime(sb, sizeof(sb), to);
+	p[0] = db_str(sa);
+	p[1] = db_str(sb);
+	memset(&r, 0, sizeof(r));
+	*first = to;
+	if ((rc = db_query(SQL_FIRST_RAW, p, 2, &r)) == DB_OK && r.nrows == 1 &&
+	    db_val(&r, 0, 0) != NULL &&
+	    report_parse_time(db_val(&r, 0, 0), first) == 0)
+		*first = rollup_hour(*first);
+	db_rows_free(&r);
+	if (*first < from)
+		*first = from;
+	return rc;
+}
+
+int
+rollup_forward(int64_t now, int lag_s, int max_chunks, struct rollup_result *res)
+{
+	struct rollup_state	 st;
+	int64_t			 target, a, b, first;
+	int			 rc, races = 0;
+
+	memset(res, 0, sizeof(*res));
+	target = rollup_hour(now - lag_s);
+again:
+	if ((rc = rollup_state_get(&st)) != DB_OK)
+		return rc;
+	a = st.rolled_until;
+	while (a < target && (max_chunks == 0 || res->chunks < max_chunks)) {
+		if ((rc = rollup_first_raw(a, target, &first)) != DB_OK)
+			return rc;
+		/* an empty stretch is skipped inside the first chunk */
+		b = first + ROLLUP_CHUNK_S < target ? first + ROLLUP_CHUNK_S : target;
+		rc = rollup_chunk(first, b, 0, a, 1, &res->rows);
+		if (rc == DB_RETRY && races++ < ROLLUP_RETRIES) {
+			rollup_backoff(races);
+			goto again;	/* another roller moved on: follow it */
+		}
+		if (rc != DB_OK)
+			return rc;
+		res->chunks++;
+		a = b;
+	}
+	res->rolled_until = a;
+	return DB_OK;
+}
+
+int
+rollup_rebuild(int64_t from, struct rollup_result *res)
+{
+	struct rollup_state	 st;
+	int64_t			 a, b;
+	int			 rc;
+
+	memset(res, 0, sizeof(*res));
+	if ((rc = rollup_state_get(&st)) != DB_OK)
+		return rc;
+	a = rollup_hour(from);
+	if (a < st.pruned_before)
+		a = rollup_hour(st.pruned_before + 3599);
+	for (; a < st.rolled_until; a = b) {
+		b = a + ROLLUP_CHUNK_S < st.rolled_until ?
+		    a + ROLLUP_CHUNK_S : st.rolled_until;
+		if ((rc = rollup_chunk(a, b, 1, 0, 0, &res->rows)) != DB_OK)
+			return rc;
+		res->chunks++;
+	}
+	res->rolled_until = st.rolled_until;
+	return DB_OK;
+}
+
+int
+rollup_prune(int64_t now, int days, int64_t *deleted, int64_t *cutoff)
+{
+	struct rollup_state	 st;
+	char			 sc[REPORT_TIME_MAX];
+	struct db_param		 p;
+	unsigned long long	 aff;
+	int			 rc, retries = 0;
+
+	*deleted = 0;
+	if (days < ROLLUP_RETENTION_MIN_D)
+		days = ROLLUP_RETENTION_MIN_D;
+	if ((rc = rollup_state_get(&st)) != DB_OK)
+		return rc;
+	*cutoff = rollup_hour(now - (int64_t)days * 86400);
+	if (*cutoff > st.rolled_until)
+		*cutoff = st.rolled_until;	/* never delete un-rolled rows */
+	report_sqltime(sc, sizeof(sc), *cutoff);
+	p = db_str(sc);
+	/* mark first, so no rebuild ever reads a half-pruned range */
+	if ((rc = db_exec(SQL_STATE_PRUNED, &p, 1, NULL, NULL)) != DB_OK)
+		return rc;
+	do {
+		aff = 0;
+		rc = db_exec(SQL_PRUNE_BATCH, &p, 1, &aff, NULL);
+		if (rc == DB_RETRY && retries++ < ROLLUP_RETRIES) {
+			rollup_backoff(retries);
+			aff = ROLLUP_PRUNE_BATCH;
+			continue;
+		}
+		if (rc != DB_OK)
+			return rc;
+		*deleted += (int64_t)aff;
+	} while (aff >= ROLLUP_PRUNE_BATCH);
+	return DB_OK;
+}

@@ -1,0 +1,241 @@
+/* server: the request loop and dispatch shared by every *.fcgi program (see
+ * server.h). One process serves one request at a time; the web server runs
+ * as many processes as it is told. Nothing here knows about a handler's data. */
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <curl/curl.h>
+#include <fcgiapp.h>
+
+#include "auth.h"
+#include "db.h"
+#include "log.h"
+#include "server.h"
+#include "vault.h"
+
+extern char **environ;
+
+static struct config	server_cfg;
+
+const struct config *
+server_config(void)
+{
+	return &server_cfg;
+}
+
+int
+server_secure_cookies(const struct req *r)
+{
+	if (server_cfg.secure_cookies >= 0)
+		return server_cfg.secure_cookies;
+	return r->https;
+}
+
+int
+server_match(struct req *r, const char *pattern, const char *path)
+{
+	char	*out = r->route_buf;
+	size_t	 room = sizeof(r->route_buf);
+	int	 n = 0;
+
+	while (*pattern && *path) {
+		if (*pattern == '{') {
+			size_t len = strcspn(path, "/");
+
+			if (len == 0 || len >= room || n >= SB_ROUTE_PARAMS)
+				return 0;
+			memcpy(out, path, len);
+			out[len] = '\0';
+			r->route_params[n++] = out;
+			out += len + 1;
+			room -= len + 1;
+			path += len;
+			pattern = strchr(pattern, '}');
+			if (pattern == NULL)
+				return 0;
+			pattern++;
+			continue;
+		}
+		if (*pattern != *path)
+			return 0;
+		pattern++;
+		path++;
+	}
+	return *pattern == '\0' && *path == '\0';
+}
+
+static const struct route *
+server_route(const struct program *prog, struct req *r)
+{
+	const struct route	*found = NULL;
+	size_t			 i;
+	int			 path_ok = 0;
+
+	for (i = 0; i < prog->nroutes; i++) {
+		if (!server_match(r, prog->routes[i].pattern, r->path))
+			continue;
+		path_ok = 1;
+		if (strcmp(prog->routes[i].method, r->method) == 0) {
+			found = &prog->routes[i];
+			break;
+		}
+	}
+	if (found)
+		return found;
+	memset(r->route_params, 0, sizeof(r->route_params));
+	if (path_ok) {
+		http_fail(r, ERR_VALIDATION, 405, "method_not_allowed",
+		    "The method %s is not allowed on %s.", r->method, r->path);
+		return NULL;
+	}
+	http_fail(r, ERR_VALIDATION, 404, "not_found", "There is no API at %s.", r->path);
+	return NULL;
+}
+
+static int
+server_is_write(const char *method)
+{
+	return strcmp(method, "GET") && strcmp(method, "HEAD") && strcmp(method, "OPTIONS");
+}
+
+/* Establish r->who as the route demands; -1 with r->err set on refusal. */
+static int
+server_authenticate(struct req *r, enum route_auth need)
+{
+	int	 rc;
+
+	if (need == ROUTE_PUBLIC) {
+		rc = auth_from_session(r);
+		return rc == -1 ? -1 : 0;
+	}
+	if (need == ROUTE_USER && (rc = auth_from_key(r)) != 1)
+		return rc;
+	if ((rc = auth_from_session(r)) == -1)
+		return -1;
+	if (rc == 1)
+		return http_fail(r, ERR_AUTH, 401, "not_authenticated",
+		    need == ROUTE_USER ? "Send an API key as 'Authorization: Bearer sk-sb-…', or log in." :
+		    "Log in first.");
+	if (need == ROUTE_ADMIN && !r->who.is_admin)
+		return http_fail(r, ERR_AUTH, 403, "forbidden", "Only an administrator can do this.");
+	if (server_is_write(r->method) && !auth_csrf_ok(r))
+		return http_fail(r, ERR_AUTH, 403, "csrf_failed",
+		    "Missing or wrong X-CSRF-Token header; reload the page and try again.");
+	return 0;
+}
+
+static void
+server_handle(const struct program *prog, struct req *r)
+{
+	const struct route	*route;
+	int			 rc = -1;
+
+	log_set_request(r->request_id);
+	if (r->err.category == ERR_NONE && (route = server_route(prog, r)) != NULL &&
+	    server_authenticate(r, route->auth) == 0)
+		rc = route->handler(r);
+	if (rc != 0 && r->status == 0)
+		http_send_error(r);
+	if (r->status >= 500 || (rc != 0 && r->err.category == ERR_INTERNAL))
+		log_err("%s %s -> %d %s: %s", r->method, r->path, r->status, r->err.code, r->err.message);
+	else
+		log_debug("%s %s -> %d (%lld us)", r->method, r->path, r->status,
+		    http_now_us() - r->started_us);
+	log_set_request(NULL);
+}
+
+static int
+server_init(const struct program *prog)
+{
+	char	 err[256];
+
+	log_init(prog->name, LOG_INFO);
+	if (config_load(&server_cfg, config_path(), err, sizeof(err)) == -1) {
+		log_err("configuration: %s", err);
+		return -1;
+	}
+	if (server_cfg.log_debug)
+		log_init(prog->name, LOG_DEBUG);
+	if (vault_init(&server_cfg) == -1) {
+		log_err("configuration: no master key");
+		return -1;
+	}
+	db_configure(&server_cfg);
+	if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK)
+		return -1;
+	if (prog->init && prog->init(&server_cfg) == -1)
+		return -1;
+	return 0;
+}
+
+static void
+server_fini(const struct program *prog)
+{
+	if (prog->fini)
+		prog->fini();
+	db_close();
+	curl_global_cleanup();
+	vault_shutdown();
+	config_free(&server_cfg);
+}
+
+/* A config failure still answers every request, with a clear 500. */
+static void
+server_handle_broken(struct req *r)
+{
+	http_fail(r, ERR_INTERNAL, 500, "misconfigured",
+	    "Switchboard is not configured correctly; the operator should run 'switchboard check'.");
+	http_send_error(r);
+}
+
+static int
+server_loop(const struct program *prog, int ok)
+{
+	FCGX_Request	 freq;
+	struct req	 r;
+
+	if (FCGX_InitRequest(&freq, 0, 0) != 0)
+		return 1;
+	while (FCGX_Accept_r(&freq) >= 0) {
+		if (http_req_init(&r, freq.envp, freq.in, freq.out,
+		    ok ? server_cfg.url_prefix : "") == 0 && !ok)
+			server_handle_broken(&r);
+		else if (ok)
+			server_handle(prog, &r);
+		else
+			http_send_error(&r);
+		http_req_free(&r);
+		FCGX_Finish_r(&freq);
+	}
+	FCGX_Free(&freq, 1);
+	return 0;
+}
+
+int
+server_run(const struct program *prog)
+{
+	struct req	 r;
+	int		 ok, rc = 0;
+
+	signal(SIGPIPE, SIG_IGN);
+	if (FCGX_Init() != 0)
+		return 1;
+	ok = server_init(prog) == 0;
+	if (!FCGX_IsCGI()) {
+		rc = server_loop(prog, ok);
+	} else {
+		if (http_req_init(&r, environ, NULL, NULL, ok ? server_cfg.url_prefix : "") == -1)
+			http_send_error(&r);
+		else if (ok)
+			server_handle(prog, &r);
+		else
+			server_handle_broken(&r);
+		http_req_free(&r);
+	}
+	if (ok)
+		server_fini(prog);
+	return rc;
+}

@@ -1,0 +1,187 @@
+// Foundation: health, first-run setup, login/logout/me, CSRF, users (admin),
+// gateway keys, and bad inputs answered with a clean 4xx while the server
+// keeps serving.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { ADMIN, Session, admin, http, newUser, q, sql, unique, cli, gatewayKey } from './lib.mjs';
+
+test('health reports the database and schema', async () => {
+  const res = await http('GET', '/api/health');
+  assert.equal(res.status, 200);
+  assert.equal(res.json.status, 'ok');
+  assert.equal(res.json.db, 'ok');
+  assert.ok(res.json.schema_version >= 11);
+  assert.match(res.json.version, /^\d+\.\d+\.\d+$/);
+  assert.match(res.headers.get('x-request-id'), /^[0-9a-f]{32}$/);
+});
+
+test('first-run setup creates one admin, then answers 409', async () => {
+  const s = await admin();
+  assert.equal(s.user.role, 'admin');
+  const st = await http('GET', '/api/auth/setup');
+  assert.equal(st.json.setup_required, false);
+  const again = await http('POST', '/api/auth/setup', { body: { username: unique('x'), password: 'password123' } });
+  assert.equal(again.status, 409);
+  assert.equal(again.json.error.type, 'validation');
+});
+
+test('login sets a hardened session cookie and returns a CSRF token', async () => {
+  const res = await http('POST', '/api/auth/login', { body: ADMIN });
+  assert.equal(res.status, 200);
+  assert.equal(res.json.user.username, 'admin');
+  assert.match(res.json.csrf_token, /^[0-9a-f]{64}$/);
+  const c = res.headers.get('set-cookie');
+  assert.match(c, /sb_session=[0-9a-f]{64}/);
+  assert.match(c, /HttpOnly/);
+  assert.match(c, /SameSite=Strict/);
+  assert.doesNotMatch(c, /Secure/);  // plain http here
+  const token = /sb_session=([0-9a-f]{64})/.exec(c)[1];
+  const stored = sql(`SELECT COUNT(*) FROM sessions WHERE token_hash = UNHEX(${q(token)})`);
+  assert.equal(stored[0][0], '0', 'the raw token is never stored');
+  const hashed = sql(`SELECT COUNT(*) FROM sessions WHERE token_hash = UNHEX(SHA2(${q(token)}, 256))`);
+  assert.equal(hashed[0][0], '1', 'only its hash is');
+});
+
+test('me, logout, and the session is gone after logout', async () => {
+  const s = await admin();
+  const me = await s.get('/api/auth/me');
+  assert.equal(me.status, 200);
+  assert.equal(me.json.user.username, 'admin');
+  const old = s.cookie;
+  const out = await s.post('/api/auth/logout');
+  assert.equal(out.status, 204);
+  const after = await http('GET', '/api/auth/me', { headers: { cookie: old } });
+  assert.equal(after.status, 401);
+  assert.equal(after.json.error.type, 'auth');
+});
+
+test('wrong password is 401 and repeated failures are throttled with Retry-After', async () => {
+  const u = await newUser('throttle');
+  let res;
+  for (let i = 0; i < 5; i++) {
+    res = await http('POST', '/api/auth/login', { body: { username: u.user.username, password: 'wrong-password' } });
+    assert.equal(res.status, 401);
+    assert.equal(res.json.error.code, 'invalid_credentials');
+  }
+  res = await http('POST', '/api/auth/login', { body: { username: u.user.username, password: u.password } });
+  assert.equal(res.status, 429);
+  assert.equal(res.json.error.type, 'rate_limit');
+  assert.ok(Number(res.headers.get('retry-after')) > 0);
+});
+
+test('state-changing requests without the CSRF token are refused with 403', async () => {
+  const s = await admin();
+  const res = await s.post('/api/keys', { name: 'no-csrf' }, { csrf: false });
+  assert.equal(res.status, 403);
+  assert.equal(res.json.error.code, 'csrf_failed');
+  const wrong = await s.post('/api/keys', { name: 'bad-csrf' }, { csrf: false, headers: { 'x-csrf-token': 'f'.repeat(64) } });
+  assert.equal(wrong.status, 403);
+});
+
+test('admin manages users; ordinary users cannot', async () => {
+  const a = await admin();
+  const name = unique('bob');
+  const created = await a.post('/api/users', { username: name, password: 'bob-password-1', role: 'user' });
+  assert.equal(created.status, 201);
+  assert.equal(created.json.user.role, 'user');
+  const dup = await a.post('/api/users', { username: name, password: 'bob-password-1' });
+  assert.equal(dup.status, 409);
+  const list = await a.get('/api/users');
+  assert.ok(list.json.users.some((u) => u.username === name));
+  const bob = await new Session().login(name, 'bob-password-1');
+  assert.equal((await bob.get('/api/users')).status, 403);
+  assert.equal((await bob.post('/api/users', { username: unique('m'), password: 'password123' })).status, 403);
+  const id = created.json.user.id;
+  const upd = await a.put(`/api/users/${id}`, { role: 'admin' });
+  assert.equal(upd.json.user.role, 'admin');
+  const dis = await a.put(`/api/users/${id}`, { is_active: false });
+  assert.equal(dis.json.user.is_active, false);
+  assert.equal((await bob.get('/api/auth/me')).status, 401, 'disabling ends sessions');
+  assert.equal((await a.del(`/api/users/${id}`)).status, 204);
+  assert.equal((await a.del(`/api/users/${id}`)).status, 404);
+  assert.equal((await a.del(`/api/users/${a.user.id}`)).status, 409, 'cannot delete yourself');
+});
+
+test('gateway keys: secret once, hash at rest, revoke, isolation', async () => {
+  const u = await newUser('keys');
+  const res = await u.post('/api/keys', { name: 'ci', monthly_budget_usd: 12.5, rpm_limit: 60,
+    allowed_models: ['openai/gpt-4o-mini'], expires_at: '2099-01-01' });
+  assert.equal(res.status, 201);
+  const { key, secret } = res.json;
+  assert.match(secret, /^sk-sb-[A-Za-z0-9_-]{43}$/);
+  assert.equal(key.prefix, secret.slice(0, 10));
+  assert.equal(key.monthly_budget_usd, 12.5);
+  assert.equal(key.rpm_limit, 60);
+  assert.deepEqual(key.allowed_models, ['openai/gpt-4o-mini']);
+  assert.equal(key.expires_at, '2099-01-01T23:59:59Z');
+  const rows = sql(`SELECT COUNT(*) FROM gateway_keys WHERE key_hash = UNHEX(SHA2(${q(secret)}, 256))`);
+  assert.equal(rows[0][0], '1');
+  assert.equal(sql(`SELECT COUNT(*) FROM gateway_keys WHERE prefix LIKE ${q(secret.slice(0, 10) + '%')} AND name = 'ci' AND HEX(key_hash) LIKE '%${Buffer.from(secret).toString('hex').toUpperCase()}%'`)[0][0], '0');
+  const list = await u.get('/api/keys');
+  assert.equal(list.json.keys.length, 1);
+  assert.ok(!JSON.stringify(list.json).includes(secret), 'the secret is never listed');
+  const other = await newUser('other');
+  assert.equal((await other.get('/api/keys')).json.keys.length, 0);
+  assert.equal((await other.del(`/api/keys/${key.id}`)).status, 404, 'cannot revoke another user\'s key');
+  assert.equal((await u.del(`/api/keys/${key.id}`)).status, 204);
+  const after = await u.get('/api/keys');
+  assert.ok(after.json.keys[0].revoked_at);
+});
+
+test('key validation: bad budget, bad date, bad models', async () => {
+  const u = await newUser('kv');
+  for (const body of [{}, { name: '' }, { name: 'x', monthly_budget_usd: -1 }, { name: 'x', monthly_budget_usd: '1.1234567' },
+    { name: 'x', expires_at: 'tomorrow' }, { name: 'x', allowed_models: 'gpt' }, { name: 'x', allowed_models: [1] },
+    { name: 'x', rpm_limit: 0 }, { name: 'x', rpm_limit: 1.5 }, { name: 'x'.repeat(101) }]) {
+    const res = await u.post('/api/keys', body);
+    assert.equal(res.status, 400, JSON.stringify(body));
+    assert.equal(res.json.error.type, 'validation');
+  }
+});
+
+test('bad inputs get a clean 4xx and the server keeps serving', async () => {
+  const cases = [
+    ['missing fields', { body: {} }, 400],
+    ['wrong types', { body: { username: 5, password: true } }, 400],
+    ['not json', { raw: '{"username":', headers: { 'content-type': 'application/json' } }, 400],
+    ['array body', { body: [1, 2] }, 400],
+    ['deep json', { raw: '['.repeat(5000) + ']'.repeat(5000), headers: { 'content-type': 'application/json' } }, 400],
+    ['sql injection', { body: { username: "admin' OR '1'='1", password: "' OR 1=1 -- " } }, 401],
+    ['long username', { body: { username: 'a'.repeat(10000), password: 'x' } }, 400],
+  ];
+  for (const [name, opts, want] of cases) {
+    const res = await http('POST', '/api/auth/login', opts);
+    assert.equal(res.status, want, name);
+    assert.ok(res.json?.error?.message, `${name}: error shape`);
+    assert.ok(['validation', 'auth'].includes(res.json.error.type), name);
+  }
+  const big = await http('POST', '/api/auth/login', { raw: 'x'.repeat(11 * 1024 * 1024), headers: { 'content-type': 'application/json' } });
+  assert.equal(big.status, 413);
+  assert.equal((await http('GET', '/api/nope')).status, 404);
+  assert.equal((await http('DELETE', '/api/health')).status, 405);
+  assert.equal((await http('GET', '/api/health')).status, 200, 'still serving');
+});
+
+test('expired sessions are refused', async () => {
+  const u = await newUser('exp');
+  sql(`UPDATE sessions SET expires_at = NOW(6) - INTERVAL 1 SECOND WHERE user_id = ${Number(u.user.id)}`);
+  const res = await u.get('/api/auth/me');
+  assert.equal(res.status, 401);
+});
+
+test('CLI: user add and check', async () => {
+  const name = unique('cli');
+  const add = cli(['user', 'add', name, '--admin'], 'cli-password-123\n');
+  assert.equal(add.status, 0, add.stderr);
+  await new Session().login(name, 'cli-password-123');
+  const chk = cli(['check']);
+  assert.equal(chk.status, 0, chk.stdout);
+  assert.match(chk.stdout, /configuration OK/);
+});
+
+test('gateway key cannot manage the account', async () => {
+  const u = await newUser('gk');
+  const secret = await gatewayKey(u);
+  const res = await http('GET', '/api/keys', { headers: { authorization: `Bearer ${secret}` } });
+  assert.equal(res.status, 401);
+});

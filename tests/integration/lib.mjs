@@ -1,0 +1,125 @@
+// Shared helpers for the HTTP integration tests: a cookie+CSRF session
+// client, SQL access to the test database through the mariadb CLI, and the
+// mock upstream's control API. The stack is started by tests/run.sh.
+import { execFileSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+
+export const BASE = process.env.BASE_URL ?? 'http://127.0.0.1:28480';
+export const MOCK = process.env.MOCK_URL ?? 'http://127.0.0.1:28481';
+export const ADMIN = { username: 'admin', password: 'admin-password-123' };
+
+export function unique(prefix = 'u') {
+  return `${prefix}${randomBytes(4).toString('hex')}`;
+}
+
+// One HTTP call; returns { status, headers, text, json }.
+export async function http(method, path, { body, headers = {}, raw } = {}) {
+  const init = { method, headers: { ...headers }, redirect: 'manual' };
+  if (raw !== undefined) init.body = raw;
+  else if (body !== undefined) {
+    init.body = JSON.stringify(body);
+    init.headers['content-type'] ??= 'application/json';
+  }
+  const res = await fetch(BASE + path, init);
+  const text = await res.text();
+  let json;
+  try { json = text ? JSON.parse(text) : undefined; } catch { json = undefined; }
+  return { status: res.status, headers: res.headers, text, json };
+}
+
+// A logged-in browser-like client: keeps the cookie, sends X-CSRF-Token.
+export class Session {
+  constructor() { this.cookie = ''; this.csrf = ''; this.user = null; }
+
+  async request(method, path, opts = {}) {
+    const headers = { ...(opts.headers ?? {}) };
+    if (this.cookie) headers.cookie = this.cookie;
+    if (this.csrf && method !== 'GET' && opts.csrf !== false) headers['x-csrf-token'] = this.csrf;
+    const res = await http(method, path, { ...opts, headers });
+    const set = res.headers.get('set-cookie');
+    if (set) {
+      const m = /sb_session=([^;]*)/.exec(set);
+      if (m) this.cookie = m[1] ? `sb_session=${m[1]}` : '';
+    }
+    if (res.json?.csrf_token) this.csrf = res.json.csrf_token;
+    if (res.json?.user && res.json?.csrf_token) this.user = res.json.user;
+    return res;
+  }
+  get(path, opts) { return this.request('GET', path, opts); }
+  post(path, body, opts = {}) { return this.request('POST', path, { ...opts, body }); }
+  put(path, body, opts = {}) { return this.request('PUT', path, { ...opts, body }); }
+  del(path, opts) { return this.request('DELETE', path, opts); }
+
+  async login(username, password) {
+    const res = await this.post('/api/auth/login', { username, password });
+    if (res.status !== 200) throw new Error(`login ${username}: ${res.status} ${res.text}`);
+    return this;
+  }
+}
+
+// The admin session; performs first-run setup when nobody has yet.
+export async function admin() {
+  const s = new Session();
+  const st = await http('GET', '/api/auth/setup');
+  if (st.json?.setup_required) {
+    const res = await s.post('/api/auth/setup', ADMIN);
+    if (res.status === 201) return s;
+  }
+  return s.login(ADMIN.username, ADMIN.password);
+}
+
+// A fresh ordinary user, logged in.
+export async function newUser(prefix = 'user') {
+  const a = await admin();
+  const username = unique(prefix);
+  const password = 'password-' + randomBytes(6).toString('hex');
+  const res = await a.post('/api/users', { username, password, role: 'user' });
+  if (res.status !== 201) throw new Error(`create user: ${res.status} ${res.text}`);
+  const s = await new Session().login(username, password);
+  s.password = password;
+  return s;
+}
+
+// A gateway key for the session's user; returns the secret.
+export async function gatewayKey(session, fields = {}) {
+  const res = await session.post('/api/keys', { name: unique('key'), ...fields });
+  if (res.status !== 201) throw new Error(`create key: ${res.status} ${res.text}`);
+  return res.json.secret;
+}
+
+// Rows of a query against the test database, as arrays of strings (NULL → null).
+export function sql(query) {
+  const out = execFileSync('mariadb', [`--defaults-file=${process.env.MYCNF}`, '-uroot',
+    '-N', '-B', '--raw', 'switchboard', '-e', query], { encoding: 'utf8' });
+  return out.split('\n').filter((l) => l !== '').map((l) => l.split('\t').map((v) => (v === 'NULL' ? null : v)));
+}
+
+// Quote a value for a test-side SQL literal (tests only; the product never builds SQL).
+export function q(v) {
+  return `'${String(v).replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`;
+}
+
+// Run the CLI against the test config; returns { status, stdout, stderr }.
+export function cli(args, input = '') {
+  try {
+    const stdout = execFileSync(process.env.CLI, args, { input, encoding: 'utf8', stdio: ['pipe', 'pipe', 'pipe'] });
+    return { status: 0, stdout, stderr: '' };
+  } catch (e) {
+    return { status: e.status, stdout: e.stdout?.toString() ?? '', stderr: e.stderr?.toString() ?? '' };
+  }
+}
+
+export const mock = {
+  async requests(filter = {}) {
+    const qs = new URLSearchParams(filter).toString();
+    const res = await fetch(`${MOCK}/_mock/requests${qs ? '?' + qs : ''}`);
+    return res.json();
+  },
+  async clear() { await fetch(`${MOCK}/_mock/requests`, { method: 'DELETE' }); },
+  async reset() { await fetch(`${MOCK}/_mock/reset`, { method: 'POST' }); },
+  async setModels(family, models) {
+    await fetch(`${MOCK}/_mock/models/${family}`, { method: 'PUT', body: JSON.stringify({ models }) });
+  },
+  async restoreModels(family) { await fetch(`${MOCK}/_mock/models/${family}`, { method: 'DELETE' }); },
+  url(family) { return `${MOCK}/${family}`; },
+};

@@ -1,0 +1,168 @@
+// Admin: people (create, change role, disable, reset password, delete), global
+// aliases (visible to every user), and the provider catalog (enable/disable
+// entries, edit their endpoint and links). Admin role only.
+
+import { get, post, put, del, ApiError } from '../api.js';
+import { h, $, clear, replace, icon, ICONS, extLink } from '../dom.js';
+import { shell } from '../shell.js';
+import { openDialog, confirmDialog, toast, busy, statePill, errorBox, showError, field } from '../ui.js';
+import { date } from '../format.js';
+
+let me = null;
+
+async function loadUsers() {
+  const box = $('#users');
+  try {
+    const r = await get('api/users');
+    const users = Array.isArray(r && r.users) ? r.users : [];
+    const body = h('tbody');
+    for (const u of users) {
+      const self = me && me.id === u.id;
+      const role = h('select', { 'aria-label': 'Role of ' + u.username, disabled: self }, ['user', 'admin'].map((x) => h('option', { value: x, selected: u.role === x }, x === 'admin' ? 'Admin' : 'User')));
+      role.addEventListener('change', () => update(u, { role: role.value }));
+      const toggle = h('button', { type: 'button', class: 'btn btn-sm btn-ghost', disabled: self }, u.is_active ? 'Disable' : 'Enable');
+      toggle.addEventListener('click', () => update(u, { is_active: !u.is_active }));
+      const pw = h('button', { type: 'button', class: 'btn btn-sm btn-ghost' }, 'Reset password');
+      pw.addEventListener('click', () => passwordDialog(u));
+      const rm = h('button', { type: 'button', class: 'btn btn-sm btn-ghost danger', disabled: self, 'aria-label': 'Delete ' + u.username }, icon(ICONS.trash), 'Delete');
+      rm.addEventListener('click', async () => {
+        if (!await confirmDialog({ title: 'Delete ' + u.username + '?', message: 'Their provider keys, gateway keys and settings are deleted. Usage records stay for accounting.', confirm: 'Delete user', danger: true })) return;
+        try { await del('api/users/' + encodeURIComponent(u.id)); toast('User deleted', 'ok'); loadUsers(); } catch (err) { toast(err.message, 'error'); }
+      });
+      body.appendChild(h('tr', { dataset: { user: u.username } },
+        h('td', null, h('div', { class: 'cell-main' }, u.username, self ? h('span', { class: 'faint' }, ' (you)') : null)),
+        h('td', null, role),
+        h('td', null, statePill(u.is_active ? 'active' : 'disabled')),
+        h('td', { class: 'hide-sm' }, date(u.created_at)),
+        h('td', { class: 'actions' }, toggle, pw, rm)));
+    }
+    replace(box, h('div', { class: 'table-wrap' }, h('table', null,
+      h('thead', null, h('tr', null, ['User', 'Role', 'Status', 'Created', ''].map((t, i) => h('th', { scope: 'col', class: i === 3 ? 'hide-sm' : null }, t || h('span', { class: 'sr-only' }, 'Actions'))))), body)));
+  } catch (err) {
+    if (err instanceof ApiError && err.status === 401) return;
+    showError(box, err);
+  }
+}
+
+async function update(u, change) {
+  try { await put('api/users/' + encodeURIComponent(u.id), change); toast('Saved', 'ok'); } catch (err) { toast(err.message, 'error'); }
+  loadUsers();
+}
+
+function passwordDialog(u) {
+  const pw = h('input', { type: 'password', autocomplete: 'new-password', minlength: '10', maxlength: '256' });
+  const out = h('div', { 'aria-live': 'polite' });
+  const cancel = h('button', { type: 'button', class: 'btn' }, 'Cancel');
+  const save = h('button', { type: 'button', class: 'btn btn-primary' }, 'Set password');
+  const d = openDialog({ title: 'New password for ' + u.username, body: [field('Password', pw, 'At least 10 characters. Their sessions end.'), out], actions: [cancel, save] });
+  cancel.addEventListener('click', () => d.close());
+  save.addEventListener('click', () => busy(save, async () => {
+    try { await put('api/users/' + encodeURIComponent(u.id), { password: pw.value }); d.close(); toast('Password changed', 'ok'); } catch (err) { replace(out, errorBox(err, { compact: true })); }
+  }));
+}
+
+function addUserDialog() {
+  const name = h('input', { type: 'text', maxlength: '64', autocomplete: 'off' });
+  const pw = h('input', { type: 'password', autocomplete: 'new-password', maxlength: '256' });
+  const role = h('select', null, h('option', { value: 'user' }, 'User'), h('option', { value: 'admin' }, 'Admin'));
+  const out = h('div', { 'aria-live': 'polite' });
+  const cancel = h('button', { type: 'button', class: 'btn' }, 'Cancel');
+  const save = h('button', { type: 'button', class: 'btn btn-primary' }, 'Add user');
+  const d = openDialog({ title: 'Add user', body: [field('Username', name, '3–64 letters, digits, or . _ - @'), field('Password', pw, 'At least 10 characters.'), field('Role', role, 'Admins manage users, global aliases and the catalog.'), out], actions: [cancel, save] });
+  cancel.addEventListener('click', () => d.close());
+  save.addEventListener('click', () => busy(save, async () => {
+    try { await post('api/users', { username: name.value.trim(), password: pw.value, role: role.value }); d.close(); toast('User added', 'ok'); loadUsers(); } catch (err) { replace(out, errorBox(err, { compact: true })); }
+  }));
+}
+
+async function loadAliases() {
+  const box = $('#global-aliases');
+  try {
+    const r = await get('api/aliases');
+    const list = (Array.isArray(r && r.aliases) ? r.aliases : []).filter((a) => a.scope === 'global');
+    const alias = h('input', { type: 'text', placeholder: 'alias, e.g. fast', 'aria-label': 'Alias', maxlength: '128' });
+    const model = h('input', { type: 'text', placeholder: 'provider/model', 'aria-label': 'Target model', maxlength: '320' });
+    const add = h('button', { type: 'submit', class: 'btn btn-primary' }, icon(ICONS.plus), 'Add global alias');
+    const out = h('div', { 'aria-live': 'polite' });
+    const form = h('form', { class: 'toolbar' }, alias, h('span', { 'aria-hidden': 'true' }, '→'), model, add);
+    form.addEventListener('submit', (e) => {
+      e.preventDefault();
+      busy(add, async () => {
+        try { await post('api/aliases', { alias: alias.value.trim(), model: model.value.trim(), global: true }); toast('Global alias added', 'ok'); loadAliases(); } catch (err) { replace(out, errorBox(err, { compact: true })); }
+      });
+    });
+    const body = h('tbody');
+    for (const a of list) {
+      const rm = h('button', { type: 'button', class: 'btn btn-sm btn-ghost danger', 'aria-label': 'Delete alias ' + a.alias }, icon(ICONS.trash), 'Delete');
+      rm.addEventListener('click', async () => {
+        if (!await confirmDialog({ title: 'Delete global alias “' + a.alias + '”?', message: 'Every user loses this alias.', confirm: 'Delete', danger: true })) return;
+        try { await del('api/aliases/' + encodeURIComponent(a.id)); loadAliases(); } catch (err) { toast(err.message, 'error'); }
+      });
+      body.appendChild(h('tr', null, h('td', { class: 'cell-main mono' }, a.alias), h('td', { class: 'mono' }, a.model), h('td', { class: 'actions' }, rm)));
+    }
+    replace(box, h('div', { class: 'card card-tight' }, form, out),
+      list.length ? h('div', { class: 'table-wrap section' }, h('table', null, h('thead', null, h('tr', null, h('th', null, 'Alias'), h('th', null, 'Model'), h('th', null, h('span', { class: 'sr-only' }, 'Actions')))), body)) : h('p', { class: 'muted small section' }, 'No global aliases yet.'));
+  } catch (err) {
+    if (err instanceof ApiError && err.status === 401) return;
+    showError(box, err);
+  }
+}
+
+async function loadCatalog() {
+  const box = $('#catalog');
+  try {
+    const r = await get('api/providers', { all: 1 });
+    const list = Array.isArray(r && r.providers) ? r.providers : [];
+    const body = h('tbody');
+    for (const p of list) {
+      const toggle = h('button', { type: 'button', class: 'btn btn-sm btn-ghost' }, p.is_active === false ? 'Enable' : 'Disable');
+      toggle.addEventListener('click', () => busy(toggle, async () => {
+        try {
+          if (p.is_active === false) await put('api/providers/' + encodeURIComponent(p.name), { is_active: true });
+          else await del('api/providers/' + encodeURIComponent(p.name));
+          loadCatalog();
+        } catch (err) { toast(err.message, 'error'); }
+      }));
+      const edit = h('button', { type: 'button', class: 'btn btn-sm btn-ghost' }, 'Edit');
+      edit.addEventListener('click', () => catalogDialog(p));
+      body.appendChild(h('tr', { dataset: { provider: p.name } },
+        h('td', null, h('div', { class: 'cell-main' }, p.display_name), h('div', { class: 'cell-sub mono' }, p.name)),
+        h('td', { class: 'hide-sm' }, p.type === 'aggregator' ? 'Aggregator' : 'Direct'),
+        h('td', { class: 'mono small hide-sm' }, String(p.api_format || '').toUpperCase()),
+        h('td', { class: 'mono small' }, p.base_url || '—', p.docs_url ? h('div', null, extLink(p.docs_url, 'docs')) : null),
+        h('td', null, statePill(p.is_active === false ? 'disabled' : 'active', p.is_active === false ? 'Hidden' : 'Offered')),
+        h('td', { class: 'actions' }, edit, toggle)));
+    }
+    replace(box, h('div', { class: 'table-wrap' }, h('table', null,
+      h('thead', null, h('tr', null, ['Provider', 'Type', 'API', 'Endpoint', 'Status', ''].map((t, i) => h('th', { scope: 'col', class: [1, 2].includes(i) ? 'hide-sm' : null }, t || h('span', { class: 'sr-only' }, 'Actions'))))), body)));
+  } catch (err) {
+    if (err instanceof ApiError && err.status === 401) return;
+    showError(box, err);
+  }
+}
+
+function catalogDialog(p) {
+  const display = h('input', { type: 'text', value: p.display_name || '', maxlength: '128' });
+  const base = h('input', { type: 'url', value: p.base_url || '', maxlength: '512' });
+  const docs = h('input', { type: 'url', value: p.docs_url || '', maxlength: '512' });
+  const keys = h('input', { type: 'url', value: p.keys_url || '', maxlength: '512' });
+  const out = h('div', { 'aria-live': 'polite' });
+  const cancel = h('button', { type: 'button', class: 'btn' }, 'Cancel');
+  const save = h('button', { type: 'button', class: 'btn btn-primary' }, 'Save');
+  const d = openDialog({ title: 'Edit ' + p.display_name, body: [field('Display name', display), field('Default endpoint', base), field('Documentation URL', docs), field('Where to get keys', keys), out], actions: [cancel, save] });
+  cancel.addEventListener('click', () => d.close());
+  save.addEventListener('click', () => busy(save, async () => {
+    try {
+      await put('api/providers/' + encodeURIComponent(p.name), { display_name: display.value.trim(), base_url: base.value.trim(), docs_url: docs.value.trim() || null, keys_url: keys.value.trim() || null });
+      d.close(); toast('Catalog entry saved', 'ok'); loadCatalog();
+    } catch (err) { replace(out, errorBox(err, { compact: true })); }
+  }));
+}
+
+$('#add-user').addEventListener('click', addUserDialog);
+shell({ active: 'admin', settings: true, adminOnly: true }).then((u) => {
+  me = u;
+  loadUsers();
+  loadAliases();
+  loadCatalog();
+}).catch(() => {});

@@ -1,0 +1,125 @@
+// Settings → Models: every synced model in one table with search and filters
+// (provider, type, capability, favorites), a favorite star per row, and the
+// person's aliases (short names for provider/model ids) with add and delete.
+
+import { get, put, post, del, ApiError } from '../api.js';
+import { h, $, clear, replace, icon, ICONS } from '../dom.js';
+import { shell } from '../shell.js';
+import { toast, busy, errorBox, showError, emptyState, confirmDialog } from '../ui.js';
+import { ctx, price, num } from '../format.js';
+
+const MAX_ROWS = 400;
+const tableEl = $('#models-table');
+const aliasEl = $('#aliases');
+let rows = [];
+let aliases = [];
+let user = null;
+
+const q = h('input', { type: 'search', placeholder: 'Search models…', 'aria-label': 'Search models', autocomplete: 'off' });
+const provSel = h('select', { 'aria-label': 'Provider' }, h('option', { value: '' }, 'All providers'));
+const typeSel = h('select', { 'aria-label': 'Type' }, ['', 'chat', 'embedding', 'image', 'audio', 'other'].map((t) => h('option', { value: t }, t ? t[0].toUpperCase() + t.slice(1) : 'All types')));
+const capSel = h('select', { 'aria-label': 'Capability' }, [['', 'Any capability'], ['vision', 'Vision'], ['tools', 'Tools'], ['audio', 'Audio']].map(([v, l]) => h('option', { value: v }, l)));
+const favOnly = h('input', { type: 'checkbox' });
+$('#model-toolbar').append(h('div', { class: 'search' }, icon(ICONS.search), q), provSel, typeSel, capSel, h('label', { class: 'check' }, favOnly, 'Favorites only'));
+for (const el of [q, provSel, typeSel, capSel, favOnly]) el.addEventListener(el === q ? 'input' : 'change', renderTable);
+
+shell({ active: 'models', settings: true }).then((u) => { user = u; renderAliases(); }).catch(() => {});
+
+async function load() {
+  try {
+    const [m, a] = await Promise.all([get('api/models'), get('api/aliases').catch(() => ({ aliases: [] }))]);
+    rows = [];
+    const groups = Array.isArray(m && m.providers) ? m.providers : [];
+    for (const g of groups) for (const x of (Array.isArray(g.models) ? g.models : [])) rows.push({ ...x, group: g.display_name || g.config, config: g.config, aggregator: !!(x.aggregator || g.type === 'aggregator') });
+    const known = new Set(Array.from(provSel.options).map((o) => o.value));
+    for (const g of groups) if (!known.has(g.config)) provSel.appendChild(h('option', { value: g.config }, g.display_name || g.config));
+    aliases = Array.isArray(a && a.aliases) ? a.aliases : [];
+    renderTable();
+    renderAliases();
+  } catch (err) {
+    if (err instanceof ApiError && err.status === 401) return;
+    showError(tableEl, err);
+  }
+}
+
+function caps(x) { return Array.isArray(x.capabilities) ? x.capabilities : []; }
+
+function renderTable() {
+  const words = q.value.toLowerCase().split(/\s+/).filter(Boolean);
+  const list = rows.filter((x) => (!provSel.value || x.config === provSel.value)
+    && (!typeSel.value || (x.type || 'chat') === typeSel.value)
+    && (!capSel.value || caps(x).includes(capSel.value) || (capSel.value === 'tools' && caps(x).includes('functions')))
+    && (!favOnly.checked || x.favorite)
+    && words.every((w) => (String(x.name) + ' ' + x.id + ' ' + (x.aliases || []).join(' ')).toLowerCase().includes(w)));
+  list.sort((a, b) => (b.favorite - a.favorite) || String(a.group).localeCompare(String(b.group)) || String(a.name).localeCompare(String(b.name)));
+  clear(tableEl);
+  if (!rows.length) {
+    tableEl.appendChild(emptyState('No models yet', 'Add a provider and sync it; its models show up here.', h('a', { class: 'btn btn-primary', href: 'providers.html' }, 'Go to Providers')));
+    return;
+  }
+  const body = h('tbody');
+  for (const x of list.slice(0, MAX_ROWS)) body.appendChild(row(x));
+  tableEl.append(h('div', { class: 'table-wrap' }, h('table', null,
+    h('caption', { class: 'sr-only' }, 'Models'),
+    h('thead', null, h('tr', null, h('th', { scope: 'col' }, h('span', { class: 'sr-only' }, 'Favorite')), h('th', { scope: 'col' }, 'Model'), h('th', { scope: 'col', class: 'hide-sm' }, 'Provider'),
+      h('th', { scope: 'col', class: 'num' }, 'Context'), h('th', { scope: 'col', class: 'num' }, 'Input / 1M'), h('th', { scope: 'col', class: 'num' }, 'Output / 1M'), h('th', { scope: 'col', class: 'hide-sm' }, 'Capabilities'))),
+    body)),
+  h('p', { class: 'muted small' }, list.length > MAX_ROWS ? 'Showing ' + MAX_ROWS + ' of ' + num(list.length) + ' matches; refine the search to see more.' : num(list.length) + ' of ' + num(rows.length) + ' models'));
+}
+
+function row(x) {
+  const star = h('button', { type: 'button', class: 'icon-btn fav-btn', 'aria-pressed': String(!!x.favorite), 'aria-label': (x.favorite ? 'Remove ' : 'Add ') + x.name + (x.favorite ? ' from favorites' : ' to favorites') }, icon(ICONS.star));
+  star.addEventListener('click', async () => {
+    const want = !x.favorite;
+    try {
+      await put('api/models/favorites', { model: x.id, favorite: want });
+      x.favorite = want;
+      renderTable();
+    } catch (err) { toast(err.message, 'error'); }
+  });
+  const p = (v) => price(v) ?? '—';
+  return h('tr', { dataset: { model: x.id } },
+    h('td', null, star),
+    h('td', null, h('div', { class: 'cell-main' }, x.name || x.model, (x.aliases || []).map((al) => [' ', h('span', { class: 'tag' }, al)])), h('div', { class: 'cell-sub mono' }, x.id)),
+    h('td', { class: 'hide-sm' }, x.group, x.aggregator ? [' ', h('span', { class: 'tag tag-accent' }, 'Aggregator')] : null),
+    h('td', { class: 'num' }, (ctx(x.context_window) || '—').replace(' ctx', '')),
+    h('td', { class: 'num' }, p(x.input_price_per_m)),
+    h('td', { class: 'num' }, p(x.output_price_per_m)),
+    h('td', { class: 'hide-sm' }, h('div', { class: 'tags' }, caps(x).map((c) => h('span', { class: 'tag' }, c)))));
+}
+
+function renderAliases() {
+  clear(aliasEl);
+  const alias = h('input', { type: 'text', placeholder: 'sonnet', maxlength: '128', 'aria-label': 'Alias', autocomplete: 'off', spellcheck: 'false' });
+  const target = h('input', { type: 'text', placeholder: 'openrouter/anthropic/claude-3.5-sonnet', list: 'model-ids', 'aria-label': 'Target model', autocomplete: 'off', spellcheck: 'false' });
+  const ids = h('datalist', { id: 'model-ids' }, rows.slice(0, 2000).map((x) => h('option', { value: x.id })));
+  const add = h('button', { type: 'submit', class: 'btn btn-primary' }, icon(ICONS.plus), 'Add alias');
+  const out = h('div', { 'aria-live': 'polite' });
+  const form = h('form', { class: 'toolbar' }, alias, h('span', { 'aria-hidden': 'true' }, '→'), target, add, ids);
+  form.addEventListener('submit', (e) => {
+    e.preventDefault();
+    if (!alias.value.trim() || !target.value.trim()) { replace(out, errorBox({ type: 'validation', message: 'Enter an alias and the model it points to.' }, { compact: true })); return; }
+    busy(add, async () => {
+      try {
+        await post('api/aliases', { alias: alias.value.trim(), model: target.value.trim() });
+        toast('Alias added', 'ok');
+        await load();
+      } catch (err) { replace(out, errorBox(err, { compact: true })); }
+    });
+  });
+  aliasEl.append(h('div', { class: 'card card-tight' }, h('p', { class: 'muted small' }, 'Use an alias anywhere a model id goes, in the chat page or in API calls.'), form, out));
+  if (!aliases.length) return;
+  const body = h('tbody');
+  for (const a of aliases) {
+    const canDelete = a.scope !== 'global' || (user && user.role === 'admin');
+    const rm = canDelete ? h('button', { type: 'button', class: 'btn btn-sm btn-ghost danger', 'aria-label': 'Delete alias ' + a.alias }, icon(ICONS.trash), 'Delete') : null;
+    if (rm) rm.addEventListener('click', async () => {
+      if (!await confirmDialog({ title: 'Delete alias “' + a.alias + '”?', message: 'Requests using “' + a.alias + '” will fail until you add it again.', confirm: 'Delete', danger: true })) return;
+      try { await del('api/aliases/' + encodeURIComponent(a.id)); toast('Alias deleted', 'ok'); await load(); } catch (err) { toast(err.message, 'error'); }
+    });
+    body.appendChild(h('tr', null, h('td', { class: 'cell-main mono' }, a.alias), h('td', { class: 'mono' }, a.model), h('td', null, h('span', { class: ['tag', a.scope === 'global' && 'tag-accent'] }, a.scope === 'global' ? 'Global' : 'Mine')), h('td', { class: 'actions' }, rm)));
+  }
+  aliasEl.appendChild(h('div', { class: 'table-wrap section' }, h('table', null, h('thead', null, h('tr', null, h('th', null, 'Alias'), h('th', null, 'Model'), h('th', null, 'Scope'), h('th', null, h('span', { class: 'sr-only' }, 'Actions')))), body)));
+}
+
+load();

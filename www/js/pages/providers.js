@@ -1,0 +1,275 @@
+// Settings → Providers: the person's active provider configs (sync, priority,
+// enable/disable, replace key, remove) and the catalog of available providers
+// with the add dialog (masked key with show/hide, optional endpoint, test
+// connection, save, then a first model sync).
+
+import { get, post, put, del, ApiError } from '../api.js';
+import { h, $, clear, replace, icon, ICONS, extLink } from '../dom.js';
+import { shell } from '../shell.js';
+import { openDialog, confirmDialog, toast, busy, statePill, errorBox, showError, emptyState, field } from '../ui.js';
+import { num, usd, ago, ms } from '../format.js';
+
+const activeEl = $('#active');
+const availEl = $('#available');
+let catalog = [];
+let configs = [];
+let health = new Map();
+const syncResults = new Map();
+
+shell({ active: 'providers', settings: true }).catch(() => {});
+
+if (new URLSearchParams(location.search).get('welcome')) {
+  $('#notice').appendChild(h('div', { class: 'alert alert-ok', role: 'status' }, icon(ICONS.check),
+    h('div', { class: 'alert-body' }, h('div', { class: 'alert-title' }, 'Your admin account is ready.'),
+      h('div', null, 'Add your first provider below: paste its API key, test the connection, and its models appear in the chat picker.'))));
+}
+
+function hue(name) {
+  let x = 0;
+  for (const c of String(name)) x = (x * 31 + c.charCodeAt(0)) >>> 0;
+  return String(x % 8);
+}
+
+function logo(name, label) {
+  const letters = String(label || name || '?').replace(/[^A-Za-z0-9]/g, '').slice(0, 2) || '?';
+  return h('div', { class: 'plogo', 'aria-hidden': 'true', dataset: { hue: hue(name) } }, letters.slice(0, 1).toUpperCase() + letters.slice(1, 2).toLowerCase());
+}
+
+function typeLabel(t) { return t === 'aggregator' ? 'Aggregator' : 'Direct provider'; }
+
+function stateOf(cfg) {
+  if (!cfg.is_active) return 'disabled';
+  const s = health.get(cfg.name);
+  if (s && s.state && s.state !== 'unknown') return s.state === 'open' ? 'down' : s.state;
+  if (cfg.status === 'error') return 'down';
+  if (cfg.status === 'active' || cfg.status === 'ok' || cfg.status === 'healthy') return 'healthy';
+  return cfg.status && ['healthy', 'degraded', 'down'].includes(cfg.status) ? cfg.status : 'unknown';
+}
+
+async function load() {
+  try {
+    const [cat, cfg, st] = await Promise.all([
+      get('api/providers'),
+      get('api/provider-configs'),
+      get('api/providers/status').catch(() => null),
+    ]);
+    catalog = Array.isArray(cat && cat.providers) ? cat.providers : [];
+    configs = Array.isArray(cfg && cfg.configs) ? cfg.configs : [];
+    configs.sort((a, b) => (a.priority ?? 100) - (b.priority ?? 100) || String(a.name).localeCompare(String(b.name)));
+    health = new Map((st && Array.isArray(st.providers) ? st.providers : []).map((p) => [p.config, p]));
+    render();
+  } catch (err) {
+    if (err instanceof ApiError && err.status === 401) return;
+    showError(activeEl, err);
+  }
+}
+
+function render() {
+  $('#active-count').textContent = configs.length ? '(' + configs.length + ')' : '';
+  clear(activeEl);
+  if (!configs.length) {
+    activeEl.appendChild(emptyState('No providers yet', 'Pick one from the list below and paste its API key. An aggregator such as OpenRouter reaches hundreds of models with one key.'));
+  }
+  configs.forEach((c, i) => activeEl.appendChild(activeCard(c, i)));
+  clear(availEl);
+  const used = new Set(configs.map((c) => c.provider));
+  const avail = catalog.filter((p) => p.is_active !== false && (p.name === 'custom' || !used.has(p.name)));
+  avail.sort((a, b) => (a.type === b.type ? 0 : a.type === 'aggregator' ? -1 : 1) || String(a.display_name).localeCompare(String(b.display_name)));
+  for (const p of avail) availEl.appendChild(availableCard(p));
+  if (!avail.length) availEl.appendChild(h('p', { class: 'muted' }, 'Every provider in the catalog is configured.'));
+}
+
+function activeCard(c, index) {
+  const cat = catalog.find((p) => p.name === c.provider) || {};
+  const title = c.display_name || cat.display_name || c.name;
+  const state = stateOf(c);
+  const result = h('div', { class: 'sync-result', 'aria-live': 'polite' });
+  if (syncResults.has(c.name)) result.appendChild(syncResults.get(c.name));
+
+  const syncBtn = h('button', { type: 'button', class: 'btn btn-sm', dataset: { action: 'sync' } }, icon(ICONS.sync), 'Sync models');
+  syncBtn.addEventListener('click', () => sync(c, syncBtn, result));
+  const up = h('button', { type: 'button', class: 'icon-btn', 'aria-label': 'Raise priority of ' + title, disabled: index === 0 }, icon(ICONS.up));
+  const down = h('button', { type: 'button', class: 'icon-btn', 'aria-label': 'Lower priority of ' + title, disabled: index === configs.length - 1 }, icon(ICONS.down));
+  up.addEventListener('click', () => move(index, -1));
+  down.addEventListener('click', () => move(index, 1));
+  const toggle = h('button', { type: 'button', class: 'btn btn-sm btn-ghost', dataset: { action: 'toggle' } }, c.is_active ? 'Disable' : 'Enable');
+  toggle.addEventListener('click', () => busy(toggle, async () => {
+    try { await put('api/provider-configs/' + encodeURIComponent(c.name), { is_active: !c.is_active }); toast(title + (c.is_active ? ' disabled' : ' enabled'), 'ok'); await load(); } catch (err) { toast(err.message, 'error'); }
+  }));
+  const rekey = h('button', { type: 'button', class: 'btn btn-sm btn-ghost', dataset: { action: 'rekey' } }, icon(ICONS.key), 'Replace key');
+  rekey.addEventListener('click', () => keyDialog({ provider: cat.name ? cat : { name: c.provider, display_name: title, type: c.type }, config: c }));
+  const remove = h('button', { type: 'button', class: 'btn btn-sm btn-ghost danger', dataset: { action: 'remove' } }, icon(ICONS.trash), 'Remove');
+  remove.addEventListener('click', async () => {
+    const ok = await confirmDialog({ title: 'Remove ' + title + '?', message: 'Its stored key and its ' + num(c.model_count ?? 0) + ' synced models are deleted. Usage history stays. Gateway clients using ' + c.name + '/… models will get errors.', confirm: 'Remove provider', danger: true });
+    if (!ok) return;
+    try { await del('api/provider-configs/' + encodeURIComponent(c.name)); syncResults.delete(c.name); toast(title + ' removed', 'ok'); await load(); } catch (err) { toast(err.message, 'error'); }
+  });
+
+  const meta = h('div', { class: 'pcard-meta' },
+    h('span', null, 'Models: ', h('b', null, num(c.model_count ?? 0))),
+    h('span', null, 'This month: ', h('b', null, usd(c.month_cost_usd ?? 0))),
+    h('span', null, 'Last sync ', h('b', null, ago(c.last_sync_at))),
+    c.key_hint ? h('span', null, 'Key ', h('b', { class: 'mono' }, c.key_hint)) : null,
+    c.base_url ? h('span', null, 'Endpoint ', h('b', { class: 'mono' }, c.base_url)) : null);
+  const hs = health.get(c.name);
+  const lastErr = (hs && hs.last_error && hs.last_error.message) || c.last_error;
+  return h('article', { class: ['card', 'pcard', !c.is_active && 'is-disabled'], dataset: { config: c.name }, 'aria-label': title },
+    h('div', { class: 'pcard-head' }, logo(c.provider || c.name, title),
+      h('div', { class: 'pcard-title' }, h('div', { class: 'pcard-name' }, title, c.name !== c.provider ? h('span', { class: 'muted mono small' }, '  ' + c.name) : null),
+        h('div', { class: 'pcard-type' }, typeLabel(c.type || cat.type), ' · ', (c.api_format || cat.api_format || 'openai').toUpperCase() + ' API')),
+      statePill(state)),
+    meta,
+    lastErr ? h('div', { class: 'small', role: 'note' }, h('span', { class: 'tag tag-error' }, 'Last error'), ' ', h('span', { class: 'err-msg' }, lastErr)) : null,
+    result,
+    h('div', { class: 'pcard-actions' }, syncBtn,
+      h('span', { class: 'prio', title: 'Routing priority: lower goes first' }, 'Priority ' + (index + 1), up, down),
+      h('span', { class: 'spacer' }), toggle, rekey, remove));
+}
+
+async function sync(c, btn, out) {
+  await busy(btn, async () => {
+    replace(out, h('span', { class: 'muted' }, 'Asking ' + (c.display_name || c.name) + ' for its models…'));
+    try {
+      const r = await post('api/provider-configs/' + encodeURIComponent(c.name) + '/sync', {});
+      const node = h('div', { class: 'alert alert-ok alert-compact', role: 'status' }, icon(ICONS.check),
+        h('div', { class: 'alert-body' }, 'Synced: ', h('b', null, num(r.added ?? 0) + ' added'), ', ' + num(r.updated ?? 0) + ' updated, ' + num(r.removed ?? 0) + ' removed · ' + num(r.total ?? 0) + ' models in total'));
+      syncResults.set(c.name, node);
+      await load();
+    } catch (err) {
+      if (err instanceof ApiError && err.status === 401) return;
+      const node = errorBox(err, { compact: true });
+      syncResults.set(c.name, node);
+      replace(out, node);
+    }
+  }, 'Syncing…');
+}
+
+async function move(index, dir) {
+  const j = index + dir;
+  if (j < 0 || j >= configs.length) return;
+  const order = configs.slice();
+  [order[index], order[j]] = [order[j], order[index]];
+  try {
+    await Promise.all(order.map((c, k) => ((k + 1) * 10 !== c.priority ? put('api/provider-configs/' + encodeURIComponent(c.name), { priority: (k + 1) * 10 }) : null)));
+  } catch (err) { toast(err.message, 'error'); }
+  await load();
+  const btns = activeEl.querySelectorAll('.pcard')[j];
+  if (btns) { const b = btns.querySelector(dir < 0 ? '[aria-label^="Raise"]' : '[aria-label^="Lower"]'); if (b && !b.disabled) b.focus(); }
+}
+
+function availableCard(p) {
+  const f = p.features || {};
+  const feats = [['streaming', 'Streaming'], ['vision', 'Vision'], ['functions', 'Functions'], ['audio', 'Audio']].filter(([k]) => f[k]).map(([, l]) => h('span', { class: 'tag' }, l));
+  const add = h('button', { type: 'button', class: 'btn btn-sm btn-primary', 'aria-label': 'Add ' + p.display_name, dataset: { add: p.name } }, icon(ICONS.plus), 'Add');
+  add.addEventListener('click', () => keyDialog({ provider: p }));
+  return h('article', { class: 'card pcard', dataset: { provider: p.name } },
+    h('div', { class: 'pcard-head' }, logo(p.name, p.display_name),
+      h('div', { class: 'pcard-title' }, h('div', { class: 'pcard-name' }, p.display_name), h('div', { class: 'pcard-type' }, p.type === 'aggregator' ? 'API aggregator' : 'Direct provider')),
+      add),
+    h('dl', { class: 'pcard-kv' },
+      h('dt', null, 'Features'), h('dd', null, feats.length ? h('div', { class: 'tags' }, feats) : '—'),
+      h('dt', null, 'API standard'), h('dd', { class: 'mono' }, String(p.api_format || '').toUpperCase())),
+    p.docs_url ? h('div', { class: 'small' }, extLink(p.docs_url, 'View documentation')) : null);
+}
+
+/** Add a provider (no config) or replace the key of an existing config. */
+function keyDialog({ provider, config }) {
+  const custom = provider.name === 'custom' && !config;
+  const name = h('input', { type: 'text', placeholder: 'ollama', maxlength: '64', autocomplete: 'off', spellcheck: 'false', pattern: '[a-z0-9][a-z0-9_-]{0,63}' });
+  const key = h('input', { type: 'password', autocomplete: 'off', spellcheck: 'false', placeholder: custom ? 'optional for local servers' : 'paste the API key', maxlength: '512' });
+  const eye = h('button', { type: 'button', class: 'icon-btn', 'aria-label': 'Show key', 'aria-pressed': 'false' }, icon(ICONS.eye));
+  eye.addEventListener('click', () => {
+    const show = key.type === 'password';
+    key.type = show ? 'text' : 'password';
+    eye.setAttribute('aria-pressed', String(show));
+    eye.setAttribute('aria-label', show ? 'Hide key' : 'Show key');
+    replace(eye, icon(show ? ICONS.eyeOff : ICONS.eye));
+    key.focus();
+  });
+  const endpoint = h('input', { type: 'url', placeholder: provider.base_url || 'https://…/v1', maxlength: '512', autocomplete: 'off', spellcheck: 'false' });
+  if (config && config.base_url) endpoint.value = config.base_url;
+  const result = h('div', { class: 'test-result', 'aria-live': 'polite' });
+  const testBtn = h('button', { type: 'button', class: 'btn' }, icon(ICONS.bolt), 'Test connection');
+  const cancel = h('button', { type: 'button', class: 'btn' }, 'Cancel');
+  const save = h('button', { type: 'button', class: 'btn btn-primary' }, config ? 'Save key' : 'Add provider');
+  const keyField = field('API key', h('div', { class: 'input-group' }, key, eye),
+    provider.keys_url ? [h('span', null, 'Get a key from the provider’s dashboard '), extLink(provider.keys_url, provider.display_name)] : 'Stored encrypted; only its last characters are ever shown.');
+  const body = h('form', { novalidate: true },
+    custom ? field('Name', name, 'Lowercase; becomes the model prefix, e.g. ollama/llama3.') : null,
+    keyField,
+    field(custom ? 'Endpoint' : 'Custom endpoint (optional)', endpoint, custom ? 'Base URL of the OpenAI-compatible API, e.g. http://127.0.0.1:11434/v1' : 'Leave empty to use ' + (provider.base_url || 'the default') + '.'),
+    h('div', { class: 'row' }, testBtn), result);
+  body.addEventListener('submit', (e) => { e.preventDefault(); save.click(); });
+  const d = openDialog({ title: (config ? 'Replace key for ' : 'Add ') + (config ? (config.display_name || config.name) : provider.display_name), body, actions: [cancel, save] });
+  (custom ? name : key).focus();
+  cancel.addEventListener('click', () => d.close());
+
+  const values = () => {
+    const v = { api_key: key.value.trim() };
+    if (endpoint.value.trim()) v.base_url = endpoint.value.trim();
+    return v;
+  };
+  const check = () => {
+    if (custom && !/^[a-z0-9][a-z0-9_-]{0,63}$/.test(name.value.trim())) return 'Give it a short lowercase name (letters, digits, - or _).';
+    if (!custom && !key.value.trim()) return 'Paste the API key first.';
+    if (custom && !endpoint.value.trim()) return 'Enter the endpoint URL.';
+    if (endpoint.value.trim() && !/^https?:\/\/\S+$/.test(endpoint.value.trim())) return 'The endpoint must start with http:// or https://.';
+    return '';
+  };
+  const bad = (msg) => replace(result, errorBox({ type: 'validation', message: msg }, { compact: true }));
+
+  testBtn.addEventListener('click', () => {
+    const problem = check();
+    if (problem) return bad(problem);
+    return busy(testBtn, async () => {
+      replace(result, h('span', { class: 'muted' }, 'Connecting…'));
+      try {
+        const r = await post('api/providers/' + encodeURIComponent(provider.name) + '/test', values());
+        if (r && r.ok) {
+          replace(result, h('div', { class: 'alert alert-ok alert-compact', role: 'status' }, icon(ICONS.check),
+            h('div', { class: 'alert-body' }, h('b', null, 'Connected'), ' · ' + num(r.model_count ?? 0) + ' models found · ' + ms(r.latency_ms))));
+        } else {
+          const e = (r && r.error) || { type: 'upstream', message: 'The provider did not accept the request.' };
+          const x = { ...e, message: (e.message || 'Connection failed') + (e.status ? ' (' + e.status + ')' : ''), provider: provider.display_name };
+          replace(result, errorBox(x, { compact: true }));
+        }
+      } catch (err) {
+        if (err instanceof ApiError && err.status === 401) return;
+        replace(result, errorBox(err, { compact: true }));
+      }
+    }, 'Testing…');
+  });
+
+  save.addEventListener('click', () => {
+    const problem = check();
+    if (problem) return bad(problem);
+    return busy(save, async () => {
+      try {
+        let cfgName;
+        if (config) {
+          await put('api/provider-configs/' + encodeURIComponent(config.name), values());
+          cfgName = config.name;
+        } else if (custom) {
+          cfgName = name.value.trim();
+          await post('api/provider-configs/custom', { ...values(), name: cfgName });
+        } else {
+          cfgName = provider.name;
+          await post('api/provider-configs/' + encodeURIComponent(provider.name), values());
+        }
+        d.close(true);
+        toast(config ? 'Key replaced' : provider.display_name + ' added', 'ok');
+        await load();
+        if (!config) {
+          const card = activeEl.querySelector('[data-config="' + CSS.escape(cfgName) + '"]');
+          const c = configs.find((x) => x.name === cfgName);
+          if (card && c) sync(c, card.querySelector('[data-action="sync"]'), card.querySelector('.sync-result'));
+        }
+      } catch (err) {
+        if (err instanceof ApiError && err.status === 401) return;
+        replace(result, errorBox({ ...err, message: err.message, type: err.type, code: err.code, requestId: err.requestId, provider: provider.display_name }, { compact: true }));
+      }
+    }, config ? 'Saving…' : 'Adding…');
+  });
+}
+
+load();

@@ -1,0 +1,127 @@
+// The frame around every signed-in page: the header (logo, navigation, the
+// global provider-status indicator, the account menu), the settings tabs, and
+// the phone menu. shell() starts the "who am I" and status requests in parallel
+// with the page's own requests and resolves to the signed-in user.
+
+import { h, icon, ICONS, $ } from './dom.js';
+import { me, get, logout, page } from './api.js';
+
+const SETTINGS = [
+  ['providers', 'Providers', 'providers.html'],
+  ['models', 'Models', 'models.html'],
+  ['keys', 'API keys', 'keys.html'],
+  ['budget', 'Budget', 'budget.html'],
+  ['admin', 'Admin', 'admin.html', true],
+];
+
+const OVERALL = {
+  healthy: ['ok', '●', 'All providers healthy', 'Healthy'],
+  degraded: ['warn', '▲', 'Some providers degraded', 'Degraded'],
+  down: ['bad', '■', 'Providers down', 'Down'],
+  unknown: ['off', '○', 'Provider status unknown', 'Status'],
+  none: ['off', '○', 'No providers yet', 'No providers'],
+};
+
+function navLink(key, label, href, active) {
+  return h('a', { href: page(href), class: ['nav-link', key === active && 'is-active'], 'aria-current': key === active ? 'page' : null }, label);
+}
+
+function disclosure(button, panel) {
+  const set = (open) => {
+    button.setAttribute('aria-expanded', open ? 'true' : 'false');
+    panel.hidden = !open;
+  };
+  set(false);
+  button.addEventListener('click', (e) => { e.stopPropagation(); set(panel.hidden); if (!panel.hidden) { const f = panel.querySelector('a,button'); if (f) f.focus(); } });
+  document.addEventListener('click', (e) => { if (!panel.hidden && !panel.contains(e.target)) set(false); });
+  panel.addEventListener('keydown', (e) => { if (e.key === 'Escape') { set(false); button.focus(); } });
+  button.addEventListener('keydown', (e) => { if (e.key === 'Escape') set(false); });
+  return set;
+}
+
+function statusIndicator() {
+  const glyph = h('span', { class: 'status-glyph', 'aria-hidden': 'true' }, '○');
+  const text = h('span', { class: 'status-text' }, 'Status');
+  const a = h('a', { href: page('status.html'), class: 'status-ind status-off', id: 'status-indicator', title: 'Provider status' }, glyph, text);
+  a.setAttribute('aria-label', 'Provider status: loading');
+  get('api/providers/status', null, { noRedirect: true }).then((s) => {
+    const n = s && Array.isArray(s.providers) ? s.providers.length : 0;
+    const key = n === 0 ? 'none' : (OVERALL[s.overall] ? s.overall : 'unknown');
+    const [cls, g, long, short] = OVERALL[key];
+    a.className = 'status-ind status-' + cls;
+    a.dataset.overall = key;
+    glyph.textContent = g;
+    text.textContent = short;
+    a.title = long;
+    a.setAttribute('aria-label', 'Provider status: ' + long);
+  }).catch(() => { a.dataset.overall = 'unknown'; });
+  return a;
+}
+
+/**
+ * Render the header into #topbar and the settings tabs (if opts.settings).
+ * Resolves to the user; non-admins are sent away from admin-only pages.
+ */
+export function shell({ active, settings = false, adminOnly = false } = {}) {
+  const userP = me();
+  const top = $('#topbar');
+  const settingsBtn = h('button', { type: 'button', class: ['nav-link', 'nav-menu-btn', settings && 'is-active'], 'aria-haspopup': 'true' }, 'Settings', icon(ICONS.chevron));
+  const settingsMenu = h('div', { class: 'menu', id: 'settings-menu' },
+    SETTINGS.map(([k, label, href, admin]) => {
+      const a = h('a', { href: page(href), class: ['menu-item', k === active && 'is-active'] }, label);
+      if (admin) { a.hidden = true; a.dataset.admin = '1'; }
+      return a;
+    }));
+  settingsBtn.setAttribute('aria-controls', 'settings-menu');
+  const nav = h('nav', { class: 'nav', 'aria-label': 'Main', id: 'main-nav' },
+    navLink('chat', 'Chat', 'index.html', active),
+    navLink('usage', 'Usage', 'usage.html', active),
+    h('div', { class: 'nav-drop' }, settingsBtn, settingsMenu));
+  disclosure(settingsBtn, settingsMenu);
+
+  const avatar = h('span', { class: 'avatar', 'aria-hidden': 'true' }, '·');
+  const uname = h('span', { class: 'acct-name' }, '');
+  const acctBtn = h('button', { type: 'button', class: 'acct-btn', 'aria-haspopup': 'true', 'aria-label': 'Account menu' }, avatar, uname, icon(ICONS.chevron));
+  const roleLine = h('div', { class: 'menu-note' }, '');
+  const logoutBtn = h('button', { type: 'button', class: 'menu-item', id: 'logout' }, 'Log out');
+  logoutBtn.addEventListener('click', () => logout());
+  const acctMenu = h('div', { class: 'menu menu-right', id: 'account-menu' }, roleLine,
+    h('a', { href: page('keys.html'), class: 'menu-item' }, 'API keys'),
+    h('a', { href: page('usage.html'), class: 'menu-item' }, 'My usage'),
+    logoutBtn);
+  acctBtn.setAttribute('aria-controls', 'account-menu');
+  disclosure(acctBtn, acctMenu);
+
+  const burger = h('button', { type: 'button', class: 'icon-btn burger', 'aria-label': 'Menu', 'aria-controls': 'main-nav', 'aria-expanded': 'false' }, icon(ICONS.menu));
+  burger.addEventListener('click', () => {
+    const open = !top.classList.contains('nav-open');
+    top.classList.toggle('nav-open', open);
+    burger.setAttribute('aria-expanded', open ? 'true' : 'false');
+  });
+
+  top.append(h('div', { class: 'topbar-inner' },
+    h('a', { href: page('index.html'), class: 'brand' }, h('img', { src: page('favicon.svg'), alt: '', width: '26', height: '26' }), h('span', null, 'Switchboard')),
+    burger, nav,
+    h('div', { class: 'topbar-right' }, statusIndicator(), h('div', { class: 'nav-drop' }, acctBtn, acctMenu))));
+
+  if (settings) {
+    const tabs = h('nav', { class: 'tabs', 'aria-label': 'Settings' },
+      SETTINGS.map(([k, label, href, admin]) => {
+        const a = h('a', { href: page(href), class: ['tab', k === active && 'is-active'], 'aria-current': k === active ? 'page' : null }, label);
+        if (admin) { a.hidden = true; a.dataset.admin = '1'; }
+        return a;
+      }));
+    const main = $('#main');
+    main.insertBefore(tabs, main.firstChild);
+  }
+
+  return userP.then((user) => {
+    uname.textContent = user.username;
+    avatar.textContent = (user.username || '?').slice(0, 1).toUpperCase();
+    roleLine.textContent = 'Signed in as ' + user.username + ' (' + user.role + ')';
+    document.body.dataset.role = user.role;
+    if (user.role === 'admin') document.querySelectorAll('[data-admin]').forEach((el) => { el.hidden = false; });
+    if (adminOnly && user.role !== 'admin') { location.replace(page('index.html')); throw new Error('admin only'); }
+    return user;
+  });
+}
