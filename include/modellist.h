@@ -94,7 +94,8 @@ void	modellist_free(struct model_list *l);
 int	modellist_parse(enum modellist_format fmt, const char *json, size_t len,
 	    struct model_list *l);
 
-/* After the last page: sort by id, drop duplicates (first wins), check the
+/* After the last page: sort by id, drop duplicates (first wins; ids compare
+ * without case, like the database's unique key), check the
  * AiHubMix price unit against the shipped table, and fill unknown prices,
  * limits and capabilities from the table (only when use_table: a custom
  * endpoint serving "gpt-4o" is not OpenAI).  Returns MODELLIST_OK. */

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include <cjson/cJSON.h>
 
@@ -503,21 +504,22 @@ out:
 static int
 modellist_cmp(const void *a, const void *b)
 {
-	return strcmp(((const struct model_info *)a)->id, ((const struct model_info *)b)->id);
+	return strcasecmp(((const struct model_info *)a)->id, ((const struct model_info *)b)->id);
 }
 
 static int
 modellist_cmp_seq(const void *a, const void *b)
 {
 	const struct model_info *x = a, *y = b;
-	int c = strcmp(x->id, y->id);
+	int c = strcasecmp(x->id, y->id);
 
 	if (c != 0)
 		return c;
 	return x->seq < y->seq ? -1 : x->seq > y->seq;
 }
 
-/* Sort by id, ties in arrival order, and drop duplicates (first wins). */
+/* Sort by id, ties in arrival order, and drop duplicates (first wins).
+ * Ids compare without case, as the database's unique key does. */
 static void
 modellist_sort_unique(struct model_list *l)
 {
@@ -527,7 +529,7 @@ modellist_sort_unique(struct model_list *l)
 		return;
 	qsort(l->items, l->len, sizeof(*l->items), modellist_cmp_seq);
 	for (i = 0; i < l->len; i++) {
-		if (n > 0 && strcmp(l->items[n - 1].id, l->items[i].id) == 0) {
+		if (n > 0 && strcasecmp(l->items[n - 1].id, l->items[i].id) == 0) {
 			l->skipped++;
 			continue;
 		}

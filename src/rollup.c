@@ -267,11 +267,24 @@ again:
 	return DB_OK;
 }
 
+static int
+rollup_clear(int64_t a, int64_t b)
+{
+	char		 sa[REPORT_TIME_MAX], sb[REPORT_TIME_MAX];
+	struct db_param	 p[2];
+
+	report_sqltime(sa, sizeof(sa), a);
+	report_sqltime(sb, sizeof(sb), b);
+	p[0] = db_str(sa);
+	p[1] = db_str(sb);
+	return db_exec(SQL_DELETE_RANGE, p, 2, NULL, NULL);
+}
+
 int
 rollup_rebuild(int64_t from, struct rollup_result *res)
 {
 	struct rollup_state	 st;
-	int64_t			 a, b;
+	int64_t			 a, b, first;
 	int			 rc;
 
 	memset(res, 0, sizeof(*res));
@@ -281,6 +294,14 @@ rollup_rebuild(int64_t from, struct rollup_result *res)
 	if (a < st.pruned_before)
 		a = rollup_hour(st.pruned_before + 3599);
 	for (; a < st.rolled_until; a = b) {
+		/* a stretch without raw rows has no roll-ups either */
+		if ((rc = rollup_first_raw(a, st.rolled_until, &first)) != DB_OK)
+			return rc;
+		if (first > a &&
+		    (rc = rollup_clear(a, first)) != DB_OK)
+			return rc;
+		if ((a = first) >= st.rolled_until)
+			break;
 		b = a + ROLLUP_CHUNK_S < st.rolled_until ?
 		    a + ROLLUP_CHUNK_S : st.rolled_until;
 		if ((rc = rollup_chunk(a, b, 1, 0, 0, &res->rows)) != DB_OK)

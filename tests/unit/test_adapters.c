@@ -485,7 +485,7 @@ check_splits(enum adapter_format f, int iu, const char *s, size_t n,
 	int		 bad = 0;
 
 	for (a = 0; a <= n; a++)
-		for (d = 0; d <= 5 && a + d <= n; d++) {
+		for (d = 0; d <= 3 && a + d <= n; d++) {
 			cuts[0] = a;
 			cuts[1] = a + d;
 			run_stream(&r, f, iu, s, n, cuts, d ? 2 : 1);

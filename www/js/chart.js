@@ -43,9 +43,9 @@ export function timeChart(el, points, { hourly }) {
     height: 260,
     legend: { show: false },
     cursor: { drag: { x: false, y: false }, points: { size: 7 } },
-    scales: { x: { time: true }, tok: { range: (u, min, max) => [0, Math.max(10, max * 1.1)] }, usd: { range: (u, min, max) => [0, Math.max(0.01, max * 1.15)] } },
+    scales: { x: { time: true, range: (u, min, max) => { const step = xs.length > 1 ? (xs[xs.length - 1] - xs[0]) / (xs.length - 1) : 3600; return [min - step * 0.6, max + step * 0.6]; } }, tok: { range: (u, min, max) => [0, Math.max(10, max * 1.1)] }, usd: { range: (u, min, max) => [0, Math.max(0.01, max * 1.15)] } },
     axes: [
-      axis(t, { values: hourly ? '{HH}:{mm}' : '{MMM} {D}', space: 60 }),
+      axis(t, { values: hourly ? '{HH}:{mm}' : '{MMM} {D}', space: 60, incrs: hourly ? [3600, 7200, 10800, 21600, 43200, 86400] : [86400, 172800, 345600, 604800] }),
       axis(t, { scale: 'tok', values: (u, v) => v.map((x) => compact(x)), size: 56 }),
       axis(t, { scale: 'usd', side: 1, grid: { show: false }, values: (u, v) => v.map((x) => usd(x)), size: 64 }),
     ],

@@ -34,7 +34,7 @@ export function price(v) {
   const n = +v;
   if (!Number.isFinite(n)) return null;
   if (n === 0) return 'free';
-  return '$' + (n >= 100 ? n.toFixed(0) : n >= 0.01 ? n.toFixed(2).replace(/(\.\d)0$/, '$1').replace(/\.0$/, '') : n.toPrecision(2));
+  return '$' + (n >= 100 ? n.toFixed(0) : n >= 0.01 ? n.toFixed(2).replace(/\.00$/, '') : n.toPrecision(2));
 }
 
 export function priceSpan(inp, out) {
@@ -49,9 +49,9 @@ export function priceSpan(inp, out) {
 export function ctx(n) {
   n = +n;
   if (!n || !Number.isFinite(n)) return null;
-  if (n >= 1e6) return trim(n / 1048576 >= 0.99 && n % 1048576 === 0 ? n / 1048576 : n / 1e6) + 'M ctx';
-  const k = n % 1024 === 0 ? n / 1024 : n / 1000;
-  return Math.round(k) + 'K ctx';
+  const pow2 = n % 1024 === 0 && ((n / 1024) & (n / 1024 - 1)) === 0;
+  if (n >= 1e6) return trim(pow2 ? n / 1048576 : n / 1e6) + 'M ctx';
+  return Math.round(pow2 ? n / 1024 : n / 1000) + 'K ctx';
 }
 
 export function ms(v) {

@@ -1,0 +1,51 @@
+// Long-lived programs survive the database going away: a killed connection
+// is re-opened and statements re-prepared; a stopped server gives a clear 503
+// and service resumes when it is back. Runs last (zz_) as it stops MariaDB.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFileSync, spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { admin, http, sql } from './lib.mjs';
+
+const mycnf = process.env.MYCNF;
+const varDir = process.env.VAR;
+
+async function waitFor(fn, ms = 15000) {
+  const end = Date.now() + ms;
+  for (;;) {
+    if (await fn()) return;
+    if (Date.now() > end) throw new Error('timed out');
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+test('a killed DB connection is reconnected and statements re-prepared', async () => {
+  const s = await admin();
+  assert.equal((await s.get('/api/auth/me')).status, 200);
+  // Kill every connection the FastCGI programs hold.
+  const ids = sql("SELECT id FROM information_schema.processlist WHERE user = 'switchboard'");
+  assert.ok(ids.length > 0);
+  for (const [id] of ids) sql(`KILL ${Number(id)}`);
+  for (let i = 0; i < 6; i++) {
+    const me = await s.get('/api/auth/me');
+    assert.equal(me.status, 200, 'prepared statements work again after reconnect');
+    assert.equal((await http('GET', '/api/health')).status, 200);
+  }
+});
+
+test('health answers 503 while the database is down, 200 when it is back', async () => {
+  execFileSync('mariadb-admin', [`--defaults-file=${mycnf}`, '-uroot', 'shutdown']);
+  await waitFor(async () => !existsSync(`${varDir}/run/mysqld.pid`));
+  const down = await http('GET', '/api/health');
+  assert.equal(down.status, 503);
+  assert.equal(down.json.db, 'down');
+  assert.match(down.json.message, /database/i);
+  const login = await http('POST', '/api/auth/login', { body: { username: 'admin', password: 'x-password' } });
+  assert.equal(login.status, 503);
+  assert.equal(login.json.error.type, 'internal');
+  const child = spawn('/usr/sbin/mariadbd', [`--defaults-file=${mycnf}`], { detached: true, stdio: 'ignore' });
+  child.unref();
+  await waitFor(async () => (await http('GET', '/api/health')).status === 200, 30000);
+  const s = await admin();
+  assert.equal((await s.get('/api/auth/me')).status, 200);
+});

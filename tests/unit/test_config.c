@@ -1,0 +1,68 @@
+/* Unit tests for config: parsing, defaults, validation messages. */
+#include "unit.h"
+#include "config.h"
+
+static const char *const minimal =
+    "[vault]\ncurrent_key_id = 1\n"
+    "key_1 = 0101010101010101010101010101010101010101010101010101010101010101\n";
+
+static int
+fails_with(const char *text, const char *needle)
+{
+	struct config	 cfg;
+	char		 err[256] = "";
+
+	if (config_parse(&cfg, text, err, sizeof(err)) == 0) {
+		config_free(&cfg);
+		return 0;
+	}
+	return strstr(err, needle) != NULL;
+}
+
+int
+main(void)
+{
+	struct config	 cfg;
+	char		 err[256], text[1024];
+
+	CHECK(config_parse(&cfg, minimal, err, sizeof(err)) == 0);
+	CHECK(cfg.db_port == 3306);
+	CHECK_STR(cfg.db_host, "localhost");
+	CHECK(cfg.max_body_bytes == 10L * 1024 * 1024);
+	CHECK(cfg.max_json_depth == 64);
+	CHECK(cfg.allow_private_endpoints == 0);
+	CHECK(cfg.secure_cookies == -1);
+	CHECK(cfg.password_iterations == 600000);
+	CHECK(cfg.nkeys == 1 && cfg.keys[0].id == 1 && cfg.keys[0].key[31] == 1);
+	config_free(&cfg);
+
+	snprintf(text, sizeof(text), "; comment\n# another\n[database]\n host = 127.0.0.1 \nport=33061\n"
+	    "password = p=w;x\n[server]\nallow_private_endpoints = true\nmax_body_bytes = 2048\n"
+	    "secure_cookies = false\n[custom]\nthing = 1\n%s", minimal);
+	CHECK(config_parse(&cfg, text, err, sizeof(err)) == 0);
+	CHECK_STR(cfg.db_host, "127.0.0.1");
+	CHECK(cfg.db_port == 33061);
+	CHECK_STR(cfg.db_password, "p=w;x");
+	CHECK(cfg.allow_private_endpoints == 1);
+	CHECK(cfg.max_body_bytes == 2048);
+	CHECK(cfg.secure_cookies == 0);
+	CHECK_STR(config_get(&cfg, "custom", "thing"), "1");
+	CHECK(config_get(&cfg, "custom", "missing") == NULL);
+	config_free(&cfg);
+
+	CHECK(fails_with("[vault]\n", "current_key_id"));
+	CHECK(fails_with("[vault]\ncurrent_key_id = 2\nkey_1 = 0101010101010101010101010101010101010101010101010101010101010101\n",
+	    "has no key_2"));
+	CHECK(fails_with("[vault]\ncurrent_key_id = 1\nkey_1 = 0101\n", "64 hex"));
+	CHECK(fails_with("[database\n", "line 1: bad section"));
+	CHECK(fails_with("[database]\njunk\n", "line 2: expected key = value"));
+	snprintf(text, sizeof(text), "[database]\nport = 70000\n%s", minimal);
+	CHECK(fails_with(text, "port"));
+	snprintf(text, sizeof(text), "[server]\nmax_json_depth = deep\n%s", minimal);
+	CHECK(fails_with(text, "max_json_depth"));
+	snprintf(text, sizeof(text), "[server]\nallow_private_endpoints = maybe\n%s", minimal);
+	CHECK(fails_with(text, "allow_private_endpoints"));
+	CHECK(config_load(&cfg, "/nonexistent/switchboard.ini", err, sizeof(err)) == -1);
+	CHECK(strstr(err, "No such file") != NULL);
+	return unit_done("test_config");
+}

@@ -1,0 +1,102 @@
+/* Unit tests for json: depth limits, typed field validation, exact money. */
+#include "unit.h"
+#include "json.h"
+
+static void
+test_depth(void)
+{
+	struct sb_error	 e;
+	char		 deep[300];
+	cJSON		*j;
+
+	memset(deep, '[', 150);
+	memset(deep + 150, ']', 150);
+	CHECK(json_depth_ok(deep, 300, 150) == 0);
+	CHECK(json_depth_ok(deep, 300, 149) == -1);
+	CHECK(json_depth_ok("{\"a\":\"[[[[[[\"}", 14, 2) == 0);	/* brackets in strings do not count */
+	CHECK(json_depth_ok("{\"a\":\"\\\"[[[[\"}", 15, 2) == 0);
+	CHECK(json_parse(deep, 300, 64, &e) == NULL);
+	CHECK_STR(e.code, "json_too_deep");
+	CHECK(e.status == 400);
+	CHECK(json_parse("{bad", 4, 64, &e) == NULL);
+	CHECK_STR(e.code, "invalid_json");
+	CHECK(json_parse("", 0, 64, &e) == NULL);
+	j = json_parse("{\"a\":1}", 7, 64, &e);
+	CHECK(j != NULL);
+	cJSON_Delete(j);
+}
+
+static void
+test_fields(void)
+{
+	struct sb_error	 e;
+	const char	*s = NULL;
+	long long	 n = 0;
+	int		 b = 0, present = 0;
+	cJSON		*j = cJSON_Parse("{\"name\":\"bob\",\"n\":42,\"f\":1.5,\"t\":true,\"z\":null,\"s\":\"7\"}");
+
+	CHECK(json_field_str(j, "name", 1, 1, 10, &s, &present, &e) == 0 && present);
+	CHECK_STR(s, "bob");
+	CHECK(json_field_str(j, "name", 1, 4, 10, &s, NULL, &e) == -1);
+	CHECK_STR(e.code, "invalid_length");
+	CHECK(json_field_str(j, "n", 1, 1, 10, &s, NULL, &e) == -1);
+	CHECK_STR(e.code, "invalid_type");
+	CHECK(json_field_str(j, "missing", 1, 1, 10, &s, NULL, &e) == -1);
+	CHECK_STR(e.code, "missing_field");
+	CHECK(strstr(e.message, "'missing'") != NULL);
+	CHECK(json_field_str(j, "z", 0, 1, 10, &s, &present, &e) == 0 && !present);
+	CHECK(json_field_int(j, "n", 1, 0, 100, &n, NULL, &e) == 0 && n == 42);
+	CHECK(json_field_int(j, "n", 1, 0, 10, &n, NULL, &e) == -1);
+	CHECK(json_field_int(j, "f", 1, 0, 10, &n, NULL, &e) == -1);
+	CHECK(json_field_int(j, "s", 1, 0, 10, &n, NULL, &e) == -1);
+	CHECK(json_field_bool(j, "t", 1, &b, NULL, &e) == 0 && b == 1);
+	CHECK(json_field_bool(j, "n", 1, &b, NULL, &e) == -1);
+	cJSON_Delete(j);
+}
+
+static void
+test_money(void)
+{
+	struct sb_error	 e;
+	long long	 m = 0;
+	char		 s[32];
+	int		 present;
+	cJSON		*j = cJSON_Parse("{\"a\":12.5,\"b\":\"0.000001\",\"c\":\"1.0000001\",\"d\":-3,\"e\":\"1e3\"}"), *o;
+
+	CHECK(json_usd_to_micros("12.5", &m) == 0 && m == 12500000);
+	CHECK(json_usd_to_micros("0", &m) == 0 && m == 0);
+	CHECK(json_usd_to_micros("0.000001", &m) == 0 && m == 1);
+	CHECK(json_usd_to_micros("1.0000001", &m) == -1);
+	CHECK(json_usd_to_micros("-1", &m) == -1);
+	CHECK(json_usd_to_micros("1.", &m) == -1);
+	CHECK(json_usd_to_micros(".5", &m) == -1);
+	CHECK(json_usd_to_micros("99999999999999999999", &m) == -1);
+	CHECK(json_field_usd(j, "a", 1, &m, &present, &e) == 0 && m == 12500000);
+	CHECK(json_field_usd(j, "b", 1, &m, &present, &e) == 0 && m == 1);
+	CHECK(json_field_usd(j, "c", 1, &m, &present, &e) == -1);
+	CHECK(json_field_usd(j, "d", 1, &m, &present, &e) == -1);
+	CHECK(json_field_usd(j, "e", 1, &m, &present, &e) == -1);
+	json_micros_to_usd(12340000, s, sizeof(s));
+	CHECK_STR(s, "12.340000");
+	json_micros_to_usd(-5, s, sizeof(s));
+	CHECK_STR(s, "-0.000005");
+	o = cJSON_CreateObject();
+	json_add_usd(o, "cost_usd", 1234567);
+	{
+		char *out = cJSON_PrintUnformatted(o);
+
+		CHECK_STR(out, "{\"cost_usd\":1.234567}");
+		cJSON_free(out);
+	}
+	cJSON_Delete(o);
+	cJSON_Delete(j);
+}
+
+int
+main(void)
+{
+	test_depth();
+	test_fields();
+	test_money();
+	return unit_done("test_json");
+}
