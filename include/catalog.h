@@ -12,6 +12,9 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include <cjson/cJSON.h>
+
+#include "config.h"
 #include "error.h"
 #include "modellist.h"
 
@@ -147,5 +150,75 @@ enum catalog_api_format catalog_api_format_parse(const char *s);
  * Returns the number of keys that could not be re-encrypted (0 = all done),
  * or -1 on a DB error. */
 int	catalog_rotate_keys(FILE *out, int *rotated);
+
+/* ---- for providers.fcgi (mutations in catalog.c, views in catalog_json.c) */
+
+/* Seal a provider key for user_id under the current master key (out needs
+ * strlen(key) + VAULT_OVERHEAD bytes). 0 or -1. */
+int	catalog_seal_key(long long user_id, const char *key, unsigned char *out, size_t outsz,
+	    size_t *outlen, int *key_id);
+
+/* Fields of a config create/update; a NULL pointer / *_set == 0 keeps the
+ * stored value (update) or takes the default (create). */
+struct catalog_config_input {
+	const char	*name;		/* create only: routing prefix */
+	const char	*api_key;
+	const char	*base_url;	/* "" clears the override */
+	int		 base_url_set;
+	int		 priority;
+	int		 priority_set;
+	int		 is_active;
+	int		 is_active_set;
+};
+
+/* 0 with *id, or -1 with e (409 "conflict" for a taken name or a key already
+ * stored by this user, detected by fingerprint). */
+int	catalog_config_create(long long user_id, const struct catalog_provider *p,
+	    const struct catalog_config_input *in, long long *id, struct sb_error *e);
+int	catalog_config_update(long long user_id, long long config_id,
+	    const struct catalog_config_input *in, struct sb_error *e);
+/* Deletes the config and its model rows (usage rows keep their copies). */
+int	catalog_config_delete(long long user_id, long long config_id, struct sb_error *e);
+
+/* Admin catalog edits. A NULL string / -1 int keeps the stored value. */
+struct catalog_provider_input {
+	const char	*display_name;
+	const char	*type;		/* "aggregator" | "direct" */
+	const char	*api_format;	/* "openai" | "anthropic" | "gemini" */
+	const char	*base_url;
+	const char	*docs_url;
+	const char	*keys_url;
+	int		 streaming, vision, functions, audio, is_active;
+};
+int	catalog_provider_create(const char *name, const struct catalog_provider_input *in,
+	    struct sb_error *e);
+int	catalog_provider_update(const char *name, const struct catalog_provider_input *in,
+	    struct sb_error *e);
+
+/* JSON views (caller frees).  NULL on a DB error. */
+cJSON	*catalog_providers_json(long long user_id, const char *only_name);
+/* {"configs":[...]} for only_id == 0, else the one config object. */
+cJSON	*catalog_configs_json(long long user_id, long long only_id);
+
+struct catalog_model_filter {
+	const char	*q;		/* substring of id or name, any case */
+	const char	*capability;	/* vision | tools | audio | reasoning */
+	const char	*type;		/* chat | embedding | image | audio | other */
+	const char	*provider;	/* config name or provider name */
+};
+cJSON	*catalog_models_json(long long user_id, const struct catalog_model_filter *f);
+cJSON	*catalog_compare_json(long long user_id, const char *model);
+
+int	catalog_favorite_set(long long user_id, const char *ref, int on, struct sb_error *e);
+cJSON	*catalog_aliases_json(long long user_id);
+/* global (admin only, checked by the caller) stores user_id 0. */
+int	catalog_alias_create(long long user_id, const char *alias, const char *model, int global,
+	    long long *id, struct sb_error *e);
+int	catalog_alias_delete(long long user_id, long long alias_id, int is_admin,
+	    struct sb_error *e);
+cJSON	*catalog_alias_json(long long alias_id);
+
+/* `switchboard rotate-key` */
+int	catalog_rotate_cli(const struct config *cfg, int argc, char **argv);
 
 #endif

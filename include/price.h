@@ -64,6 +64,11 @@ const struct price_entry *price_lookup(const char *model_id);
 /* Normalise a model id for lookups into out (see price_lookup, without the
  * suffix stripping); returns 0, or -1 when it does not fit. */
 int	price_normalise(const char *model_id, char *out, size_t size);
+/* The "underlying model" key used to compare offers across providers:
+ * price_normalise plus every date/version suffix stripped
+ * ("openrouter/anthropic/claude-3.5-sonnet" and "claude-3-5-sonnet-20241022"
+ * both give "claude-3-5-sonnet"). 0, or -1 when it does not fit. */
+int	price_model_key(const char *model_id, char *out, size_t size);
 /* Replace the table by the TSV text (tests, or an override file); returns the
  * number of rows loaded or -1 on a malformed line (table unchanged then). */
 int	price_table_load(const char *tsv, size_t len);

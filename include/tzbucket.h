@@ -12,7 +12,7 @@
 
 #define TZB_ZONEINFO	"/usr/share/zoneinfo"
 #define TZB_NAME_MAX	64	/* longest accepted zone name */
-#define TZB_LABEL_MAX	32
+#define TZB_LABEL_MAX	64
 #define TZB_MAX_BUCKETS	2000	/* most buckets one call may make */
 
 enum tzb_unit { TZB_HOUR = 0, TZB_DAY, TZB_MONTH, TZB_UNIT__MAX };

@@ -415,3 +415,15 @@ price_lookup(const char *model_id)
 	}
 	return NULL;
 }
+
+int
+price_model_key(const char *model_id, char *out, size_t size)
+{
+	int	 i;
+
+	if (model_id == NULL || price_normalise(model_id, out, size) != 0)
+		return -1;
+	for (i = 0; i < 4 && price_strip_suffix(out); i++)
+		;
+	return 0;
+}

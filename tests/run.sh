@@ -111,17 +111,22 @@ run_valgrind() {
 		[ -x "$t" ] || continue
 		if $vg "$t" >"$var/log/vg.out" 2>&1; then p=$((p + 1)); else f=$((f + 1)); echo "valgrind: $t"; tail -20 "$var/log/vg.out"; fi
 	done
-	for prog in build/*.fcgi; do
-		[ -x "$prog" ] || continue
-		if REQUEST_METHOD=GET REQUEST_URI=/api/health QUERY_STRING= SWITCHBOARD_CONFIG="$var/switchboard.ini" \
-		    $vg "$prog" </dev/null >"$var/log/vg.out" 2>&1; then
-			p=$((p + 1))
-		else
-			f=$((f + 1)); echo "valgrind: $prog"; tail -20 "$var/log/vg.out"
-		fi
-	done
 	echo "valgrind: $p passed, $f failed"
 	count "$p" "$f" "valgrind"
+	line=$(tests/soak.sh "$var" | tee "$var/log/soak.log" | tail -1)
+	grep -v '^soak:' "$var/log/soak.log" | head -40
+	echo "$line"
+	p=$(echo "$line" | sed -E 's/.*: ([0-9]+) passed.*/\1/')
+	f=$(echo "$line" | sed -E 's/.* ([0-9]+) failed$/\1/')
+	count "${p:-0}" "${f:-1}" "soak"
+}
+
+run_lint() {
+	if scripts/lint.sh >"$var/log/lint.log" 2>&1; then
+		echo "lint: 1 passed, 0 failed"; count 1 0 lint
+	else
+		cat "$var/log/lint.log"; count 0 1 lint
+	fi
 }
 
 mkdir -p "$var/log"
@@ -131,7 +136,7 @@ unit)
 	;;
 integration|browser|all|valgrind)
 	[ "$what" = unit ] || ensure_node_modules
-	[ "$what" = all ] && run_unit
+	[ "$what" = all ] && run_lint && run_unit
 	start_stack
 	if [ $# -gt 0 ]; then
 		run_node "$what" "$@"

@@ -110,6 +110,12 @@ test_normalise(void)
 	CHECK(price_normalise("models/gemini-1.5-pro", k, sizeof(k)) == 0);
 	CHECK_STR(k, "gemini-1-5-pro");
 	CHECK(price_normalise("x/", k, sizeof(k)) == -1);
+	CHECK(price_model_key("openrouter/anthropic/claude-3.5-sonnet", k, sizeof(k)) == 0);
+	CHECK_STR(k, "claude-3-5-sonnet");
+	CHECK(price_model_key("claude-3-5-sonnet-20241022", k, sizeof(k)) == 0);
+	CHECK_STR(k, "claude-3-5-sonnet");
+	CHECK(price_model_key("gpt-4o-2024-08-06", k, sizeof(k)) == 0);
+	CHECK_STR(k, "gpt-4o");
 	CHECK(price_normalise("abcdef", k, 4) == -1);
 }
 

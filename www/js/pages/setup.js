@@ -23,7 +23,7 @@ $('#setup-form').addEventListener('submit', async (e) => {
   const username = $('#username').value.trim();
   const password = $('#password').value;
   if (!/^[A-Za-z0-9_.@-]{3,64}$/.test(username)) return fail('Usernames are 3–64 letters, digits, or . _ - @.');
-  if (password.length < 10) return fail('The password needs at least 10 characters.');
+  if (password.length < 8) return fail('The password needs at least 8 characters.');
   if (password !== $('#password2').value) return fail('The two passwords differ.');
   await busy($('#setup-btn'), async () => {
     try {

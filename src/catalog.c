@@ -1,0 +1,574 @@
+/* catalog: data access for providers, a user's provider configs (keys
+ * sealed by the vault), discovered models and model resolution (see
+ * catalog.h).  Every per-user statement binds the user id; rows are parsed
+ * into fixed-size structs with bounded copies.  The JSON views for the API
+ * live in catalog_json.c. */
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <openssl/crypto.h>
+
+#include "catalog.h"
+#include "db.h"
+#include "log.h"
+#include "price.h"
+#include "sbconst.h"
+#include "vault.h"
+
+const char *const catalog_api_format_names[CATALOG_FMT__MAX] = {
+	"openai", "anthropic", "gemini",
+};
+
+/* The config columns every config query selects, in this order. */
+#define CONFIG_COLS \
+    "c.id, c.user_id, c.name, p.name, p.display_name, p.provider_type, p.api_format," \
+    " COALESCE(NULLIF(c.base_url, ''), p.base_url), (c.base_url IS NOT NULL AND c.base_url <> '')," \
+    " c.priority, (c.is_active = 1 AND p.is_active = 1), c.status, c.key_hint, c.key_id"
+#define CONFIG_NCOLS 14
+#define CONFIG_FROM \
+    " FROM user_api_providers c JOIN api_providers p ON p.id = c.provider_id"
+#define MODEL_COLS \
+    "m.id, m.model_id, m.display_name, m.model_type, m.context_window, m.max_output," \
+    " m.input_price, m.output_price, m.cache_read_price, m.cache_write_price," \
+    " m.capabilities, m.is_available"
+#define MODEL_NCOLS 12
+
+static const char SQL_CONFIG_BY_ID[] =
+    "SELECT " CONFIG_COLS CONFIG_FROM " WHERE c.user_id = ? AND c.id = ?";
+static const char SQL_CONFIG_BY_NAME[] =
+    "SELECT " CONFIG_COLS CONFIG_FROM " WHERE c.user_id = ? AND c.name = ?";
+static const char SQL_CONFIGS_ACTIVE[] =
+    "SELECT " CONFIG_COLS CONFIG_FROM " WHERE c.user_id = ? AND c.is_active = 1 AND p.is_active = 1"
+    " ORDER BY c.priority, c.created_at, c.name";
+static const char SQL_CONFIG_KEY[] =
+    "SELECT api_key_enc, key_id FROM user_api_providers WHERE user_id = ? AND id = ?";
+static const char SQL_CONFIG_SET_STATUS[] =
+    "UPDATE user_api_providers SET status = ?, last_error = ? WHERE user_id = ? AND id = ?";
+static const char SQL_MODEL_GET[] =
+    "SELECT " MODEL_COLS " FROM aggregator_models m WHERE m.config_id = ? AND m.model_id = ?";
+static const char SQL_MODEL_OFFERS[] =
+    "SELECT " CONFIG_COLS ", " MODEL_COLS CONFIG_FROM
+    " JOIN aggregator_models m ON m.config_id = c.id"
+    " WHERE c.user_id = ? AND m.user_id = ? AND m.model_id = ? AND m.is_available = 1"
+    " AND c.is_active = 1 AND p.is_active = 1 ORDER BY c.priority, c.created_at LIMIT 16";
+static const char SQL_MODELS_ALL[] =
+    "SELECT " CONFIG_COLS ", " MODEL_COLS CONFIG_FROM
+    " JOIN aggregator_models m ON m.config_id = c.id"
+    " WHERE c.user_id = ? AND m.user_id = ? AND m.is_available = 1"
+    " AND c.is_active = 1 AND p.is_active = 1"
+    " ORDER BY c.priority, c.created_at, c.id, m.model_id";
+static const char SQL_ALIAS_TARGET[] =
+    "SELECT target_model FROM model_aliases WHERE alias = ? AND (user_id = ? OR user_id = 0)"
+    " ORDER BY user_id DESC LIMIT 1";
+static const char SQL_PROVIDER_GET[] =
+    "SELECT id, name, display_name, provider_type, api_format, base_url, is_active"
+    " FROM api_providers WHERE name = ?";
+static const char SQL_ROTATE_LIST[] =
+    "SELECT id, user_id, key_id FROM user_api_providers WHERE key_id <> ? ORDER BY id";
+static const char SQL_ROTATE_ONE[] =
+    "SELECT api_key_enc FROM user_api_providers WHERE id = ? AND user_id = ? AND key_id = ?";
+static const char SQL_ROTATE_UPDATE[] =
+    "UPDATE user_api_providers SET api_key_enc = ?, key_id = ?, key_fingerprint = ?"
+    " WHERE id = ? AND user_id = ? AND key_id = ?";
+
+/* ---- row parsing ------------------------------------------------------- */
+
+static void
+catalog_copy(char *dst, size_t size, const char *src)
+{
+	size_t	 n;
+
+	if (src == NULL) {
+		dst[0] = '\0';
+		return;
+	}
+	n = strnlen(src, size - 1);
+	memcpy(dst, src, n);
+	dst[n] = '\0';
+}
+
+enum catalog_api_format
+catalog_api_format_parse(const char *s)
+{
+	int	 i;
+
+	for (i = 0; s != NULL && i < CATALOG_FMT__MAX; i++)
+		if (strcmp(s, catalog_api_format_names[i]) == 0)
+			return (enum catalog_api_format)i;
+	return CATALOG_FMT_OPENAI;
+}
+
+static void
+catalog_row_config(const struct db_rows *rows, int r, int c0, struct catalog_config *c)
+{
+	memset(c, 0, sizeof(*c));
+	c->id = db_ll(rows, r, c0 + 0, 0);
+	c->user_id = db_ll(rows, r, c0 + 1, 0);
+	catalog_copy(c->name, sizeof(c->name), db_val(rows, r, c0 + 2));
+	catalog_copy(c->provider, sizeof(c->provider), db_val(rows, r, c0 + 3));
+	catalog_copy(c->display_name, sizeof(c->display_name), db_val(rows, r, c0 + 4));
+	c->is_aggregator = db_val(rows, r, c0 + 5) != NULL &&
+	    strcmp(db_val(rows, r, c0 + 5), "aggregator") == 0;
+	c->api_format = catalog_api_format_parse(db_val(rows, r, c0 + 6));
+	catalog_copy(c->base_url, sizeof(c->base_url), db_val(rows, r, c0 + 7));
+	c->base_url_overridden = db_ll(rows, r, c0 + 8, 0) != 0;
+	c->priority = (int)db_ll(rows, r, c0 + 9, 100);
+	c->is_active = db_ll(rows, r, c0 + 10, 0) != 0;
+	catalog_copy(c->status, sizeof(c->status), db_val(rows, r, c0 + 11));
+	catalog_copy(c->key_hint, sizeof(c->key_hint), db_val(rows, r, c0 + 12));
+	c->key_id = (int)db_ll(rows, r, c0 + 13, 0);
+}
+
+static enum model_type
+catalog_type_parse(const char *s)
+{
+	int	 i;
+
+	for (i = 0; s != NULL && i < MODEL_TYPE__MAX; i++)
+		if (strcmp(s, model_type_names[i]) == 0)
+			return (enum model_type)i;
+	return MODEL_TYPE_OTHER;
+}
+
+static void
+catalog_row_model(const struct db_rows *rows, int r, int c0, struct catalog_model *m)
+{
+	memset(m, 0, sizeof(*m));
+	m->id = db_ll(rows, r, c0 + 0, 0);
+	catalog_copy(m->model_id, sizeof(m->model_id), db_val(rows, r, c0 + 1));
+	catalog_copy(m->display_name, sizeof(m->display_name), db_val(rows, r, c0 + 2));
+	m->type = catalog_type_parse(db_val(rows, r, c0 + 3));
+	m->context_window = db_ll(rows, r, c0 + 4, 0);
+	m->max_output = db_ll(rows, r, c0 + 5, 0);
+	m->input_price = db_ll(rows, r, c0 + 6, PRICE_UNKNOWN);
+	m->output_price = db_ll(rows, r, c0 + 7, PRICE_UNKNOWN);
+	m->cache_read_price = db_ll(rows, r, c0 + 8, PRICE_UNKNOWN);
+	m->cache_write_price = db_ll(rows, r, c0 + 9, PRICE_UNKNOWN);
+	m->price_known = m->input_price >= 0 && m->output_price >= 0;
+	m->caps = modellist_caps_parse(db_val(rows, r, c0 + 10));
+	m->is_available = db_ll(rows, r, c0 + 11, 0) != 0;
+}
+
+static int
+catalog_db_error(struct sb_error *e)
+{
+	err_set(e, ERR_INTERNAL, 503, "database_unavailable",
+	    "The database is not available right now; try again shortly.");
+	return -1;
+}
+
+/* ---- configs ----------------------------------------------------------- */
+
+/* Run a single-config query; 0 found, -1 with e (404 or 503). */
+static int
+catalog_config_query(const char *sql, const struct db_param *p, int np,
+    struct catalog_config *out, struct sb_error *e)
+{
+	struct db_rows	 rows;
+	int		 rc;
+
+	rc = db_query(sql, p, np, &rows);
+	if (rc != DB_OK) {
+		db_rows_free(&rows);
+		return catalog_db_error(e);
+	}
+	if (rows.nrows == 0) {
+		db_rows_free(&rows);
+		err_set(e, ERR_VALIDATION, 404, "not_found", "No such provider config.");
+		return -1;
+	}
+	catalog_row_config(&rows, 0, 0, out);
+	db_rows_free(&rows);
+	return 0;
+}
+
+int
+catalog_config_get(long long user_id, long long config_id, struct catalog_config *out,
+    struct sb_error *e)
+{
+	struct db_param	 p[] = { db_int(user_id), db_int(config_id) };
+
+	return catalog_config_query(SQL_CONFIG_BY_ID, p, 2, out, e);
+}
+
+int
+catalog_config_by_name(long long user_id, const char *name, struct catalog_config *out,
+    struct sb_error *e)
+{
+	struct db_param	 p[] = { db_int(user_id), db_str(name) };
+
+	if (name == NULL || strlen(name) > CATALOG_NAME_MAX) {
+		err_set(e, ERR_VALIDATION, 404, "not_found", "No such provider config.");
+		return -1;
+	}
+	return catalog_config_query(SQL_CONFIG_BY_NAME, p, 2, out, e);
+}
+
+int
+catalog_active_configs(long long user_id, struct catalog_config *out, size_t max)
+{
+	struct db_param	 p[] = { db_int(user_id) };
+	struct db_rows	 rows;
+	int		 i, n = 0;
+
+	if (db_query(SQL_CONFIGS_ACTIVE, p, 1, &rows) != DB_OK) {
+		db_rows_free(&rows);
+		return -1;
+	}
+	for (i = 0; i < rows.nrows && (size_t)n < max; i++)
+		catalog_row_config(&rows, i, 0, &out[n++]);
+	db_rows_free(&rows);
+	return n;
+}
+
+int
+catalog_config_set_status(long long user_id, long long config_id, const char *status,
+    const char *last_error)
+{
+	char		 err[CATALOG_ERROR_MAX + 1];
+	struct db_param	 p[4];
+
+	catalog_copy(err, sizeof(err), last_error);
+	p[0] = db_str(status);
+	p[1] = last_error ? db_str(err) : db_null();
+	p[2] = db_int(user_id);
+	p[3] = db_int(config_id);
+	return db_exec(SQL_CONFIG_SET_STATUS, p, 4, NULL, NULL) == DB_OK ? 0 : -1;
+}
+
+/* The AAD that binds a sealed key to its owner. */
+static void
+catalog_key_aad(long long user_id, char *aad, size_t size)
+{
+	snprintf(aad, size, "user_api_providers:%lld", user_id);
+}
+
+int
+catalog_seal_key(long long user_id, const char *key, unsigned char *out, size_t outsz,
+    size_t *outlen, int *key_id)
+{
+	char	 aad[64];
+
+	catalog_key_aad(user_id, aad, sizeof(aad));
+	return vault_encrypt(key, strlen(key), aad, out, outsz, outlen, key_id) == VAULT_OK ? 0 : -1;
+}
+
+/* Open a sealed key; 0, or -1 with e filled. */
+static int
+catalog_open_key(long long user_id, int key_id, const unsigned char *blob, size_t len,
+    char *key, size_t keysz, struct sb_error *e)
+{
+	char	 aad[64];
+	size_t	 n;
+	int	 rc;
+
+	catalog_key_aad(user_id, aad, sizeof(aad));
+	rc = vault_decrypt(key_id, blob, len, aad, key, keysz, &n);
+	if (rc == VAULT_OK)
+		return 0;
+	OPENSSL_cleanse(key, keysz);
+	if (rc == VAULT_UNKNOWN_KEY)
+		err_set(e, ERR_INTERNAL, 500, "vault_unknown_key",
+		    "The provider key is encrypted under unknown key id %d; add that key to the "
+		    "[vault] section or store the provider key again.", key_id);
+	else
+		err_set(e, ERR_INTERNAL, 500, "vault_decrypt_failed",
+		    "The stored provider key could not be decrypted (%s); store it again.",
+		    vault_status_names[rc]);
+	log_err("config key of user %lld: %s", user_id, e->message);
+	return -1;
+}
+
+int
+catalog_config_key(long long user_id, long long config_id, char *key, size_t keysz,
+    struct sb_error *e)
+{
+	struct db_param	 p[] = { db_int(user_id), db_int(config_id) };
+	struct db_rows	 rows;
+	int		 rc;
+
+	if (db_query(SQL_CONFIG_KEY, p, 2, &rows) != DB_OK) {
+		db_rows_free(&rows);
+		return catalog_db_error(e);
+	}
+	if (rows.nrows == 0 || db_val(&rows, 0, 0) == NULL) {
+		db_rows_free(&rows);
+		err_set(e, ERR_VALIDATION, 404, "not_found", "No such provider config.");
+		return -1;
+	}
+	rc = catalog_open_key(user_id, (int)db_ll(&rows, 0, 1, 0),
+	    (const unsigned char *)db_val(&rows, 0, 0), db_len(&rows, 0, 0), key, keysz, e);
+	db_rows_free(&rows);
+	return rc;
+}
+
+/* ---- models and resolution --------------------------------------------- */
+
+int
+catalog_model_get(long long config_id, const char *model_id, struct catalog_model *out)
+{
+	struct db_param	 p[] = { db_int(config_id), db_str(model_id) };
+	struct db_rows	 rows;
+	int		 found;
+
+	if (db_query(SQL_MODEL_GET, p, 2, &rows) != DB_OK) {
+		db_rows_free(&rows);
+		return -1;
+	}
+	found = rows.nrows > 0;
+	if (found)
+		catalog_row_model(&rows, 0, 0, out);
+	db_rows_free(&rows);
+	return found;
+}
+
+/* Replace ref by the alias target, if ref is an alias. 0 or -1 (DB). */
+static int
+catalog_alias_apply(long long user_id, const char *ref, char *out, size_t size)
+{
+	struct db_param	 p[] = { db_str(ref), db_int(user_id) };
+	struct db_rows	 rows;
+
+	catalog_copy(out, size, ref);
+	if (strlen(ref) > 128)
+		return 0;
+	if (db_query(SQL_ALIAS_TARGET, p, 2, &rows) != DB_OK) {
+		db_rows_free(&rows);
+		return -1;
+	}
+	if (rows.nrows > 0)
+		catalog_copy(out, size, db_val(&rows, 0, 0));
+	db_rows_free(&rows);
+	return 0;
+}
+
+/* Every active config of the user offering model_id, by priority. */
+static int
+catalog_offers(long long user_id, const char *model_id, struct catalog_target *out, size_t max)
+{
+	struct db_param	 p[] = { db_int(user_id), db_int(user_id), db_str(model_id) };
+	struct db_rows	 rows;
+	int		 i, n = 0;
+
+	if (db_query(SQL_MODEL_OFFERS, p, 3, &rows) != DB_OK) {
+		db_rows_free(&rows);
+		return -1;
+	}
+	for (i = 0; i < rows.nrows && (size_t)n < max; i++) {
+		catalog_row_config(&rows, i, 0, &out[n].config);
+		catalog_row_model(&rows, i, CONFIG_NCOLS, &out[n].model);
+		out[n].model_known = 1;
+		n++;
+	}
+	db_rows_free(&rows);
+	return n;
+}
+
+/* "config/model" with config one of the user's active configs: 1 and *t
+ * (model_known set if synced), 0 when the prefix is no such config. */
+static int
+catalog_explicit(long long user_id, const char *ref, struct catalog_target *t)
+{
+	const char	*slash = strchr(ref, '/');
+	char		 name[CATALOG_NAME_MAX + 1];
+	struct sb_error	 e;
+	size_t		 n;
+	int		 rc;
+
+	if (slash == NULL || (n = (size_t)(slash - ref)) == 0 || n > CATALOG_NAME_MAX ||
+	    slash[1] == '\0' || strlen(slash + 1) > MODELLIST_ID_MAX)
+		return 0;
+	memcpy(name, ref, n);
+	name[n] = '\0';
+	memset(t, 0, sizeof(*t));
+	if (catalog_config_by_name(user_id, name, &t->config, &e) != 0 || !t->config.is_active)
+		return 0;
+	if ((rc = catalog_model_get(t->config.id, slash + 1, &t->model)) < 0)
+		return -1;
+	if (rc == 1 && t->model.is_available)
+		t->model_known = 1;
+	else {
+		memset(&t->model, 0, sizeof(t->model));
+		catalog_copy(t->model.model_id, sizeof(t->model.model_id), slash + 1);
+		catalog_copy(t->model.display_name, sizeof(t->model.display_name), slash + 1);
+		t->model.input_price = t->model.output_price = PRICE_UNKNOWN;
+		t->model.cache_read_price = t->model.cache_write_price = PRICE_UNKNOWN;
+		t->model.is_available = 1;
+	}
+	return 1;
+}
+
+int
+catalog_resolve(long long user_id, const char *ref, struct catalog_target *out, size_t max,
+    char *resolved_ref, struct sb_error *e)
+{
+	char			 target[CATALOG_REF_MAX + 1];
+	struct catalog_target	 expl;
+	int			 rc, n;
+
+	if (ref == NULL || ref[0] == '\0' || strlen(ref) > CATALOG_REF_MAX || max == 0) {
+		err_set(e, ERR_VALIDATION, 400, "invalid_model", "The model name is missing or too long.");
+		return -1;
+	}
+	if (catalog_alias_apply(user_id, ref, target, sizeof(target)) != 0)
+		return catalog_db_error(e);
+	if (resolved_ref != NULL)
+		catalog_copy(resolved_ref, CATALOG_REF_MAX + 1, target);
+	if ((rc = catalog_explicit(user_id, target, &expl)) < 0)
+		return catalog_db_error(e);
+	if (rc == 1 && expl.model_known) {
+		out[0] = expl;
+		return 1;
+	}
+	if ((n = catalog_offers(user_id, target, out, max)) < 0)
+		return catalog_db_error(e);
+	if (n > 0)
+		return n;
+	if (rc == 1) {
+		out[0] = expl;
+		return 1;
+	}
+	err_set(e, ERR_MODEL, 404, "model_not_found",
+	    "The model '%.200s' is not offered by any of your active providers; see GET /api/models.",
+	    target);
+	return -1;
+}
+
+int
+catalog_each_model(long long user_id,
+    int (*fn)(void *ctx, const struct catalog_config *c, const struct catalog_model *m),
+    void *ctx)
+{
+	struct db_param		 p[] = { db_int(user_id), db_int(user_id) };
+	struct db_rows		 rows;
+	struct catalog_config	*c;
+	struct catalog_model	*m;
+	int			 i, rc = 0;
+
+	if (db_query(SQL_MODELS_ALL, p, 2, &rows) != DB_OK) {
+		db_rows_free(&rows);
+		return -1;
+	}
+	c = malloc(sizeof(*c));
+	m = malloc(sizeof(*m));
+	if (c == NULL || m == NULL)
+		rc = -1;
+	for (i = 0; rc == 0 && i < rows.nrows; i++) {
+		catalog_row_config(&rows, i, 0, c);
+		catalog_row_model(&rows, i, CONFIG_NCOLS, m);
+		if (fn(ctx, c, m) != 0)
+			break;
+	}
+	free(c);
+	free(m);
+	db_rows_free(&rows);
+	return rc;
+}
+
+/* ---- the catalog -------------------------------------------------------- */
+
+int
+catalog_provider_get(const char *name, struct catalog_provider *out, struct sb_error *e)
+{
+	struct db_param	 p[] = { db_str(name) };
+	struct db_rows	 rows;
+
+	memset(out, 0, sizeof(*out));
+	if (name == NULL || strlen(name) > CATALOG_NAME_MAX) {
+		err_set(e, ERR_VALIDATION, 404, "not_found", "No such provider.");
+		return -1;
+	}
+	if (db_query(SQL_PROVIDER_GET, p, 1, &rows) != DB_OK) {
+		db_rows_free(&rows);
+		return catalog_db_error(e);
+	}
+	if (rows.nrows == 0) {
+		db_rows_free(&rows);
+		err_set(e, ERR_VALIDATION, 404, "not_found", "No such provider '%.64s'.", name);
+		return -1;
+	}
+	out->id = (int)db_ll(&rows, 0, 0, 0);
+	catalog_copy(out->name, sizeof(out->name), db_val(&rows, 0, 1));
+	catalog_copy(out->display_name, sizeof(out->display_name), db_val(&rows, 0, 2));
+	out->is_aggregator = db_val(&rows, 0, 3) && strcmp(db_val(&rows, 0, 3), "aggregator") == 0;
+	out->api_format = catalog_api_format_parse(db_val(&rows, 0, 4));
+	catalog_copy(out->base_url, sizeof(out->base_url), db_val(&rows, 0, 5));
+	out->is_active = db_ll(&rows, 0, 6, 0) != 0;
+	db_rows_free(&rows);
+	return 0;
+}
+
+/* ---- key rotation -------------------------------------------------------- */
+
+/* Re-seal one key under the current master key; 0 done, 1 skipped
+ * (changed meanwhile), -1 failed. */
+static int
+catalog_rotate_one(long long id, long long user_id, int old_kid, FILE *out)
+{
+	struct db_param	 p[] = { db_int(id), db_int(user_id), db_int(old_kid) };
+	struct db_param	 u[6];
+	struct db_rows	 rows;
+	struct sb_error	 e;
+	char		 key[SB_MAX_API_KEY + 1];
+	unsigned char	 sealed[SB_MAX_API_KEY + VAULT_OVERHEAD], fp[32];
+	size_t		 slen;
+	int		 new_kid, rc = -1;
+	unsigned long long affected = 0;
+
+	if (db_query(SQL_ROTATE_ONE, p, 3, &rows) != DB_OK || rows.nrows == 0) {
+		db_rows_free(&rows);
+		return 1;
+	}
+	if (catalog_open_key(user_id, old_kid, (const unsigned char *)db_val(&rows, 0, 0),
+	    db_len(&rows, 0, 0), key, sizeof(key), &e) != 0) {
+		fprintf(out, "config %lld: %s\n", id, e.message);
+		goto out;
+	}
+	if (catalog_seal_key(user_id, key, sealed, sizeof(sealed), &slen, &new_kid) != 0 ||
+	    vault_fingerprint(key, fp) != 0) {
+		fprintf(out, "config %lld: could not encrypt under the current key\n", id);
+		goto out;
+	}
+	u[0] = db_bytes(sealed, slen);
+	u[1] = db_int(new_kid);
+	u[2] = db_bytes(fp, sizeof(fp));
+	u[3] = db_int(id);
+	u[4] = db_int(user_id);
+	u[5] = db_int(old_kid);
+	if (db_exec(SQL_ROTATE_UPDATE, u, 6, &affected, NULL) != DB_OK) {
+		fprintf(out, "config %lld: database error\n", id);
+		goto out;
+	}
+	rc = affected == 1 ? 0 : 1;
+out:
+	OPENSSL_cleanse(key, sizeof(key));
+	db_rows_free(&rows);
+	return rc;
+}
+
+int
+catalog_rotate_keys(FILE *out, int *rotated)
+{
+	struct db_param	 p[1];
+	struct db_rows	 rows;
+	int		 i, rc, failed = 0;
+
+	*rotated = 0;
+	p[0] = db_int(vault_current_key_id());
+	if (db_query(SQL_ROTATE_LIST, p, 1, &rows) != DB_OK) {
+		db_rows_free(&rows);
+		return -1;
+	}
+	for (i = 0; i < rows.nrows; i++) {
+		rc = catalog_rotate_one(db_ll(&rows, i, 0, 0), db_ll(&rows, i, 1, 0),
+		    (int)db_ll(&rows, i, 2, 0), out);
+		if (rc == 0)
+			(*rotated)++;
+		else if (rc < 0)
+			failed++;
+	}
+	db_rows_free(&rows);
+	return failed;
+}

@@ -1,0 +1,475 @@
+/* usage.fcgi: usage reports (summary, time series, per model, logs, CSV
+ * export), budgets and Prometheus metrics. Thin handlers: the scope comes
+ * from usageapi, the figures from usagerep (roll-ups plus the raw tail), the
+ * budget from budget.c and /metrics from metrics.c. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "budget.h"
+#include "csv.h"
+#include "db.h"
+#include "json.h"
+#include "log.h"
+#include "metrics.h"
+#include "server.h"
+#include "usageapi.h"
+#include "usagerep.h"
+
+#define USAGE_PER_PAGE_DEFAULT	50
+#define USAGE_PER_PAGE_MAX	200
+#define USAGE_OFFSET_MAX	100000	/* deeper pages use the cursor */
+#define USAGE_EXPORT_CHUNK	1000	/* rows per query while exporting */
+
+static int
+send_and_free(struct req *r, cJSON *root)
+{
+	if (root == NULL)
+		return http_fail(r, ERR_INTERNAL, 500, "out_of_memory", "Out of memory.");
+	http_send_json(r, 200, root);
+	cJSON_Delete(root);
+	return 0;
+}
+
+/* GET /api/usage/summary */
+static int
+handle_summary(struct req *r)
+{
+	struct usage_scope	 s;
+	struct usagerep_result	 res;
+	struct report_agg	 tot;
+	cJSON			*root;
+	size_t			 i, active = 0;
+	int			 rc;
+
+	if (usageapi_scope(r, "month", &s) != 0)
+		return -1;
+	usageapi_roll_on_read();
+	if ((rc = usagerep_aggregate(&s.f, USAGEREP_BY_MODEL, &res)) != DB_OK)
+		return usageapi_db_fail(r, rc);
+	memset(&tot, 0, sizeof(tot));
+	for (i = 0; i < res.n; i++) {
+		report_agg_merge(&tot, &res.v[i].agg);
+		active += res.v[i].agg.requests > 0;
+	}
+	usagerep_free(&res);
+	root = cJSON_CreateObject();
+	usageapi_scope_json(root, &s);
+	usageapi_agg_json(root, &tot);
+	cJSON_AddNumberToObject(root, "active_models", (double)active);
+	return send_and_free(r, root);
+}
+
+/* GET /api/usage/timeseries */
+static int
+handle_timeseries(struct req *r)
+{
+	struct usage_scope	 s;
+	struct usagerep_result	 res;
+	struct tzb_list		 bl;
+	struct report_agg	*acc = NULL;
+	char			 b[8], t[REPORT_TIME_MAX];
+	cJSON			*root = NULL, *arr, *o;
+	int			 unit, rc;
+	size_t			 i;
+	long			 k;
+
+	if (usageapi_scope(r, "month", &s) != 0)
+		return -1;
+	if ((rc = usageapi_query(r, "bucket", b, sizeof(b))) < 0)
+		return -1;
+	if (rc == 1 || b[0] == '\0')
+		snprintf(b, sizeof(b), "%s", strcmp(s.range, "day") == 0 ? "hour" : "day");
+	if ((unit = tzb_unit_from_name(b)) < 0 || unit == TZB_MONTH)
+		return http_fail(r, ERR_VALIDATION, 400, "invalid_parameter",
+		    "'bucket' must be hour or day.");
+	if ((rc = tzb_make(s.tz, s.local_from, s.local_to, unit, 0, &bl)) != TZB_OK)
+		return http_fail(r, ERR_VALIDATION, 400, "too_many_buckets",
+		    "Too many %s buckets: ask for a shorter range or bucket=day "
+		    "(at most %d buckets).", b, TZB_MAX_BUCKETS);
+	usageapi_roll_on_read();
+	if ((rc = usagerep_aggregate(&s.f, USAGEREP_BY_HOUR, &res)) != DB_OK) {
+		tzb_free(&bl);
+		return usageapi_db_fail(r, rc);
+	}
+	if ((acc = calloc(bl.n ? bl.n : 1, sizeof(*acc))) == NULL)
+		goto out;
+	for (i = 0; i < res.n; i++) {
+		k = tzb_find(&bl, res.v[i].hour);
+		if (k < 0 && bl.n > 0 && res.v[i].hour < bl.v[0].start)
+			k = 0;	/* the part-hour before a :30/:45 local edge */
+		if (k >= 0)
+			report_agg_merge(&acc[k], &res.v[i].agg);
+	}
+	root = cJSON_CreateObject();
+	usageapi_scope_json(root, &s);
+	cJSON_AddStringToObject(root, "bucket", b);
+	arr = cJSON_AddArrayToObject(root, "buckets");
+	for (i = 0; i < bl.n; i++) {
+		o = cJSON_CreateObject();
+		report_isotime(t, sizeof(t), bl.v[i].start);
+		cJSON_AddStringToObject(o, "start", t);
+		cJSON_AddStringToObject(o, "label", bl.v[i].label);
+		usageapi_agg_json(o, &acc[i]);
+		cJSON_AddItemToArray(arr, o);
+	}
+out:
+	free(acc);
+	tzb_free(&bl);
+	usagerep_free(&res);
+	return send_and_free(r, root);
+}
+
+static int
+cmp_cost_desc(const void *a, const void *b)
+{
+	const struct usagerep_row *x = a, *y = b;
+
+	if (x->agg.cost_micros != y->agg.cost_micros)
+		return x->agg.cost_micros < y->agg.cost_micros ? 1 : -1;
+	if (x->agg.requests != y->agg.requests)
+		return x->agg.requests < y->agg.requests ? 1 : -1;
+	return strcmp(x->model, y->model);
+}
+
+/* GET /api/usage/models */
+static int
+handle_models(struct req *r)
+{
+	struct usage_scope	 s;
+	struct usagerep_result	 res;
+	int64_t			 total = 0;
+	cJSON			*root, *arr, *o;
+	size_t			 i;
+	int			 rc;
+
+	if (usageapi_scope(r, "month", &s) != 0)
+		return -1;
+	usageapi_roll_on_read();
+	if ((rc = usagerep_aggregate(&s.f, USAGEREP_BY_MODEL, &res)) != DB_OK)
+		return usageapi_db_fail(r, rc);
+	if (res.n > 1)
+		qsort(res.v, res.n, sizeof(res.v[0]), cmp_cost_desc);
+	for (i = 0; i < res.n; i++)
+		total += res.v[i].agg.cost_micros;
+	root = cJSON_CreateObject();
+	usageapi_scope_json(root, &s);
+	json_add_usd(root, "total_cost_usd", total);
+	arr = cJSON_AddArrayToObject(root, "models");
+	for (i = 0; i < res.n; i++) {
+		o = cJSON_CreateObject();
+		cJSON_AddStringToObject(o, "provider", res.v[i].provider);
+		cJSON_AddStringToObject(o, "model", res.v[i].model);
+		usageapi_agg_json(o, &res.v[i].agg);
+		cJSON_AddNumberToObject(o, "cost_share",
+		    (double)report_ppm(res.v[i].agg.cost_micros, total) / 1e6);
+		cJSON_AddItemToArray(arr, o);
+	}
+	usagerep_free(&res);
+	return send_and_free(r, root);
+}
+
+/* "2026-03-29 01:02:03.123456" → "2026-03-29T01:02:03Z" */
+static void
+iso_from_db(const char *db, char *out, size_t n)
+{
+	if (db == NULL || strlen(db) < 19 || n < 21) {
+		if (n)
+			out[0] = '\0';
+		return;
+	}
+	memcpy(out, db, 19);
+	out[10] = 'T';
+	out[19] = 'Z';
+	out[20] = '\0';
+}
+
+/* Cursor "YYYYMMDDHHMMSSffffff-ID" ↔ DB time "YYYY-MM-DD HH:MM:SS.ffffff". */
+static int
+cursor_parse(const char *c, char *dbtime, size_t n, long long *id)
+{
+	char	*end;
+	int	 i;
+
+	if (strlen(c) < 22 || c[20] != '-' || n < 27)
+		return -1;
+	for (i = 0; i < 20; i++)
+		if (c[i] < '0' || c[i] > '9')
+			return -1;
+	snprintf(dbtime, n, "%.4s-%.2s-%.2s %.2s:%.2s:%.2s.%.6s", c, c + 4,
+	    c + 6, c + 8, c + 10, c + 12, c + 14);
+	if (c[21] < '0' || c[21] > '9')
+		return -1;
+	*id = strtoll(c + 21, &end, 10);
+	return *end == '\0' && *id > 0 && strlen(c + 21) <= 18 ? 0 : -1;
+}
+
+static void
+cursor_make(const char *dbtime, const char *id, char *out, size_t n)
+{
+	char	 d[21];
+	size_t	 i, k = 0;
+
+	for (i = 0; dbtime && dbtime[i] && k < 20; i++)
+		if (dbtime[i] >= '0' && dbtime[i] <= '9')
+			d[k++] = dbtime[i];
+	while (k < 20)
+		d[k++] = '0';
+	d[20] = '\0';
+	snprintf(out, n, "%s-%s", d, id ? id : "0");
+}
+
+static void
+add_int_or_null(cJSON *o, const char *name, const char *v)
+{
+	if (v)
+		cJSON_AddNumberToObject(o, name, (double)strtoll(v, NULL, 10));
+	else
+		cJSON_AddNullToObject(o, name);
+}
+
+static cJSON *
+log_row_json(const struct db_rows *rows, int i, int admin)
+{
+	cJSON		*o = cJSON_CreateObject(), *e;
+	char		 t[32];
+	const char	*v;
+
+	cJSON_AddStringToObject(o, "request_id", db_val(rows, i, ULC_REQUEST_ID));
+	iso_from_db(db_val(rows, i, ULC_CREATED_AT), t, sizeof(t));
+	cJSON_AddStringToObject(o, "created_at", t);
+	add_int_or_null(o, "user_id", db_val(rows, i, ULC_USER_ID));
+	if (admin)
+		json_add_str_or_null(o, "username", db_val(rows, i, ULC_USERNAME));
+	add_int_or_null(o, "key_id", db_val(rows, i, ULC_KEY_ID));
+	json_add_str_or_null(o, "provider", db_val(rows, i, ULC_PROVIDER));
+	json_add_str_or_null(o, "model", db_val(rows, i, ULC_REQUESTED_MODEL));
+	json_add_str_or_null(o, "resolved_model", db_val(rows, i, ULC_RESOLVED_MODEL));
+	json_add_str_or_null(o, "endpoint", db_val(rows, i, ULC_ENDPOINT));
+	cJSON_AddBoolToObject(o, "stream", db_ll(rows, i, ULC_IS_STREAM, 0) != 0);
+	cJSON_AddStringToObject(o, "status", db_val(rows, i, ULC_STATUS));
+	add_int_or_null(o, "http_status", db_val(rows, i, ULC_HTTP_STATUS));
+	add_int_or_null(o, "prompt_tokens", db_val(rows, i, ULC_PROMPT));
+	add_int_or_null(o, "completion_tokens", db_val(rows, i, ULC_COMPLETION));
+	add_int_or_null(o, "total_tokens", db_val(rows, i, ULC_TOTAL));
+	cJSON_AddBoolToObject(o, "tokens_estimated", db_ll(rows, i, ULC_ESTIMATED, 0) != 0);
+	json_add_usd(o, "cost_usd", db_ll(rows, i, ULC_COST, 0));
+	add_int_or_null(o, "cost_micros", db_val(rows, i, ULC_COST));
+	cJSON_AddBoolToObject(o, "price_known", db_ll(rows, i, ULC_PRICE_KNOWN, 1) != 0);
+	add_int_or_null(o, "latency_ms", db_val(rows, i, ULC_LATENCY));
+	add_int_or_null(o, "ttft_ms", db_val(rows, i, ULC_TTFT));
+	add_int_or_null(o, "attempts", db_val(rows, i, ULC_ATTEMPTS));
+	if ((v = db_val(rows, i, ULC_ERR_CATEGORY)) != NULL ||
+	    strcmp(db_val(rows, i, ULC_STATUS), "error") == 0) {
+		e = cJSON_AddObjectToObject(o, "error");
+		json_add_str_or_null(e, "category", v);
+		json_add_str_or_null(e, "message", db_val(rows, i, ULC_ERR_MESSAGE));
+	} else
+		cJSON_AddNullToObject(o, "error");
+	return o;
+}
+
+static int
+query_count(struct req *r, const char *name, long long def, long long max,
+    long long *out)
+{
+	char		 v[24], *end;
+	long long	 n;
+	int		 rc;
+
+	*out = def;
+	if ((rc = usageapi_query(r, name, v, sizeof(v))) < 0)
+		return -1;
+	if (rc == 1 || v[0] == '\0')
+		return 0;
+	n = strtoll(v, &end, 10);
+	if (*end != '\0' || v[0] < '0' || v[0] > '9' || n < 1 || n > max)
+		return http_fail(r, ERR_VALIDATION, 400, "invalid_parameter",
+		    "'%s' must be a whole number from 1 to %lld.", name, max);
+	*out = n;
+	return 0;
+}
+
+/* GET /api/usage/logs */
+static int
+handle_logs(struct req *r)
+{
+	struct usage_scope	 s;
+	struct db_rows		 rows;
+	long long		 page, per, total = 0, cid = 0;
+	char			 cur[64], ctime[32], next[64];
+	const char		*ct = NULL;
+	cJSON			*root, *arr;
+	int			 rc, i;
+
+	memset(&rows, 0, sizeof(rows));
+	if (usageapi_scope(r, "all", &s) != 0 ||
+	    query_count(r, "page", 1, USAGE_OFFSET_MAX, &page) != 0 ||
+	    query_count(r, "per_page", USAGE_PER_PAGE_DEFAULT, USAGE_PER_PAGE_MAX, &per) != 0 ||
+	    (rc = usageapi_query(r, "cursor", cur, sizeof(cur))) < 0)
+		return -1;
+	if (rc == 0 && cur[0] != '\0') {
+		if (cursor_parse(cur, ctime, sizeof(ctime), &cid) != 0)
+			return http_fail(r, ERR_VALIDATION, 400, "invalid_cursor",
+			    "'cursor' is not one this API gave out.");
+		ct = ctime;
+		page = 1;
+	}
+	if ((page - 1) * per > USAGE_OFFSET_MAX)
+		return http_fail(r, ERR_VALIDATION, 400, "page_too_deep",
+		    "Pages beyond %d rows: follow next_cursor instead.", USAGE_OFFSET_MAX);
+	if ((rc = usagerep_count(&s.f, &total)) != DB_OK ||
+	    (rc = usagerep_logs(&s.f, ct, cid, per, (page - 1) * per, &rows)) != DB_OK) {
+		db_rows_free(&rows);
+		return usageapi_db_fail(r, rc);
+	}
+	root = cJSON_CreateObject();
+	usageapi_scope_json(root, &s);
+	cJSON_AddNumberToObject(root, "page", (double)page);
+	cJSON_AddNumberToObject(root, "per_page", (double)per);
+	cJSON_AddNumberToObject(root, "total", (double)total);
+	cJSON_AddNumberToObject(root, "pages", (double)((total + per - 1) / per));
+	if (rows.nrows == per) {
+		cursor_make(db_val(&rows, rows.nrows - 1, ULC_CREATED_AT),
+		    db_val(&rows, rows.nrows - 1, ULC_ID), next, sizeof(next));
+		cJSON_AddStringToObject(root, "next_cursor", next);
+	} else
+		cJSON_AddNullToObject(root, "next_cursor");
+	arr = cJSON_AddArrayToObject(root, "logs");
+	for (i = 0; i < rows.nrows; i++)
+		cJSON_AddItemToArray(arr, log_row_json(&rows, i, r->who.is_admin));
+	db_rows_free(&rows);
+	return send_and_free(r, root);
+}
+
+static int
+csv_to_client(void *ctx, const char *p, size_t n)
+{
+	return http_write(ctx, p, n) == 0 ? 0 : -1;
+}
+
+static const char *const export_header[] = {
+	"created_at", "request_id", "user_id", "username", "key_id", "provider",
+	"model", "resolved_model", "endpoint", "stream", "status", "http_status",
+	"error_category", "error_message", "prompt_tokens", "completion_tokens",
+	"total_tokens", "tokens_estimated", "cost_usd", "price_known",
+	"latency_ms", "ttft_ms", "attempts",
+};
+
+static void
+export_int(struct csv *c, const char *v)
+{
+	if (v)
+		csv_cell_int(c, strtoll(v, NULL, 10));
+	else
+		csv_cell(c, NULL, 0);
+}
+
+static void
+export_row(struct csv *c, const struct db_rows *rows, int i)
+{
+	char	 t[32];
+
+	iso_from_db(db_val(rows, i, ULC_CREATED_AT), t, sizeof(t));
+	csv_cell_str(c, t);
+	csv_cell_str(c, db_val(rows, i, ULC_REQUEST_ID));
+	export_int(c, db_val(rows, i, ULC_USER_ID));
+	csv_cell_str(c, db_val(rows, i, ULC_USERNAME));
+	export_int(c, db_val(rows, i, ULC_KEY_ID));
+	csv_cell_str(c, db_val(rows, i, ULC_PROVIDER));
+	csv_cell_str(c, db_val(rows, i, ULC_REQUESTED_MODEL));
+	csv_cell_str(c, db_val(rows, i, ULC_RESOLVED_MODEL));
+	csv_cell_str(c, db_val(rows, i, ULC_ENDPOINT));
+	export_int(c, db_val(rows, i, ULC_IS_STREAM));
+	csv_cell_str(c, db_val(rows, i, ULC_STATUS));
+	export_int(c, db_val(rows, i, ULC_HTTP_STATUS));
+	csv_cell_str(c, db_val(rows, i, ULC_ERR_CATEGORY));
+	csv_cell_str(c, db_val(rows, i, ULC_ERR_MESSAGE));
+	export_int(c, db_val(rows, i, ULC_PROMPT));
+	export_int(c, db_val(rows, i, ULC_COMPLETION));
+	export_int(c, db_val(rows, i, ULC_TOTAL));
+	export_int(c, db_val(rows, i, ULC_ESTIMATED));
+	csv_cell_fixed(c, db_ll(rows, i, ULC_COST, 0), 6);
+	export_int(c, db_val(rows, i, ULC_PRICE_KNOWN));
+	export_int(c, db_val(rows, i, ULC_LATENCY));
+	export_int(c, db_val(rows, i, ULC_TTFT));
+	export_int(c, db_val(rows, i, ULC_ATTEMPTS));
+	csv_row_end(c);
+}
+
+/* GET /api/usage/export.csv: every matching row, newest first, streamed in
+ * chunks by keyset so memory stays flat however long the range. */
+static int
+handle_export(struct req *r)
+{
+	struct usage_scope	 s;
+	struct db_rows		 rows;
+	struct csv		 c;
+	char			 ctime[32], f1[REPORT_TIME_MAX], f2[REPORT_TIME_MAX];
+	const char		*ct = NULL;
+	long long		 cid = 0;
+	size_t			 i;
+	int			 rc = DB_OK, k;
+
+	if (usageapi_scope(r, "all", &s) != 0)
+		return -1;
+	report_sqltime(f1, sizeof(f1), s.f.from);
+	report_sqltime(f2, sizeof(f2), s.f.to);
+	f1[10] = f2[10] = '\0';
+	http_add_header(r, "Content-Disposition: attachment; filename=\"usage-%s-%s.csv\"", f1, f2);
+	http_add_header(r, "Cache-Control: no-store");
+	if (http_begin_stream(r, 200, "text/csv; charset=utf-8") != 0)
+		return 0;
+	csv_init(&c, csv_to_client, r);
+	for (i = 0; i < sizeof(export_header) / sizeof(export_header[0]); i++)
+		csv_cell_str(&c, export_header[i]);
+	csv_row_end(&c);
+	for (;;) {
+		memset(&rows, 0, sizeof(rows));
+		if ((rc = usagerep_logs(&s.f, ct, cid, USAGE_EXPORT_CHUNK, 0, &rows)) != DB_OK)
+			break;
+		for (k = 0; k < rows.nrows; k++)
+			export_row(&c, &rows, k);
+		if (rows.nrows < USAGE_EXPORT_CHUNK || c.err != CSV_OK) {
+			db_rows_free(&rows);
+			break;
+		}
+		snprintf(ctime, sizeof(ctime), "%s", db_val(&rows, rows.nrows - 1, ULC_CREATED_AT));
+		cid = db_ll(&rows, rows.nrows - 1, ULC_ID, 0);
+		ct = ctime;
+		db_rows_free(&rows);
+		if (csv_flush(&c) != CSV_OK)
+			break;
+	}
+	if (rc != DB_OK) {
+		db_rows_free(&rows);
+		log_err("export stopped by a database error (%d): %s", rc, db_error());
+		/* headers are gone: the truncated file ends with a marker row */
+		csv_cell_str(&c, "#error: export incomplete, database unavailable");
+		csv_row_end(&c);
+	}
+	csv_flush(&c);
+	csv_free(&c);
+	return 0;
+}
+
+static const struct route routes[] = {
+	{ "GET", "/api/usage/summary",    handle_summary,    ROUTE_USER },
+	{ "GET", "/api/usage/timeseries", handle_timeseries, ROUTE_USER },
+	{ "GET", "/api/usage/models",     handle_models,     ROUTE_USER },
+	{ "GET", "/api/usage/logs",       handle_logs,       ROUTE_USER },
+	{ "GET", "/api/usage/export.csv", handle_export,     ROUTE_USER },
+	{ "GET", "/api/budget",           budget_handle_get, ROUTE_SESSION },
+	{ "PUT", "/api/budget",           budget_handle_put, ROUTE_SESSION },
+	{ "GET", "/metrics",              metrics_handle,    ROUTE_PUBLIC },
+};
+
+int
+main(void)
+{
+	static const struct program prog = {
+		"usage", routes, sizeof(routes) / sizeof(routes[0]), NULL, NULL
+	};
+
+	return server_run(&prog);
+}
