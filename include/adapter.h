@@ -94,6 +94,9 @@ int	adapter_parse_response(enum adapter_format f, const char *body,
 int	adapter_parse_embeddings_usage(const char *body, size_t len,
 	    struct adapter_usage *u);
 
+/* The request's max output tokens: max_completion_tokens, max_tokens, or 0. */
+long long adapter_req_max_tokens(const cJSON *req);
+
 /* Classify an upstream error response (any format) by HTTP status and body;
  * msg receives the upstream's message, bounded, with key-like tokens masked. */
 enum adapter_cat adapter_parse_error(enum adapter_format f, long status,

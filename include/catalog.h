@@ -216,7 +216,7 @@ int	catalog_alias_create(long long user_id, const char *alias, const char *model
 	    long long *id, struct sb_error *e);
 int	catalog_alias_delete(long long user_id, long long alias_id, int is_admin,
 	    struct sb_error *e);
-cJSON	*catalog_alias_json(long long alias_id);
+cJSON	*catalog_alias_json(long long user_id, long long alias_id);
 
 /* `switchboard rotate-key` */
 int	catalog_rotate_cli(const struct config *cfg, int argc, char **argv);

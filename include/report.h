@@ -22,10 +22,18 @@ enum report_status { REPORT_SUCCESS = 0, REPORT_ERROR, REPORT_CANCELLED,
 	REPORT_STATUS__MAX };
 extern const char *const report_status_names[REPORT_STATUS__MAX];
 
+/* Error categories counted separately (the last one catches the rest). */
+#define REPORT_NCAT	10
+extern const char *const report_cat_names[REPORT_NCAT];
+
+/* Number of counters in an aggregate, in the order of ROLLUP_COLS. */
+#define REPORT_NCOUNTERS	50
+
 struct report_agg {
 	int64_t	 requests;
 	int64_t	 errors;		/* status error */
 	int64_t	 cancelled;		/* status cancelled */
+	int64_t	 err_cat[REPORT_NCAT];	/* errors by category */
 	int64_t	 prompt_tokens;
 	int64_t	 completion_tokens;
 	int64_t	 total_tokens;
@@ -37,11 +45,18 @@ struct report_agg {
 	int64_t	 ttft_hist[REPORT_NB];
 };
 
-/* One raw row into the aggregate; ttft_ms < 0 means none. */
+/* One raw row into the aggregate; ttft_ms < 0 means none; category may
+ * be NULL (counted as "other" for errors). */
 void	report_agg_add_row(struct report_agg *a, enum report_status st,
-	    int64_t prompt, int64_t completion, int64_t total, int64_t cost_micros,
-	    int64_t latency_ms, int64_t ttft_ms);
+	    const char *category, int64_t prompt, int64_t completion,
+	    int64_t total, int64_t cost_micros, int64_t latency_ms, int64_t ttft_ms);
 void	report_agg_merge(struct report_agg *dst, const struct report_agg *src);
+/* dst -= src (to move hours between buckets). */
+void	report_agg_sub(struct report_agg *dst, const struct report_agg *src);
+/* Fill from REPORT_NCOUNTERS integers in ROLLUP_COLS order. */
+void	report_agg_from_counters(struct report_agg *a, const int64_t *v);
+/* Index of an error category name (unknown or NULL: the "other" slot). */
+int	report_cat_index(const char *name);
 int	report_agg_is_empty(const struct report_agg *a);
 
 /* Bucket index for a duration in ms (negative counts as 0). */

@@ -24,15 +24,19 @@ struct usage_filter {
 	int64_t		 to;		/* exclusive */
 };
 
-enum usagerep_group { USAGEREP_BY_MODEL = 0, USAGEREP_BY_HOUR,
-	USAGEREP_BY_METRIC, USAGEREP_GROUP__MAX };
+/* Where a time-keyed row came from (usagerep_series). */
+enum usagerep_kind {
+	USAGEREP_HOUR = 0,	/* one UTC hour (roll-up or raw) */
+	USAGEREP_DAY,		/* one UTC day (daily roll-up) */
+	USAGEREP_FIX,		/* an hour already counted in its DAY row */
+	USAGEREP_KIND__MAX
+};
 
 struct usagerep_row {
-	int64_t			 hour;		/* BY_HOUR */
+	int64_t			 t;		/* series: hour or day start */
+	enum usagerep_kind	 kind;
 	char			 provider[USAGEREP_PROVIDER_MAX + 1];
 	char			 model[USAGEREP_MODEL_MAX + 1];
-	char			 status[16];	/* BY_METRIC */
-	char			 category[17];	/* BY_METRIC */
 	struct report_agg	 agg;
 };
 
@@ -42,10 +46,16 @@ struct usagerep_result {
 	int64_t			 watermark;	/* rolled_until used */
 };
 
-/* Aggregate f grouped as asked. f->from/to are used as given (callers align
- * them to hours so roll-ups apply). 0 or a DB_* status. */
-int	usagerep_aggregate(const struct usage_filter *f, enum usagerep_group g,
-	    struct usagerep_result *out);
+/* Totals of f by provider and model (sorted by provider, model): daily
+ * roll-ups for whole UTC days, hourly for edge hours, raw rows past the
+ * watermark. f->from/to should be hour-aligned. 0 or a DB_* status. */
+int	usagerep_aggregate(const struct usage_filter *f, struct usagerep_result *out);
+/* Totals of f by time. With use_daily, whole UTC days come as DAY rows and
+ * the hours-of-day set in fix_mask (bit h = UTC hour h) of those days also
+ * as FIX rows, so a caller bucketing by local day can move them; every
+ * other hour comes as an HOUR row. Without use_daily all rows are HOUR. */
+int	usagerep_series(const struct usage_filter *f, int use_daily,
+	    uint32_t fix_mask, struct usagerep_result *out);
 void	usagerep_free(struct usagerep_result *r);
 
 /* One page of raw log rows, newest first. The cursor (created_at string and

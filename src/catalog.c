@@ -572,3 +572,271 @@ catalog_rotate_keys(FILE *out, int *rotated)
 	db_rows_free(&rows);
 	return failed;
 }
+
+/* ---- config mutations ---------------------------------------------------- */
+
+static const char SQL_KEY_DUPLICATE[] =
+    "SELECT name FROM user_api_providers WHERE user_id = ? AND key_fingerprint = ? AND id <> ?"
+    " LIMIT 1";
+static const char SQL_CONFIG_INSERT[] =
+    "INSERT INTO user_api_providers (user_id, provider_id, name, api_key_enc, key_id, key_hint,"
+    " key_fingerprint, base_url, priority, is_active) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
+static const char SQL_CONFIG_SET_KEY[] =
+    "UPDATE user_api_providers SET api_key_enc = ?, key_id = ?, key_hint = ?, key_fingerprint = ?,"
+    " status = 'unknown', last_error = NULL WHERE user_id = ? AND id = ?";
+static const char SQL_CONFIG_SET_FIELDS[] =
+    "UPDATE user_api_providers SET base_url = IF(?, ?, base_url), priority = IF(?, ?, priority),"
+    " is_active = IF(?, ?, is_active) WHERE user_id = ? AND id = ?";
+static const char SQL_CONFIG_DELETE_MODELS[] =
+    "DELETE FROM aggregator_models WHERE user_id = ? AND config_id = ?";
+static const char SQL_CONFIG_DELETE[] =
+    "DELETE FROM user_api_providers WHERE user_id = ? AND id = ?";
+static const char SQL_PROVIDER_INSERT[] =
+    "INSERT INTO api_providers (name, display_name, provider_type, api_format, base_url, docs_url,"
+    " keys_url, supports_streaming, supports_vision, supports_functions, supports_audio, is_active)"
+    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
+static const char SQL_PROVIDER_UPDATE[] =
+    "UPDATE api_providers SET display_name = COALESCE(?, display_name),"
+    " provider_type = COALESCE(?, provider_type), api_format = COALESCE(?, api_format),"
+    " base_url = COALESCE(?, base_url), docs_url = COALESCE(?, docs_url),"
+    " keys_url = COALESCE(?, keys_url),"
+    " supports_streaming = IF(? < 0, supports_streaming, ?),"
+    " supports_vision = IF(? < 0, supports_vision, ?),"
+    " supports_functions = IF(? < 0, supports_functions, ?),"
+    " supports_audio = IF(? < 0, supports_audio, ?),"
+    " is_active = IF(? < 0, is_active, ?) WHERE name = ?";
+
+/* Seal key and compute its hint and fingerprint. */
+struct catalog_sealed {
+	unsigned char	 blob[SB_MAX_API_KEY + VAULT_OVERHEAD];
+	size_t		 len;
+	int		 key_id;
+	char		 hint[VAULT_HINT + 4];
+	unsigned char	 fp[32];
+};
+
+static int
+catalog_seal_all(long long user_id, const char *key, struct catalog_sealed *s, struct sb_error *e)
+{
+	if (catalog_seal_key(user_id, key, s->blob, sizeof(s->blob), &s->len, &s->key_id) != 0 ||
+	    vault_fingerprint(key, s->fp) != 0) {
+		err_set(e, ERR_INTERNAL, 500, "vault_error",
+		    "The key could not be encrypted; check the [vault] section of the config.");
+		return -1;
+	}
+	vault_hint(key, s->hint);
+	return 0;
+}
+
+/* 1 (and e: 409) when the user already stores this key elsewhere. */
+static int
+catalog_key_duplicate(long long user_id, const unsigned char *fp, long long except_id,
+    struct sb_error *e)
+{
+	struct db_param	 p[] = { db_int(user_id), db_bytes(fp, 32), db_int(except_id) };
+	struct db_rows	 rows;
+	int		 dup;
+
+	if (db_query(SQL_KEY_DUPLICATE, p, 3, &rows) != DB_OK) {
+		db_rows_free(&rows);
+		return catalog_db_error(e);
+	}
+	dup = rows.nrows > 0;
+	if (dup)
+		err_set(e, ERR_VALIDATION, 409, "duplicate_key",
+		    "This API key is already stored in your provider config '%.64s'.",
+		    db_val(&rows, 0, 0) ? db_val(&rows, 0, 0) : "?");
+	db_rows_free(&rows);
+	return dup;
+}
+
+int
+catalog_config_create(long long user_id, const struct catalog_provider *pv,
+    const struct catalog_config_input *in, long long *id, struct sb_error *e)
+{
+	struct catalog_sealed	 s;
+	struct db_param		 p[10];
+	unsigned long long	 newid = 0;
+	int			 rc = -1, dbrc;
+
+	if (catalog_seal_all(user_id, in->api_key, &s, e) != 0)
+		goto out;
+	if ((dbrc = catalog_key_duplicate(user_id, s.fp, 0, e)) != 0)
+		goto out;
+	p[0] = db_int(user_id);
+	p[1] = db_int(pv->id);
+	p[2] = db_str(in->name);
+	p[3] = db_bytes(s.blob, s.len);
+	p[4] = db_int(s.key_id);
+	p[5] = db_str(s.hint);
+	p[6] = db_bytes(s.fp, sizeof(s.fp));
+	p[7] = in->base_url_set && in->base_url && in->base_url[0] ? db_str(in->base_url) : db_null();
+	p[8] = db_int(in->priority_set ? in->priority : 100);
+	p[9] = db_int(in->is_active_set ? in->is_active : 1);
+	dbrc = db_exec(SQL_CONFIG_INSERT, p, 10, NULL, &newid);
+	if (dbrc == DB_DUPLICATE) {
+		err_set(e, ERR_VALIDATION, 409, "conflict",
+		    "You already have a provider config named '%.64s'; update it with PUT.", in->name);
+		goto out;
+	}
+	if (dbrc != DB_OK) {
+		catalog_db_error(e);
+		goto out;
+	}
+	*id = (long long)newid;
+	rc = 0;
+out:
+	OPENSSL_cleanse(&s, sizeof(s));
+	return rc;
+}
+
+int
+catalog_config_update(long long user_id, long long config_id,
+    const struct catalog_config_input *in, struct sb_error *e)
+{
+	struct catalog_config	 cur;
+	struct catalog_sealed	 s;
+	struct db_param		 p[8];
+	int			 rc = -1;
+
+	memset(&s, 0, sizeof(s));
+	if (catalog_config_get(user_id, config_id, &cur, e) != 0)
+		return -1;
+	if (in->api_key != NULL) {
+		if (catalog_seal_all(user_id, in->api_key, &s, e) != 0 ||
+		    catalog_key_duplicate(user_id, s.fp, config_id, e) != 0)
+			goto out;
+		p[0] = db_bytes(s.blob, s.len);
+		p[1] = db_int(s.key_id);
+		p[2] = db_str(s.hint);
+		p[3] = db_bytes(s.fp, sizeof(s.fp));
+		p[4] = db_int(user_id);
+		p[5] = db_int(config_id);
+		if (db_exec(SQL_CONFIG_SET_KEY, p, 6, NULL, NULL) != DB_OK) {
+			catalog_db_error(e);
+			goto out;
+		}
+	}
+	p[0] = db_int(in->base_url_set);
+	p[1] = in->base_url_set && in->base_url && in->base_url[0] ? db_str(in->base_url) : db_null();
+	p[2] = db_int(in->priority_set);
+	p[3] = db_int(in->priority);
+	p[4] = db_int(in->is_active_set);
+	p[5] = db_int(in->is_active);
+	p[6] = db_int(user_id);
+	p[7] = db_int(config_id);
+	if (db_exec(SQL_CONFIG_SET_FIELDS, p, 8, NULL, NULL) != DB_OK) {
+		catalog_db_error(e);
+		goto out;
+	}
+	rc = 0;
+out:
+	OPENSSL_cleanse(&s, sizeof(s));
+	return rc;
+}
+
+int
+catalog_config_delete(long long user_id, long long config_id, struct sb_error *e)
+{
+	struct db_param		 p[] = { db_int(user_id), db_int(config_id) };
+	unsigned long long	 affected = 0;
+
+	if (db_exec(SQL_CONFIG_DELETE_MODELS, p, 2, NULL, NULL) != DB_OK ||
+	    db_exec(SQL_CONFIG_DELETE, p, 2, &affected, NULL) != DB_OK)
+		return catalog_db_error(e);
+	if (affected == 0) {
+		err_set(e, ERR_VALIDATION, 404, "not_found", "No such provider config.");
+		return -1;
+	}
+	return 0;
+}
+
+/* ---- admin catalog edits --------------------------------------------------- */
+
+static struct db_param
+catalog_str_or_null(const char *s)
+{
+	return s ? db_str(s) : db_null();
+}
+
+int
+catalog_provider_create(const char *name, const struct catalog_provider_input *in,
+    struct sb_error *e)
+{
+	struct db_param	 p[12];
+	int		 rc;
+
+	p[0] = db_str(name);
+	p[1] = db_str(in->display_name ? in->display_name : name);
+	p[2] = db_str(in->type ? in->type : "direct");
+	p[3] = db_str(in->api_format ? in->api_format : "openai");
+	p[4] = db_str(in->base_url ? in->base_url : "");
+	p[5] = catalog_str_or_null(in->docs_url);
+	p[6] = catalog_str_or_null(in->keys_url);
+	p[7] = db_int(in->streaming < 0 ? 1 : in->streaming);
+	p[8] = db_int(in->vision < 0 ? 0 : in->vision);
+	p[9] = db_int(in->functions < 0 ? 0 : in->functions);
+	p[10] = db_int(in->audio < 0 ? 0 : in->audio);
+	p[11] = db_int(in->is_active < 0 ? 1 : in->is_active);
+	rc = db_exec(SQL_PROVIDER_INSERT, p, 12, NULL, NULL);
+	if (rc == DB_DUPLICATE) {
+		err_set(e, ERR_VALIDATION, 409, "conflict",
+		    "A provider named '%.64s' already exists; change it with PUT.", name);
+		return -1;
+	}
+	return rc == DB_OK ? 0 : catalog_db_error(e);
+}
+
+int
+catalog_provider_update(const char *name, const struct catalog_provider_input *in,
+    struct sb_error *e)
+{
+	struct catalog_provider	 cur;
+	struct db_param		 p[17];
+
+	if (catalog_provider_get(name, &cur, e) != 0)
+		return -1;
+	p[0] = catalog_str_or_null(in->display_name);
+	p[1] = catalog_str_or_null(in->type);
+	p[2] = catalog_str_or_null(in->api_format);
+	p[3] = catalog_str_or_null(in->base_url);
+	p[4] = catalog_str_or_null(in->docs_url);
+	p[5] = catalog_str_or_null(in->keys_url);
+	p[6] = db_int(in->streaming);
+	p[7] = db_int(in->streaming);
+	p[8] = db_int(in->vision);
+	p[9] = db_int(in->vision);
+	p[10] = db_int(in->functions);
+	p[11] = db_int(in->functions);
+	p[12] = db_int(in->audio);
+	p[13] = db_int(in->audio);
+	p[14] = db_int(in->is_active);
+	p[15] = db_int(in->is_active);
+	p[16] = db_str(name);
+	return db_exec(SQL_PROVIDER_UPDATE, p, 17, NULL, NULL) == DB_OK ? 0 : catalog_db_error(e);
+}
+
+int
+catalog_rotate_cli(const struct config *cfg, int argc, char **argv)
+{
+	int	 rotated = 0, failed;
+
+	(void)cfg;
+	(void)argv;
+	if (argc != 1) {
+		fprintf(stderr, "usage: switchboard rotate-key\n");
+		return 2;
+	}
+	if (vault_current_key_id() <= 0) {
+		fprintf(stderr, "rotate-key: no master key configured in [vault]\n");
+		return 1;
+	}
+	failed = catalog_rotate_keys(stdout, &rotated);
+	if (failed < 0) {
+		fprintf(stderr, "rotate-key: database error: %s\n", db_error());
+		return 1;
+	}
+	printf("rotate-key: %d key(s) re-encrypted under key id %d, %d failed\n",
+	    rotated, vault_current_key_id(), failed);
+	return failed ? 1 : 0;
+}

@@ -9,6 +9,11 @@
 
 const int64_t report_bounds_ms[REPORT_NB - 1] = { REPORT_BOUNDS_MS };
 
+const char *const report_cat_names[REPORT_NCAT] = {
+	"auth", "rate_limit", "budget", "model", "validation", "network",
+	"timeout", "upstream", "internal", "other"
+};
+
 const char *const report_status_names[REPORT_STATUS__MAX] = {
 	"success", "error", "cancelled"
 };
@@ -24,15 +29,27 @@ report_bucket(int64_t ms)
 	return REPORT_NB - 1;
 }
 
+int
+report_cat_index(const char *name)
+{
+	int	 i;
+
+	for (i = 0; name != NULL && i < REPORT_NCAT - 1; i++)
+		if (strcmp(name, report_cat_names[i]) == 0)
+			return i;
+	return REPORT_NCAT - 1;
+}
+
 void
 report_agg_add_row(struct report_agg *a, enum report_status st,
-    int64_t prompt, int64_t completion, int64_t total, int64_t cost_micros,
-    int64_t latency_ms, int64_t ttft_ms)
+    const char *category, int64_t prompt, int64_t completion, int64_t total,
+    int64_t cost_micros, int64_t latency_ms, int64_t ttft_ms)
 {
 	a->requests++;
-	if (st == REPORT_ERROR)
+	if (st == REPORT_ERROR) {
 		a->errors++;
-	else if (st == REPORT_CANCELLED)
+		a->err_cat[report_cat_index(category)]++;
+	} else if (st == REPORT_CANCELLED)
 		a->cancelled++;
 	a->prompt_tokens += prompt;
 	a->completion_tokens += completion;
@@ -47,25 +64,63 @@ report_agg_add_row(struct report_agg *a, enum report_status st,
 	}
 }
 
+/* The counters of an aggregate as an array, in ROLLUP_COLS order. */
+static void
+report_agg_ptrs(struct report_agg *a, int64_t **p)
+{
+	int	 i, k = 0;
+
+	p[k++] = &a->requests;
+	p[k++] = &a->errors;
+	p[k++] = &a->cancelled;
+	for (i = 0; i < REPORT_NCAT; i++)
+		p[k++] = &a->err_cat[i];
+	p[k++] = &a->prompt_tokens;
+	p[k++] = &a->completion_tokens;
+	p[k++] = &a->total_tokens;
+	p[k++] = &a->cost_micros;
+	p[k++] = &a->latency_sum_ms;
+	p[k++] = &a->ttft_sum_ms;
+	p[k++] = &a->ttft_count;
+	for (i = 0; i < REPORT_NB; i++)
+		p[k++] = &a->lat_hist[i];
+	for (i = 0; i < REPORT_NB; i++)
+		p[k++] = &a->ttft_hist[i];
+}
+
+void
+report_agg_from_counters(struct report_agg *a, const int64_t *v)
+{
+	int64_t	*p[REPORT_NCOUNTERS];
+	int	 i;
+
+	report_agg_ptrs(a, p);
+	for (i = 0; i < REPORT_NCOUNTERS; i++)
+		*p[i] = v[i];
+}
+
 void
 report_agg_merge(struct report_agg *dst, const struct report_agg *src)
 {
+	int64_t	*d[REPORT_NCOUNTERS], *s[REPORT_NCOUNTERS];
 	int	 i;
 
-	dst->requests += src->requests;
-	dst->errors += src->errors;
-	dst->cancelled += src->cancelled;
-	dst->prompt_tokens += src->prompt_tokens;
-	dst->completion_tokens += src->completion_tokens;
-	dst->total_tokens += src->total_tokens;
-	dst->cost_micros += src->cost_micros;
-	dst->latency_sum_ms += src->latency_sum_ms;
-	dst->ttft_sum_ms += src->ttft_sum_ms;
-	dst->ttft_count += src->ttft_count;
-	for (i = 0; i < REPORT_NB; i++) {
-		dst->lat_hist[i] += src->lat_hist[i];
-		dst->ttft_hist[i] += src->ttft_hist[i];
-	}
+	report_agg_ptrs(dst, d);
+	report_agg_ptrs((struct report_agg *)src, s);
+	for (i = 0; i < REPORT_NCOUNTERS; i++)
+		*d[i] += *s[i];
+}
+
+void
+report_agg_sub(struct report_agg *dst, const struct report_agg *src)
+{
+	int64_t	*d[REPORT_NCOUNTERS], *s[REPORT_NCOUNTERS];
+	int	 i;
+
+	report_agg_ptrs(dst, d);
+	report_agg_ptrs((struct report_agg *)src, s);
+	for (i = 0; i < REPORT_NCOUNTERS; i++)
+		*d[i] -= *s[i];
 }
 
 int

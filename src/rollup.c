@@ -3,6 +3,7 @@
  * aggregator_usage_logs and deletes from it only below the watermark. No
  * locks: replace-on-duplicate inserts and a guarded watermark UPDATE make
  * concurrent runs on several nodes harmless. */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -39,43 +40,27 @@ static const char SQL_DELETE_RANGE[] =
 
 static const char SQL_ROLL_RANGE[] =
     "INSERT INTO usage_rollup_hourly (user_id, hour_start, gateway_key_id,"
-    " provider, model, status, error_category, requests, prompt_tokens,"
-    " completion_tokens, total_tokens, cost_micros, latency_sum_ms,"
-    " ttft_sum_ms, ttft_count,"
-    " lat_b0, lat_b1, lat_b2, lat_b3, lat_b4, lat_b5, lat_b6, lat_b7, lat_b8,"
-    " lat_b9, lat_b10, lat_b11, lat_b12, lat_b13, lat_b14,"
-    " ttft_b0, ttft_b1, ttft_b2, ttft_b3, ttft_b4, ttft_b5, ttft_b6, ttft_b7,"
-    " ttft_b8, ttft_b9, ttft_b10, ttft_b11, ttft_b12, ttft_b13, ttft_b14) "
+    " provider, model, " ROLLUP_COLS ") "
     "SELECT user_id, " ROLLUP_HOUR_EXPR " AS h, IFNULL(gateway_key_id, 0) AS k,"
-    " IFNULL(provider, '') AS p, " ROLLUP_MODEL_EXPR " AS m, status,"
-    " IFNULL(error_category, '') AS c, COUNT(*), SUM(prompt_tokens),"
-    " SUM(completion_tokens), SUM(total_tokens), SUM(cost_micros),"
-    " SUM(latency_ms), SUM(IFNULL(ttft_ms, 0)), SUM(ttft_ms IS NOT NULL), "
-    ROLLUP_HIST_RAW_SUM("latency_ms") ", " ROLLUP_HIST_RAW_SUM("ttft_ms") " "
-    "FROM aggregator_usage_logs "
-    "WHERE created_at >= ? AND created_at < ?"
-    " AND status IN ('success','error','cancelled') "
-    "GROUP BY user_id, h, k, p, m, status, c "
-    "ON DUPLICATE KEY UPDATE requests = VALUES(requests),"
-    " prompt_tokens = VALUES(prompt_tokens),"
-    " completion_tokens = VALUES(completion_tokens),"
-    " total_tokens = VALUES(total_tokens), cost_micros = VALUES(cost_micros),"
-    " latency_sum_ms = VALUES(latency_sum_ms),"
-    " ttft_sum_ms = VALUES(ttft_sum_ms), ttft_count = VALUES(ttft_count),"
-    " lat_b0 = VALUES(lat_b0), lat_b1 = VALUES(lat_b1), lat_b2 = VALUES(lat_b2),"
-    " lat_b3 = VALUES(lat_b3), lat_b4 = VALUES(lat_b4), lat_b5 = VALUES(lat_b5),"
-    " lat_b6 = VALUES(lat_b6), lat_b7 = VALUES(lat_b7), lat_b8 = VALUES(lat_b8),"
-    " lat_b9 = VALUES(lat_b9), lat_b10 = VALUES(lat_b10),"
-    " lat_b11 = VALUES(lat_b11), lat_b12 = VALUES(lat_b12),"
-    " lat_b13 = VALUES(lat_b13), lat_b14 = VALUES(lat_b14),"
-    " ttft_b0 = VALUES(ttft_b0), ttft_b1 = VALUES(ttft_b1),"
-    " ttft_b2 = VALUES(ttft_b2), ttft_b3 = VALUES(ttft_b3),"
-    " ttft_b4 = VALUES(ttft_b4), ttft_b5 = VALUES(ttft_b5),"
-    " ttft_b6 = VALUES(ttft_b6), ttft_b7 = VALUES(ttft_b7),"
-    " ttft_b8 = VALUES(ttft_b8), ttft_b9 = VALUES(ttft_b9),"
-    " ttft_b10 = VALUES(ttft_b10), ttft_b11 = VALUES(ttft_b11),"
-    " ttft_b12 = VALUES(ttft_b12), ttft_b13 = VALUES(ttft_b13),"
-    " ttft_b14 = VALUES(ttft_b14)";
+    " IFNULL(provider, '') AS p, " ROLLUP_MODEL_EXPR " AS m, " ROLLUP_RAW_SUMS
+    " FROM aggregator_usage_logs"
+    " WHERE created_at >= ? AND created_at < ?"
+    " AND status IN ('success','error','cancelled')"
+    " GROUP BY user_id, h, k, p, m "
+    "ON DUPLICATE KEY UPDATE " ROLLUP_REPLACE;
+
+static const char SQL_DAILY_CLEAR[] =
+    "DELETE FROM usage_rollup_daily WHERE day >= ? AND day < ?";
+
+/* One UTC day's totals from its hourly rows (the day's hours are all rolled
+ * or being rolled in this transaction). */
+static const char SQL_DAILY_FROM_HOURLY[] =
+    "INSERT INTO usage_rollup_daily (user_id, day, gateway_key_id, provider,"
+    " model, " ROLLUP_COLS ") "
+    "SELECT user_id, DATE(hour_start) AS d, gateway_key_id, provider, model, "
+    ROLLUP_SUMS " FROM usage_rollup_hourly"
+    " WHERE hour_start >= ? AND hour_start < ?"
+    " GROUP BY user_id, d, gateway_key_id, provider, model";
 
 static const char SQL_PRUNE_BATCH[] =
     "DELETE FROM aggregator_usage_logs WHERE created_at < ? "
@@ -153,10 +138,35 @@ rollup_backoff(int attempt)
 	nanosleep(&ts, NULL);
 }
 
-/* One transaction: optionally clear [a, b) first, roll raw rows of [a, b),
- * and when advance is set move the watermark old → b (guarded). Returns
- * DB_OK, DB_RETRY (lost the race: someone else moved the watermark) or an
- * error. */
+static int64_t
+rollup_day(int64_t t)
+{
+	return t - ((t % 86400) + 86400) % 86400;
+}
+
+/* Recompute the daily rows of the UTC days that [a, b) touches. */
+static int
+rollup_days(int64_t a, int64_t b)
+{
+	char		 sa[REPORT_TIME_MAX], sb[REPORT_TIME_MAX];
+	struct db_param	 p[2];
+	int		 rc;
+
+	a = rollup_day(a);
+	b = rollup_day(b - 1) + 86400;
+	report_sqltime(sa, sizeof(sa), a);
+	report_sqltime(sb, sizeof(sb), b);
+	p[0] = db_str(sa);
+	p[1] = db_str(sb);
+	if ((rc = db_exec(SQL_DAILY_CLEAR, p, 2, NULL, NULL)) != DB_OK)
+		return rc;
+	return db_exec(SQL_DAILY_FROM_HOURLY, p, 2, NULL, NULL);
+}
+
+/* One transaction: optionally clear [a, b) first, roll raw rows of [a, b)
+ * into hours, redo the touched days, and when advance is set move the
+ * watermark old -> b (guarded). Returns DB_OK, DB_RETRY (lost the race:
+ * someone else moved the watermark) or an error. */
 static int
 rollup_chunk_once(int64_t a, int64_t b, int clear, int64_t old, int advance,
     int64_t *rows)
@@ -179,6 +189,8 @@ rollup_chunk_once(int64_t a, int64_t b, int clear, int64_t old, int advance,
 	if ((rc = db_exec(SQL_ROLL_RANGE, p, 2, &aff, NULL)) != DB_OK)
 		goto fail;
 	*rows += (int64_t)aff;
+	if ((rc = rollup_days(a, b)) != DB_OK)
+		goto fail;
 	if (advance) {
 		p[0] = db_str(sb);
 		p[1] = db_str(so);
@@ -252,7 +264,9 @@ again:
 		if ((rc = rollup_first_raw(a, target, &first)) != DB_OK)
 			return rc;
 		/* an empty stretch is skipped inside the first chunk */
-		b = first + ROLLUP_CHUNK_S < target ? first + ROLLUP_CHUNK_S : target;
+		b = rollup_day(first) + ROLLUP_CHUNK_S;
+		if (b > target)
+			b = target;
 		rc = rollup_chunk(first, b, 0, a, 1, &res->rows);
 		if (rc == DB_RETRY && races++ < ROLLUP_RETRIES) {
 			rollup_backoff(races);
@@ -273,11 +287,20 @@ rollup_clear(int64_t a, int64_t b)
 	char		 sa[REPORT_TIME_MAX], sb[REPORT_TIME_MAX];
 	struct db_param	 p[2];
 
+	int		 rc;
+
 	report_sqltime(sa, sizeof(sa), a);
 	report_sqltime(sb, sizeof(sb), b);
 	p[0] = db_str(sa);
 	p[1] = db_str(sb);
-	return db_exec(SQL_DELETE_RANGE, p, 2, NULL, NULL);
+	if ((rc = db_begin()) != DB_OK)
+		return rc;
+	if ((rc = db_exec(SQL_DELETE_RANGE, p, 2, NULL, NULL)) != DB_OK ||
+	    (rc = rollup_days(a, b)) != DB_OK) {
+		db_rollback();
+		return rc;
+	}
+	return db_commit();
 }
 
 int
@@ -302,8 +325,9 @@ rollup_rebuild(int64_t from, struct rollup_result *res)
 			return rc;
 		if ((a = first) >= st.rolled_until)
 			break;
-		b = a + ROLLUP_CHUNK_S < st.rolled_until ?
-		    a + ROLLUP_CHUNK_S : st.rolled_until;
+		b = rollup_day(a) + ROLLUP_CHUNK_S;
+		if (b > st.rolled_until)
+			b = st.rolled_until;
 		if ((rc = rollup_chunk(a, b, 1, 0, 0, &res->rows)) != DB_OK)
 			return rc;
 		res->chunks++;
@@ -347,4 +371,93 @@ rollup_prune(int64_t now, int days, int64_t *deleted, int64_t *cutoff)
 		*deleted += (int64_t)aff;
 	} while (aff >= ROLLUP_PRUNE_BATCH);
 	return DB_OK;
+}
+
+/* --- CLI ---------------------------------------------------------------- */
+
+static int
+rollup_cli_num(const char *s, long lo, long hi, long *out)
+{
+	char	*end;
+
+	*out = strtol(s, &end, 10);
+	return end != s && *end == '\0' && *out >= lo && *out <= hi ? 0 : -1;
+}
+
+int
+rollup_cli(const struct config *cfg, int argc, char **argv)
+{
+	struct rollup_result	 res;
+	char			 wm[REPORT_TIME_MAX];
+	int64_t			 from = -1;
+	long			 lag = rollup_lag_s(cfg) / 60;
+	int			 i, rc;
+
+	for (i = 1; i < argc; i++) {
+		if (strcmp(argv[i], "--rebuild") == 0)
+			from = 0;
+		else if (strcmp(argv[i], "--rebuild-from") == 0 && i + 1 < argc) {
+			if (report_parse_time(argv[++i], &from) != 0) {
+				fprintf(stderr, "rollup: --rebuild-from wants YYYY-MM-DD\n");
+				return 2;
+			}
+		} else if (strcmp(argv[i], "--lag-minutes") == 0 && i + 1 < argc) {
+			if (rollup_cli_num(argv[++i], 0, 1440, &lag) != 0) {
+				fprintf(stderr, "rollup: --lag-minutes wants 0..1440\n");
+				return 2;
+			}
+		} else {
+			fprintf(stderr, "usage: switchboard rollup [--lag-minutes N] "
+			    "[--rebuild | --rebuild-from YYYY-MM-DD]\n");
+			return 2;
+		}
+	}
+	if (db_connect() != DB_OK) {
+		fprintf(stderr, "rollup: database unavailable: %s\n", db_error());
+		return 1;
+	}
+	rc = from >= 0 ? rollup_rebuild(from, &res) :
+	    rollup_forward((int64_t)time(NULL), (int)lag * 60, 0, &res);
+	if (rc != DB_OK) {
+		fprintf(stderr, "rollup: failed: %s\n", db_error());
+		return 1;
+	}
+	report_sqltime(wm, sizeof(wm), res.rolled_until);
+	printf("rollup: %s %lld chunk(s), %lld row(s) written; rolled up until %s UTC\n",
+	    from >= 0 ? "rebuilt" : "rolled", (long long)res.chunks,
+	    (long long)res.rows, wm);
+	return 0;
+}
+
+int
+rollup_prune_cli(const struct config *cfg, int argc, char **argv)
+{
+	char	 cs[REPORT_TIME_MAX];
+	long	 days = rollup_retention_days(cfg);
+	int64_t	 deleted, cutoff;
+	int	 i, rc;
+
+	for (i = 1; i < argc; i++) {
+		if (strcmp(argv[i], "--days") == 0 && i + 1 < argc &&
+		    rollup_cli_num(argv[i + 1], ROLLUP_RETENTION_MIN_D, 36500, &days) == 0) {
+			i++;
+			continue;
+		}
+		fprintf(stderr, "usage: switchboard prune [--days N]   (N >= %d; "
+		    "default [usage] retention_days)\n", ROLLUP_RETENTION_MIN_D);
+		return 2;
+	}
+	if (db_connect() != DB_OK) {
+		fprintf(stderr, "prune: database unavailable: %s\n", db_error());
+		return 1;
+	}
+	if ((rc = rollup_prune((int64_t)time(NULL), (int)days, &deleted, &cutoff)) != DB_OK) {
+		fprintf(stderr, "prune: failed: %s\n", db_error());
+		return 1;
+	}
+	report_sqltime(cs, sizeof(cs), cutoff);
+	printf("prune: deleted %lld raw usage row(s) older than %s UTC "
+	    "(retention %ld days, never past the roll-up watermark)\n",
+	    (long long)deleted, cs, days);
+	return 0;
 }

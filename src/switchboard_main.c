@@ -11,10 +11,14 @@
 #include <openssl/crypto.h>
 
 #include "account.h"
+#include "catalog.h"
 #include "cli.h"
 #include "db.h"
+#include "health.h"
 #include "log.h"
+#include "rollup.h"
 #include "sbconst.h"
+#include "sync.h"
 #include "vault.h"
 
 static int	cmd_user(const struct config *, int, char **);
@@ -24,6 +28,11 @@ static const struct cli_command commands[] = {
 	{ "migrate", cli_migrate, "migrate                      apply pending sql/ migrations" },
 	{ "user",    cmd_user,    "user add NAME [--admin]      create a user (password on stdin)" },
 	{ "check",   cmd_check,   "check                        validate the config and the database" },
+	{ "rollup",  rollup_cli,  "rollup [--rebuild[-from D]]  roll the usage log up into hourly totals (cron)" },
+	{ "prune",   rollup_prune_cli, "prune [--days N]             delete rolled-up raw usage rows past retention" },
+	{ "sync",    sync_cli,    "sync --all                   fetch every active provider config's model list (cron)" },
+	{ "rotate-key", catalog_rotate_cli, "rotate-key                   re-encrypt stored provider keys under current_key_id" },
+	{ "health",  health_cli,  "health [--probe]             provider states; --probe checks each config (cron)" },
 };
 
 static void

@@ -45,7 +45,7 @@ handle_summary(struct req *r)
 	if (usageapi_scope(r, "month", &s) != 0)
 		return -1;
 	usageapi_roll_on_read();
-	if ((rc = usagerep_aggregate(&s.f, USAGEREP_BY_MODEL, &res)) != DB_OK)
+	if ((rc = usagerep_aggregate(&s.f, &res)) != DB_OK)
 		return usageapi_db_fail(r, rc);
 	memset(&tot, 0, sizeof(tot));
 	for (i = 0; i < res.n; i++) {
@@ -60,6 +60,64 @@ handle_summary(struct req *r)
 	return send_and_free(r, root);
 }
 
+/* Bit h set when UTC hour h of some whole UTC day in [from, to) falls in a
+ * different local bucket than that day's noon (where its DAY row goes). */
+static uint32_t
+series_fix_mask(const struct tzb_list *bl, int64_t from, int64_t to)
+{
+	uint32_t	 mask = 0;
+	int64_t		 d;
+	long		 k0, k1;
+	int		 h;
+
+	for (d = from - ((from % 86400) + 86400) % 86400; d < to; d += 86400) {
+		k0 = tzb_find(bl, d + 43200);
+		for (h = 0; h < 24; h++) {
+			k1 = tzb_find(bl, d + h * 3600);
+			if (k1 != k0)
+				mask |= 1u << h;
+		}
+	}
+	return mask;
+}
+
+/* Bucket of a time; before the first bucket (a :30/:45 edge hour) is 0. */
+static long
+series_bucket(const struct tzb_list *bl, int64_t t)
+{
+	long	 k = tzb_find(bl, t);
+
+	if (k < 0 && bl->n > 0 && t < bl->v[0].start)
+		k = 0;
+	return k;
+}
+
+static void
+series_place(struct report_agg *acc, const struct tzb_list *bl,
+    const struct usagerep_row *row)
+{
+	long	 k0, k1;
+
+	switch (row->kind) {
+	case USAGEREP_DAY:
+		if ((k0 = series_bucket(bl, row->t + 43200)) >= 0)
+			report_agg_merge(&acc[k0], &row->agg);
+		break;
+	case USAGEREP_FIX:
+		k0 = series_bucket(bl, row->t - ((row->t % 86400) + 86400) % 86400 + 43200);
+		k1 = series_bucket(bl, row->t);
+		if (k0 != k1 && k0 >= 0 && k1 >= 0) {
+			report_agg_sub(&acc[k0], &row->agg);
+			report_agg_merge(&acc[k1], &row->agg);
+		}
+		break;
+	default:
+		if ((k1 = series_bucket(bl, row->t)) >= 0)
+			report_agg_merge(&acc[k1], &row->agg);
+		break;
+	}
+}
+
 /* GET /api/usage/timeseries */
 static int
 handle_timeseries(struct req *r)
@@ -72,7 +130,6 @@ handle_timeseries(struct req *r)
 	cJSON			*root = NULL, *arr, *o;
 	int			 unit, rc;
 	size_t			 i;
-	long			 k;
 
 	if (usageapi_scope(r, "month", &s) != 0)
 		return -1;
@@ -88,19 +145,16 @@ handle_timeseries(struct req *r)
 		    "Too many %s buckets: ask for a shorter range or bucket=day "
 		    "(at most %d buckets).", b, TZB_MAX_BUCKETS);
 	usageapi_roll_on_read();
-	if ((rc = usagerep_aggregate(&s.f, USAGEREP_BY_HOUR, &res)) != DB_OK) {
+	rc = usagerep_series(&s.f, unit == TZB_DAY,
+	    unit == TZB_DAY ? series_fix_mask(&bl, s.f.from, s.f.to) : 0, &res);
+	if (rc != DB_OK) {
 		tzb_free(&bl);
 		return usageapi_db_fail(r, rc);
 	}
 	if ((acc = calloc(bl.n ? bl.n : 1, sizeof(*acc))) == NULL)
 		goto out;
-	for (i = 0; i < res.n; i++) {
-		k = tzb_find(&bl, res.v[i].hour);
-		if (k < 0 && bl.n > 0 && res.v[i].hour < bl.v[0].start)
-			k = 0;	/* the part-hour before a :30/:45 local edge */
-		if (k >= 0)
-			report_agg_merge(&acc[k], &res.v[i].agg);
-	}
+	for (i = 0; i < res.n; i++)
+		series_place(acc, &bl, &res.v[i]);
 	root = cJSON_CreateObject();
 	usageapi_scope_json(root, &s);
 	cJSON_AddStringToObject(root, "bucket", b);
@@ -146,7 +200,7 @@ handle_models(struct req *r)
 	if (usageapi_scope(r, "month", &s) != 0)
 		return -1;
 	usageapi_roll_on_read();
-	if ((rc = usagerep_aggregate(&s.f, USAGEREP_BY_MODEL, &res)) != DB_OK)
+	if ((rc = usagerep_aggregate(&s.f, &res)) != DB_OK)
 		return usageapi_db_fail(r, rc);
 	if (res.n > 1)
 		qsort(res.v, res.n, sizeof(res.v[0]), cmp_cost_desc);

@@ -165,7 +165,7 @@ usageapi_range(struct req *r, const char *def_range, struct usage_scope *s)
 			    "Could not compute the range in this time zone.");
 	} else
 		return http_fail(r, ERR_VALIDATION, 400, "invalid_parameter",
-		    "'range' must be day, week, month or custom.");
+		    "'range' must be day, week, month, custom or all.");
 	if (s->local_to <= s->local_from)
 		return http_fail(r, ERR_VALIDATION, 400, "invalid_range",
 		    "'from' must be before 'to'.");

@@ -10,53 +10,44 @@
 #include "rollup.h"
 #include "usagerep.h"
 
-/* Both halves yield: h, p, m, s, c, requests, errors, cancelled, tokens x3,
- * cost, latency sum, ttft sum, ttft count, 15 latency and 15 TTFT buckets. */
-#define UR_ROLLUP_PART \
-	"SELECT hour_start AS h, provider AS p, model AS m, status AS s," \
-	" error_category AS c, requests AS n," \
-	" IF(status = 'error', requests, 0) AS ne," \
-	" IF(status = 'cancelled', requests, 0) AS nc," \
-	" prompt_tokens AS tp, completion_tokens AS tc, total_tokens AS tt," \
-	" cost_micros AS cost, latency_sum_ms AS ls, ttft_sum_ms AS fs," \
-	" ttft_count AS fc," \
-	" lat_b0, lat_b1, lat_b2, lat_b3, lat_b4, lat_b5, lat_b6, lat_b7," \
-	" lat_b8, lat_b9, lat_b10, lat_b11, lat_b12, lat_b13, lat_b14," \
-	" ttft_b0, ttft_b1, ttft_b2, ttft_b3, ttft_b4, ttft_b5, ttft_b6," \
-	" ttft_b7, ttft_b8, ttft_b9, ttft_b10, ttft_b11, ttft_b12, ttft_b13," \
-	" ttft_b14 FROM usage_rollup_hourly" \
-	" WHERE (? = 0 OR user_id = ?) AND hour_start >= ? AND hour_start < ?" \
+#define UR_ROLLUP_WHERE(t) \
+	" WHERE (? = 0 OR user_id = ?) AND " t " >= ? AND " t " < ?" \
 	" AND (? = 0 OR gateway_key_id = ?) AND (? IS NULL OR provider = ?)" \
 	" AND (? IS NULL OR model = ?)"
 
-#define UR_RAW_PART \
-	"SELECT " ROLLUP_HOUR_EXPR ", IFNULL(provider, ''), " ROLLUP_MODEL_EXPR \
-	", status, IFNULL(error_category, ''), 1, status = 'error'," \
-	" status = 'cancelled', prompt_tokens, completion_tokens, total_tokens," \
-	" cost_micros, latency_ms, IFNULL(ttft_ms, 0), ttft_ms IS NOT NULL, " \
-	ROLLUP_HIST_RAW("latency_ms") ", " ROLLUP_HIST_RAW("ttft_ms") \
-	" FROM aggregator_usage_logs" \
+#define UR_RAW_WHERE \
 	" WHERE (? = 0 OR user_id = ?) AND created_at >= ? AND created_at < ?" \
 	" AND status IN ('success','error','cancelled')" \
 	" AND (? = 0 OR gateway_key_id = ?)" \
 	" AND (? IS NULL OR IFNULL(provider, '') = ?)" \
 	" AND (? IS NULL OR " ROLLUP_MODEL_EXPR " = ?)"
 
-#define UR_SUMS \
-	"SUM(n), SUM(ne), SUM(nc), SUM(tp), SUM(tc), SUM(tt), SUM(cost)," \
-	" SUM(ls), SUM(fs), SUM(fc), " ROLLUP_SUM15("lat_b") ", " \
-	ROLLUP_SUM15("ttft_b")
+/* By provider and model: whole UTC days, edge hours, the raw tail. */
+static const char SQL_MODEL_DAILY[] =
+    "SELECT provider, model, " ROLLUP_SUMS " FROM usage_rollup_daily"
+    UR_ROLLUP_WHERE("day") " GROUP BY provider, model";
+static const char SQL_MODEL_HOURLY[] =
+    "SELECT provider, model, " ROLLUP_SUMS " FROM usage_rollup_hourly"
+    UR_ROLLUP_WHERE("hour_start") " GROUP BY provider, model";
+static const char SQL_MODEL_RAW[] =
+    "SELECT IFNULL(provider, '') AS p, " ROLLUP_MODEL_EXPR " AS m, "
+    ROLLUP_RAW_SUMS " FROM aggregator_usage_logs" UR_RAW_WHERE
+    " GROUP BY p, m";
 
-#define UR_AGG(keys) \
-	"SELECT " keys ", " UR_SUMS " FROM (" UR_ROLLUP_PART " UNION ALL " \
-	UR_RAW_PART ") u GROUP BY " keys
-
-static const char *const ur_sql[USAGEREP_GROUP__MAX] = {
-	UR_AGG("p, m"),
-	UR_AGG("h"),
-	UR_AGG("p, m, s, c"),
-};
-static const int ur_nkeys[USAGEREP_GROUP__MAX] = { 2, 1, 4 };
+/* By time: days, hours (optionally only the hours-of-day in a bit mask). */
+static const char SQL_TIME_DAILY[] =
+    "SELECT day, " ROLLUP_SUMS " FROM usage_rollup_daily"
+    UR_ROLLUP_WHERE("day") " GROUP BY day";
+static const char SQL_TIME_HOURLY[] =
+    "SELECT hour_start, " ROLLUP_SUMS " FROM usage_rollup_hourly"
+    UR_ROLLUP_WHERE("hour_start") " GROUP BY hour_start";
+static const char SQL_TIME_FIX[] =
+    "SELECT hour_start, " ROLLUP_SUMS " FROM usage_rollup_hourly"
+    UR_ROLLUP_WHERE("hour_start")
+    " AND ((? >> HOUR(hour_start)) & 1) = 1 GROUP BY hour_start";
+static const char SQL_TIME_RAW[] =
+    "SELECT " ROLLUP_HOUR_EXPR " AS h, " ROLLUP_RAW_SUMS
+    " FROM aggregator_usage_logs" UR_RAW_WHERE " GROUP BY h";
 
 #define UR_LOG_COLS \
 	"l.id, l.request_id, l.created_at, l.user_id, u.username," \
@@ -82,15 +73,17 @@ static const char SQL_LOGS[] =
 static const char SQL_COUNT[] =
     "SELECT COUNT(*) FROM aggregator_usage_logs l" UR_LOG_WHERE;
 
-/* Filter params for one half: user x2, from, to, key x2, provider x2, model x2. */
+/* Filter params: user x2, from, to, key x2, provider x2, model x2, [mask]. */
 static int
-ur_filter_params(struct db_param *p, const struct usage_filter *f,
-    const char *from, const char *to)
+ur_params(struct db_param *p, const struct usage_filter *f, int64_t from,
+    int64_t to, char *sf, char *st)
 {
+	report_sqltime(sf, REPORT_TIME_MAX, from);
+	report_sqltime(st, REPORT_TIME_MAX, to);
 	p[0] = db_int(f->user_id);
 	p[1] = db_int(f->user_id);
-	p[2] = db_str(from);
-	p[3] = db_str(to);
+	p[2] = db_str(sf);
+	p[3] = db_str(st);
 	p[4] = db_int(f->key_id);
 	p[5] = db_int(f->key_id);
 	p[6] = db_str(f->provider);
@@ -112,89 +105,165 @@ ur_copy(char *dst, size_t n, const char *s)
 	dst[len] = '\0';
 }
 
-static void
-ur_fill_agg(struct report_agg *a, const struct db_rows *r, int row, int c)
-{
-	int	 i;
-
-	a->requests = db_ll(r, row, c++, 0);
-	a->errors = db_ll(r, row, c++, 0);
-	a->cancelled = db_ll(r, row, c++, 0);
-	a->prompt_tokens = db_ll(r, row, c++, 0);
-	a->completion_tokens = db_ll(r, row, c++, 0);
-	a->total_tokens = db_ll(r, row, c++, 0);
-	a->cost_micros = db_ll(r, row, c++, 0);
-	a->latency_sum_ms = db_ll(r, row, c++, 0);
-	a->ttft_sum_ms = db_ll(r, row, c++, 0);
-	a->ttft_count = db_ll(r, row, c++, 0);
-	for (i = 0; i < REPORT_NB; i++)
-		a->lat_hist[i] = db_ll(r, row, c++, 0);
-	for (i = 0; i < REPORT_NB; i++)
-		a->ttft_hist[i] = db_ll(r, row, c++, 0);
-}
-
-static void
-ur_fill_row(struct usagerep_row *o, enum usagerep_group g,
-    const struct db_rows *r, int row)
-{
-	memset(o, 0, sizeof(*o));
-	if (g == USAGEREP_BY_HOUR) {
-		if (report_parse_time(db_val(r, row, 0), &o->hour) != 0)
-			o->hour = 0;
-	} else {
-		ur_copy(o->provider, sizeof(o->provider), db_val(r, row, 0));
-		ur_copy(o->model, sizeof(o->model), db_val(r, row, 1));
-	}
-	if (g == USAGEREP_BY_METRIC) {
-		ur_copy(o->status, sizeof(o->status), db_val(r, row, 2));
-		ur_copy(o->category, sizeof(o->category), db_val(r, row, 3));
-	}
-	ur_fill_agg(&o->agg, r, row, ur_nkeys[g]);
-}
-
-int
-usagerep_aggregate(const struct usage_filter *f, enum usagerep_group g,
+/* Run one part over [from, to) and append its groups to out. nkeys: 1 for
+ * a time key, 2 for provider + model. */
+static int
+ur_run(const char *sql, const struct usage_filter *f, int64_t from, int64_t to,
+    long long mask, int nkeys, enum usagerep_kind kind,
     struct usagerep_result *out)
 {
-	struct rollup_state	 st;
-	struct db_param		 p[20];
+	struct usagerep_row	*v, *o;
+	struct db_param		 p[11];
 	struct db_rows		 r;
-	char			 sf[REPORT_TIME_MAX], sw1[REPORT_TIME_MAX];
-	char			 sw2[REPORT_TIME_MAX], st2[REPORT_TIME_MAX];
-	int64_t			 w1, w2;
-	int			 rc, i, np;
+	char			 sf[REPORT_TIME_MAX], st[REPORT_TIME_MAX];
+	int64_t			 c[REPORT_NCOUNTERS];
+	int			 rc, i, k, np;
 
-	memset(out, 0, sizeof(*out));
+	if (from >= to)
+		return DB_OK;
 	memset(&r, 0, sizeof(r));
-	if (g < 0 || g >= USAGEREP_GROUP__MAX)
-		return DB_ERROR;
+	np = ur_params(p, f, from, to, sf, st);
+	if (mask >= 0)
+		p[np++] = db_int(mask);
+	if ((rc = db_query(sql, p, np, &r)) != DB_OK)
+		goto out;
+	if (out->n + (size_t)r.nrows > USAGEREP_MAX_GROUPS) {
+		rc = DB_ERROR;
+		goto out;
+	}
+	if (r.nrows > 0) {
+		if ((v = realloc(out->v, (out->n + (size_t)r.nrows) * sizeof(*v))) == NULL) {
+			rc = DB_ERROR;
+			goto out;
+		}
+		out->v = v;
+	}
+	for (i = 0; i < r.nrows; i++) {
+		o = &out->v[out->n++];
+		memset(o, 0, sizeof(*o));
+		o->kind = kind;
+		if (nkeys == 1) {
+			if (report_parse_time(db_val(&r, i, 0), &o->t) != 0)
+				o->t = 0;
+		} else {
+			ur_copy(o->provider, sizeof(o->provider), db_val(&r, i, 0));
+			ur_copy(o->model, sizeof(o->model), db_val(&r, i, 1));
+		}
+		for (k = 0; k < REPORT_NCOUNTERS; k++)
+			c[k] = db_ll(&r, i, nkeys + k, 0);
+		report_agg_from_counters(&o->agg, c);
+	}
+out:
+	db_rows_free(&r);
+	return rc;
+}
+
+static int
+ur_cmp_model(const void *a, const void *b)
+{
+	const struct usagerep_row *x = a, *y = b;
+	int	 c;
+
+	if ((c = strcmp(x->provider, y->provider)) != 0)
+		return c;
+	return strcmp(x->model, y->model);
+}
+
+/* Sort by provider and model and fold equal groups from different parts. */
+static void
+ur_fold(struct usagerep_result *out)
+{
+	size_t	 i, k = 0;
+
+	if (out->n < 2)
+		return;
+	qsort(out->v, out->n, sizeof(out->v[0]), ur_cmp_model);
+	for (i = 1; i < out->n; i++) {
+		if (ur_cmp_model(&out->v[k], &out->v[i]) == 0)
+			report_agg_merge(&out->v[k].agg, &out->v[i].agg);
+		else if (++k != i)
+			out->v[k] = out->v[i];
+	}
+	out->n = k + 1;
+}
+
+static int64_t
+ur_day_floor(int64_t t)
+{
+	return t - ((t % 86400) + 86400) % 86400;
+}
+
+/* Split [f->from, f->to) against the watermark: *d1..*d2 whole UTC days in
+ * the rolled part (d1 == d2: none), *w1 end of the rolled part, *w2 start of
+ * the raw part. */
+static int
+ur_split(const struct usage_filter *f, struct usagerep_result *out,
+    int64_t *d1, int64_t *d2, int64_t *w1, int64_t *w2)
+{
+	struct rollup_state	 st;
+	int			 rc;
+
 	if ((rc = rollup_state_get(&st)) != DB_OK)
 		return rc;
 	out->watermark = st.rolled_until;
-	/* roll-ups cover [from, min(to, W)); raw rows [max(from, W), to) */
-	w1 = f->to < st.rolled_until ? f->to : st.rolled_until;
-	w2 = f->from > st.rolled_until ? f->from : st.rolled_until;
-	report_sqltime(sf, sizeof(sf), f->from);
-	report_sqltime(sw1, sizeof(sw1), w1);
-	report_sqltime(sw2, sizeof(sw2), w2);
-	report_sqltime(st2, sizeof(st2), f->to);
-	np = ur_filter_params(p, f, sf, sw1);
-	np += ur_filter_params(p + np, f, sw2, st2);
-	if ((rc = db_query(ur_sql[g], p, np, &r)) != DB_OK)
-		goto out;
-	if (r.nrows > USAGEREP_MAX_GROUPS) {
-		rc = DB_ERROR;
-		goto out;
-	}
-	if (r.nrows > 0 && (out->v = calloc((size_t)r.nrows, sizeof(*out->v))) == NULL) {
-		rc = DB_ERROR;
-		goto out;
-	}
-	for (i = 0; i < r.nrows; i++)
-		ur_fill_row(&out->v[i], g, &r, i);
-	out->n = (size_t)r.nrows;
-out:
-	db_rows_free(&r);
+	*w1 = f->to < st.rolled_until ? f->to : st.rolled_until;
+	*w2 = f->from > st.rolled_until ? f->from : st.rolled_until;
+	*d1 = ur_day_floor(f->from + 86399);
+	*d2 = ur_day_floor(*w1);
+	if (*d1 >= *d2 || f->from >= *w1)
+		*d1 = *d2 = *w1 > f->from ? *w1 : f->from;
+	return DB_OK;
+}
+
+int
+usagerep_aggregate(const struct usage_filter *f, struct usagerep_result *out)
+{
+	int64_t	 d1, d2, w1, w2;
+	int	 rc;
+
+	memset(out, 0, sizeof(*out));
+	if ((rc = ur_split(f, out, &d1, &d2, &w1, &w2)) != DB_OK)
+		return rc;
+	if (d1 < d2) {
+		if ((rc = ur_run(SQL_MODEL_DAILY, f, d1, d2, -1, 2, USAGEREP_DAY, out)) != DB_OK ||
+		    (rc = ur_run(SQL_MODEL_HOURLY, f, f->from, d1, -1, 2, USAGEREP_HOUR, out)) != DB_OK ||
+		    (rc = ur_run(SQL_MODEL_HOURLY, f, d2, w1, -1, 2, USAGEREP_HOUR, out)) != DB_OK)
+			goto fail;
+	} else if ((rc = ur_run(SQL_MODEL_HOURLY, f, f->from, w1, -1, 2, USAGEREP_HOUR, out)) != DB_OK)
+		goto fail;
+	if ((rc = ur_run(SQL_MODEL_RAW, f, w2, f->to, -1, 2, USAGEREP_HOUR, out)) != DB_OK)
+		goto fail;
+	ur_fold(out);
+	return DB_OK;
+fail:
+	usagerep_free(out);
+	return rc;
+}
+
+int
+usagerep_series(const struct usage_filter *f, int use_daily, uint32_t fix_mask,
+    struct usagerep_result *out)
+{
+	int64_t	 d1, d2, w1, w2;
+	int	 rc;
+
+	memset(out, 0, sizeof(*out));
+	if ((rc = ur_split(f, out, &d1, &d2, &w1, &w2)) != DB_OK)
+		return rc;
+	if (use_daily && d1 < d2) {
+		if ((rc = ur_run(SQL_TIME_DAILY, f, d1, d2, -1, 1, USAGEREP_DAY, out)) != DB_OK ||
+		    (fix_mask != 0 && (rc = ur_run(SQL_TIME_FIX, f, d1, d2,
+		    (long long)fix_mask, 1, USAGEREP_FIX, out)) != DB_OK) ||
+		    (rc = ur_run(SQL_TIME_HOURLY, f, f->from, d1, -1, 1, USAGEREP_HOUR, out)) != DB_OK ||
+		    (rc = ur_run(SQL_TIME_HOURLY, f, d2, w1, -1, 1, USAGEREP_HOUR, out)) != DB_OK)
+			goto fail;
+	} else if ((rc = ur_run(SQL_TIME_HOURLY, f, f->from, w1, -1, 1, USAGEREP_HOUR, out)) != DB_OK)
+		goto fail;
+	if ((rc = ur_run(SQL_TIME_RAW, f, w2, f->to, -1, 1, USAGEREP_HOUR, out)) != DB_OK)
+		goto fail;
+	return DB_OK;
+fail:
+	usagerep_free(out);
 	return rc;
 }
 
@@ -211,9 +280,7 @@ static int
 ur_log_params(struct db_param *p, const struct usage_filter *f, char *sf,
     char *st)
 {
-	report_sqltime(sf, REPORT_TIME_MAX, f->from);
-	report_sqltime(st, REPORT_TIME_MAX, f->to);
-	ur_filter_params(p, f, sf, st);
+	ur_params(p, f, f->from, f->to, sf, st);
 	p[10] = db_str(f->status);
 	p[11] = db_str(f->status);
 	return 12;

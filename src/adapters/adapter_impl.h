@@ -69,8 +69,6 @@ int	adapter_content_text(const cJSON *content, struct buf *out);
 /* Split "data:<mime>;base64,<data>"; returns 0 when url is such a URL. */
 int	adapter_data_url(const char *url, char *mime, size_t mimelen,
 	    const char **data);
-/* The max output tokens: max_completion_tokens, max_tokens, or 0. */
-long long adapter_req_max_tokens(const cJSON *req);
 /* A new chat.completion / chunk skeleton with id, created, model. */
 cJSON	*adapter_completion_new(const char *id, const char *model);
 /* Emit one chunk with the given delta (owned, consumed) for choice 0. */

@@ -20,7 +20,7 @@ export function budgetBlock(b, { heading = true } = {}) {
   const used = Math.min(1, (spent + reserved) / limit);
   const meter = h('meter', { class: 'budget-meter', min: '0', max: '1', low: String(alertPct / 100), high: '0.999', optimum: '0', value: String(used), 'aria-label': 'Budget used' });
   const status = b.status || (used >= 1 ? 'exceeded' : used * 100 >= alertPct ? 'warning' : 'ok');
-  const pill = status === 'exceeded' ? ['exceeded', 'Limit reached'] : status === 'warning' ? ['warning', 'Alert: over ' + alertPct + '%'] : ['ok', 'Within budget'];
+  const pill = status === 'exceeded' ? ['exceeded', 'Limit reached'] : status === 'warning' || status === 'alert' ? ['warning', 'Alert: over ' + alertPct + '%'] : ['ok', 'Within budget'];
   box.append(
     h('div', { class: 'section-head' }, h('h2', null, 'Budget this month'), statePill(pill[0], pill[1])),
     meter,

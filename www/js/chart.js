@@ -64,25 +64,26 @@ export function timeChart(el, points, { hourly }) {
 }
 
 /** Bar chart by category: labels[], values[] (USD). Returns a destroy fn. */
-export function barChart(el, labels, values, { format = usd } = {}) {
+export function barChart(el, labels, values, { format = usd, label = 'Cost' } = {}) {
   const t = theme();
   const xs = labels.map((_, i) => i);
-  const short = labels.map((l) => (l.length > 22 ? '…' + l.slice(-21) : l));
+  const room = Math.max(6, Math.floor((el.clientWidth || 600) / Math.max(1, labels.length) / 7.5));
+  const short = labels.map((l) => { const s = String(l).split('/').pop(); return s.length > room ? s.slice(0, room - 1) + '…' : s; });
   const opts = {
     width: el.clientWidth || 600,
     height: 240,
     legend: { show: false },
     cursor: { show: false },
-    scales: { x: { time: false, range: () => [-0.6, labels.length - 0.4] }, y: { range: (u, min, max) => [0, Math.max(0.01, max * 1.15)] } },
+    scales: { x: { time: false, range: () => [-0.6, labels.length - 0.4] }, y: { range: (u, min, max) => [0, Math.max(format === usd ? 0.01 : 10, max * 1.15)] } },
     axes: [
       axis(t, { values: (u, v) => v.map((i) => (Number.isInteger(i) && short[i] !== undefined ? short[i] : '')), splits: () => xs, gap: 6, size: 40 }),
       axis(t, { values: (u, v) => v.map((x) => format(x)), size: 64 }),
     ],
-    series: [{}, { label: 'Cost', stroke: C.a, fill: C.a + 'cc', width: 0, paths: uPlot.paths.bars({ size: [0.55, 80] }), points: { show: false } }],
+    series: [{}, { label, stroke: C.a, fill: C.a + 'cc', width: 0, paths: uPlot.paths.bars({ size: [0.55, 80] }), points: { show: false } }],
   };
   const u = new uPlot(opts, [xs, values], el);
   u.root.setAttribute('role', 'img');
-  u.root.setAttribute('aria-label', 'Cost per model; the table below lists the same numbers.');
+  u.root.setAttribute('aria-label', label + ' per model; the table below lists the same numbers.');
   const ro = follow(el, u);
   return () => { ro.disconnect(); u.destroy(); };
 }

@@ -28,7 +28,7 @@ export function flattenModels(data) {
         id: m.id,
         name: typeof m.name === 'string' && m.name ? m.name : (m.model || m.id),
         model: m.model || m.id,
-        group: g.display_name || g.config || g.provider || 'Other',
+        group: (g.provider === 'custom' ? g.config : g.display_name) || g.config || g.provider || 'Other',
         config: g.config || '',
         aggregator: !!(m.aggregator || g.type === 'aggregator'),
         ctx: m.context_window,

@@ -39,12 +39,17 @@ function disclosure(button, panel) {
   return set;
 }
 
+let statusLoader = () => {};
+
+/** Re-read the provider status for the header indicator (after provider changes). */
+export function refreshStatus() { statusLoader(); }
+
 function statusIndicator() {
   const glyph = h('span', { class: 'status-glyph', 'aria-hidden': 'true' }, '○');
   const text = h('span', { class: 'status-text' }, 'Status');
   const a = h('a', { href: page('status.html'), class: 'status-ind status-off', id: 'status-indicator', title: 'Provider status' }, glyph, text);
   a.setAttribute('aria-label', 'Provider status: loading');
-  get('api/providers/status', null, { noRedirect: true }).then((s) => {
+  statusLoader = () => get('api/providers/status', null, { noRedirect: true }).then((s) => {
     const n = s && Array.isArray(s.providers) ? s.providers.length : 0;
     const key = n === 0 ? 'none' : (OVERALL[s.overall] ? s.overall : 'unknown');
     const [cls, g, long, short] = OVERALL[key];
@@ -55,6 +60,7 @@ function statusIndicator() {
     a.title = long;
     a.setAttribute('aria-label', 'Provider status: ' + long);
   }).catch(() => { a.dataset.overall = 'unknown'; });
+  statusLoader();
   return a;
 }
 

@@ -133,6 +133,16 @@ export function explain(err) {
   const provider = err && err.provider;
   const code = err && err.code || '';
   const out = { category: CATEGORY[type] || type, title: msg, hint: '', link: null };
+  const fromProvider = code.startsWith('provider_');
+  const who = provider || 'the provider';
+  if (fromProvider && type === 'budget') {
+    out.hint = 'The account at ' + who + ' is out of credit or quota — top it up there, or pick a model from another provider.';
+    return out;
+  }
+  if (fromProvider && type === 'validation') {
+    out.hint = who.charAt(0).toUpperCase() + who.slice(1) + ' rejected this request — try another model, or start a new chat with a shorter conversation.';
+    return out;
+  }
   switch (type) {
     case 'rate_limit': {
       const s = err.retryAfter ?? err.retry_after;
@@ -144,7 +154,7 @@ export function explain(err) {
       out.link = { href: page('budget.html'), text: 'Settings → Budget' };
       break;
     case 'auth':
-      if (code.startsWith('upstream') || code.includes('provider') || provider || err.status === 502) {
+      if (fromProvider || code.startsWith('upstream') || provider || err.status === 502) {
         out.hint = 'Key rejected' + (provider ? ' by ' + provider : ' by the provider') + ' — check it in Settings → Providers.';
         out.link = { href: page('providers.html'), text: 'Settings → Providers' };
       } else out.hint = 'Your session or key was not accepted. Sign in again.';

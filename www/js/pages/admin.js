@@ -153,7 +153,7 @@ function catalogDialog(p) {
   cancel.addEventListener('click', () => d.close());
   save.addEventListener('click', () => busy(save, async () => {
     try {
-      await put('api/providers/' + encodeURIComponent(p.name), { display_name: display.value.trim(), base_url: base.value.trim(), docs_url: docs.value.trim() || null, keys_url: keys.value.trim() || null });
+      await put('api/providers/' + encodeURIComponent(p.name), { display_name: display.value.trim(), base_url: base.value.trim(), docs_url: docs.value.trim(), keys_url: keys.value.trim() });
       d.close(); toast('Catalog entry saved', 'ok'); loadCatalog();
     } catch (err) { replace(out, errorBox(err, { compact: true })); }
   }));

@@ -126,6 +126,9 @@ async function send(content) {
   else history.pop();
   const elapsed = performance.now() - started;
   if (failure) {
+    if (String(failure.code || '').startsWith('provider_') && !failure.provider) {
+      if (failure instanceof ApiError) failure.provider = model.group; else failure = { ...failure, provider: model.group };
+    }
     if (!answer) a.text.textContent = '';
     a.text.appendChild(errorBox(failure));
     const retry = h('button', { type: 'button', class: 'btn btn-sm' }, icon(ICONS.sync), 'Retry');

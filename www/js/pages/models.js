@@ -30,9 +30,9 @@ async function load() {
     const [m, a] = await Promise.all([get('api/models'), get('api/aliases').catch(() => ({ aliases: [] }))]);
     rows = [];
     const groups = Array.isArray(m && m.providers) ? m.providers : [];
-    for (const g of groups) for (const x of (Array.isArray(g.models) ? g.models : [])) rows.push({ ...x, group: g.display_name || g.config, config: g.config, aggregator: !!(x.aggregator || g.type === 'aggregator') });
+    for (const g of groups) for (const x of (Array.isArray(g.models) ? g.models : [])) rows.push({ ...x, group: (g.provider === 'custom' ? g.config : g.display_name) || g.config, config: g.config, aggregator: !!(x.aggregator || g.type === 'aggregator') });
     const known = new Set(Array.from(provSel.options).map((o) => o.value));
-    for (const g of groups) if (!known.has(g.config)) provSel.appendChild(h('option', { value: g.config }, g.display_name || g.config));
+    for (const g of groups) if (!known.has(g.config)) provSel.appendChild(h('option', { value: g.config }, g.provider === 'custom' ? g.config : (g.display_name || g.config)));
     aliases = Array.isArray(a && a.aliases) ? a.aliases : [];
     renderTable();
     renderAliases();

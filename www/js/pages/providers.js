@@ -5,7 +5,7 @@
 
 import { get, post, put, del, ApiError } from '../api.js';
 import { h, $, clear, replace, icon, ICONS, extLink } from '../dom.js';
-import { shell } from '../shell.js';
+import { shell, refreshStatus } from '../shell.js';
 import { openDialog, confirmDialog, toast, busy, statePill, errorBox, showError, emptyState, field } from '../ui.js';
 import { num, usd, ago, ms } from '../format.js';
 
@@ -15,6 +15,7 @@ let catalog = [];
 let configs = [];
 let health = new Map();
 const syncResults = new Map();
+let loaded = 0;
 
 shell({ active: 'providers', settings: true }).catch(() => {});
 
@@ -58,6 +59,7 @@ async function load() {
     configs.sort((a, b) => (a.priority ?? 100) - (b.priority ?? 100) || String(a.name).localeCompare(String(b.name)));
     health = new Map((st && Array.isArray(st.providers) ? st.providers : []).map((p) => [p.config, p]));
     render();
+    if (loaded++) refreshStatus();
   } catch (err) {
     if (err instanceof ApiError && err.status === 401) return;
     showError(activeEl, err);
@@ -110,7 +112,7 @@ function activeCard(c, index) {
     h('span', null, 'This month: ', h('b', null, usd(c.month_cost_usd ?? 0))),
     h('span', null, 'Last sync ', h('b', null, ago(c.last_sync_at))),
     c.key_hint ? h('span', null, 'Key ', h('b', { class: 'mono' }, c.key_hint)) : null,
-    c.base_url ? h('span', null, 'Endpoint ', h('b', { class: 'mono' }, c.base_url)) : null);
+    c.base_url && (c.base_url_override || c.provider === 'custom') ? h('span', null, 'Endpoint ', h('b', { class: 'mono' }, c.base_url)) : null);
   const hs = health.get(c.name);
   const lastErr = (hs && hs.last_error && hs.last_error.message) || c.last_error;
   return h('article', { class: ['card', 'pcard', !c.is_active && 'is-disabled'], dataset: { config: c.name }, 'aria-label': title },
@@ -126,14 +128,17 @@ function activeCard(c, index) {
       h('span', { class: 'spacer' }), toggle, rekey, remove));
 }
 
+function syncNode(r) {
+  return h('div', { class: 'alert alert-ok alert-compact', role: 'status' }, icon(ICONS.check),
+    h('div', { class: 'alert-body' }, 'Synced: ', h('b', null, num(r.added ?? 0) + ' added'), ', ' + num(r.updated ?? 0) + ' updated, ' + num(r.removed ?? 0) + ' removed · ' + num(r.total ?? 0) + ' models in total'));
+}
+
 async function sync(c, btn, out) {
   await busy(btn, async () => {
     replace(out, h('span', { class: 'muted' }, 'Asking ' + (c.display_name || c.name) + ' for its models…'));
     try {
       const r = await post('api/provider-configs/' + encodeURIComponent(c.name) + '/sync', {});
-      const node = h('div', { class: 'alert alert-ok alert-compact', role: 'status' }, icon(ICONS.check),
-        h('div', { class: 'alert-body' }, 'Synced: ', h('b', null, num(r.added ?? 0) + ' added'), ', ' + num(r.updated ?? 0) + ' updated, ' + num(r.removed ?? 0) + ' removed · ' + num(r.total ?? 0) + ' models in total'));
-      syncResults.set(c.name, node);
+      syncResults.set(c.name, syncNode(r && r.sync ? r.sync : r));
       await load();
     } catch (err) {
       if (err instanceof ApiError && err.status === 401) return;
@@ -246,20 +251,23 @@ function keyDialog({ provider, config }) {
     return busy(save, async () => {
       try {
         let cfgName;
+        let r;
         if (config) {
-          await put('api/provider-configs/' + encodeURIComponent(config.name), values());
+          r = await put('api/provider-configs/' + encodeURIComponent(config.name), values());
           cfgName = config.name;
         } else if (custom) {
           cfgName = name.value.trim();
-          await post('api/provider-configs/custom', { ...values(), name: cfgName });
+          r = await post('api/provider-configs/custom', { ...values(), name: cfgName });
         } else {
           cfgName = provider.name;
-          await post('api/provider-configs/' + encodeURIComponent(provider.name), values());
+          r = await post('api/provider-configs/' + encodeURIComponent(provider.name), values());
         }
+        if (r && r.config && r.config.name) cfgName = r.config.name;
+        if (r && r.sync && typeof r.sync === 'object') syncResults.set(cfgName, syncNode(r.sync));
         d.close(true);
         toast(config ? 'Key replaced' : provider.display_name + ' added', 'ok');
         await load();
-        if (!config) {
+        if (!config && !(r && r.sync)) {
           const card = activeEl.querySelector('[data-config="' + CSS.escape(cfgName) + '"]');
           const c = configs.find((x) => x.name === cfgName);
           if (card && c) sync(c, card.querySelector('[data-action="sync"]'), card.querySelector('.sync-result'));

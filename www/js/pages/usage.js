@@ -67,8 +67,10 @@ async function load() {
   if (s.status === 'fulfilled') renderCards(s.value || {});
   clear($('#budget')).appendChild(budgetBlock(b.value));
   const timeEl = clear($('#chart-time'));
-  const points = ts.status === 'fulfilled' && ts.value && Array.isArray(ts.value.points) ? ts.value.points : [];
-  if (points.length) destroyers.push(timeChart(timeEl, points, { hourly: bucket === 'hour' }));
+  const tv = ts.status === 'fulfilled' && ts.value ? ts.value : {};
+  const points = (Array.isArray(tv.buckets) ? tv.buckets : Array.isArray(tv.points) ? tv.points : []).map((p) => ({ ...p, t: p.start ?? p.t }));
+  const any = points.some((p) => +p.requests > 0);
+  if (points.length && any) destroyers.push(timeChart(timeEl, points, { hourly: bucket === 'hour' }));
   else timeEl.appendChild(emptyState('No traffic in this period', 'Send a message on the Chat page or call the API; it shows up here.'));
   renderModels(m.status === 'fulfilled' && m.value && Array.isArray(m.value.models) ? m.value.models : []);
 }
@@ -82,8 +84,10 @@ function renderModels(models) {
   }
   const sorted = models.slice().sort((a, b) => (+b.cost_usd || 0) - (+a.cost_usd || 0) || (+b.total_tokens || 0) - (+a.total_tokens || 0));
   const top = sorted.slice(0, 12);
-  destroyers.push(barChart(chartEl, top.map((x) => String(x.model)), top.map((x) => +x.cost_usd || 0)));
   const totalCost = sorted.reduce((a, x) => a + (+x.cost_usd || 0), 0);
+  const byCost = totalCost >= 0.01;
+  chartEl.appendChild(h('div', { class: 'chart-legend' }, h('span', null, h('span', { class: 'swatch swatch-a' }), byCost ? 'Cost per model' : 'Tokens per model')));
+  destroyers.push(barChart(chartEl, top.map((x) => String(x.model)), top.map((x) => (byCost ? +x.cost_usd : +x.total_tokens) || 0), { format: byCost ? usd : compact, label: byCost ? 'Cost' : 'Tokens' }));
   const body = h('tbody');
   for (const x of sorted) {
     const share = x.cost_share !== undefined && x.cost_share !== null ? +x.cost_share : (totalCost ? (+x.cost_usd || 0) / totalCost : 0);

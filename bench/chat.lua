@@ -1,0 +1,6 @@
+-- wrk: POST a small non-streaming chat request (key from the KEY env var).
+wrk.method = "POST"
+wrk.headers["Content-Type"] = "application/json"
+wrk.headers["Authorization"] = "Bearer " .. (os.getenv("KEY") or "")
+wrk.body = '{"model":"' .. (os.getenv("MODEL") or "bench/bench-model") ..
+  '","messages":[{"role":"user","content":"Say hello."}],"max_tokens":16}'

@@ -1,0 +1,105 @@
+#!/bin/sh
+# chat.sh — the chat proxy benchmark (issue 4). Starts a private stack on slot
+# $BENCH_SLOT (default 9): MariaDB from scripts/stack.sh, a second lighttpd
+# running the optimised programs from build/ ($CHAT_PROCS chat processes), and a
+# fixed fast OpenAI-compatible upstream (bench/fixed-upstream.mjs). wrk POSTs a
+# chat request (bench/chat.lua, bench/chat-stream.lua) directly to the upstream
+# and through Switchboard at 1, 16 and 64 connections; prints requests/s, p50 and
+# p99, added p50, CPU per request (chat.fcgi + lighttpd + MariaDB) and resident
+# memory per chat process, and saves the table to bench/out/chat.md.
+set -eu
+root=$(cd "$(dirname "$0")/.." && pwd)
+cd "$root"
+slot=${BENCH_SLOT:-9}
+secs=${BENCH_SECONDS:-5}
+procs=${CHAT_PROCS:-4}
+export TEST_SLOT=$slot
+var=$root/var/test-$slot
+bvar=$var/bench
+port=$((28480 + 10 * slot + 5))
+up=$((28480 + 10 * slot + 6))
+base=http://127.0.0.1:$port
+tck=$(getconf CLK_TCK)
+
+make --no-print-directory build >/dev/null
+make --no-print-directory SAN=1 build >/dev/null
+scripts/stack.sh reset test >/dev/null 2>&1 || true
+scripts/stack.sh start test >/dev/null
+kill "$(cat "$var/run/lighttpd.pid")" 2>/dev/null || true	# the ASan web server is not measured
+
+mkdir -p "$bvar/run" "$bvar/log" bench/out
+sed -e "s|@ROOT@|$root|g" -e "s|@VAR@|$bvar|g" -e "s|@PORT@|$port|g" -e "s|@BIN@|$root/build|g" \
+    -e "s|@INI@|$var/switchboard.ini|g" -e "s|@PROCS@|1|g" -e "s|@CHAT_PROCS@|$procs|g" -e "s|@ASAN@||g" \
+    conf/lighttpd.conf.in > "$bvar/lighttpd.conf"
+lighttpd -f "$bvar/lighttpd.conf"
+node bench/fixed-upstream.mjs "$up" >"$bvar/log/upstream.log" 2>&1 &
+uppid=$!
+trap 'kill $uppid 2>/dev/null; kill $(cat "$bvar/run/lighttpd.pid") 2>/dev/null; scripts/stack.sh stop test >/dev/null 2>&1' EXIT
+i=0
+until curl -fsS -o /dev/null "$base/api/health" && curl -s -o /dev/null "http://127.0.0.1:$up/"; do
+	i=$((i + 1)); [ $i -lt 100 ] || { echo "bench: stack did not come up" >&2; exit 1; }; sleep 0.1
+done
+
+# A user, a provider config on the fixed upstream, a gateway key.
+pw=bench-password-123
+echo "$pw" | SWITCHBOARD_CONFIG=$var/switchboard.ini build/switchboard user add bench --admin >/dev/null 2>&1 || true
+jar=$bvar/cookies
+curl -fsS -c "$jar" -H 'content-type: application/json' -d "{\"username\":\"bench\",\"password\":\"$pw\"}" \
+    "$base/api/auth/login" > "$bvar/login.json"
+csrf=$(sed -E 's/.*"csrf_token":"([^"]*)".*/\1/' "$bvar/login.json")
+post() { curl -fsS -b "$jar" -H 'content-type: application/json' -H "x-csrf-token: $csrf" -d "$2" "$base$1"; }
+post /api/provider-configs/custom "{\"name\":\"bench\",\"api_key\":\"sk-bench-upstream\",\"base_url\":\"http://127.0.0.1:$up/v1\",\"validate\":false}" >/dev/null
+KEY=$(post /api/keys '{"name":"bench"}' | sed -E 's/.*"secret":"([^"]*)".*/\1/')
+export KEY
+for i in 1 2 3 4 5 6 7 8; do
+	curl -fsS -o /dev/null -H "authorization: Bearer $KEY" -H 'content-type: application/json' \
+	    -d '{"model":"bench/bench-model","messages":[{"role":"user","content":"hi"}]}' "$base/v1/chat/completions"
+done
+
+chatpids() { pgrep -P "$(cat "$bvar/run/lighttpd.pid")" -f chat.fcgi || true; }
+# CPU ticks used so far by: chat.fcgi processes, lighttpd, MariaDB.
+ticks1() { t=0; for p in "$@"; do set -- $(cut -d')' -f2 "/proc/$p/stat"); t=$((t + ${12} + ${13})); done; echo $t; }
+ticks() { echo "$(ticks1 $(chatpids)) $(ticks1 "$(cat "$bvar/run/lighttpd.pid")") $(ticks1 "$(cat "$var/run/mysqld.pid")")"; }
+ms() { awk -v v="$1" 'BEGIN { if (v ~ /us$/) printf "%.3f", v / 1000; else if (v ~ /ms$/) printf "%.3f", v + 0; else printf "%.3f", v * 1000 }'; }
+
+# run LUA URL CONNS -> "rps p50 p99 requests chat_ticks lighttpd_ticks db_ticks non2xx"
+run() {
+	set -- "$1" "$2" "$3" $(ticks)
+	c0=$4 l0=$5 d0=$6
+	th=2; [ "$3" -lt 2 ] && th=1
+	wrk -t$th -c"$3" -d"${secs}s" --latency -s "bench/$1" "$2/v1/chat/completions" > "$bvar/wrk.out" 2>&1
+	set -- "$1" "$2" "$3" $(ticks)
+	c1=$4 l1=$5 d1=$6
+	rps=$(awk '/^Requests\/sec/ {print $2}' "$bvar/wrk.out")
+	p50=$(ms "$(awk '$1 == "50%" {print $2}' "$bvar/wrk.out")")
+	p99=$(ms "$(awk '$1 == "99%" {print $2}' "$bvar/wrk.out")")
+	n=$(awk '/requests in/ {print $1}' "$bvar/wrk.out")
+	bad=$(awk '/Non-2xx/ {print $4}' "$bvar/wrk.out")
+	echo "$rps $p50 $p99 $n $((c1 - c0)) $((l1 - l0)) $((d1 - d0)) ${bad:-0}"
+}
+
+out=bench/out/chat.md
+{
+	echo "Chat proxy benchmark — $(date -u +%Y-%m-%dT%H:%M:%SZ), $(nproc) cores ($(awk -F': ' '/model name/ {print $2; exit}' /proc/cpuinfo)),"
+	echo "$procs chat.fcgi processes, ${secs}s per run, wrk on the same machine."
+	echo
+	echo "| mode | conns | direct req/s | direct p50 ms | via req/s | via p50 ms | via p99 ms | added p50 ms | CPU µs/req total | chat.fcgi | lighttpd | MariaDB | non-2xx |"
+	echo "|---|---|---|---|---|---|---|---|---|---|---|---|---|"
+} > "$out"
+for mode in json stream; do
+	lua=chat.lua; [ $mode = stream ] && lua=chat-stream.lua
+	for c in 1 16 64; do
+		set -- $(run "$lua" "http://127.0.0.1:$up" "$c")
+		drps=$1 dp50=$2
+		set -- $(run "$lua" "$base" "$c")
+		us() { awk -v t="$1" -v n="$2" -v hz="$tck" 'BEGIN { if (n > 0) printf "%.0f", t / hz * 1e6 / n; else print "-" }'; }
+		add=$(awk -v a="$2" -v b="$dp50" 'BEGIN { printf "%.3f", a - b }')
+		echo "| $mode | $c | $drps | $dp50 | $1 | $2 | $3 | $add | $(us $(($5 + $6 + $7)) "$4") | $(us "$5" "$4") | $(us "$6" "$4") | $(us "$7" "$4") | $8 |" >> "$out"
+	done
+done
+rss=$(for p in $(chatpids); do awk '/^VmRSS/ {print $2}' "/proc/$p/status"; done | sort -n | tail -1)
+{
+	echo
+	echo "Resident memory per chat.fcgi process after the runs: $((rss / 1024)) MB ($rss kB, largest of $(chatpids | wc -l))."
+} >> "$out"
+cat "$out"

@@ -1,0 +1,60 @@
+/* quota: rate limits and monthly budgets for the chat path, counted in the
+ * database so they hold across processes and web nodes. Rate limits use
+ * sharded one-minute windows summed on read; budgets reserve a request's
+ * worst-case cost with ONE guarded conditional UPDATE and settle the real
+ * cost afterwards. (Named quota, not limits: include/limits.h would shadow
+ * the system header.) */
+#ifndef SB_QUOTA_H
+#define SB_QUOTA_H
+
+#include "error.h"
+
+#define QUOTA_SHARDS		8
+#define QUOTA_NO_LIMIT		(-1LL)
+
+enum quota_scope { QUOTA_GLOBAL = 0, QUOTA_USER, QUOTA_KEY, QUOTA_SCOPE__MAX };
+extern const char *const quota_scope_names[QUOTA_SCOPE__MAX];
+
+struct quota_limits {
+	long long	 rpm[QUOTA_SCOPE__MAX];		/* 0 = none */
+	long long	 tpm[QUOTA_SCOPE__MAX];		/* 0 = none */
+	long long	 budget[QUOTA_SCOPE__MAX];	/* micro-USD, QUOTA_NO_LIMIT = none */
+	int		 alert_pct[QUOTA_SCOPE__MAX];
+	int		 hard_stop[QUOTA_SCOPE__MAX];
+};
+
+/* What the rate check saw, for x-ratelimit-* headers (the tightest limit). */
+struct quota_rate_info {
+	long long	 limit;		/* 0 = no request limit applies */
+	long long	 remaining;
+	int		 reset_s;
+};
+
+/* A budget reservation to settle after the request. */
+struct quota_reservation {
+	long long	 scope_id[QUOTA_SCOPE__MAX];	/* 0 = nothing reserved */
+	long long	 micros;
+	int		 alert_pct[QUOTA_SCOPE__MAX];
+	char		 period[8];
+	int		 active;
+};
+
+/* Load the caller's limits (key_id 0 = session). 0, or -1 with e (503). */
+int	quota_load(long long user_id, long long key_id, int global_rpm,
+	    struct quota_limits *l, struct sb_error *e);
+/* Count this request against every request limit; 0 allowed, or -1 with e
+ * set (429 rate_limit, e->retry_after) and nothing counted. */
+int	quota_rate_check(const struct quota_limits *l, long long user_id,
+	    long long key_id, struct quota_rate_info *info, struct sb_error *e);
+/* Add used tokens to this minute's windows (for tokens-per-minute limits). */
+void	quota_rate_tokens(const struct quota_limits *l, long long user_id,
+	    long long key_id, long long tokens);
+/* Reserve micros against the user's and the key's monthly budgets. 0, or -1
+ * with e set (402 budget "budget_exceeded") and nothing reserved. */
+int	quota_budget_reserve(const struct quota_limits *l, long long user_id,
+	    long long key_id, long long micros, struct quota_reservation *res,
+	    struct sb_error *e);
+/* Release the reservation and add the real cost (once; then inactive). */
+void	quota_budget_settle(struct quota_reservation *res, long long actual);
+
+#endif

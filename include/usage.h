@@ -1,0 +1,65 @@
+/* usage: the chat path's accounting. Cost in integer micro-USD from token
+ * counts and integer prices (micro-USD per 1M tokens), token estimates when
+ * an upstream reports none, and exactly one aggregator_usage_logs row per
+ * request (success, upstream error, refusal, disconnect). */
+#ifndef SB_USAGE_H
+#define SB_USAGE_H
+
+#include <stdint.h>
+
+#include "adapter.h"
+#include "error.h"
+
+#define USAGE_MAX_ERROR	255
+
+enum usage_status { USAGE_SUCCESS = 0, USAGE_ERROR, USAGE_CANCELLED,
+	USAGE_STATUS__MAX };
+extern const char *const usage_status_names[USAGE_STATUS__MAX];
+
+/* Prices of one model, micro-USD per 1M tokens; -1 (PRICE_UNKNOWN) = unknown. */
+struct usage_prices {
+	int64_t	 input;
+	int64_t	 output;
+	int64_t	 cache_read;	/* unknown: charged at the input price */
+	int64_t	 cache_write;	/* unknown: charged at the input price */
+};
+
+struct usage_rec {
+	const char		*request_id;
+	long long		 user_id;	/* 0 when the caller is unknown */
+	long long		 key_id;	/* 0 = none */
+	char			 provider[65];
+	long long		 config_id;	/* 0 = none */
+	const char		*endpoint;	/* "chat", "embeddings", "llm_chat", … */
+	char			 requested_model[321];
+	char			 resolved_model[256];
+	int			 is_stream;
+	struct adapter_usage	 u;
+	int			 tokens_estimated;
+	long long		 cost_micros;
+	int			 price_known;
+	long long		 started_us;	/* http_now_us() at start */
+	long long		 first_token_us;	/* 0 = none */
+	int			 http_status;
+	enum usage_status	 status;
+	enum err_category	 category;
+	char			 error_message[USAGE_MAX_ERROR + 1];
+	int			 attempts;
+};
+
+/* Cost of u at prices p, rounded half up to a micro-USD. Returns the cost, or
+ * 0 with *known = 0 when the input or output price is unknown. */
+long long	usage_cost(const struct adapter_usage *u,
+		    const struct usage_prices *p, int *known);
+/* Rough token count of text: ceil(bytes / 4), at least 1 for non-empty. */
+long long	usage_estimate_tokens(size_t bytes);
+/* Start a record for a request (zeroes it, sets ids and start time). */
+void		usage_rec_init(struct usage_rec *rec, const char *request_id,
+		    const char *endpoint, long long started_us);
+/* Note an error on the record (category, status, message). */
+void		usage_rec_error(struct usage_rec *rec, enum err_category cat,
+		    int http_status, const char *message);
+/* Insert the row (once; later calls do nothing). 0 or -1 (logged). */
+int		usage_log(struct usage_rec *rec);
+
+#endif

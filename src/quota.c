@@ -1,0 +1,329 @@
+/* quota: rate-limit windows and budget periods (see quota.h). Every limit is
+ * enforced by a single-row atomic statement checked by affected rows or by
+ * a sum read after an atomic increment; no SELECT … FOR UPDATE, no locks, so
+ * it stays correct on a multi-node (Galera) database. */
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "db.h"
+#include "log.h"
+#include "quota.h"
+
+const char *const quota_scope_names[QUOTA_SCOPE__MAX] = {
+	"global", "user", "key",
+};
+
+/* One round trip: the user's and (when key_id != 0) the key's limits. */
+static const char SQL_LIMITS[] =
+    "SELECT r.rpm_limit, r.tpm_limit, b.monthly_budget_micros,"
+    " b.budget_alert_pct, b.budget_hard_stop,"
+    " k.id, k.rpm_limit, k.tpm_limit, k.monthly_budget_micros,"
+    " k.budget_alert_pct, k.budget_hard_stop"
+    " FROM (SELECT ? AS uid, ? AS kid) x"
+    " LEFT JOIN user_rate_limits r ON r.user_id = x.uid"
+    " LEFT JOIN user_budgets b ON b.user_id = x.uid"
+    " LEFT JOIN gateway_keys k ON k.id = x.kid AND k.user_id = x.uid";
+static const char SQL_RATE_INC[] =
+    "INSERT INTO rate_windows (scope, scope_id, win, shard, requests, tokens)"
+    " VALUES (?, ?, ?, ?, ?, ?) ON DUPLICATE KEY UPDATE"
+    " requests = requests + VALUES(requests), tokens = tokens + VALUES(tokens)";
+static const char SQL_RATE_UNDO[] =
+    "UPDATE rate_windows SET requests = requests - 1"
+    " WHERE scope = ? AND scope_id = ? AND win = ? AND shard = ? AND requests > 0";
+static const char SQL_RATE_SUM[] =
+    "SELECT COALESCE(SUM(requests), 0), COALESCE(SUM(tokens), 0)"
+    " FROM rate_windows WHERE scope = ? AND scope_id = ? AND win = ?";
+static const char SQL_RATE_PRUNE[] =
+    "DELETE FROM rate_windows WHERE win < ? LIMIT 500";
+static const char SQL_BUDGET_RESERVE[] =
+    "UPDATE budget_periods SET reserved_micros = reserved_micros + ?,"
+    " limit_micros = ?, updated_at = NOW(6)"
+    " WHERE scope = ? AND scope_id = ? AND period = ?"
+    " AND spent_micros + reserved_micros + ? <= ?";
+static const char SQL_BUDGET_CREATE[] =
+    "INSERT IGNORE INTO budget_periods (scope, scope_id, period, limit_micros)"
+    " VALUES (?, ?, ?, ?)";
+static const char SQL_BUDGET_SETTLE[] =
+    "UPDATE budget_periods SET"
+    " reserved_micros = GREATEST(reserved_micros - ?, 0),"
+    " spent_micros = spent_micros + ?,"
+    " alert_at = IF(alert_at IS NULL AND limit_micros IS NOT NULL"
+    "   AND spent_micros * 100 >= limit_micros * ?, NOW(6), alert_at),"
+    " exhausted_at = IF(exhausted_at IS NULL AND limit_micros IS NOT NULL"
+    "   AND spent_micros >= limit_micros, NOW(6), exhausted_at)"
+    " WHERE scope = ? AND scope_id = ? AND period = ?";
+
+/* A huge limit for budgets that only track (no hard stop). */
+#define QUOTA_UNBOUNDED	(INT64_C(1) << 60)
+
+/* Columns off..off+4 of the limits row into scope s. */
+static void
+quota_row(const struct db_rows *rows, int off, struct quota_limits *l, int s)
+{
+	l->rpm[s] = db_ll(rows, 0, off, 0);
+	l->tpm[s] = db_ll(rows, 0, off + 1, 0);
+	l->budget[s] = db_val(rows, 0, off + 2) ? db_ll(rows, 0, off + 2, 0) :
+	    QUOTA_NO_LIMIT;
+	l->alert_pct[s] = (int)db_ll(rows, 0, off + 3, 80);
+	l->hard_stop[s] = db_ll(rows, 0, off + 4, 1) != 0;
+}
+
+int
+quota_load(long long user_id, long long key_id, int global_rpm,
+    struct quota_limits *l, struct sb_error *e)
+{
+	struct db_rows	 rows;
+	struct db_param	 p[2] = { db_int(user_id), db_int(key_id) };
+	int		 s;
+
+	memset(l, 0, sizeof(*l));
+	for (s = 0; s < QUOTA_SCOPE__MAX; s++) {
+		l->budget[s] = QUOTA_NO_LIMIT;
+		l->alert_pct[s] = 80;
+	}
+	l->rpm[QUOTA_GLOBAL] = global_rpm > 0 ? global_rpm : 0;
+	if (db_query(SQL_LIMITS, p, 2, &rows) != DB_OK) {
+		db_rows_free(&rows);
+		err_set(e, ERR_INTERNAL, 503, "database_unavailable",
+		    "The database is unavailable; try again shortly.");
+		return -1;
+	}
+	if (rows.nrows > 0) {
+		quota_row(&rows, 0, l, QUOTA_USER);
+		if (key_id != 0 && db_val(&rows, 0, 5) != NULL)
+			quota_row(&rows, 6, l, QUOTA_KEY);
+	}
+	db_rows_free(&rows);
+	return 0;
+}
+
+static long long
+quota_scope_id(int s, long long user_id, long long key_id)
+{
+	return s == QUOTA_GLOBAL ? 0 : s == QUOTA_USER ? user_id : key_id;
+}
+
+static int
+quota_shard(void)
+{
+	return (int)(getpid() % QUOTA_SHARDS);
+}
+
+static void
+quota_undo(int s, long long id, long long win)
+{
+	struct db_param	 p[4] = { db_str(quota_scope_names[s]), db_int(id),
+	    db_int(win), db_int(quota_shard()) };
+
+	(void)db_exec(SQL_RATE_UNDO, p, 4, NULL, NULL);
+}
+
+/* Count one request in scope s and read the window's sums. */
+static int
+quota_count(int s, long long id, long long win, long long *reqs,
+    long long *toks)
+{
+	struct db_param	 p[6] = { db_str(quota_scope_names[s]), db_int(id),
+	    db_int(win), db_int(quota_shard()), db_int(1), db_int(0) };
+	struct db_rows	 rows;
+	int		 rc;
+
+	if (db_exec(SQL_RATE_INC, p, 6, NULL, NULL) != DB_OK)
+		return -1;
+	rc = db_query(SQL_RATE_SUM, p, 3, &rows);
+	*reqs = rc == DB_OK ? db_ll(&rows, 0, 0, 0) : 0;
+	*toks = rc == DB_OK ? db_ll(&rows, 0, 1, 0) : 0;
+	db_rows_free(&rows);
+	return rc == DB_OK ? 0 : -1;
+}
+
+int
+quota_rate_check(const struct quota_limits *l, long long user_id,
+    long long key_id, struct quota_rate_info *info, struct sb_error *e)
+{
+	long long	 now = (long long)time(NULL), win = now / 60, reqs, toks;
+	int		 s, k, done[QUOTA_SCOPE__MAX] = { 0 };
+
+	memset(info, 0, sizeof(*info));
+	info->reset_s = (int)(60 - now % 60);
+	if (now % 97 == 0) {
+		struct db_param p[1] = { db_int(win - 5) };
+		(void)db_exec(SQL_RATE_PRUNE, p, 1, NULL, NULL);
+	}
+	for (s = 0; s < QUOTA_SCOPE__MAX; s++) {
+		if (l->rpm[s] <= 0 && l->tpm[s] <= 0)
+			continue;
+		if (s == QUOTA_KEY && key_id == 0)
+			continue;
+		if (quota_count(s, quota_scope_id(s, user_id, key_id), win, &reqs,
+		    &toks) != 0) {
+			log_warn("rate window unavailable: %s", db_error());
+			continue;	/* fail open on a DB hiccup, logged */
+		}
+		done[s] = 1;
+		if ((l->rpm[s] > 0 && reqs > l->rpm[s]) ||
+		    (l->tpm[s] > 0 && toks >= l->tpm[s]))
+			goto refuse;
+		if (l->rpm[s] > 0 && (info->limit == 0 ||
+		    l->rpm[s] - reqs < info->remaining)) {
+			info->limit = l->rpm[s];
+			info->remaining = l->rpm[s] - reqs;
+		}
+	}
+	return 0;
+refuse:
+	for (k = 0; k <= s; k++)
+		if (done[k])
+			quota_undo(k, quota_scope_id(k, user_id, key_id), win);
+	info->limit = l->rpm[s];
+	info->remaining = 0;
+	err_set(e, ERR_RATE_LIMIT, 429, "rate_limit_exceeded",
+	    "Rate limit reached for this %s (%lld requests%s per minute); "
+	    "retry after %d s.", s == QUOTA_GLOBAL ? "gateway" :
+	    quota_scope_names[s], l->rpm[s] > 0 ? l->rpm[s] : l->tpm[s],
+	    l->rpm[s] > 0 ? "" : " worth of tokens", info->reset_s);
+	e->retry_after = info->reset_s;
+	return -1;
+}
+
+void
+quota_rate_tokens(const struct quota_limits *l, long long user_id,
+    long long key_id, long long tokens)
+{
+	long long	 win = (long long)time(NULL) / 60;
+	struct db_param	 p[6];
+	int		 s;
+
+	if (tokens <= 0)
+		return;
+	for (s = QUOTA_USER; s < QUOTA_SCOPE__MAX; s++) {
+		if (l->tpm[s] <= 0 || (s == QUOTA_KEY && key_id == 0))
+			continue;
+		p[0] = db_str(quota_scope_names[s]);
+		p[1] = db_int(quota_scope_id(s, user_id, key_id));
+		p[2] = db_int(win);
+		p[3] = db_int(quota_shard());
+		p[4] = db_int(0);
+		p[5] = db_int(tokens);
+		(void)db_exec(SQL_RATE_INC, p, 6, NULL, NULL);
+	}
+}
+
+static void
+quota_period(char out[8])
+{
+	time_t		 t = time(NULL);
+	struct tm	 tm;
+
+	gmtime_r(&t, &tm);
+	out[0] = (char)('0' + (tm.tm_year + 1900) / 1000 % 10);
+	out[1] = (char)('0' + (tm.tm_year + 1900) / 100 % 10);
+	out[2] = (char)('0' + (tm.tm_year + 1900) / 10 % 10);
+	out[3] = (char)('0' + (tm.tm_year + 1900) % 10);
+	out[4] = '-';
+	out[5] = (char)('0' + (tm.tm_mon + 1) / 10);
+	out[6] = (char)('0' + (tm.tm_mon + 1) % 10);
+	out[7] = '\0';
+}
+
+/* One guarded UPDATE; creates the period row on first use. 1 reserved,
+ * 0 over budget, -1 DB error. */
+static int
+quota_reserve_one(const char *scope, long long id, const char *period,
+    long long limit, long long cap, long long micros)
+{
+	struct db_param		 p[7] = { db_int(micros), db_int(limit),
+	    db_str(scope), db_int(id), db_str(period), db_int(micros),
+	    db_int(cap) };
+	struct db_param		 c[4] = { db_str(scope), db_int(id),
+	    db_str(period), db_int(limit) };
+	unsigned long long	 n = 0;
+	int			 tries;
+
+	for (tries = 0; tries < 2; tries++) {
+		if (db_exec(SQL_BUDGET_RESERVE, p, 7, &n, NULL) != DB_OK)
+			return -1;
+		if (n == 1)
+			return 1;
+		if (tries == 0 && db_exec(SQL_BUDGET_CREATE, c, 4, &n, NULL) !=
+		    DB_OK)
+			return -1;
+		if (n == 0)	/* the row existed: really over budget */
+			return 0;
+	}
+	return 0;
+}
+
+static void
+quota_settle_one(const char *scope, long long id, const char *period,
+    long long reserved, long long actual, int alert_pct)
+{
+	struct db_param	 p[6] = { db_int(reserved), db_int(actual),
+	    db_int(alert_pct), db_str(scope), db_int(id), db_str(period) };
+
+	if (db_exec(SQL_BUDGET_SETTLE, p, 6, NULL, NULL) != DB_OK)
+		log_err("budget settlement failed for %s %lld: %s", scope, id,
+		    db_error());
+}
+
+int
+quota_budget_reserve(const struct quota_limits *l, long long user_id,
+    long long key_id, long long micros, struct quota_reservation *res,
+    struct sb_error *e)
+{
+	long long	 id, cap;
+	int		 s, k, rc;
+
+	memset(res, 0, sizeof(*res));
+	quota_period(res->period);
+	res->micros = micros < 0 ? 0 : micros;
+	for (s = QUOTA_USER; s < QUOTA_SCOPE__MAX; s++) {
+		id = quota_scope_id(s, user_id, key_id);
+		if (l->budget[s] == QUOTA_NO_LIMIT || id == 0)
+			continue;
+		cap = l->hard_stop[s] ? l->budget[s] : QUOTA_UNBOUNDED;
+		rc = quota_reserve_one(quota_scope_names[s], id, res->period,
+		    l->budget[s], cap, res->micros);
+		if (rc == 1) {
+			res->scope_id[s] = id;
+			res->active = 1;
+			res->alert_pct[s] = l->alert_pct[s];
+			continue;
+		}
+		for (k = QUOTA_USER; k < s; k++)
+			if (res->scope_id[k])
+				quota_settle_one(quota_scope_names[k],
+				    res->scope_id[k], res->period, res->micros,
+				    0, res->alert_pct[k]);
+		res->active = 0;
+		if (rc == -1) {
+			err_set(e, ERR_INTERNAL, 503, "database_unavailable",
+			    "The database is unavailable; try again shortly.");
+			return -1;
+		}
+		err_set(e, ERR_BUDGET, 402, "budget_exceeded",
+		    "The monthly budget of this %s is used up (or too little is "
+		    "left for this request's worst case); raise the budget or "
+		    "lower max_tokens.", s == QUOTA_KEY ? "API key" : "account");
+		return -1;
+	}
+	return 0;
+}
+
+void
+quota_budget_settle(struct quota_reservation *res, long long actual)
+{
+	int	 s;
+
+	if (!res->active)
+		return;
+	for (s = QUOTA_USER; s < QUOTA_SCOPE__MAX; s++)
+		if (res->scope_id[s])
+			quota_settle_one(quota_scope_names[s], res->scope_id[s],
+			    res->period, res->micros, actual < 0 ? 0 : actual,
+			    res->alert_pct[s]);
+	res->active = 0;
+}

@@ -1,0 +1,257 @@
+/* upstream: one libcurl easy handle per process, reset (not recreated) per
+ * request so kept-alive connections are reused. Timeouts are enforced in the
+ * progress callback, which also gives the caller its heartbeat tick. Never
+ * follows redirects; only http and https. Logs no headers (they hold keys). */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <curl/curl.h>
+#include <openssl/crypto.h>
+
+#include "log.h"
+#include "upstream.h"
+
+static CURL	*upstream_h;
+
+struct upstream_xfer {
+	const struct upstream_opts	*o;
+	upstream_data_fn		 on_data;
+	upstream_tick_fn		 on_tick;
+	void				*ctx;
+	struct upstream_result		*res;
+	struct buf			*errbody;
+	long long			 start_us;
+	long long			 last_data_us;
+	long long			 last_tick_us;
+	int				 timed_out;	/* 1 first byte, 2 idle */
+};
+
+static long long
+upstream_now_us(void)
+{
+	struct timespec	 ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
+int
+upstream_init(void)
+{
+	if (upstream_h == NULL && (upstream_h = curl_easy_init()) == NULL)
+		return -1;
+	return 0;
+}
+
+void
+upstream_fini(void)
+{
+	if (upstream_h)
+		curl_easy_cleanup(upstream_h);
+	upstream_h = NULL;
+}
+
+/* Retry-After: delta-seconds only (an HTTP date is treated as absent). */
+static size_t
+upstream_on_header(char *p, size_t sz, size_t nm, void *ud)
+{
+	struct upstream_xfer	*x = ud;
+	size_t			 n = sz * nm, i;
+	long			 v = 0;
+
+	if (n > 12 && strncasecmp(p, "retry-after:", 12) == 0) {
+		for (i = 12; i < n && (p[i] == ' ' || p[i] == '\t'); i++)
+			;
+		for (; i < n && p[i] >= '0' && p[i] <= '9' &&
+		    v <= UPSTREAM_MAX_RETRY_AFTER; i++)
+			v = v * 10 + (p[i] - '0');
+		x->res->retry_after = v > UPSTREAM_MAX_RETRY_AFTER ?
+		    UPSTREAM_MAX_RETRY_AFTER : (int)v;
+	}
+	return n;
+}
+
+static size_t
+upstream_on_data(char *p, size_t sz, size_t nm, void *ud)
+{
+	struct upstream_xfer	*x = ud;
+	size_t			 n = sz * nm;
+	long			 status = 0;
+
+	curl_easy_getinfo(upstream_h, CURLINFO_RESPONSE_CODE, &status);
+	x->res->status = status;
+	x->last_data_us = upstream_now_us();
+	if (x->res->first_byte_us == 0)
+		x->res->first_byte_us = x->last_data_us;
+	if (status < 200 || status >= 300) {
+		if (x->errbody->len < UPSTREAM_MAX_ERROR_BODY)
+			(void)buf_append(x->errbody, p, n < UPSTREAM_MAX_ERROR_BODY -
+			    x->errbody->len ? n : UPSTREAM_MAX_ERROR_BODY -
+			    x->errbody->len);
+		return n;
+	}
+	if (x->on_data && x->on_data(x->ctx, p, n) != 0) {
+		x->res->aborted = 1;
+		return 0;
+	}
+	return n;
+}
+
+static int
+upstream_on_progress(void *ud, curl_off_t dt, curl_off_t dn, curl_off_t ut,
+    curl_off_t un)
+{
+	struct upstream_xfer	*x = ud;
+	long long		 now = upstream_now_us();
+
+	(void)dt; (void)dn; (void)ut; (void)un;
+	if (x->res->first_byte_us == 0 && x->o->first_byte_ms > 0 &&
+	    now - x->start_us > x->o->first_byte_ms * 1000) {
+		x->timed_out = 1;
+		return 1;
+	}
+	if (x->res->first_byte_us != 0 && x->o->idle_ms > 0 &&
+	    now - x->last_data_us > x->o->idle_ms * 1000) {
+		x->timed_out = 2;
+		return 1;
+	}
+	if (x->on_tick && now - x->last_tick_us >= 900000) {
+		x->last_tick_us = now;
+		if (x->on_tick(x->ctx) != 0) {
+			x->res->aborted = 1;
+			return 1;
+		}
+	}
+	return 0;
+}
+
+/* Free a header list, wiping the copies (they hold the provider key). */
+static void
+upstream_headers_free(struct curl_slist *l)
+{
+	struct curl_slist	*t;
+
+	for (t = l; t; t = t->next)
+		OPENSSL_cleanse(t->data, strlen(t->data));
+	curl_slist_free_all(l);
+}
+
+static struct curl_slist *
+upstream_headers(const struct adapter_call *call)
+{
+	struct curl_slist	*l = NULL, *t;
+	size_t			 i;
+
+	for (i = 0; i < call->nheaders; i++) {
+		if ((t = curl_slist_append(l, call->headers[i])) == NULL) {
+			upstream_headers_free(l);
+			return NULL;
+		}
+		l = t;
+	}
+	/* No "Expect: 100-continue" round trip on large bodies. */
+	if ((t = curl_slist_append(l, "Expect:")) == NULL) {
+		upstream_headers_free(l);
+		return NULL;
+	}
+	return t;
+}
+
+static void
+upstream_setup(const struct adapter_call *call, const struct upstream_opts *o,
+    struct curl_slist *hdr, struct upstream_xfer *x)
+{
+	CURL	*h = upstream_h;
+
+	curl_easy_reset(h);
+	curl_easy_setopt(h, CURLOPT_URL, call->url);
+	curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http,https");
+	curl_easy_setopt(h, CURLOPT_FOLLOWLOCATION, 0L);
+	curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
+	curl_easy_setopt(h, CURLOPT_HTTPHEADER, hdr);
+	curl_easy_setopt(h, CURLOPT_USERAGENT, "switchboard/" SB_VERSION);
+	curl_easy_setopt(h, CURLOPT_ACCEPT_ENCODING, "");
+	curl_easy_setopt(h, CURLOPT_TCP_KEEPALIVE, 1L);
+	curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS, o->connect_ms > 0 ?
+	    o->connect_ms : 10000L);
+	if (call->body) {
+		curl_easy_setopt(h, CURLOPT_POST, 1L);
+		curl_easy_setopt(h, CURLOPT_POSTFIELDS, call->body);
+		curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE_LARGE,
+		    (curl_off_t)call->body_len);
+	}
+	curl_easy_setopt(h, CURLOPT_HEADERFUNCTION, upstream_on_header);
+	curl_easy_setopt(h, CURLOPT_HEADERDATA, x);
+	curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, upstream_on_data);
+	curl_easy_setopt(h, CURLOPT_WRITEDATA, x);
+	curl_easy_setopt(h, CURLOPT_NOPROGRESS, 0L);
+	curl_easy_setopt(h, CURLOPT_XFERINFOFUNCTION, upstream_on_progress);
+	curl_easy_setopt(h, CURLOPT_XFERINFODATA, x);
+}
+
+static void
+upstream_classify(CURLcode cc, struct upstream_xfer *x)
+{
+	struct upstream_result	*res = x->res;
+
+	if (x->timed_out) {
+		res->cat = ADAPTER_CAT_TIMEOUT;
+		snprintf(res->message, sizeof(res->message), x->timed_out == 1 ?
+		    "the provider did not start answering within %ld ms" :
+		    "the provider went silent for more than %ld ms",
+		    x->timed_out == 1 ? x->o->first_byte_ms : x->o->idle_ms);
+	} else if (res->aborted) {
+		res->cat = ADAPTER_CAT_UPSTREAM;
+		snprintf(res->message, sizeof(res->message),
+		    "the transfer was stopped");
+	} else if (cc == CURLE_OPERATION_TIMEDOUT) {
+		res->cat = ADAPTER_CAT_TIMEOUT;
+		snprintf(res->message, sizeof(res->message),
+		    "could not connect to the provider in time");
+	} else {
+		res->cat = ADAPTER_CAT_NETWORK;
+		snprintf(res->message, sizeof(res->message),
+		    "network error talking to the provider: %s",
+		    curl_easy_strerror(cc));
+	}
+}
+
+int
+upstream_perform(const struct adapter_call *call,
+    const struct upstream_opts *o, upstream_data_fn on_data,
+    upstream_tick_fn on_tick, void *ctx, struct upstream_result *res,
+    struct buf *errbody)
+{
+	struct upstream_xfer	 x;
+	struct curl_slist	*hdr;
+	CURLcode		 cc;
+
+	memset(res, 0, sizeof(*res));
+	if (upstream_init() != 0 || (hdr = upstream_headers(call)) == NULL) {
+		res->cat = ADAPTER_CAT_INTERNAL;
+		snprintf(res->message, sizeof(res->message), "out of memory");
+		return -1;
+	}
+	memset(&x, 0, sizeof(x));
+	x.o = o;
+	x.on_data = on_data;
+	x.on_tick = on_tick;
+	x.ctx = ctx;
+	x.res = res;
+	x.errbody = errbody;
+	x.start_us = x.last_tick_us = upstream_now_us();
+	upstream_setup(call, o, hdr, &x);
+	cc = curl_easy_perform(upstream_h);
+	if (res->status == 0)
+		curl_easy_getinfo(upstream_h, CURLINFO_RESPONSE_CODE, &res->status);
+	/* Drop the reference to the headers (they hold the key) before freeing. */
+	curl_easy_setopt(upstream_h, CURLOPT_HTTPHEADER, NULL);
+	curl_easy_setopt(upstream_h, CURLOPT_POSTFIELDS, NULL);
+	upstream_headers_free(hdr);
+	if (cc == CURLE_OK)
+		return 0;
+	upstream_classify(cc, &x);
+	return -1;
+}

@@ -1,0 +1,140 @@
+/* usage: cost arithmetic in integers (128-bit intermediate, never floats) and
+ * the single usage-log insert per request. The row is written with one
+ * prepared INSERT; a failure is logged, never shown to the client. */
+#include <string.h>
+
+#include "db.h"
+#include "http.h"
+#include "log.h"
+#include "usage.h"
+
+const char *const usage_status_names[USAGE_STATUS__MAX] = {
+	"success", "error", "cancelled",
+};
+
+static const char SQL_USAGE_INSERT[] =
+    "INSERT INTO aggregator_usage_logs (request_id, user_id, gateway_key_id,"
+    " provider, config_id, endpoint, requested_model, resolved_model, is_stream,"
+    " prompt_tokens, completion_tokens, total_tokens, cache_read_tokens,"
+    " cache_write_tokens, reasoning_tokens, tokens_estimated, cost_micros,"
+    " price_known, latency_ms, ttft_ms, http_status, status, error_category,"
+    " error_message, attempts)"
+    " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)";
+
+long long
+usage_cost(const struct adapter_usage *u, const struct usage_prices *p,
+    int *known)
+{
+	__int128	 sum;
+	long long	 plain, cr, cw;
+	int64_t		 crp, cwp;
+
+	*known = p->input >= 0 && p->output >= 0;
+	if (!*known)
+		return 0;
+	cr = u->cache_read > 0 ? u->cache_read : 0;
+	cw = u->cache_write > 0 ? u->cache_write : 0;
+	plain = u->prompt - cr - cw;
+	if (plain < 0)
+		plain = 0;
+	crp = p->cache_read >= 0 ? p->cache_read : p->input;
+	cwp = p->cache_write >= 0 ? p->cache_write : p->input;
+	sum = (__int128)plain * p->input + (__int128)cr * crp +
+	    (__int128)cw * cwp + (__int128)(u->completion > 0 ?
+	    u->completion : 0) * p->output;
+	sum = (sum + 500000) / 1000000;
+	if (sum > (__int128)INT64_MAX / 2)
+		sum = INT64_MAX / 2;
+	return (long long)sum;
+}
+
+long long
+usage_estimate_tokens(size_t bytes)
+{
+	return bytes == 0 ? 0 : (long long)((bytes + 3) / 4);
+}
+
+void
+usage_rec_init(struct usage_rec *rec, const char *request_id,
+    const char *endpoint, long long started_us)
+{
+	memset(rec, 0, sizeof(*rec));
+	rec->request_id = request_id;
+	rec->endpoint = endpoint;
+	rec->started_us = started_us;
+	rec->price_known = 1;
+	rec->status = USAGE_SUCCESS;
+	rec->http_status = 200;
+}
+
+void
+usage_rec_error(struct usage_rec *rec, enum err_category cat, int http_status,
+    const char *message)
+{
+	size_t	 n = message ? strlen(message) : 0;
+
+	rec->status = USAGE_ERROR;
+	rec->category = cat;
+	rec->http_status = http_status;
+	if (n > USAGE_MAX_ERROR)
+		n = USAGE_MAX_ERROR;
+	/* Do not cut a UTF-8 sequence in half. */
+	while (n > 0 && n < strlen(message) &&
+	    ((unsigned char)message[n] & 0xC0) == 0x80)
+		n--;
+	memcpy(rec->error_message, message ? message : "", n);
+	rec->error_message[n] = '\0';
+}
+
+static long long
+usage_clamp(long long v, long long max)
+{
+	return v < 0 ? 0 : v > max ? max : v;
+}
+
+int
+usage_log(struct usage_rec *rec)
+{
+	struct db_param	 p[25];
+	long long	 now = http_now_us(), lat, ttft = -1;
+	const long long	 U32 = 4294967295LL;
+	int		 rc;
+
+	if (rec->request_id == NULL)
+		return 0;
+	lat = (now - rec->started_us) / 1000;
+	if (rec->first_token_us > 0)
+		ttft = (rec->first_token_us - rec->started_us) / 1000;
+	p[0] = db_str(rec->request_id);
+	p[1] = db_int(rec->user_id);
+	p[2] = rec->key_id ? db_int(rec->key_id) : db_null();
+	p[3] = db_str(rec->provider[0] ? rec->provider : NULL);
+	p[4] = rec->config_id ? db_int(rec->config_id) : db_null();
+	p[5] = db_str(rec->endpoint);
+	p[6] = db_str(rec->requested_model[0] ? rec->requested_model : NULL);
+	p[7] = db_str(rec->resolved_model[0] ? rec->resolved_model : NULL);
+	p[8] = db_int(rec->is_stream != 0);
+	p[9] = db_int(usage_clamp(rec->u.prompt, U32));
+	p[10] = db_int(usage_clamp(rec->u.completion, U32));
+	p[11] = db_int(usage_clamp(rec->u.total, U32));
+	p[12] = db_int(usage_clamp(rec->u.cache_read, U32));
+	p[13] = db_int(usage_clamp(rec->u.cache_write, U32));
+	p[14] = db_int(usage_clamp(rec->u.reasoning, U32));
+	p[15] = db_int(rec->tokens_estimated != 0);
+	p[16] = db_int(rec->cost_micros);
+	p[17] = db_int(rec->price_known != 0);
+	p[18] = db_int(usage_clamp(lat, U32));
+	p[19] = ttft >= 0 ? db_int(usage_clamp(ttft, U32)) : db_null();
+	p[20] = db_int(usage_clamp(rec->http_status, 65535));
+	p[21] = db_str(usage_status_names[rec->status]);
+	p[22] = rec->category != ERR_NONE ?
+	    db_str(err_category_names[rec->category]) : db_null();
+	p[23] = db_str(rec->error_message[0] ? rec->error_message : NULL);
+	p[24] = db_int(usage_clamp(rec->attempts, 255));
+	rc = db_exec(SQL_USAGE_INSERT, p, 25, NULL, NULL);
+	if (rc != DB_OK)
+		log_err("usage row for %s not written: %s", rec->request_id,
+		    db_error());
+	rec->request_id = NULL;
+	return rc == DB_OK ? 0 : -1;
+}

@@ -1,0 +1,101 @@
+// Settings pages doing real work: favorites move a model to the top of the
+// picker, aliases are added and deleted, the budget is saved and shown as a
+// bar, and the admin page creates, demotes and disables a user, adds a global
+// alias and hides a catalog entry (then restores it).
+import test from 'node:test';
+import assert from 'node:assert/strict';
+import { launch, shot, settled, ensureUser, customProvider, login, assertClean, cspEvents, unique, Session } from './lib.mjs';
+
+test('settings: favorites, aliases, budget, admin', { timeout: 180000 }, async (t) => {
+  const session = await ensureUser();
+  await customProvider(session, 'setx', 'setx', ['aaa-model', 'zzz-model']);
+  const b = await launch();
+  const page = await b.page();
+  t.after(() => b.close());
+  await login(page, 'models.html');
+
+  await t.test('a favorite goes to the top of the picker', async () => {
+    await settled(page);
+    await page.fill('#model-toolbar input[type=search]', 'zzz-model');
+    const star = page.locator('tr[data-model="setx/zzz-model"] .fav-btn');
+    await star.click();
+    await page.waitForSelector('tr[data-model="setx/zzz-model"] .fav-btn[aria-pressed="true"]');
+    await page.goto('index.html');
+    await page.click('.picker-btn');
+    const firstGroup = page.locator('.picker-group').first();
+    await firstGroup.waitFor();
+    assert.match(await firstGroup.textContent(), /Favorites/);
+    assert.match(await page.locator('.picker-gl').first().textContent(), /zzz-model/);
+    await page.keyboard.press('Escape');
+  });
+
+  const alias = unique('al');
+  await t.test('add and delete an alias', async () => {
+    await page.goto('models.html');
+    await settled(page);
+    await page.fill('#aliases input[aria-label="Alias"]', alias);
+    await page.fill('#aliases input[aria-label="Target model"]', 'setx/aaa-model');
+    await page.click('#aliases button[type=submit]');
+    const row = page.locator('#aliases tr', { hasText: alias });
+    await row.waitFor();
+    const r = await session.get('/api/aliases');
+    assert.ok(r.json.aliases.some((a) => a.alias === alias));
+    await row.getByRole('button', { name: /Delete/ }).click();
+    await page.locator('dialog[open]').getByRole('button', { name: 'Delete' }).click();
+    await row.waitFor({ state: 'detached' });
+  });
+
+  await t.test('save a monthly budget', async () => {
+    await page.goto('budget.html');
+    await settled(page);
+    await page.fill('#budget-form-card input[type=number] >> nth=0', '25');
+    await page.fill('#budget-form-card input[type=number] >> nth=1', '75');
+    await page.click('#budget-form-card button[type=submit]');
+    await page.locator('#budget-now meter').waitFor();
+    assert.match(await page.textContent('#budget-now'), /of \$25\.00/);
+    assert.match(await page.textContent('#budget-now'), /alert at 75%/);
+    await shot(page, 'budget-set');
+    await page.goto('usage.html');
+    await page.locator('#budget meter').waitFor();
+  });
+
+  const name = unique('person');
+  await t.test('admin: create, demote and disable a user', async () => {
+    await page.goto('admin.html');
+    await settled(page);
+    await page.click('#add-user');
+    const dlg = page.locator('dialog[open]');
+    await dlg.locator('input[type=text]').fill(name);
+    await dlg.locator('input[type=password]').fill('person-pass-123');
+    await dlg.locator('select').selectOption('admin');
+    await dlg.getByRole('button', { name: 'Add user' }).click();
+    const row = page.locator(`tr[data-user="${name}"]`);
+    await row.waitFor();
+    await row.locator('select').selectOption('user');
+    await page.waitForFunction((n) => document.querySelector(`tr[data-user="${n}"] select`)?.value === 'user', name);
+    await row.getByRole('button', { name: 'Disable' }).click();
+    await row.getByText('Disabled').waitFor();
+    const s = new Session();
+    const r = await s.post('/api/auth/login', { username: name, password: 'person-pass-123' });
+    assert.notEqual(r.status, 200, 'a disabled user cannot sign in');
+  });
+
+  await t.test('admin: global alias and catalog entry', async () => {
+    const g = unique('glob');
+    await page.fill('#global-aliases input[aria-label="Alias"]', g);
+    await page.fill('#global-aliases input[aria-label="Target model"]', 'setx/aaa-model');
+    await page.click('#global-aliases button[type=submit]');
+    await page.locator('#global-aliases tr', { hasText: g }).waitFor();
+    const xai = page.locator('#catalog tr[data-provider="xai"]');
+    await xai.getByRole('button', { name: 'Disable' }).click();
+    await xai.getByText('Hidden').waitFor();
+    await shot(page, 'admin-changed');
+    await xai.getByRole('button', { name: 'Enable' }).click();
+    await xai.getByText('Offered').waitFor();
+  });
+
+  await t.test('clean', async () => {
+    assert.deepEqual(await cspEvents(page), []);
+    assertClean(assert, b.problems, 'settings');
+  });
+});

@@ -1,0 +1,114 @@
+// Issue 5 "done when": a scripted burst of real traffic through chat.fcgi and
+// the mock upstream (successes, streams, upstream failures, three providers),
+// then every report, the budget, the provider status and /metrics must agree
+// with each other and with the raw log.
+import { test, before } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { parse as parseCsv } from 'csv-parse/sync';
+import { sql, cli, BASE } from './lib.mjs';
+import { chatUser, chat, addModel } from './chatlib.mjs';
+
+let s;
+const sent = { ok: 0, fail: 0 };
+
+before(async () => {
+  s = await chatUser();
+  addModel(s.id, 'openai', 'gpt-4o-mini');
+  addModel(s.id, 'openai', 'gpt-fail-502');
+  addModel(s.id, 'anthropic', 'claude-3-5-sonnet-20241022', { maxOutput: 1024 });
+  addModel(s.id, 'google', 'gemini-2.0-flash');
+  const b = await s.put('/api/budget', { monthly_limit_usd: 100, alert_threshold_pct: 80 });
+  assert.equal(b.status, 200, b.text);
+  const plan = [
+    ...Array(6).fill({ model: 'openai/gpt-4o-mini' }),
+    ...Array(4).fill({ model: 'openai/gpt-4o-mini', stream: true }),
+    ...Array(4).fill({ model: 'anthropic/claude-3-5-sonnet-20241022', stream: true }),
+    ...Array(2).fill({ model: 'google/gemini-2.0-flash' }),
+    ...Array(3).fill({ model: 'openai/gpt-fail-502' }),
+  ];
+  for (const [i, p] of plan.entries()) {
+    const r = await chat(s.key, { ...p, messages: [{ role: 'user', content: `message number ${i} ${'x'.repeat(i * 7)}` }] });
+    if (r.status === 200) sent.ok++; else sent.fail++;
+  }
+});
+
+function raw() {
+  const [[n, errs, cost, prompt, completion]] = sql(`SELECT COUNT(*), SUM(status='error'), SUM(cost_micros),
+    SUM(prompt_tokens), SUM(completion_tokens) FROM aggregator_usage_logs WHERE user_id = ${s.id}`);
+  return { n: +n, errs: +errs, cost: +cost, prompt: +prompt, completion: +completion };
+}
+
+test('reports agree with each other and with the raw log', async () => {
+  const db = raw();
+  assert.equal(db.n, sent.ok + sent.fail, 'one usage row per request');
+  assert.equal(sent.fail, 3);
+  const sum = (await s.get('/api/usage/summary?range=all')).json;
+  assert.equal(sum.requests, db.n);
+  assert.equal(sum.errors, db.errs);
+  assert.equal(sum.cost_micros, db.cost);
+  assert.equal(sum.prompt_tokens, db.prompt);
+  assert.equal(sum.completion_tokens, db.completion);
+  assert.ok(sum.cost_micros > 0);
+  assert.equal(sum.active_models, 4);
+  const models = (await s.get('/api/usage/models?range=all')).json.models;
+  assert.equal(models.reduce((a, m) => a + m.requests, 0), db.n);
+  assert.equal(models.reduce((a, m) => a + m.cost_micros, 0), db.cost);
+  const fail = models.find((m) => m.model === 'gpt-fail-502');
+  assert.equal(fail.errors, 3);
+  assert.equal(fail.error_rate, 1);
+  const series = (await s.get('/api/usage/timeseries?range=day&bucket=hour&tz=Asia/Tokyo')).json;
+  assert.equal(series.buckets.length, 24);
+  assert.equal(series.buckets.reduce((a, b) => a + b.requests, 0), db.n);
+  assert.equal(series.buckets.reduce((a, b) => a + b.cost_micros, 0), db.cost);
+  const logs = (await s.get('/api/usage/logs?per_page=200')).json;
+  assert.equal(logs.total, db.n);
+  assert.equal(logs.logs.filter((l) => l.status === 'error').every((l) => l.error.category === 'upstream'), true);
+  const csv = parseCsv((await s.get('/api/usage/export.csv')).text, { columns: true, strict: true });
+  assert.equal(csv.length, db.n);
+  assert.equal(csv.reduce((a, r) => a + Math.round(Number(r.cost_usd) * 1e6), 0), db.cost);
+  // a gateway-key client sees exactly its key's usage
+  const viaKey = await fetch(`${BASE}/api/usage/summary?range=all`, { headers: { authorization: `Bearer ${s.key}` } });
+  assert.equal((await viaKey.json()).requests, db.n);
+});
+
+test('budget figures are the ones the chat path enforced', async () => {
+  const db = raw();
+  const b = (await s.get('/api/budget')).json;
+  const [[spent, reserved]] = sql(`SELECT spent_micros, reserved_micros FROM budget_periods
+    WHERE scope = 'user' AND scope_id = ${s.id} AND period = DATE_FORMAT(UTC_TIMESTAMP(), '%Y-%m')`);
+  assert.equal(Math.round(b.spent_usd * 1e6), +spent);
+  assert.equal(+spent, db.cost, 'settled spend equals the log');
+  assert.equal(+reserved, 0, 'nothing left reserved');
+  assert.equal(b.reserved_usd, 0);
+  assert.equal(b.status, 'ok');
+  assert.equal(b.monthly_limit_usd, 100);
+});
+
+test('provider status counts the same requests', () => {
+  const out = cli(['health', '--user', String(s.id)]);
+  assert.equal(out.status, 0, out.stderr);
+  const st = JSON.parse(out.stdout.trim());
+  const by = Object.fromEntries(st.providers.map((p) => [p.config, p]));
+  const [[okOpenai]] = sql(`SELECT COUNT(*) FROM aggregator_usage_logs l JOIN user_api_providers c ON c.id = l.config_id
+    WHERE l.user_id = ${s.id} AND c.name = 'openai' AND l.status = 'success'`);
+  assert.equal(by.openai.requests_15m, +okOpenai + 3, 'successes plus upstream failures');
+  assert.equal(by.openai.success_rate_15m, +okOpenai / (+okOpenai + 3));
+  assert.equal(by.openai.last_error.type, 'upstream');
+  assert.equal(by.anthropic.state, 'healthy');
+  assert.equal(by.anthropic.success_rate_15m, 1);
+  assert.equal(by.google.requests_15m, 2);
+  assert.ok(['degraded', 'down', 'healthy'].includes(by.openai.state));
+});
+
+test('/metrics totals equal the whole log', async () => {
+  const tok = /^\s*metrics_token\s*=\s*(\S+)/m.exec(readFileSync(process.env.SWITCHBOARD_CONFIG, 'utf8'))[1];
+  const text = await (await fetch(`${BASE}/metrics`, { headers: { authorization: `Bearer ${tok}` } })).text();
+  const [[n, cost]] = sql('SELECT COUNT(*), SUM(cost_micros) FROM aggregator_usage_logs');
+  let req = 0;
+  for (const m of text.matchAll(/^switchboard_requests_total\{[^}]*\} (\d+)$/gm)) req += +m[1];
+  assert.equal(req, +n);
+  const c = /^switchboard_cost_usd_total (\S+)$/m.exec(text)[1];
+  assert.equal(Math.round(Number(c) * 1e6), +cost);
+  assert.match(text, /^switchboard_requests_total\{provider="openai",model="gpt-fail-502",status="error"\} [1-9]\d*$/m);
+});
