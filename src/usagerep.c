@@ -57,21 +57,36 @@ static const char SQL_TIME_RAW[] =
 	" l.latency_ms, l.ttft_ms, l.http_status, l.status, l.error_category," \
 	" l.error_message, l.attempts"
 
-#define UR_LOG_WHERE \
-	" WHERE (? = 0 OR l.user_id = ?) AND l.created_at >= ?" \
-	" AND l.created_at < ? AND (? = 0 OR l.gateway_key_id = ?)" \
-	" AND (? IS NULL OR IFNULL(l.provider, '') = ?)" \
-	" AND (? IS NULL OR LEFT(COALESCE(l.resolved_model, l.requested_model," \
-	" ''), 320) = ?) AND (? IS NULL OR l.status = ?)"
+/* The log queries come in one constant per combination of filters, so
+ * MariaDB never has to evaluate "? IS NULL OR col = ?" row by row (it does
+ * not fold those, and a COUNT over 100k rows went from 0.07 s to 0.6 s).
+ * Index: user 16, key 8, provider 4, model 2, status 1. Parameters follow
+ * in that order after from and to. */
+#define UL_USER		" AND l.user_id = ?"
+#define UL_KEY		" AND l.gateway_key_id = ?"
+#define UL_PROV		" AND IFNULL(l.provider, '') = ?"
+#define UL_MODEL	" AND LEFT(COALESCE(l.resolved_model, l.requested_model, ''), 320) = ?"
+#define UL_STATUS	" AND l.status = ?"
+#define UL_V(h, t, u, k, p, m, s) \
+	h " WHERE l.created_at >= ? AND l.created_at < ?" u k p m s t
+#define UL_S(h, t, u, k, p, m)	UL_V(h, t, u, k, p, m, ""), UL_V(h, t, u, k, p, m, UL_STATUS)
+#define UL_M(h, t, u, k, p)	UL_S(h, t, u, k, p, ""), UL_S(h, t, u, k, p, UL_MODEL)
+#define UL_P(h, t, u, k)	UL_M(h, t, u, k, ""), UL_M(h, t, u, k, UL_PROV)
+#define UL_K(h, t, u)		UL_P(h, t, u, ""), UL_P(h, t, u, UL_KEY)
+#define UL_ALL(h, t)		UL_K(h, t, ""), UL_K(h, t, UL_USER)
 
-static const char SQL_LOGS[] =
-    "SELECT " UR_LOG_COLS " FROM aggregator_usage_logs l"
-    " LEFT JOIN users u ON u.id = l.user_id" UR_LOG_WHERE
-    " AND (? IS NULL OR l.created_at < ? OR (l.created_at = ? AND l.id < ?))"
-    " ORDER BY l.created_at DESC, l.id DESC LIMIT ? OFFSET ?";
+#define UL_LOG_HEAD \
+	"SELECT " UR_LOG_COLS " FROM aggregator_usage_logs l" \
+	" LEFT JOIN users u ON u.id = l.user_id"
+#define UL_ORDER	" ORDER BY l.created_at DESC, l.id DESC LIMIT ? OFFSET ?"
+#define UL_CURSOR \
+	" AND (l.created_at < ? OR (l.created_at = ? AND l.id < ?))" UL_ORDER
 
-static const char SQL_COUNT[] =
-    "SELECT COUNT(*) FROM aggregator_usage_logs l" UR_LOG_WHERE;
+static const char *const SQL_COUNT[32] = {
+	UL_ALL("SELECT COUNT(*) FROM aggregator_usage_logs l", "")
+};
+static const char *const SQL_LOGS[32] = { UL_ALL(UL_LOG_HEAD, UL_ORDER) };
+static const char *const SQL_LOGS_AFTER[32] = { UL_ALL(UL_LOG_HEAD, UL_CURSOR) };
 
 /* Filter params: user x2, from, to, key x2, provider x2, model x2, [mask]. */
 static int
@@ -275,33 +290,59 @@ usagerep_free(struct usagerep_result *r)
 	r->n = 0;
 }
 
-/* The log filter: user x2, from, to, key x2, provider x2, model x2, status x2. */
+/* The log filter's variant index and parameters (from, to, then the
+ * filters present, in index order). */
 static int
 ur_log_params(struct db_param *p, const struct usage_filter *f, char *sf,
-    char *st)
+    char *st, int *np)
 {
-	ur_params(p, f, f->from, f->to, sf, st);
-	p[10] = db_str(f->status);
-	p[11] = db_str(f->status);
-	return 12;
+	int	 v = 0;
+
+	report_sqltime(sf, REPORT_TIME_MAX, f->from);
+	report_sqltime(st, REPORT_TIME_MAX, f->to);
+	*np = 0;
+	p[(*np)++] = db_str(sf);
+	p[(*np)++] = db_str(st);
+	if (f->user_id) {
+		v |= 16;
+		p[(*np)++] = db_int(f->user_id);
+	}
+	if (f->key_id) {
+		v |= 8;
+		p[(*np)++] = db_int(f->key_id);
+	}
+	if (f->provider) {
+		v |= 4;
+		p[(*np)++] = db_str(f->provider);
+	}
+	if (f->model) {
+		v |= 2;
+		p[(*np)++] = db_str(f->model);
+	}
+	if (f->status) {
+		v |= 1;
+		p[(*np)++] = db_str(f->status);
+	}
+	return v;
 }
 
 int
 usagerep_logs(const struct usage_filter *f, const char *cursor_time,
     long long cursor_id, long long limit, long long offset, struct db_rows *out)
 {
-	struct db_param	 p[18];
+	struct db_param	 p[12];
 	char		 sf[REPORT_TIME_MAX], st[REPORT_TIME_MAX];
-	int		 np;
+	int		 np, v;
 
-	np = ur_log_params(p, f, sf, st);
-	p[np++] = db_str(cursor_time);
-	p[np++] = db_str(cursor_time);
-	p[np++] = db_str(cursor_time);
-	p[np++] = db_int(cursor_id);
+	v = ur_log_params(p, f, sf, st, &np);
+	if (cursor_time) {
+		p[np++] = db_str(cursor_time);
+		p[np++] = db_str(cursor_time);
+		p[np++] = db_int(cursor_id);
+	}
 	p[np++] = db_int(limit);
 	p[np++] = db_int(offset);
-	return db_query(SQL_LOGS, p, np, out);
+	return db_query(cursor_time ? SQL_LOGS_AFTER[v] : SQL_LOGS[v], p, np, out);
 }
 
 int
@@ -310,12 +351,12 @@ usagerep_count(const struct usage_filter *f, long long *total)
 	struct db_param	 p[12];
 	struct db_rows	 r;
 	char		 sf[REPORT_TIME_MAX], st[REPORT_TIME_MAX];
-	int		 rc, np;
+	int		 rc, np, v;
 
 	memset(&r, 0, sizeof(r));
-	np = ur_log_params(p, f, sf, st);
+	v = ur_log_params(p, f, sf, st, &np);
 	*total = 0;
-	if ((rc = db_query(SQL_COUNT, p, np, &r)) == DB_OK)
+	if ((rc = db_query(SQL_COUNT[v], p, np, &r)) == DB_OK)
 		*total = db_ll(&r, 0, 0, 0);
 	db_rows_free(&r);
 	return rc;

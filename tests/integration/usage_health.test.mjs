@@ -149,7 +149,7 @@ test('health --probe records a model-list call per active config', async () => {
   const key = 'sk-test-' + unique('k') + unique('');
   let r = await P.post('/api/provider-configs/openai', { api_key: key, base_url: mock.url('openai/v1') });
   assert.equal(r.status, 201, r.text);
-  r = await P.post('/api/provider-configs/custom', { name: 'broken', api_key: key,
+  r = await P.post('/api/provider-configs/custom', { name: 'broken', api_key: key + 'b',
     base_url: mock.url('malformed/v1'), validate: false });
   assert.equal(r.status, 201, r.text);
   const out = cli(['health', '--probe', '--user', String(pid)]);

@@ -182,8 +182,9 @@ export function explain(err) {
 }
 
 /** An error box with category, message, what to do, and request id. */
-export function errorBox(err, { compact } = {}) {
+export function errorBox(err, { compact, hint } = {}) {
   const x = explain(err);
+  if (hint !== undefined) { x.hint = hint; x.link = null; }
   return h('div', { class: ['alert', 'alert-error', compact && 'alert-compact'], role: 'alert' },
     icon(ICONS.alert),
     h('div', { class: 'alert-body' },

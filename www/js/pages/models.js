@@ -8,7 +8,8 @@ import { shell } from '../shell.js';
 import { toast, busy, errorBox, showError, emptyState, confirmDialog } from '../ui.js';
 import { ctx, price, num } from '../format.js';
 
-const MAX_ROWS = 400;
+const PAGE = 50;
+let shown = PAGE;
 const tableEl = $('#models-table');
 const aliasEl = $('#aliases');
 let rows = [];
@@ -21,7 +22,7 @@ const typeSel = h('select', { 'aria-label': 'Type' }, ['', 'chat', 'embedding', 
 const capSel = h('select', { 'aria-label': 'Capability' }, [['', 'Any capability'], ['vision', 'Vision'], ['tools', 'Tools'], ['audio', 'Audio']].map(([v, l]) => h('option', { value: v }, l)));
 const favOnly = h('input', { type: 'checkbox' });
 $('#model-toolbar').append(h('div', { class: 'search' }, icon(ICONS.search), q), provSel, typeSel, capSel, h('label', { class: 'check' }, favOnly, 'Favorites only'));
-for (const el of [q, provSel, typeSel, capSel, favOnly]) el.addEventListener(el === q ? 'input' : 'change', renderTable);
+for (const el of [q, provSel, typeSel, capSel, favOnly]) el.addEventListener(el === q ? 'input' : 'change', () => { shown = PAGE; renderTable(); });
 
 shell({ active: 'models', settings: true }).then((u) => { user = u; renderAliases(); }).catch(() => {});
 
@@ -58,13 +59,15 @@ function renderTable() {
     return;
   }
   const body = h('tbody');
-  for (const x of list.slice(0, MAX_ROWS)) body.appendChild(row(x));
+  for (const x of list.slice(0, shown)) body.appendChild(row(x));
+  const more = list.length > shown ? h('button', { type: 'button', class: 'btn btn-sm' }, 'Show ' + Math.min(PAGE, list.length - shown) + ' more') : null;
+  if (more) more.addEventListener('click', () => { shown += PAGE; renderTable(); });
   tableEl.append(h('div', { class: 'table-wrap' }, h('table', null,
     h('caption', { class: 'sr-only' }, 'Models'),
     h('thead', null, h('tr', null, h('th', { scope: 'col' }, h('span', { class: 'sr-only' }, 'Favorite')), h('th', { scope: 'col' }, 'Model'), h('th', { scope: 'col', class: 'hide-sm' }, 'Provider'),
       h('th', { scope: 'col', class: 'num' }, 'Context'), h('th', { scope: 'col', class: 'num' }, 'Input / 1M'), h('th', { scope: 'col', class: 'num' }, 'Output / 1M'), h('th', { scope: 'col', class: 'hide-sm' }, 'Capabilities'))),
     body)),
-  h('p', { class: 'muted small' }, list.length > MAX_ROWS ? 'Showing ' + MAX_ROWS + ' of ' + num(list.length) + ' matches; refine the search to see more.' : num(list.length) + ' of ' + num(rows.length) + ' models'));
+  h('div', { class: 'row section-foot' }, h('span', { class: 'muted small' }, 'Showing ' + num(Math.min(shown, list.length)) + ' of ' + num(list.length) + (list.length === rows.length ? ' models' : ' matches (' + num(rows.length) + ' models in all)')), more));
 }
 
 function row(x) {

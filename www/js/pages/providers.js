@@ -177,6 +177,20 @@ function availableCard(p) {
     p.docs_url ? h('div', { class: 'small' }, extLink(p.docs_url, 'View documentation')) : null);
 }
 
+/** What to do about a failed test or save, said from inside the dialog. */
+function dialogHint(e, provider) {
+  const where = provider.display_name || 'the provider';
+  switch (e.type) {
+    case 'auth': return 'Copy the key again from ' + where + '’s dashboard, paste it above and test again.';
+    case 'network': return 'Check the endpoint address and that ' + where + ' is reachable from this server.';
+    case 'timeout': return where + ' did not answer in time. Check the endpoint, or try again in a moment.';
+    case 'rate_limit': return where + ' is rate limiting this key; wait a little and test again.';
+    case 'budget': return 'The ' + where + ' account has no credit or quota left; top it up there.';
+    case 'validation': return e.code === 'conflict' || /exists|taken|already/i.test(e.message || '') ? 'This provider is already configured; use Replace key on its card.' : 'Check the fields above and try again.';
+    default: return 'Test again in a moment; if it keeps failing, check the endpoint.';
+  }
+}
+
 /** Add a provider (no config) or replace the key of an existing config. */
 function keyDialog({ provider, config }) {
   const custom = provider.name === 'custom' && !config;
@@ -235,8 +249,9 @@ function keyDialog({ provider, config }) {
             h('div', { class: 'alert-body' }, h('b', null, 'Connected'), ' · ' + num(r.model_count ?? 0) + ' models found · ' + ms(r.latency_ms))));
         } else {
           const e = (r && r.error) || { type: 'upstream', message: 'The provider did not accept the request.' };
-          const x = { ...e, message: (e.message || 'Connection failed') + (e.status ? ' (' + e.status + ')' : ''), provider: provider.display_name };
-          replace(result, errorBox(x, { compact: true }));
+          const msg = e.message || 'Connection failed';
+          const x = { ...e, message: msg + (e.status && !msg.includes(String(e.status)) ? ' (' + e.status + ')' : ''), provider: provider.display_name };
+          replace(result, errorBox(x, { compact: true, hint: dialogHint(x, provider) }));
         }
       } catch (err) {
         if (err instanceof ApiError && err.status === 401) return;
@@ -274,7 +289,8 @@ function keyDialog({ provider, config }) {
         }
       } catch (err) {
         if (err instanceof ApiError && err.status === 401) return;
-        replace(result, errorBox({ ...err, message: err.message, type: err.type, code: err.code, requestId: err.requestId, provider: provider.display_name }, { compact: true }));
+        const x = { ...err, message: err.message, type: err.type, code: err.code, requestId: err.requestId, provider: provider.display_name };
+        replace(result, errorBox(x, { compact: true, hint: dialogHint(x, provider) }));
       }
     }, config ? 'Saving…' : 'Adding…');
   });
