@@ -31,7 +31,7 @@ int	auth_sessions_drop_user(long long user_id);
 /* Login throttling. auth_throttle_check returns 0 when a try is allowed, or
  * the seconds to wait. fail/reset record the outcome. */
 int	auth_throttle_check(const char *username, const char *addr);
-void	auth_throttle_fail(const char *username, const char *addr);
+void	auth_throttle_fail(const char *username, const char *addr, int max_user, int max_addr);
 void	auth_throttle_reset(const char *username, const char *addr);
 
 /* New gateway key secret "sk-sb-<43 chars>", its hash and visible prefix. */

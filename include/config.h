@@ -38,6 +38,8 @@ struct config {
 	int	 max_json_depth;
 	long	 session_lifetime;	/* seconds */
 	int	 password_iterations;
+	int	 login_max_failures;	/* per username + address per window */
+	int	 login_max_per_address;	/* per address per window */
 	int	 allow_private_endpoints;
 	int	 secure_cookies;	/* 1 always, 0 never, -1 auto (HTTPS) */
 	char	*metrics_token;

@@ -32,8 +32,6 @@ enum health_state health_decide(const struct health_inputs *in);
 
 /* Handler body for GET /api/providers/status: writes the JSON for r->who. */
 int	health_providers_status(struct req *r);
-/* The same, under the name providers_main.c calls. */
-int	usage_providers_status(struct req *r);
 /* Append the switchboard_circuit_open{provider} gauge; DB_* status. */
 int	health_metrics_circuits(struct prom *p);
 /* `switchboard health [--probe]`: print states; with --probe, probe first. */

@@ -39,6 +39,14 @@ struct quota_reservation {
 	int		 active;
 };
 
+struct db_rows;
+
+/* No limits but the global request limit (global_rpm, 0 = none). */
+void	quota_limits_init(struct quota_limits *l, int global_rpm);
+/* Scope s from columns off..off+4 of row 0: rpm, tpm, monthly budget
+ * micros (NULL = none), alert percent, hard stop. */
+void	quota_limits_row(const struct db_rows *rows, int off,
+	    struct quota_limits *l, enum quota_scope s);
 /* Load the caller's limits (key_id 0 = session). 0, or -1 with e (503). */
 int	quota_load(long long user_id, long long key_id, int global_rpm,
 	    struct quota_limits *l, struct sb_error *e);

@@ -144,9 +144,11 @@
 /* The hour of a raw row, as a DATETIME. */
 #define ROLLUP_HOUR_EXPR \
 	"CAST(DATE_FORMAT(created_at,'%Y-%m-%d %H:00:00') AS DATETIME)"
-/* The model a raw row is reported under. */
+/* The model a raw row is reported under: the resolved model, or one
+ * "(unresolved)" group for requests that never resolved (their free-form
+ * names stay in the log, but must not make reports and metrics unbounded). */
 #define ROLLUP_MODEL_EXPR \
-	"LEFT(COALESCE(resolved_model,requested_model,''),320)"
+	"IFNULL(resolved_model, '(unresolved)')"
 
 struct rollup_state {
 	int64_t	 rolled_until;	/* epoch s, hour aligned */

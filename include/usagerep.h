@@ -1,7 +1,8 @@
 /* usagerep: the read side of the usage log for reports, logs and metrics.
- * Every aggregate reads hourly roll-ups below the watermark and raw rows
- * from it on, so results are the same before and after a roll-up. Every
- * query is bound to a user id unless the caller (an admin view) passes 0. */
+ * Below the roll-up watermark an aggregate reads daily roll-ups for whole
+ * UTC days and hourly ones for the edge hours; from the watermark on, raw
+ * rows; so results are the same before and after a roll-up. Every query is
+ * bound to a user id unless the caller (an admin view) passes 0. */
 #ifndef SB_USAGEREP_H
 #define SB_USAGEREP_H
 

@@ -18,6 +18,7 @@ if [ "$mode" = dev ]; then
 	bindir=$root/cgi-bin
 	cli=$root/build/switchboard
 	iterations=600000
+	addr_limit=50
 	procs=${PROCS:-2}
 	chat_procs=${CHAT_PROCS:-4}
 else
@@ -27,6 +28,7 @@ else
 	bindir=$root/build/asan
 	cli=$root/build/asan/switchboard
 	iterations=20000
+	addr_limit=100000	# every test logs in from 127.0.0.1
 	procs=${PROCS:-2}
 	chat_procs=${CHAT_PROCS:-4}
 fi
@@ -102,7 +104,7 @@ EOS
 		umask 077
 		sed -e "s|@SOCKET@|$sock|" -e "s|@PORT@|$db_port|" -e "s|@PASSWORD@|$pw|" \
 		    -e "s|@KEY@|$(openssl rand -hex 32)|" -e "s|@SQL_DIR@|$root/sql|" \
-		    -e "s|@ITERATIONS@|$iterations|" -e "s|@METRICS_TOKEN@|$(openssl rand -hex 16)|" \
+		    -e "s|@ITERATIONS@|$iterations|" -e "s|@ADDR_LIMIT@|$addr_limit|" -e "s|@METRICS_TOKEN@|$(openssl rand -hex 16)|" \
 		    "$root/conf/switchboard.ini.in" > "$ini"
 		umask 022
 	fi

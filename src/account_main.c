@@ -171,7 +171,8 @@ handle_login(struct req *r)
 	id = db_ll(&rows, 0, 0, 0);
 	db_rows_free(&rows);
 	if (!ok) {
-		auth_throttle_fail(user, addr);
+		auth_throttle_fail(user, addr, server_config()->login_max_failures,
+		    server_config()->login_max_per_address);
 		return http_fail(r, ERR_AUTH, 401, "invalid_credentials", "Wrong username or password.");
 	}
 	auth_throttle_reset(user, addr);

@@ -267,14 +267,14 @@ auth_throttle_bump(const unsigned char key[32], int max)
 }
 
 void
-auth_throttle_fail(const char *username, const char *addr)
+auth_throttle_fail(const char *username, const char *addr, int max_user, int max_addr)
 {
 	unsigned char	 k[32];
 
 	auth_throttle_key("user", username, addr, k);
-	auth_throttle_bump(k, SB_LOGIN_MAX_FAILURES);
+	auth_throttle_bump(k, max_user);
 	auth_throttle_key("addr", NULL, addr, k);
-	auth_throttle_bump(k, SB_LOGIN_MAX_ADDR);
+	auth_throttle_bump(k, max_addr);
 }
 
 void

@@ -15,6 +15,7 @@
 #include "adapter.h"
 #include "auth.h"
 #include "catalog.h"
+#include "chatcache.h"
 #include "db.h"
 #include "json.h"
 #include "log.h"
@@ -51,6 +52,7 @@ struct chat {
 	size_t			 prompt_bytes;
 	struct usage_rec	 rec;
 	struct quota_limits	 lim;
+	struct chatcache_snap	 snap;		/* valid: limits already in lim */
 	struct quota_reservation resv;
 	struct upstream_opts	 opts;
 	struct catalog_target	 targets[CATALOG_TARGETS_MAX];
@@ -473,8 +475,8 @@ chat_build(struct chat *c, const struct catalog_target *t,
 	int			 rc;
 
 	err_clear(&e);
-	if (catalog_config_key(c->r->who.user_id, t->config.id, key, sizeof(key),
-	    &e) != 0) {
+	if (chatcache_config_key(&c->snap, c->r->who.user_id, t->config.id, key,
+	    sizeof(key), &e) != 0) {
 		chat_fail_upstream(c, ERR_INTERNAL, "its stored API key cannot "
 		    "be decrypted; re-enter it in Providers");
 		return STEP_NEXT;
@@ -566,7 +568,10 @@ chat_dispatch(struct chat *c)
 		if (c->mode == CHAT_EMBED && t->config.api_format !=
 		    CATALOG_FMT_OPENAI)
 			continue;
-		if ((circ = route_circuit_allow(t->config.id, thr, cool)) == 0) {
+		/* The snapshot saw every circuit of the user closed: no read. */
+		circ = c->snap.valid && c->snap.circuits_clean ? 1 :
+		    route_circuit_allow(t->config.id, thr, cool);
+		if (circ == 0) {
 			if (!tried)
 				chat_note_target(c, t);
 			continue;
@@ -690,8 +695,8 @@ chat_limits(struct chat *c)
 	struct req		*r = c->r;
 	int			 rc;
 
-	if (quota_load(r->who.user_id, r->who.key_id, cfg()->global_rpm, &c->lim,
-	    &r->err) != 0)
+	if (!c->snap.valid && quota_load(r->who.user_id, r->who.key_id,
+	    cfg()->global_rpm, &c->lim, &r->err) != 0)
 		return -1;
 	rc = quota_rate_check(&c->lim, r->who.user_id, r->who.key_id, &info,
 	    &r->err);
@@ -707,23 +712,52 @@ chat_limits(struct chat *c)
 	    chat_worst_cost(c), &c->resv, &r->err);
 }
 
+/* A bad body with a key: a refused key is still reported first. */
+static int
+chat_auth_first(struct chat *c)
+{
+	struct req	*r = c->r;
+	struct sb_error	 bad = r->err;
+
+	err_clear(&r->err);
+	if (auth_from_key(r) != 0)
+		return -1;
+	c->rec.user_id = r->who.user_id;
+	c->rec.key_id = r->who.key_id;
+	r->err = bad;
+	return -1;
+}
+
 static int
 chat_prepare(struct chat *c)
 {
 	struct req	*r = c->r;
 	int		 n;
 
-	if (chat_auth(r) != 0)
-		return -1;
-	c->rec.user_id = r->who.user_id;
-	c->rec.key_id = r->who.key_id;
-	if (http_json_body(r, cfg()->max_body_bytes, cfg()->max_json_depth) != 0 ||
-	    chat_validate(c) != 0)
-		return -1;
+	if (chatcache_key_header(r) != NULL && r->who.via != AUTH_VIA_SESSION) {
+		/* Gateway key: the body first, so that one statement can also
+		 * load limits and what resolution needs for this model. */
+		if (http_json_body(r, cfg()->max_body_bytes,
+		    cfg()->max_json_depth) != 0 || chat_validate(c) != 0)
+			return chat_auth_first(c);
+		if (chatcache_load(r, c->model, cfg()->global_rpm, &c->lim,
+		    &c->snap) != 0)
+			return -1;
+		c->rec.user_id = r->who.user_id;
+		c->rec.key_id = r->who.key_id;
+	} else {
+		if (chat_auth(r) != 0)
+			return -1;
+		c->rec.user_id = r->who.user_id;
+		c->rec.key_id = r->who.key_id;
+		if (http_json_body(r, cfg()->max_body_bytes,
+		    cfg()->max_json_depth) != 0 || chat_validate(c) != 0)
+			return -1;
+	}
 	if (r->who.via == AUTH_VIA_KEY && !route_model_allowed(
 	    r->who.allowed_models, c->model, NULL))
 		goto not_allowed;
-	n = catalog_resolve(r->who.user_id, c->model, c->targets,
+	n = chatcache_resolve(&c->snap, r->who.user_id, c->model, c->targets,
 	    CATALOG_TARGETS_MAX, c->resolved, &r->err);
 	if (n < 0) {
 		if (r->err.category == ERR_MODEL)
@@ -857,6 +891,7 @@ chat_init(const struct config *c)
 static void
 chat_fini(void)
 {
+	chatcache_flush();
 	upstream_fini();
 	price_table_free();
 }

@@ -134,6 +134,8 @@ static const struct config_long config_longs[] = {
 	{ "server", "max_json_depth", offsetof(struct config, max_json_depth), 1, 2, 512, SB_MAX_JSON_DEPTH },
 	{ "server", "session_lifetime", offsetof(struct config, session_lifetime), 0, 60, 365L * 86400, SB_SESSION_TTL_DEFAULT },
 	{ "server", "password_iterations", offsetof(struct config, password_iterations), 1, SB_PBKDF2_ITER_MIN, 10000000, SB_PBKDF2_ITER_DEFAULT },
+	{ "server", "login_max_failures", offsetof(struct config, login_max_failures), 1, 1, 1000, SB_LOGIN_MAX_FAILURES },
+	{ "server", "login_max_per_address", offsetof(struct config, login_max_per_address), 1, 1, 100000, SB_LOGIN_MAX_ADDR },
 	{ "upstream", "connect_timeout_ms", offsetof(struct config, connect_timeout_ms), 0, 100, 120000, 10000 },
 	{ "upstream", "first_byte_timeout_ms", offsetof(struct config, first_byte_timeout_ms), 0, 100, 600000, 120000 },
 	{ "upstream", "idle_timeout_ms", offsetof(struct config, idle_timeout_ms), 0, 100, 600000, 120000 },

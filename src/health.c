@@ -321,13 +321,6 @@ health_providers_status(struct req *r)
 	return 0;
 }
 
-/* The name providers_main.c looks for (see health.h). */
-int
-usage_providers_status(struct req *r)
-{
-	return health_providers_status(r);
-}
-
 int
 health_metrics_circuits(struct prom *p)
 {

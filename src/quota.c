@@ -59,9 +59,22 @@ static const char SQL_BUDGET_SETTLE[] =
 /* A huge limit for budgets that only track (no hard stop). */
 #define QUOTA_UNBOUNDED	(INT64_C(1) << 60)
 
-/* Columns off..off+4 of the limits row into scope s. */
-static void
-quota_row(const struct db_rows *rows, int off, struct quota_limits *l, int s)
+void
+quota_limits_init(struct quota_limits *l, int global_rpm)
+{
+	int	 s;
+
+	memset(l, 0, sizeof(*l));
+	for (s = 0; s < QUOTA_SCOPE__MAX; s++) {
+		l->budget[s] = QUOTA_NO_LIMIT;
+		l->alert_pct[s] = 80;
+	}
+	l->rpm[QUOTA_GLOBAL] = global_rpm > 0 ? global_rpm : 0;
+}
+
+void
+quota_limits_row(const struct db_rows *rows, int off, struct quota_limits *l,
+    enum quota_scope s)
 {
 	l->rpm[s] = db_ll(rows, 0, off, 0);
 	l->tpm[s] = db_ll(rows, 0, off + 1, 0);
@@ -77,14 +90,8 @@ quota_load(long long user_id, long long key_id, int global_rpm,
 {
 	struct db_rows	 rows;
 	struct db_param	 p[2] = { db_int(user_id), db_int(key_id) };
-	int		 s;
 
-	memset(l, 0, sizeof(*l));
-	for (s = 0; s < QUOTA_SCOPE__MAX; s++) {
-		l->budget[s] = QUOTA_NO_LIMIT;
-		l->alert_pct[s] = 80;
-	}
-	l->rpm[QUOTA_GLOBAL] = global_rpm > 0 ? global_rpm : 0;
+	quota_limits_init(l, global_rpm);
 	if (db_query(SQL_LIMITS, p, 2, &rows) != DB_OK) {
 		db_rows_free(&rows);
 		err_set(e, ERR_INTERNAL, 503, "database_unavailable",
@@ -92,9 +99,9 @@ quota_load(long long user_id, long long key_id, int global_rpm,
 		return -1;
 	}
 	if (rows.nrows > 0) {
-		quota_row(&rows, 0, l, QUOTA_USER);
+		quota_limits_row(&rows, 0, l, QUOTA_USER);
 		if (key_id != 0 && db_val(&rows, 0, 5) != NULL)
-			quota_row(&rows, 6, l, QUOTA_KEY);
+			quota_limits_row(&rows, 6, l, QUOTA_KEY);
 	}
 	db_rows_free(&rows);
 	return 0;

@@ -1,7 +1,7 @@
-/* usagerep: report queries over roll-ups plus the raw tail, and log paging
- * (usagerep.h). Queries are named constants with bound parameters; the only
- * thing chosen at run time is which constant (the GROUP BY). Knows nothing
- * of HTTP. */
+/* usagerep: report queries over daily and hourly roll-ups plus the raw
+ * tail, and log paging (usagerep.h). Queries are named constants with bound
+ * parameters; the only thing chosen at run time is which constant (the part
+ * of the range, or the filter combination for logs). Knows nothing of HTTP. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -65,7 +65,7 @@ static const char SQL_TIME_RAW[] =
 #define UL_USER		" AND l.user_id = ?"
 #define UL_KEY		" AND l.gateway_key_id = ?"
 #define UL_PROV		" AND IFNULL(l.provider, '') = ?"
-#define UL_MODEL	" AND LEFT(COALESCE(l.resolved_model, l.requested_model, ''), 320) = ?"
+#define UL_MODEL	" AND IFNULL(l.resolved_model, '(unresolved)') = ?"
 #define UL_STATUS	" AND l.status = ?"
 #define UL_V(h, t, u, k, p, m, s) \
 	h " WHERE l.created_at >= ? AND l.created_at < ?" u k p m s t

@@ -160,6 +160,11 @@ test('new user path', { timeout: 240000 }, async (t) => {
     await settled(page);
     assert.ok(await page.locator('#chart-time .uplot').count() === 1, 'time chart drawn');
     assert.ok(await page.locator('#model-table tbody tr').count() >= 1, 'model table filled');
+    const href = await page.getAttribute('#export', 'href');
+    const csv = await page.request.get(href);
+    assert.equal(csv.status(), 200);
+    assert.match(csv.headers()['content-type'], /text\/csv/);
+    assert.match((await csv.text()).split('\n')[0], /^created_at,request_id/);
     await shot(page, 'usage');
   });
 

@@ -2,7 +2,7 @@
 // a streamed answer, check usage, providers and keys; no page scrolls sideways.
 import test from 'node:test';
 import assert from 'node:assert/strict';
-import { launch, shot, settled, ensureUser, customProvider, login, assertClean, cspEvents, PHONE } from './lib.mjs';
+import { launch, shot, settled, ensureUser, login, assertClean, cspEvents, PHONE, mock, upstream } from './lib.mjs';
 
 async function noSideScroll(page, label) {
   const { sw, w } = await page.evaluate(() => ({ sw: document.documentElement.scrollWidth, w: window.innerWidth }));
@@ -11,7 +11,8 @@ async function noSideScroll(page, label) {
 
 test('phone viewport', { timeout: 180000 }, async (t) => {
   const session = await ensureUser();
-  await customProvider(session, 'phone', 'phone', ['pocket-model', 'echo-model']);
+  await mock.setModels('phone', ['pocket-model', 'echo-model'].map((id) => ({ id, object: 'model', created: 1715367049, owned_by: 'mock' })));
+  await session.del('/api/provider-configs/phone');
   const b = await launch({ viewport: PHONE, mobile: true });
   const page = await b.page();
   t.after(() => b.close());
@@ -20,6 +21,23 @@ test('phone viewport', { timeout: 180000 }, async (t) => {
     await page.goto('login.html');
     await shot(page, 'phone-login');
     await login(page);
+  });
+
+  await t.test('add a custom OpenAI-compatible provider in the dialog', async () => {
+    await page.goto('providers.html');
+    await page.click('[data-add="custom"]');
+    const dlg = page.locator('dialog[open]');
+    await dlg.getByLabel('Name').fill('phone');
+    await dlg.getByLabel('API key').fill('none');
+    await dlg.getByLabel('Endpoint').fill(upstream('phone'));
+    await dlg.getByRole('button', { name: /Test connection/ }).click();
+    await dlg.locator('.test-result .alert-ok').waitFor();
+    await shot(page, 'phone-add-custom', { full: false });
+    await dlg.getByRole('button', { name: 'Add provider' }).click();
+    const card = page.locator('[data-config="phone"]');
+    await card.locator('.sync-result .alert-ok').waitFor({ timeout: 30000 });
+    assert.match(await card.locator('.pcard-name').textContent(), /^phone$/);
+    await noSideScroll(page, 'providers');
   });
 
   await t.test('navigate with the menu button', async () => {

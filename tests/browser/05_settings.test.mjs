@@ -18,6 +18,10 @@ test('settings: favorites, aliases, budget, admin', { timeout: 180000 }, async (
     await settled(page);
     await page.fill('#model-toolbar input[type=search]', 'zzz-model');
     const star = page.locator('tr[data-model="setx/zzz-model"] .fav-btn');
+    if (await star.getAttribute('aria-pressed') === 'true') {
+      await star.click();
+      await page.waitForSelector('tr[data-model="setx/zzz-model"] .fav-btn[aria-pressed="false"]');
+    }
     await star.click();
     await page.waitForSelector('tr[data-model="setx/zzz-model"] .fav-btn[aria-pressed="true"]');
     await page.goto('index.html');
@@ -92,6 +96,37 @@ test('settings: favorites, aliases, budget, admin', { timeout: 180000 }, async (
     await shot(page, 'admin-changed');
     await xai.getByRole('button', { name: 'Enable' }).click();
     await xai.getByText('Offered').waitFor();
+  });
+
+  await t.test('providers: priority, disable/enable, replace key', async () => {
+    await customProvider(session, 'setz', 'setz', ['zz-only-model']);
+    await page.goto('providers.html');
+    const order = () => page.$$eval('#active .pcard', (els) => els.map((e) => e.dataset.config));
+    await page.waitForSelector('[data-config="setz"]');
+    const before = await order();
+    const i = before.indexOf('setz');
+    assert.ok(i > 0, 'the newest config is not first');
+    await page.locator('[data-config="setz"]').getByRole('button', { name: /Raise priority/ }).click();
+    await page.waitForFunction((n) => Array.from(document.querySelectorAll('#active .pcard')).map((e) => e.dataset.config).indexOf('setz') === n, i - 1);
+    const cfgs = (await session.get('/api/provider-configs')).json.configs.sort((a, b) => a.priority - b.priority).map((c) => c.name);
+    assert.deepEqual(cfgs, await order(), 'the server keeps the new order');
+    const card = page.locator('[data-config="setz"]');
+    await card.locator('[data-action="toggle"]').click();
+    await card.getByText('Disabled').waitFor();
+    await card.locator('[data-action="toggle"]').click();
+    await card.locator('[data-action="toggle"]', { hasText: 'Disable' }).waitFor();
+    await card.locator('[data-action="rekey"]').click();
+    const dlg = page.locator('dialog[open]');
+    await dlg.locator('.input-group input').fill('bad-replacement');
+    await dlg.getByRole('button', { name: /Test connection/ }).click();
+    await dlg.locator('.test-result .alert-error').waitFor();
+    assert.match(await dlg.locator('.test-result').textContent(), /test again/i);
+    await dlg.locator('.input-group input').fill('sk-new-good-key');
+    await dlg.getByRole('button', { name: 'Save key' }).click();
+    await page.waitForSelector('dialog[open]', { state: 'detached' });
+    await card.locator('.pcard-meta', { hasText: 'Key …' }).waitFor();
+    assert.match(await card.locator('.pcard-meta').textContent(), /Key …-key|Key …/);
+    await shot(page, 'providers-managed');
   });
 
   await t.test('clean', async () => {

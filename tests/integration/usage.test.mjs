@@ -51,7 +51,7 @@ function totals(rows) {
     t.lat += r.latency_ms;
     t.hist[bucket(r.latency_ms)]++;
     if (r.ttft_ms !== null) { t.ttft += r.ttft_ms; t.ttftN++; }
-    t.models.add(`${r.provider}|${r.resolved_model ?? r.requested_model}`);
+    t.models.add(`${r.provider}|${r.resolved_model ?? '(unresolved)'}`);
   }
   return t;
 }
@@ -141,7 +141,7 @@ test('filters: key, provider, model, and a key of another user', async () => {
   res = await A.get(`/api/usage/summary?${Q}&provider=anthropic`);
   assertFigures(res.json, totals(rowsA.filter((r) => r.provider === 'anthropic')), 'provider filter');
   res = await A.get(`/api/usage/summary?${Q}&model=gpt-4o-mini`);
-  assertFigures(res.json, totals(rowsA.filter((r) => (r.resolved_model ?? r.requested_model) === 'gpt-4o-mini')), 'model filter');
+  assertFigures(res.json, totals(rowsA.filter((r) => (r.resolved_model ?? '(unresolved)') === 'gpt-4o-mini')), 'model filter');
   res = await B.get(`/api/usage/summary?${Q}&key=${k}`);
   assert.equal(res.json.requests, 0, 'B sees nothing of A through A\'s key id');
 });
@@ -180,7 +180,7 @@ test('models: per model and provider, cost share, sorted by cost', async () => {
   assert.equal(res.status, 200);
   const groups = new Map();
   for (const r of rowsA) {
-    const k = `${r.provider}|${r.resolved_model ?? r.requested_model}`;
+    const k = `${r.provider}|${r.resolved_model ?? '(unresolved)'}`;
     if (!groups.has(k)) groups.set(k, []);
     groups.get(k).push(r);
   }
@@ -272,7 +272,7 @@ test('logs: newest first, pages and cursor cover every row once', async () => {
   const errs = await A.get('/api/usage/logs?status=error&per_page=200');
   assert.equal(errs.json.total, rowsA.filter((r) => r.status === 'error').length);
   assert.ok(errs.json.logs.every((l) => l.status === 'error' && l.error));
-  const one = (await A.get(`/api/usage/logs?per_page=200&model=${encodeURIComponent(tricky.resolved_model ?? tricky.requested_model)}&status=error`)).json.logs
+  const one = (await A.get(`/api/usage/logs?per_page=200&model=${encodeURIComponent(tricky.resolved_model ?? '(unresolved)')}&status=error`)).json.logs
     .find((l) => l.request_id === tricky.request_id);
   assert.equal(one.error.message, tricky.error_message);
   assert.equal(one.cost_usd, 0);

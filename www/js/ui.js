@@ -110,6 +110,7 @@ const STATE = {
   error: { cls: 'bad', label: 'Error', glyph: '■' },
   exceeded: { cls: 'bad', label: 'Limit reached', glyph: '■' },
   open: { cls: 'bad', label: 'Circuit open', glyph: '■' },
+  circuit_open: { cls: 'bad', label: 'Circuit open', glyph: '■' },
   disabled: { cls: 'off', label: 'Disabled', glyph: '○' },
   unknown: { cls: 'off', label: 'Unknown', glyph: '○' },
 };

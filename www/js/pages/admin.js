@@ -68,7 +68,7 @@ function addUserDialog() {
   const out = h('div', { 'aria-live': 'polite' });
   const cancel = h('button', { type: 'button', class: 'btn' }, 'Cancel');
   const save = h('button', { type: 'button', class: 'btn btn-primary' }, 'Add user');
-  const d = openDialog({ title: 'Add user', body: [field('Username', name, '3–64 letters, digits, or . _ - @'), field('Password', pw, 'At least 8 characters.'), field('Role', role, 'Admins manage users, global aliases and the catalog.'), out], actions: [cancel, save] });
+  const d = openDialog({ title: 'Add user', body: [field('Username', name, '1–64 letters, digits, or . _ - @'), field('Password', pw, 'At least 8 characters.'), field('Role', role, 'Admins manage users, global aliases and the catalog.'), out], actions: [cancel, save] });
   cancel.addEventListener('click', () => d.close());
   save.addEventListener('click', () => busy(save, async () => {
     try { await post('api/users', { username: name.value.trim(), password: pw.value, role: role.value }); d.close(); toast('User added', 'ok'); loadUsers(); } catch (err) { replace(out, errorBox(err, { compact: true })); }

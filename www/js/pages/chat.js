@@ -19,14 +19,14 @@ let history = [];
 let controller = null;
 let modelCount = 0;
 
-const picker = createPicker($('#picker'), { onChange: () => { if (!history.length) welcome(); } });
+const picker = createPicker($('#picker'), { onChange: () => { if (!messagesEl.querySelector('.msg')) welcome(); } });
 
 shell({ active: 'chat' }).catch(() => {});
 get('api/models', { type: 'chat' }).then((data) => {
   const models = flattenModels(data);
   modelCount = models.length;
   picker.setModels(models);
-  if (!history.length) welcome();
+  if (!messagesEl.querySelector('.msg')) welcome();
 }).catch((err) => {
   if (err instanceof ApiError && err.status === 401) return;
   picker.setModels([]);
@@ -77,7 +77,7 @@ function setStreaming(on) {
 async function send(content) {
   const model = picker.value;
   if (!model) { picker.open(''); return; }
-  if (!history.length) clear(messagesEl);
+  if (messagesEl.querySelector('.welcome, .alert-error:only-child')) clear(messagesEl);
   history.push({ role: 'user', content });
   const u = bubble('user', 'You');
   u.text.textContent = content;

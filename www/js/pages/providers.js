@@ -41,7 +41,7 @@ function typeLabel(t) { return t === 'aggregator' ? 'Aggregator' : 'Direct provi
 function stateOf(cfg) {
   if (!cfg.is_active) return 'disabled';
   const s = health.get(cfg.name);
-  if (s && s.state && s.state !== 'unknown') return s.state === 'open' ? 'down' : s.state;
+  if (s && s.state && s.state !== 'unknown') return s.state;
   if (cfg.status === 'error') return 'down';
   if (cfg.status === 'active' || cfg.status === 'ok' || cfg.status === 'healthy') return 'healthy';
   return cfg.status && ['healthy', 'degraded', 'down'].includes(cfg.status) ? cfg.status : 'unknown';
@@ -83,7 +83,8 @@ function render() {
 
 function activeCard(c, index) {
   const cat = catalog.find((p) => p.name === c.provider) || {};
-  const title = c.display_name || cat.display_name || c.name;
+  const custom = c.provider === 'custom';
+  const title = custom ? c.name : (c.display_name || cat.display_name || c.name);
   const state = stateOf(c);
   const result = h('div', { class: 'sync-result', 'aria-live': 'polite' });
   if (syncResults.has(c.name)) result.appendChild(syncResults.get(c.name));
@@ -117,8 +118,8 @@ function activeCard(c, index) {
   const lastErr = (hs && hs.last_error && hs.last_error.message) || c.last_error;
   return h('article', { class: ['card', 'pcard', !c.is_active && 'is-disabled'], dataset: { config: c.name }, 'aria-label': title },
     h('div', { class: 'pcard-head' }, logo(c.provider || c.name, title),
-      h('div', { class: 'pcard-title' }, h('div', { class: 'pcard-name' }, title, c.name !== c.provider ? h('span', { class: 'muted mono small' }, '  ' + c.name) : null),
-        h('div', { class: 'pcard-type' }, typeLabel(c.type || cat.type), ' · ', (c.api_format || cat.api_format || 'openai').toUpperCase() + ' API')),
+      h('div', { class: 'pcard-title' }, h('div', { class: 'pcard-name' }, title),
+        h('div', { class: 'pcard-type' }, custom ? 'Custom OpenAI-compatible endpoint' : typeLabel(c.type || cat.type), ' · ', (c.api_format || cat.api_format || 'openai').toUpperCase() + ' API')),
       statePill(state)),
     meta,
     lastErr ? h('div', { class: 'small', role: 'note' }, h('span', { class: 'tag tag-error' }, 'Last error'), ' ', h('span', { class: 'err-msg' }, lastErr)) : null,
@@ -195,7 +196,7 @@ function dialogHint(e, provider) {
 function keyDialog({ provider, config }) {
   const custom = provider.name === 'custom' && !config;
   const name = h('input', { type: 'text', placeholder: 'ollama', maxlength: '64', autocomplete: 'off', spellcheck: 'false', pattern: '[a-z0-9][a-z0-9_-]{0,63}' });
-  const key = h('input', { type: 'password', autocomplete: 'off', spellcheck: 'false', placeholder: custom ? 'optional for local servers' : 'paste the API key', maxlength: '512' });
+  const key = h('input', { type: 'password', autocomplete: 'off', spellcheck: 'false', placeholder: custom ? 'any value if the server needs none' : 'paste the API key', maxlength: '512' });
   const eye = h('button', { type: 'button', class: 'icon-btn', 'aria-label': 'Show key', 'aria-pressed': 'false' }, icon(ICONS.eye));
   eye.addEventListener('click', () => {
     const show = key.type === 'password';
@@ -219,7 +220,7 @@ function keyDialog({ provider, config }) {
     field(custom ? 'Endpoint' : 'Custom endpoint (optional)', endpoint, custom ? 'Base URL of the OpenAI-compatible API, e.g. http://127.0.0.1:11434/v1' : 'Leave empty to use ' + (provider.base_url || 'the default') + '.'),
     h('div', { class: 'row' }, testBtn), result);
   body.addEventListener('submit', (e) => { e.preventDefault(); save.click(); });
-  const d = openDialog({ title: (config ? 'Replace key for ' : 'Add ') + (config ? (config.display_name || config.name) : provider.display_name), body, actions: [cancel, save] });
+  const d = openDialog({ title: (config ? 'Replace key for ' : 'Add ') + (config ? (config.provider === 'custom' ? config.name : (config.display_name || config.name)) : provider.display_name), body, actions: [cancel, save] });
   (custom ? name : key).focus();
   cancel.addEventListener('click', () => d.close());
 
@@ -230,7 +231,7 @@ function keyDialog({ provider, config }) {
   };
   const check = () => {
     if (custom && !/^[a-z0-9][a-z0-9_-]{0,63}$/.test(name.value.trim())) return 'Give it a short lowercase name (letters, digits, - or _).';
-    if (!custom && !key.value.trim()) return 'Paste the API key first.';
+    if (!key.value.trim()) return custom ? 'Enter the API key (for a server without keys, any word such as none).' : 'Paste the API key first.';
     if (custom && !endpoint.value.trim()) return 'Enter the endpoint URL.';
     if (endpoint.value.trim() && !/^https?:\/\/\S+$/.test(endpoint.value.trim())) return 'The endpoint must start with http:// or https://.';
     return '';
@@ -280,7 +281,7 @@ function keyDialog({ provider, config }) {
         if (r && r.config && r.config.name) cfgName = r.config.name;
         if (r && r.sync && typeof r.sync === 'object') syncResults.set(cfgName, syncNode(r.sync));
         d.close(true);
-        toast(config ? 'Key replaced' : provider.display_name + ' added', 'ok');
+        toast(config ? 'Key replaced' : (custom ? cfgName : provider.display_name) + ' added', 'ok');
         await load();
         if (!config && !(r && r.sync)) {
           const card = activeEl.querySelector('[data-config="' + CSS.escape(cfgName) + '"]');

@@ -22,7 +22,7 @@ $('#setup-form').addEventListener('submit', async (e) => {
   e.preventDefault();
   const username = $('#username').value.trim();
   const password = $('#password').value;
-  if (!/^[A-Za-z0-9_.@-]{3,64}$/.test(username)) return fail('Usernames are 3–64 letters, digits, or . _ - @.');
+  if (!/^[A-Za-z0-9_.@-]{1,64}$/.test(username)) return fail('Usernames are 1–64 letters, digits, or . _ - @.');
   if (password.length < 8) return fail('The password needs at least 8 characters.');
   if (password !== $('#password2').value) return fail('The two passwords differ.');
   await busy($('#setup-btn'), async () => {

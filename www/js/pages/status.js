@@ -29,7 +29,7 @@ async function load() {
     if (!list.length) { box.appendChild(emptyState('Nothing to show yet', '', h('a', { class: 'btn btn-primary', href: 'providers.html' }, 'Add a provider'))); return; }
     const body = h('tbody');
     for (const p of list) {
-      const st = p.state === 'open' ? 'down' : p.state;
+      const st = p.is_active === false ? 'disabled' : p.state;
       body.appendChild(h('tr', { dataset: { config: p.config } },
         h('td', null, h('div', { class: 'cell-main' }, p.config), h('div', { class: 'cell-sub' }, p.provider || '')),
         h('td', null, statePill(st)),

@@ -1,0 +1,57 @@
+/* chatcache: the chat hot path's one-statement request snapshot and its
+ * small per-process caches. For a gateway-key request one SELECT returns the
+ * key's identity and state (revoked, expired), the user's and the key's
+ * limits, the alias target and fingerprints (row counts and newest
+ * updated_at) of everything model resolution and key decryption read, and
+ * whether any circuit of the user is not plainly closed. Resolution results
+ * and decrypted provider keys are then reused while their fingerprint is
+ * unchanged (and for at most CHATCACHE_TTL_S seconds), so a change in the
+ * database takes effect on the very next request, in every process. */
+#ifndef SB_CHATCACHE_H
+#define SB_CHATCACHE_H
+
+#include <stddef.h>
+
+#include "catalog.h"
+#include "http.h"
+#include "quota.h"
+
+#define CHATCACHE_TTL_S		10	/* longest reuse of a cached entry */
+#define CHATCACHE_RESOLVED	32	/* cached resolutions per process */
+#define CHATCACHE_KEYS		16	/* cached decrypted provider keys */
+#define CHATCACHE_FP_MAX	512
+
+/* What the snapshot saw; valid = 0 means "no snapshot, do not cache". */
+struct chatcache_snap {
+	int	 valid;
+	int	 circuits_clean;	/* no failures, nothing open for the user */
+	char	 cfg_fp[CHATCACHE_FP_MAX];	/* the user's configs + providers */
+	char	 fp[CHATCACHE_FP_MAX];		/* alias target + cfg_fp + models */
+};
+
+/* The gateway key sent with r ("Authorization: Bearer …" or x-api-key), or
+ * NULL when none was sent. */
+const char *chatcache_key_header(const struct req *r);
+
+/* Authenticate r's gateway key and load the caller's limits (into lim) and
+ * the snapshot for model in ONE statement; touches last_used_at at most once
+ * a minute. 0 with r->who filled, or -1 with r->err (401 invalid_api_key /
+ * key_revoked / key_expired, 503 database_unavailable). */
+int	chatcache_load(struct req *r, const char *model, int global_rpm,
+	    struct quota_limits *lim, struct chatcache_snap *s);
+
+/* catalog_resolve, answered from the cache when the snapshot's fingerprint
+ * matches (s NULL or not valid: always asks the catalog). */
+int	chatcache_resolve(const struct chatcache_snap *s, long long user_id,
+	    const char *ref, struct catalog_target *out, size_t max,
+	    char *resolved_ref, struct sb_error *e);
+
+/* catalog_config_key, answered from the cache when the user's configs are
+ * unchanged. The caller still wipes key after use. */
+int	chatcache_config_key(const struct chatcache_snap *s, long long user_id,
+	    long long config_id, char *key, size_t keysz, struct sb_error *e);
+
+/* Wipe and free every cached entry (decrypted keys with OPENSSL_cleanse). */
+void	chatcache_flush(void);
+
+#endif

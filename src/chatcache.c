@@ -1,0 +1,319 @@
+/* chatcache: one SELECT per gateway-key chat request for identity, limits
+ * and fingerprints, and the per-process caches of model resolution and
+ * decrypted provider keys validated by those fingerprints (see chatcache.h).
+ * Entries are bounded in number and age; keys are wiped on eviction. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include <openssl/crypto.h>
+
+#include "auth.h"
+#include "chatcache.h"
+#include "db.h"
+#include "log.h"
+#include "sbconst.h"
+#include "vault.h"
+
+/* Columns: 0 key id, 1 user id, 2 username, 3 role, 4 allowed_models,
+ * 5 revoked, 6 expired, 7 needs a last_used_at touch, 8-12 user limits,
+ * 13-17 key limits, 18 alias target (the user's, else the global one),
+ * 19 fingerprint of the user's configs and their providers, 20 of the
+ * model rows resolution can read (count and newest updated_at each), 21
+ * every circuit of the user closed. Flat joins: each subquery would cost an optimizer
+ * pass per execution. */
+static const char SQL_SNAPSHOT[] =
+    "SELECT k.id, k.user_id, u.username, u.role, k.allowed_models,"
+    " k.revoked_at IS NOT NULL,"
+    " k.expires_at IS NOT NULL AND k.expires_at <= NOW(6),"
+    " k.last_used_at IS NULL OR k.last_used_at < NOW(6) - INTERVAL 60 SECOND,"
+    " r.rpm_limit, r.tpm_limit, b.monthly_budget_micros, b.budget_alert_pct,"
+    " b.budget_hard_stop,"
+    " k.rpm_limit, k.tpm_limit, k.monthly_budget_micros, k.budget_alert_pct,"
+    " k.budget_hard_stop,"
+    " COALESCE(MAX(au.target_model), MAX(ag.target_model)),"
+    " CONCAT(COUNT(c.id), '/', COALESCE(MAX(c.updated_at), '-'), '/',"
+    "  COALESCE(MAX(p.updated_at), '-')),"
+    " CONCAT(COUNT(m.id), '/', COALESCE(MAX(m.updated_at), '-')),"
+    " COUNT(s.config_id) = 0"
+    " FROM gateway_keys k JOIN users u ON u.id = k.user_id"
+    " LEFT JOIN user_rate_limits r ON r.user_id = k.user_id"
+    " LEFT JOIN user_budgets b ON b.user_id = k.user_id"
+    " LEFT JOIN model_aliases au ON au.user_id = k.user_id AND au.alias = ?"
+    " LEFT JOIN model_aliases ag ON ag.user_id = 0 AND ag.alias = ?"
+    " LEFT JOIN user_api_providers c ON c.user_id = k.user_id"
+    " LEFT JOIN api_providers p ON p.id = c.provider_id"
+    " LEFT JOIN circuit_state s ON s.config_id = c.id"
+    "  AND (s.failures > 0 OR s.open_until IS NOT NULL)"
+    " LEFT JOIN aggregator_models m ON m.config_id = c.id AND m.model_id IN"
+    "  (?, ?, au.target_model,"
+    "  SUBSTRING(au.target_model, LOCATE('/', au.target_model) + 1),"
+    "  ag.target_model,"
+    "  SUBSTRING(ag.target_model, LOCATE('/', ag.target_model) + 1))"
+    " WHERE k.key_hash = ? AND u.is_active = 1 GROUP BY k.id";
+static const char SQL_KEY_TOUCH[] =
+    "UPDATE gateway_keys SET last_used_at = NOW(6) WHERE id = ?"
+    " AND (last_used_at IS NULL OR last_used_at < NOW(6) - INTERVAL 60 SECOND)";
+
+struct cc_resolved {
+	long long		 user_id;
+	long long		 born_us;
+	char			 ref[CATALOG_REF_MAX + 1];
+	char			 resolved[CATALOG_REF_MAX + 1];
+	char			 fp[CHATCACHE_FP_MAX];
+	struct catalog_target	*targets;	/* NULL = empty slot */
+	int			 n;
+};
+
+struct cc_key {
+	long long		 user_id;	/* 0 = empty slot */
+	long long		 config_id;
+	long long		 born_us;
+	char			 fp[CHATCACHE_FP_MAX];
+	char			*key;
+	size_t			 keylen;
+};
+
+static struct cc_resolved	cc_res[CHATCACHE_RESOLVED];
+static struct cc_key		cc_keys[CHATCACHE_KEYS];
+
+const char *
+chatcache_key_header(const struct req *r)
+{
+	const char	*h = http_param(r, "HTTP_AUTHORIZATION");
+
+	if (h && strncasecmp(h, "Bearer ", 7) == 0) {
+		h += 7;
+		while (*h == ' ')
+			h++;
+	} else
+		h = http_param(r, "HTTP_X_API_KEY");
+	return h && *h ? h : NULL;
+}
+
+static void
+cc_copy(char *dst, size_t size, const char *src)
+{
+	snprintf(dst, size, "%s", src ? src : "");
+}
+
+static int
+cc_db_down(struct req *r)
+{
+	return http_fail(r, ERR_INTERNAL, 503, "database_unavailable",
+	    "The database is not reachable right now; try again in a moment.");
+}
+
+int
+chatcache_load(struct req *r, const char *model, int global_rpm,
+    struct quota_limits *lim, struct chatcache_snap *s)
+{
+	const char	*key = chatcache_key_header(r);
+	unsigned char	 hash[32];
+	struct db_rows	 rows;
+	struct db_param	 p[5];
+	const char	*slash;
+	int		 n, m, rc = -1;
+
+	memset(s, 0, sizeof(*s));
+	memset(&rows, 0, sizeof(rows));
+	quota_limits_init(lim, global_rpm);
+	if (key == NULL)
+		return http_fail(r, ERR_AUTH, 401, "not_authenticated",
+		    "Send a Switchboard API key as 'Authorization: Bearer "
+		    "sk-sb-…' (create one under API keys), or log in.");
+	if (strncmp(key, AUTH_KEY_PREFIX, strlen(AUTH_KEY_PREFIX)) != 0 ||
+	    strlen(key) > 128)
+		return http_fail(r, ERR_AUTH, 401, "invalid_api_key",
+		    "This is not a Switchboard key; create one under Settings → API keys.");
+	vault_sha256(key, strlen(key), hash);
+	/* alias (user's, global), the model id and its part after
+	 * "config/", then the key hash. */
+	slash = strchr(model, '/');
+	p[0] = db_str(model);
+	p[1] = db_str(model);
+	p[2] = db_str(model);
+	p[3] = db_str(slash ? slash + 1 : model);
+	p[4] = db_bytes(hash, sizeof(hash));
+	if (db_query(SQL_SNAPSHOT, p, 5, &rows) != DB_OK) {
+		cc_db_down(r);
+		goto out;
+	}
+	if (rows.nrows == 0) {
+		http_fail(r, ERR_AUTH, 401, "invalid_api_key",
+		    "The API key is not valid; check it or create a new one under Settings → API keys.");
+		goto out;
+	}
+	if (db_ll(&rows, 0, 5, 0)) {
+		http_fail(r, ERR_AUTH, 401, "key_revoked", "This API key has been revoked.");
+		goto out;
+	}
+	if (db_ll(&rows, 0, 6, 0)) {
+		http_fail(r, ERR_AUTH, 401, "key_expired", "This API key has expired; create a new one.");
+		goto out;
+	}
+	r->who.key_id = db_ll(&rows, 0, 0, 0);
+	r->who.user_id = db_ll(&rows, 0, 1, 0);
+	cc_copy(r->who.username, sizeof(r->who.username), db_val(&rows, 0, 2));
+	r->who.is_admin = db_val(&rows, 0, 3) && strcmp(db_val(&rows, 0, 3), "admin") == 0;
+	free(r->who.allowed_models);
+	r->who.allowed_models = db_val(&rows, 0, 4) ? strdup(db_val(&rows, 0, 4)) : NULL;
+	r->who.via = AUTH_VIA_KEY;
+	quota_limits_row(&rows, 8, lim, QUOTA_USER);
+	quota_limits_row(&rows, 13, lim, QUOTA_KEY);
+	n = snprintf(s->cfg_fp, sizeof(s->cfg_fp), "%s",
+	    db_val(&rows, 0, 19) ? db_val(&rows, 0, 19) : "");
+	m = snprintf(s->fp, sizeof(s->fp), "%s|%s|%s",
+	    db_val(&rows, 0, 18) ? db_val(&rows, 0, 18) : "-", s->cfg_fp,
+	    db_val(&rows, 0, 20) ? db_val(&rows, 0, 20) : "-");
+	s->circuits_clean = db_ll(&rows, 0, 21, 0) != 0;
+	/* A fingerprint cut short could hide a change: then never cache. */
+	s->valid = db_val(&rows, 0, 19) != NULL && db_val(&rows, 0, 20) != NULL &&
+	    n > 0 &&
+	    (size_t)n < sizeof(s->cfg_fp) && m > 0 && (size_t)m < sizeof(s->fp);
+	if (db_ll(&rows, 0, 7, 0)) {
+		p[0] = db_int(r->who.key_id);
+		(void)db_exec(SQL_KEY_TOUCH, p, 1, NULL, NULL);
+	}
+	rc = 0;
+out:
+	db_rows_free(&rows);
+	return rc;
+}
+
+static void
+cc_res_drop(struct cc_resolved *e)
+{
+	free(e->targets);
+	memset(e, 0, sizeof(*e));
+}
+
+static void
+cc_key_drop(struct cc_key *e)
+{
+	if (e->key) {
+		OPENSSL_cleanse(e->key, e->keylen);
+		free(e->key);
+	}
+	OPENSSL_cleanse(e, sizeof(*e));
+}
+
+static int
+cc_fresh(long long born_us, long long now)
+{
+	return now - born_us >= 0 && now - born_us < CHATCACHE_TTL_S * 1000000LL;
+}
+
+int
+chatcache_resolve(const struct chatcache_snap *s, long long user_id,
+    const char *ref, struct catalog_target *out, size_t max,
+    char *resolved_ref, struct sb_error *e)
+{
+	struct cc_resolved	*slot = NULL;
+	long long		 now = http_now_us();
+	size_t			 i;
+	int			 n;
+
+	if (s == NULL || !s->valid || ref == NULL || strlen(ref) > CATALOG_REF_MAX)
+		return catalog_resolve(user_id, ref, out, max, resolved_ref, e);
+	for (i = 0; i < CHATCACHE_RESOLVED; i++) {
+		struct cc_resolved *c = &cc_res[i];
+
+		if (c->targets == NULL || c->user_id != user_id ||
+		    strcmp(c->ref, ref) != 0)
+			continue;
+		if (!cc_fresh(c->born_us, now) || strcmp(c->fp, s->fp) != 0 ||
+		    (size_t)c->n > max) {
+			cc_res_drop(c);
+			break;
+		}
+		memcpy(out, c->targets, sizeof(*out) * (size_t)c->n);
+		if (resolved_ref)
+			cc_copy(resolved_ref, CATALOG_REF_MAX + 1, c->resolved);
+		return c->n;
+	}
+	if ((n = catalog_resolve(user_id, ref, out, max, resolved_ref, e)) <= 0)
+		return n;
+	/* An empty slot, else an expired one, else the oldest. */
+	for (i = 0; i < CHATCACHE_RESOLVED; i++) {
+		struct cc_resolved *c = &cc_res[i];
+
+		if (c->targets == NULL || !cc_fresh(c->born_us, now)) {
+			slot = c;
+			break;
+		}
+		if (slot == NULL || c->born_us < slot->born_us)
+			slot = c;
+	}
+	cc_res_drop(slot);
+	if ((slot->targets = malloc(sizeof(*out) * (size_t)n)) == NULL)
+		return n;
+	memcpy(slot->targets, out, sizeof(*out) * (size_t)n);
+	slot->n = n;
+	slot->user_id = user_id;
+	slot->born_us = now;
+	cc_copy(slot->ref, sizeof(slot->ref), ref);
+	cc_copy(slot->resolved, sizeof(slot->resolved), resolved_ref ? resolved_ref : ref);
+	cc_copy(slot->fp, sizeof(slot->fp), s->fp);
+	return n;
+}
+
+int
+chatcache_config_key(const struct chatcache_snap *s, long long user_id,
+    long long config_id, char *key, size_t keysz, struct sb_error *e)
+{
+	struct cc_key	*slot = NULL;
+	long long	 now = http_now_us();
+	size_t		 i, len;
+
+	if (s == NULL || !s->valid)
+		return catalog_config_key(user_id, config_id, key, keysz, e);
+	for (i = 0; i < CHATCACHE_KEYS; i++) {
+		struct cc_key *c = &cc_keys[i];
+
+		if (c->key == NULL || c->user_id != user_id || c->config_id != config_id)
+			continue;
+		if (!cc_fresh(c->born_us, now) || strcmp(c->fp, s->cfg_fp) != 0 ||
+		    c->keylen + 1 > keysz) {
+			cc_key_drop(c);
+			break;
+		}
+		memcpy(key, c->key, c->keylen + 1);
+		return 0;
+	}
+	if (catalog_config_key(user_id, config_id, key, keysz, e) != 0)
+		return -1;
+	for (i = 0; i < CHATCACHE_KEYS; i++) {
+		struct cc_key *c = &cc_keys[i];
+
+		if (c->key == NULL || !cc_fresh(c->born_us, now)) {
+			slot = c;
+			break;
+		}
+		if (slot == NULL || c->born_us < slot->born_us)
+			slot = c;
+	}
+	cc_key_drop(slot);
+	len = strnlen(key, keysz);
+	if (len >= keysz || (slot->key = malloc(len + 1)) == NULL)
+		return 0;
+	memcpy(slot->key, key, len + 1);
+	slot->keylen = len;
+	slot->user_id = user_id;
+	slot->config_id = config_id;
+	slot->born_us = now;
+	cc_copy(slot->fp, sizeof(slot->fp), s->cfg_fp);
+	return 0;
+}
+
+void
+chatcache_flush(void)
+{
+	size_t	 i;
+
+	for (i = 0; i < CHATCACHE_RESOLVED; i++)
+		cc_res_drop(&cc_res[i]);
+	for (i = 0; i < CHATCACHE_KEYS; i++)
+		cc_key_drop(&cc_keys[i]);
+}
