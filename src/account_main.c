@@ -35,11 +35,14 @@ static const char SQL_USER_DELETE[] =
 static const char SQL_ADMINS_OTHER[] =
     "SELECT COUNT(*) FROM users WHERE role = 'admin' AND is_active = 1 AND id <> ?";
 static const char SQL_KEYS_LIST[] =
-    "SELECT id, name, prefix, monthly_budget_micros, rpm_limit, tpm_limit, allowed_models,"
-    " DATE_FORMAT(expires_at, '%Y-%m-%dT%H:%i:%sZ'), DATE_FORMAT(revoked_at, '%Y-%m-%dT%H:%i:%sZ'),"
-    " DATE_FORMAT(last_used_at, '%Y-%m-%dT%H:%i:%sZ'), DATE_FORMAT(created_at, '%Y-%m-%dT%H:%i:%sZ'),"
-    " budget_alert_pct, budget_hard_stop"
-    " FROM gateway_keys WHERE user_id = ? AND (? = 0 OR id = ?) ORDER BY created_at DESC";
+    "SELECT k.id, k.name, k.prefix, k.monthly_budget_micros, k.rpm_limit, k.tpm_limit, k.allowed_models,"
+    " DATE_FORMAT(k.expires_at, '%Y-%m-%dT%H:%i:%sZ'), DATE_FORMAT(k.revoked_at, '%Y-%m-%dT%H:%i:%sZ'),"
+    " DATE_FORMAT(k.last_used_at, '%Y-%m-%dT%H:%i:%sZ'), DATE_FORMAT(k.created_at, '%Y-%m-%dT%H:%i:%sZ'),"
+    " k.budget_alert_pct, k.budget_hard_stop, COALESCE(s.cost, 0)"
+    " FROM gateway_keys k LEFT JOIN (SELECT gateway_key_id, SUM(cost_micros) AS cost"
+    "  FROM aggregator_usage_logs WHERE user_id = ? AND created_at >= DATE_FORMAT(NOW(), '%Y-%m-01')"
+    "  GROUP BY gateway_key_id) s ON s.gateway_key_id = k.id"
+    " WHERE k.user_id = ? AND (? = 0 OR k.id = ?) ORDER BY k.created_at DESC";
 static const char SQL_KEY_INSERT[] =
     "INSERT INTO gateway_keys (user_id, name, prefix, key_hash, monthly_budget_micros,"
     " rpm_limit, tpm_limit, allowed_models, expires_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)";
@@ -411,18 +414,20 @@ key_json(const struct db_rows *rows, int i)
 	json_add_str_or_null(k, "created_at", db_val(rows, i, 10));
 	cJSON_AddNumberToObject(k, "budget_alert_pct", (double)db_ll(rows, i, 11, 80));
 	cJSON_AddBoolToObject(k, "budget_hard_stop", db_ll(rows, i, 12, 1) != 0);
+	json_add_usd(k, "month_cost_usd", db_ll(rows, i, 13, 0));
 	return k;
 }
 
 static int
 keys_query(struct req *r, long long only_id, struct db_rows *rows)
 {
-	struct db_param	 p[3];
+	struct db_param	 p[4];
 
 	p[0] = db_int(r->who.user_id);
-	p[1] = db_int(only_id);
+	p[1] = db_int(r->who.user_id);
 	p[2] = db_int(only_id);
-	if (db_query(SQL_KEYS_LIST, p, 3, rows) != DB_OK)
+	p[3] = db_int(only_id);
+	if (db_query(SQL_KEYS_LIST, p, 4, rows) != DB_OK)
 		return http_fail(r, ERR_INTERNAL, 503, "database_unavailable", "The database is not reachable.");
 	return 0;
 }

@@ -114,6 +114,7 @@ test('gateway keys: secret once, hash at rest, revoke, isolation', async () => {
   assert.equal(key.rpm_limit, 60);
   assert.deepEqual(key.allowed_models, ['openai/gpt-4o-mini']);
   assert.equal(key.expires_at, '2099-01-01T23:59:59Z');
+  assert.equal(key.month_cost_usd, 0);
   const rows = sql(`SELECT COUNT(*) FROM gateway_keys WHERE key_hash = UNHEX(SHA2(${q(secret)}, 256))`);
   assert.equal(rows[0][0], '1');
   assert.equal(sql(`SELECT COUNT(*) FROM gateway_keys WHERE prefix LIKE ${q(secret.slice(0, 10) + '%')} AND name = 'ci' AND HEX(key_hash) LIKE '%${Buffer.from(secret).toString('hex').toUpperCase()}%'`)[0][0], '0');
