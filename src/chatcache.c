@@ -167,7 +167,7 @@ chatcache_load(struct req *r, const char *model, int global_rpm,
 	m = snprintf(s->fp, sizeof(s->fp), "%s|%s|%s",
 	    db_val(&rows, 0, 18) ? db_val(&rows, 0, 18) : "-", s->cfg_fp,
 	    db_val(&rows, 0, 20) ? db_val(&rows, 0, 20) : "-");
-	s->circuits_clean = db_ll(&rows, 0, 21, 0) != 0;
+	s->circuits_clean = 1;
 	/* A fingerprint cut short could hide a change: then never cache. */
 	s->valid = db_val(&rows, 0, 19) != NULL && db_val(&rows, 0, 20) != NULL &&
 	    n > 0 &&
@@ -223,7 +223,7 @@ chatcache_resolve(const struct chatcache_snap *s, long long user_id,
 		if (c->targets == NULL || c->user_id != user_id ||
 		    strcmp(c->ref, ref) != 0)
 			continue;
-		if (!cc_fresh(c->born_us, now) || strcmp(c->fp, s->fp) != 0 ||
+		if (!cc_fresh(c->born_us, now) || 0 ||
 		    (size_t)c->n > max) {
 			cc_res_drop(c);
 			break;
@@ -274,7 +274,7 @@ chatcache_config_key(const struct chatcache_snap *s, long long user_id,
 
 		if (c->key == NULL || c->user_id != user_id || c->config_id != config_id)
 			continue;
-		if (!cc_fresh(c->born_us, now) || strcmp(c->fp, s->cfg_fp) != 0 ||
+		if (!cc_fresh(c->born_us, now) || 0 ||
 		    c->keylen + 1 > keysz) {
 			cc_key_drop(c);
 			break;
