@@ -2,11 +2,14 @@
 # chat.sh — the chat proxy benchmark (issue 4). Starts a private stack on slot
 # $BENCH_SLOT (default 9): MariaDB from scripts/stack.sh, a second lighttpd
 # running the optimised programs from build/ ($CHAT_PROCS chat processes), and a
-# fixed fast OpenAI-compatible upstream (bench/fixed-upstream.mjs). wrk POSTs a
+# fixed fast OpenAI-compatible upstream (nginx `return 200` with the bodies from
+# bench/fixed-upstream.mjs when nginx is installed, else that Node server;
+# BENCH_UPSTREAM=node forces Node). wrk POSTs a
 # chat request (bench/chat.lua, bench/chat-stream.lua) directly to the upstream
 # and through Switchboard at 1, 16 and 64 connections; prints requests/s, p50 and
-# p99, added p50, CPU per request (chat.fcgi + lighttpd + MariaDB) and resident
-# memory per chat process, and saves the table to bench/out/chat.md.
+# p99, added p50, CPU per request (chat.fcgi + lighttpd + MariaDB), database
+# statements per request and memory per chat process (RSS, and the private part
+# that each extra process really adds), and saves the table to bench/out/chat.md.
 set -eu
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
@@ -28,12 +31,25 @@ scripts/stack.sh start test >/dev/null
 kill "$(cat "$var/run/lighttpd.pid")" 2>/dev/null || true	# the ASan web server is not measured
 
 mkdir -p "$bvar/run" "$bvar/log" bench/out
+# BENCH_ROUTE_CACHE_S=N measures the trust mode ([upstream] route_cache_s = N).
+sed -e "/^\[upstream\]/a route_cache_s = ${BENCH_ROUTE_CACHE_S:-0}" "$var/switchboard.ini" > "$bvar/switchboard.ini"
 sed -e "s|@ROOT@|$root|g" -e "s|@VAR@|$bvar|g" -e "s|@PORT@|$port|g" -e "s|@BIN@|$root/build|g" \
-    -e "s|@INI@|$var/switchboard.ini|g" -e "s|@PROCS@|1|g" -e "s|@CHAT_PROCS@|$procs|g" -e "s|@ASAN@||g" \
+    -e "s|@INI@|$bvar/switchboard.ini|g" -e "s|@PROCS@|1|g" -e "s|@CHAT_PROCS@|$procs|g" -e "s|@ASAN@||g" \
     conf/lighttpd.conf.in > "$bvar/lighttpd.conf"
 lighttpd -f "$bvar/lighttpd.conf"
-node bench/fixed-upstream.mjs "$up" >"$bvar/log/upstream.log" 2>&1 &
-uppid=$!
+if [ "${BENCH_UPSTREAM:-nginx}" = nginx ] && command -v nginx >/dev/null; then
+	upstream=nginx
+	mkdir -p "$bvar/nginx"
+	node bench/fixed-upstream.mjs --nginx "$up" "$bvar/nginx" > "$bvar/nginx.conf"
+	nginx -c "$bvar/nginx.conf" -p "$bvar/nginx" -g 'daemon on;' 2>"$bvar/log/upstream.log"
+	uppid=
+	until [ -s "$bvar/nginx/nginx.pid" ]; do sleep 0.1; done
+	uppid=$(cat "$bvar/nginx/nginx.pid")
+else
+	upstream=node
+	node bench/fixed-upstream.mjs "$up" >"$bvar/log/upstream.log" 2>&1 &
+	uppid=$!
+fi
 trap 'kill $uppid 2>/dev/null; kill $(cat "$bvar/run/lighttpd.pid") 2>/dev/null; scripts/stack.sh stop test >/dev/null 2>&1' EXIT
 i=0
 until curl -fsS -o /dev/null "$base/api/health" && curl -s -o /dev/null "http://127.0.0.1:$up/"; do
@@ -48,7 +64,9 @@ curl -fsS -c "$jar" -H 'content-type: application/json' -d "{\"username\":\"benc
     "$base/api/auth/login" > "$bvar/login.json"
 csrf=$(sed -E 's/.*"csrf_token":"([^"]*)".*/\1/' "$bvar/login.json")
 post() { curl -fsS -b "$jar" -H 'content-type: application/json' -H "x-csrf-token: $csrf" -d "$2" "$base$1"; }
+# Two configs on the same upstream: nginx tells JSON and SSE apart by the path.
 post /api/provider-configs/custom "{\"name\":\"bench\",\"api_key\":\"sk-bench-upstream\",\"base_url\":\"http://127.0.0.1:$up/v1\",\"validate\":false}" >/dev/null
+post /api/provider-configs/custom "{\"name\":\"benchs\",\"api_key\":\"sk-bench-upstream-sse\",\"base_url\":\"http://127.0.0.1:$up/stream/v1\",\"validate\":false}" >/dev/null
 KEY=$(post /api/keys '{"name":"bench"}' | sed -E 's/.*"secret":"([^"]*)".*/\1/')
 export KEY
 for i in 1 2 3 4 5 6 7 8; do
@@ -60,46 +78,55 @@ chatpids() { pgrep -P "$(cat "$bvar/run/lighttpd.pid")" -f chat.fcgi || true; }
 # CPU ticks used so far by: chat.fcgi processes, lighttpd, MariaDB.
 ticks1() { t=0; for p in "$@"; do set -- $(cut -d')' -f2 "/proc/$p/stat"); t=$((t + ${12} + ${13})); done; echo $t; }
 ticks() { echo "$(ticks1 $(chatpids)) $(ticks1 "$(cat "$bvar/run/lighttpd.pid")") $(ticks1 "$(cat "$var/run/mysqld.pid")")"; }
+dbq() { mariadb --defaults-file="$var/my.cnf" -uroot -N -B -e "SHOW GLOBAL STATUS LIKE 'Com_stmt_execute'" | awk '{print $2}'; }
 ms() { awk -v v="$1" 'BEGIN { if (v ~ /us$/) printf "%.3f", v / 1000; else if (v ~ /ms$/) printf "%.3f", v + 0; else printf "%.3f", v * 1000 }'; }
 
-# run LUA URL CONNS -> "rps p50 p99 requests chat_ticks lighttpd_ticks db_ticks non2xx"
+# run LUA URL CONNS -> "rps p50 p99 requests chat_ticks lighttpd_ticks db_ticks non2xx stmts"
 run() {
+	q0=$(dbq)
 	set -- "$1" "$2" "$3" $(ticks)
 	c0=$4 l0=$5 d0=$6
 	th=2; [ "$3" -lt 2 ] && th=1
 	wrk -t$th -c"$3" -d"${secs}s" --latency -s "bench/$1" "$2/v1/chat/completions" > "$bvar/wrk.out" 2>&1
 	set -- "$1" "$2" "$3" $(ticks)
 	c1=$4 l1=$5 d1=$6
+	q1=$(dbq)
 	rps=$(awk '/^Requests\/sec/ {print $2}' "$bvar/wrk.out")
 	p50=$(ms "$(awk '$1 == "50%" {print $2}' "$bvar/wrk.out")")
 	p99=$(ms "$(awk '$1 == "99%" {print $2}' "$bvar/wrk.out")")
 	n=$(awk '/requests in/ {print $1}' "$bvar/wrk.out")
 	bad=$(awk '/Non-2xx/ {print $4}' "$bvar/wrk.out")
-	echo "$rps $p50 $p99 $n $((c1 - c0)) $((l1 - l0)) $((d1 - d0)) ${bad:-0}"
+	echo "$rps $p50 $p99 $n $((c1 - c0)) $((l1 - l0)) $((d1 - d0)) ${bad:-0} $((q1 - q0))"
 }
 
 out=bench/out/chat.md
 {
 	echo "Chat proxy benchmark — $(date -u +%Y-%m-%dT%H:%M:%SZ), $(nproc) cores ($(awk -F': ' '/model name/ {print $2; exit}' /proc/cpuinfo)),"
-	echo "$procs chat.fcgi processes, ${secs}s per run, wrk on the same machine."
+	echo "$procs chat.fcgi processes, ${secs}s per run, wrk on the same machine, fixed upstream: $upstream, route_cache_s = ${BENCH_ROUTE_CACHE_S:-0}."
 	echo
-	echo "| mode | conns | direct req/s | direct p50 ms | via req/s | via p50 ms | via p99 ms | added p50 ms | CPU µs/req total | chat.fcgi | lighttpd | MariaDB | non-2xx |"
-	echo "|---|---|---|---|---|---|---|---|---|---|---|---|---|"
+	echo "| mode | conns | direct req/s | direct p50 ms | via req/s | via p50 ms | via p99 ms | added p50 ms | CPU µs/req total | chat.fcgi | lighttpd | MariaDB | DB stmts/req | non-2xx |"
+	echo "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"
 } > "$out"
 for mode in json stream; do
-	lua=chat.lua; [ $mode = stream ] && lua=chat-stream.lua
+	lua=chat.lua direct=http://127.0.0.1:$up MODEL=bench/bench-model
+	[ $mode = stream ] && lua=chat-stream.lua direct=http://127.0.0.1:$up/stream MODEL=benchs/bench-model
+	export MODEL
 	for c in 1 16 64; do
-		set -- $(run "$lua" "http://127.0.0.1:$up" "$c")
+		set -- $(run "$lua" "$direct" "$c")
 		drps=$1 dp50=$2
 		set -- $(run "$lua" "$base" "$c")
 		us() { awk -v t="$1" -v n="$2" -v hz="$tck" 'BEGIN { if (n > 0) printf "%.0f", t / hz * 1e6 / n; else print "-" }'; }
 		add=$(awk -v a="$2" -v b="$dp50" 'BEGIN { printf "%.3f", a - b }')
-		echo "| $mode | $c | $drps | $dp50 | $1 | $2 | $3 | $add | $(us $(($5 + $6 + $7)) "$4") | $(us "$5" "$4") | $(us "$6" "$4") | $(us "$7" "$4") | $8 |" >> "$out"
+		echo "| $mode | $c | $drps | $dp50 | $1 | $2 | $3 | $add | $(us $(($5 + $6 + $7)) "$4") | $(us "$5" "$4") | $(us "$6" "$4") | $(us "$7" "$4") | $(awk -v q="$9" -v n="$4" 'BEGIN { printf "%.2f", (n > 0 ? q / n : 0) }') | $8 |" >> "$out"
 	done
 done
 rss=$(for p in $(chatpids); do awk '/^VmRSS/ {print $2}' "/proc/$p/status"; done | sort -n | tail -1)
+# Private = pages only this process holds (what one more process costs); the
+# rest of RSS is shared library text mapped by every process.
+priv=$(for p in $(chatpids); do awk '/^Private_(Clean|Dirty):/ {t += $2} END {print t}' "/proc/$p/smaps_rollup"; done | sort -n | tail -1)
+pss=$(for p in $(chatpids); do awk '/^Pss:/ {print $2}' "/proc/$p/smaps_rollup"; done | sort -n | tail -1)
 {
 	echo
-	echo "Resident memory per chat.fcgi process after the runs: $((rss / 1024)) MB ($rss kB, largest of $(chatpids | wc -l))."
+	echo "Memory per chat.fcgi process after the runs (largest of $(chatpids | wc -l)): RSS $rss kB, of which private $priv kB (PSS $pss kB); the rest is shared library text."
 } >> "$out"
 cat "$out"

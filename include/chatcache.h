@@ -6,7 +6,10 @@
  * whether any circuit of the user is not plainly closed. Resolution results
  * and decrypted provider keys are then reused while their fingerprint is
  * unchanged (and for at most CHATCACHE_TTL_S seconds), so a change in the
- * database takes effect on the very next request, in every process. */
+ * database takes effect on the very next request, in every process.
+ * Optional trust mode ([upstream] route_cache_s = N > 0): the key and its
+ * limits are still read on every request, but resolutions, provider keys
+ * and closed circuits are reused for N seconds without a check. */
 #ifndef SB_CHATCACHE_H
 #define SB_CHATCACHE_H
 
@@ -20,6 +23,7 @@
 #define CHATCACHE_RESOLVED	32	/* cached resolutions per process */
 #define CHATCACHE_KEYS		16	/* cached decrypted provider keys */
 #define CHATCACHE_FP_MAX	512
+#define CHATCACHE_TRUST_MAX_S	60
 
 /* What the snapshot saw; valid = 0 means "no snapshot, do not cache". */
 struct chatcache_snap {
@@ -50,6 +54,16 @@ int	chatcache_resolve(const struct chatcache_snap *s, long long user_id,
  * unchanged. The caller still wipes key after use. */
 int	chatcache_config_key(const struct chatcache_snap *s, long long user_id,
 	    long long config_id, char *key, size_t keysz, struct sb_error *e);
+
+/* Trust mode for trust_s seconds (0 = validate on every request). */
+void	chatcache_configure(int trust_s);
+
+/* route_circuit_allow, skipped when the snapshot saw every circuit of the
+ * user closed (or, in trust mode, this config closed < N s ago). */
+int	chatcache_circuit_allow(const struct chatcache_snap *s,
+	    long long config_id, int threshold, int cooldown_s);
+/* Forget that config_id was seen closed (after a failure). */
+void	chatcache_circuit_failed(long long config_id);
 
 /* Wipe and free every cached entry (decrypted keys with OPENSSL_cleanse). */
 void	chatcache_flush(void);

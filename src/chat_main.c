@@ -568,9 +568,7 @@ chat_dispatch(struct chat *c)
 		if (c->mode == CHAT_EMBED && t->config.api_format !=
 		    CATALOG_FMT_OPENAI)
 			continue;
-		/* The snapshot saw every circuit of the user closed: no read. */
-		circ = c->snap.valid && c->snap.circuits_clean ? 1 :
-		    route_circuit_allow(t->config.id, thr, cool);
+		circ = chatcache_circuit_allow(&c->snap, t->config.id, thr, cool);
 		if (circ == 0) {
 			if (!tried)
 				chat_note_target(c, t);
@@ -583,9 +581,10 @@ chat_dispatch(struct chat *c)
 			if (step == STEP_RETRY || (step == STEP_FATAL &&
 			    c->sent && c->rec.status != USAGE_CANCELLED &&
 			    adapter_retryable((enum adapter_cat)
-			    c->r->err.category, 0)))
+			    c->r->err.category, 0))) {
 				route_circuit_failure(t->config.id, thr, cool);
-			else if (step == STEP_OK && (circ == 2 || a > 0))
+				chatcache_circuit_failed(t->config.id);
+			} else if (step == STEP_OK && (circ == 2 || a > 0))
 				route_circuit_success(t->config.id);
 			if (step != STEP_RETRY || c->sent || a + 1 >= max)
 				break;
@@ -881,10 +880,24 @@ handle_models(struct req *r)
 	return rc == 0 ? 0 : 0;
 }
 
+/* [upstream] route_cache_s: 0 (default) validates cached routes on every
+ * request; N (1..60) trusts them for N seconds. */
 static int
 chat_init(const struct config *c)
 {
-	(void)c;
+	const char	*v = config_get(c, "upstream", "route_cache_s");
+	char		*end;
+	long		 n = 0;
+
+	if (v != NULL) {
+		n = strtol(v, &end, 10);
+		if (end == v || *end != '\0' || n < 0 || n > CHATCACHE_TRUST_MAX_S) {
+			log_err("configuration: [upstream] route_cache_s: expected "
+			    "a number from 0 to %d", CHATCACHE_TRUST_MAX_S);
+			return -1;
+		}
+	}
+	chatcache_configure((int)n);
 	return upstream_init();
 }
 

@@ -13,6 +13,7 @@
 #include "chatcache.h"
 #include "db.h"
 #include "log.h"
+#include "route.h"
 #include "sbconst.h"
 #include "vault.h"
 
@@ -52,6 +53,20 @@ static const char SQL_SNAPSHOT[] =
     "  ag.target_model,"
     "  SUBSTRING(ag.target_model, LOCATE('/', ag.target_model) + 1))"
     " WHERE k.key_hash = ? AND u.is_active = 1 GROUP BY k.id";
+/* The same without the fingerprints, for [upstream] route_cache_s > 0. */
+static const char SQL_SNAPSHOT_LITE[] =
+    "SELECT k.id, k.user_id, u.username, u.role, k.allowed_models,"
+    " k.revoked_at IS NOT NULL,"
+    " k.expires_at IS NOT NULL AND k.expires_at <= NOW(6),"
+    " k.last_used_at IS NULL OR k.last_used_at < NOW(6) - INTERVAL 60 SECOND,"
+    " r.rpm_limit, r.tpm_limit, b.monthly_budget_micros, b.budget_alert_pct,"
+    " b.budget_hard_stop,"
+    " k.rpm_limit, k.tpm_limit, k.monthly_budget_micros, k.budget_alert_pct,"
+    " k.budget_hard_stop"
+    " FROM gateway_keys k JOIN users u ON u.id = k.user_id"
+    " LEFT JOIN user_rate_limits r ON r.user_id = k.user_id"
+    " LEFT JOIN user_budgets b ON b.user_id = k.user_id"
+    " WHERE k.key_hash = ? AND u.is_active = 1";
 static const char SQL_KEY_TOUCH[] =
     "UPDATE gateway_keys SET last_used_at = NOW(6) WHERE id = ?"
     " AND (last_used_at IS NULL OR last_used_at < NOW(6) - INTERVAL 60 SECOND)";
@@ -75,8 +90,23 @@ struct cc_key {
 	size_t			 keylen;
 };
 
+/* A circuit seen closed (route_cache_s mode only). */
+struct cc_circuit {
+	long long		 config_id;	/* 0 = empty slot */
+	long long		 born_us;
+};
+
 static struct cc_resolved	cc_res[CHATCACHE_RESOLVED];
 static struct cc_key		cc_keys[CHATCACHE_KEYS];
+static struct cc_circuit	cc_circ[CHATCACHE_KEYS];
+static int			cc_trust_s;	/* 0 = validate every request */
+
+void
+chatcache_configure(int trust_s)
+{
+	cc_trust_s = trust_s < 0 ? 0 : trust_s > CHATCACHE_TRUST_MAX_S ?
+	    CHATCACHE_TRUST_MAX_S : trust_s;
+}
 
 const char *
 chatcache_key_header(const struct req *r)
@@ -136,7 +166,8 @@ chatcache_load(struct req *r, const char *model, int global_rpm,
 	p[2] = db_str(model);
 	p[3] = db_str(slash ? slash + 1 : model);
 	p[4] = db_bytes(hash, sizeof(hash));
-	if (db_query(SQL_SNAPSHOT, p, 5, &rows) != DB_OK) {
+	if ((cc_trust_s > 0 ? db_query(SQL_SNAPSHOT_LITE, p + 4, 1, &rows) :
+	    db_query(SQL_SNAPSHOT, p, 5, &rows)) != DB_OK) {
 		cc_db_down(r);
 		goto out;
 	}
@@ -162,16 +193,24 @@ chatcache_load(struct req *r, const char *model, int global_rpm,
 	r->who.via = AUTH_VIA_KEY;
 	quota_limits_row(&rows, 8, lim, QUOTA_USER);
 	quota_limits_row(&rows, 13, lim, QUOTA_KEY);
+	if (cc_trust_s > 0) {
+		/* Trust mode: entries live route_cache_s seconds, unchecked. */
+		snprintf(s->cfg_fp, sizeof(s->cfg_fp), "trust");
+		snprintf(s->fp, sizeof(s->fp), "trust");
+		s->valid = 1;
+		goto touch;
+	}
 	n = snprintf(s->cfg_fp, sizeof(s->cfg_fp), "%s",
 	    db_val(&rows, 0, 19) ? db_val(&rows, 0, 19) : "");
 	m = snprintf(s->fp, sizeof(s->fp), "%s|%s|%s",
 	    db_val(&rows, 0, 18) ? db_val(&rows, 0, 18) : "-", s->cfg_fp,
 	    db_val(&rows, 0, 20) ? db_val(&rows, 0, 20) : "-");
-	s->circuits_clean = 1;
+	s->circuits_clean = db_ll(&rows, 0, 21, 0) != 0;
 	/* A fingerprint cut short could hide a change: then never cache. */
 	s->valid = db_val(&rows, 0, 19) != NULL && db_val(&rows, 0, 20) != NULL &&
 	    n > 0 &&
 	    (size_t)n < sizeof(s->cfg_fp) && m > 0 && (size_t)m < sizeof(s->fp);
+touch:
 	if (db_ll(&rows, 0, 7, 0)) {
 		p[0] = db_int(r->who.key_id);
 		(void)db_exec(SQL_KEY_TOUCH, p, 1, NULL, NULL);
@@ -202,7 +241,51 @@ cc_key_drop(struct cc_key *e)
 static int
 cc_fresh(long long born_us, long long now)
 {
-	return now - born_us >= 0 && now - born_us < CHATCACHE_TTL_S * 1000000LL;
+	long long	 ttl = cc_trust_s > 0 ? cc_trust_s : CHATCACHE_TTL_S;
+
+	return now - born_us >= 0 && now - born_us < ttl * 1000000LL;
+}
+
+int
+chatcache_circuit_allow(const struct chatcache_snap *s, long long config_id,
+    int threshold, int cooldown_s)
+{
+	struct cc_circuit	*slot = NULL;
+	long long		 now = http_now_us();
+	size_t			 i;
+	int			 rc;
+
+	if (s != NULL && s->valid && cc_trust_s == 0 && s->circuits_clean)
+		return 1;
+	if (s == NULL || !s->valid || cc_trust_s == 0)
+		return route_circuit_allow(config_id, threshold, cooldown_s);
+	for (i = 0; i < CHATCACHE_KEYS; i++)
+		if (cc_circ[i].config_id == config_id) {
+			if (cc_fresh(cc_circ[i].born_us, now))
+				return 1;
+			slot = &cc_circ[i];
+			break;
+		}
+	if ((rc = route_circuit_allow(config_id, threshold, cooldown_s)) != 1)
+		return rc;
+	for (i = 0; slot == NULL && i < CHATCACHE_KEYS; i++)
+		if (cc_circ[i].config_id == 0 || !cc_fresh(cc_circ[i].born_us, now))
+			slot = &cc_circ[i];
+	if (slot == NULL)
+		slot = &cc_circ[now % CHATCACHE_KEYS];
+	slot->config_id = config_id;
+	slot->born_us = now;
+	return 1;
+}
+
+void
+chatcache_circuit_failed(long long config_id)
+{
+	size_t	 i;
+
+	for (i = 0; i < CHATCACHE_KEYS; i++)
+		if (cc_circ[i].config_id == config_id)
+			memset(&cc_circ[i], 0, sizeof(cc_circ[i]));
 }
 
 int
@@ -223,7 +306,7 @@ chatcache_resolve(const struct chatcache_snap *s, long long user_id,
 		if (c->targets == NULL || c->user_id != user_id ||
 		    strcmp(c->ref, ref) != 0)
 			continue;
-		if (!cc_fresh(c->born_us, now) || 0 ||
+		if (!cc_fresh(c->born_us, now) || strcmp(c->fp, s->fp) != 0 ||
 		    (size_t)c->n > max) {
 			cc_res_drop(c);
 			break;
@@ -274,7 +357,7 @@ chatcache_config_key(const struct chatcache_snap *s, long long user_id,
 
 		if (c->key == NULL || c->user_id != user_id || c->config_id != config_id)
 			continue;
-		if (!cc_fresh(c->born_us, now) || 0 ||
+		if (!cc_fresh(c->born_us, now) || strcmp(c->fp, s->cfg_fp) != 0 ||
 		    c->keylen + 1 > keysz) {
 			cc_key_drop(c);
 			break;
@@ -316,4 +399,5 @@ chatcache_flush(void)
 		cc_res_drop(&cc_res[i]);
 	for (i = 0; i < CHATCACHE_KEYS; i++)
 		cc_key_drop(&cc_keys[i]);
+	memset(cc_circ, 0, sizeof(cc_circ));
 }
