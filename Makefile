@@ -28,6 +28,9 @@ CLI      := $(BUILD)/switchboard
 UNITSRC  := $(wildcard tests/unit/test_*.c)
 UNITS    := $(UNITSRC:tests/unit/%.c=$(BUILD)/tests/%)
 
+# Keep the *_main.o intermediates: no rebuild on the next run.
+.SECONDARY:
+
 .PHONY: all build install-cgi deps run stop test unit bench lint clean
 all: build install-cgi
 

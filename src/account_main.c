@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <openssl/crypto.h>
 
@@ -480,6 +481,33 @@ allowed_models_field(struct req *r, char **out)
 	return 0;
 }
 
+/* 1 if day d exists in month mo of year y (so 2027-02-31 is refused here
+ * instead of failing in the database). */
+static int
+expires_calendar_ok(int y, int mo, int d)
+{
+	static const int days[12] = { 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31 };
+	int	 leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+
+	return d <= days[mo - 1] + (mo == 2 && leap);
+}
+
+/* 1 if the UTC instant is not in the future (a key born expired is useless). */
+static int
+expires_past(int y, int mo, int d, int h, int mi, int sec)
+{
+	struct tm	 tm;
+
+	memset(&tm, 0, sizeof(tm));
+	tm.tm_year = y - 1900;
+	tm.tm_mon = mo - 1;
+	tm.tm_mday = d;
+	tm.tm_hour = h;
+	tm.tm_min = mi;
+	tm.tm_sec = sec;
+	return timegm(&tm) <= time(NULL);
+}
+
 /* expires_at "YYYY-MM-DD" or "YYYY-MM-DDTHH:MM:SS[Z]" → "YYYY-MM-DD HH:MM:SS". */
 static int
 expires_field(struct req *r, char out[48], int *present)
@@ -497,8 +525,12 @@ expires_field(struct req *r, char out[48], int *present)
 		return http_fail(r, ERR_VALIDATION, 400, "invalid_value",
 		    "'expires_at' must be a date like 2027-01-31 or 2027-01-31T12:00:00Z (UTC).");
 	if (y < 2000 || y > 9999 || mo < 1 || mo > 12 || d < 1 || d > 31 ||
-	    h > 23 || mi > 59 || sec > 59 || h < 0 || mi < 0 || sec < 0)
+	    h > 23 || mi > 59 || sec > 59 || h < 0 || mi < 0 || sec < 0 ||
+	    !expires_calendar_ok(y, mo, d))
 		return http_fail(r, ERR_VALIDATION, 400, "invalid_value", "'expires_at' is not a valid date.");
+	if (expires_past(y, mo, d, h, mi, sec))
+		return http_fail(r, ERR_VALIDATION, 400, "invalid_value",
+		    "'expires_at' is in the past; give a future date (UTC) or leave it out.");
 	snprintf(out, 48, "%04d-%02d-%02d %02d:%02d:%02d", y, mo, d, h, mi, sec);
 	return 0;
 }

@@ -41,7 +41,14 @@ struct netcheck_v4rule {
 	enum netcheck_class	 klass;
 };
 
+/* First match wins: the cloud metadata services come before the ranges that
+ * hold them, so they stay refused even with allow_private_endpoints (which
+ * a site turns on for a local Ollama, not to let users reach instance
+ * credentials). */
 static const struct netcheck_v4rule netcheck_v4rules[] = {
+	{ 0xa9fea9fe, 32, NETCHECK_RESERVED },		/* 169.254.169.254 metadata */
+	{ 0xa9feaa02, 32, NETCHECK_RESERVED },		/* 169.254.170.2 ECS metadata */
+	{ 0x646464c8, 32, NETCHECK_RESERVED },		/* 100.100.100.200 Alibaba metadata */
 	{ 0x00000000, 8, NETCHECK_UNSPECIFIED },	/* 0.0.0.0/8 */
 	{ 0x0a000000, 8, NETCHECK_PRIVATE },		/* 10/8 */
 	{ 0x64400000, 10, NETCHECK_CGNAT },		/* 100.64/10 */
@@ -107,6 +114,7 @@ netcheck_classify_v6(const uint8_t *a)
 	static const uint8_t doc2[16] = { 0x3f,0xff };		/* 3fff::/20 */
 	static const uint8_t six2four[16] = { 0x20,0x02 };
 	static const uint8_t global[16] = { 0x20 };		/* 2000::/3 */
+	static const uint8_t ec2meta[16] = { 0xfd,0,0x0e,0xc2, 0,0,0,0, 0,0,0,0, 0,0,0x02,0x54 };
 
 	if (memcmp(a, zero, 15) == 0 && a[15] <= 1)
 		return a[15] == 0 ? NETCHECK_UNSPECIFIED : NETCHECK_LOOPBACK;
@@ -116,6 +124,8 @@ netcheck_classify_v6(const uint8_t *a)
 		return NETCHECK_RESERVED;
 	if (netcheck_v6_in(a, nat64local, 48))
 		return NETCHECK_PRIVATE;
+	if (memcmp(a, ec2meta, 16) == 0)
+		return NETCHECK_RESERVED;	/* fd00:ec2::254 metadata */
 	if (a[0] == 0xff)
 		return NETCHECK_MULTICAST;
 	if ((a[0] & 0xfe) == 0xfc)

@@ -71,14 +71,19 @@ static const struct route *
 server_route(const struct program *prog, struct req *r)
 {
 	const struct route	*found = NULL;
+	const char		*method = r->method;
 	size_t			 i;
 	int			 path_ok = 0;
+
+	/* HEAD is GET without a body; the web server drops the body. */
+	if (strcmp(method, "HEAD") == 0)
+		method = "GET";
 
 	for (i = 0; i < prog->nroutes; i++) {
 		if (!server_match(r, prog->routes[i].pattern, r->path))
 			continue;
 		path_ok = 1;
-		if (strcmp(prog->routes[i].method, r->method) == 0) {
+		if (strcmp(prog->routes[i].method, method) == 0) {
 			found = &prog->routes[i];
 			break;
 		}

@@ -22,7 +22,12 @@ static const struct class_case class_cases[] = {
 	{ "100.128.0.0", NETCHECK_PUBLIC },
 	{ "127.0.0.1", NETCHECK_LOOPBACK },
 	{ "127.255.255.254", NETCHECK_LOOPBACK },
-	{ "169.254.169.254", NETCHECK_LINK_LOCAL },
+	{ "169.254.169.254", NETCHECK_RESERVED },	/* cloud metadata: always refused */
+	{ "169.254.170.2", NETCHECK_RESERVED },
+	{ "169.254.1.1", NETCHECK_LINK_LOCAL },
+	{ "100.100.100.200", NETCHECK_RESERVED },
+	{ "fd00:ec2::254", NETCHECK_RESERVED },
+	{ "fd00:ec2::253", NETCHECK_UNIQUE_LOCAL },
 	{ "172.15.255.255", NETCHECK_PUBLIC },
 	{ "172.16.0.1", NETCHECK_PRIVATE },
 	{ "172.31.255.255", NETCHECK_PRIVATE },
@@ -177,6 +182,10 @@ test_check(void)
 	CHECK(t.klass == NETCHECK_LOOPBACK);
 	CHECK(netcheck_check("https://[::ffff:169.254.169.254]/", 0, &t, msg, sizeof(msg)) ==
 	    NETCHECK_EADDRESS);
+	CHECK(netcheck_check("http://169.254.169.254/latest", 1, &t, msg, sizeof(msg)) ==
+	    NETCHECK_EADDRESS);
+	CHECK(netcheck_check("http://[fd00:ec2::254]/", 1, &t, msg, sizeof(msg)) == NETCHECK_EADDRESS);
+	CHECK(netcheck_check("http://169.254.1.1/v1", 1, &t, msg, sizeof(msg)) == NETCHECK_OK);
 	CHECK(netcheck_check("https://[::1]:8443/", 0, &t, NULL, 0) == NETCHECK_EADDRESS);
 	CHECK(netcheck_check("https://[::1]:8443/", 1, &t, NULL, 0) == NETCHECK_OK);
 	CHECK(netcheck_check("https://224.0.0.1/", 1, &t, msg, sizeof(msg)) == NETCHECK_EADDRESS);
