@@ -31,8 +31,10 @@ scripts/stack.sh start test >/dev/null
 kill "$(cat "$var/run/lighttpd.pid")" 2>/dev/null || true	# the ASan web server is not measured
 
 mkdir -p "$bvar/run" "$bvar/log" bench/out
-# BENCH_ROUTE_CACHE_S=N measures the trust mode ([upstream] route_cache_s = N).
-sed -e "/^\[upstream\]/a route_cache_s = ${BENCH_ROUTE_CACHE_S:-0}" "$var/switchboard.ini" > "$bvar/switchboard.ini"
+# BENCH_ROUTE_CACHE_S=N / BENCH_KEY_CACHE_S=M measure the trust modes
+# ([chat] route_cache_s, key_cache_s; docs/chat.md).
+{ cat "$var/switchboard.ini"; printf '\n[chat]\nroute_cache_s = %s\nkey_cache_s = %s\n' \
+    "${BENCH_ROUTE_CACHE_S:-0}" "${BENCH_KEY_CACHE_S:-0}"; } > "$bvar/switchboard.ini"
 sed -e "s|@ROOT@|$root|g" -e "s|@VAR@|$bvar|g" -e "s|@PORT@|$port|g" -e "s|@BIN@|$root/build|g" \
     -e "s|@INI@|$bvar/switchboard.ini|g" -e "s|@PROCS@|1|g" -e "s|@CHAT_PROCS@|$procs|g" -e "s|@ASAN@||g" \
     conf/lighttpd.conf.in > "$bvar/lighttpd.conf"
@@ -102,7 +104,7 @@ run() {
 out=bench/out/chat.md
 {
 	echo "Chat proxy benchmark — $(date -u +%Y-%m-%dT%H:%M:%SZ), $(nproc) cores ($(awk -F': ' '/model name/ {print $2; exit}' /proc/cpuinfo)),"
-	echo "$procs chat.fcgi processes, ${secs}s per run, wrk on the same machine, fixed upstream: $upstream, route_cache_s = ${BENCH_ROUTE_CACHE_S:-0}."
+	echo "$procs chat.fcgi processes, ${secs}s per run, wrk on the same machine, fixed upstream: $upstream, [chat] route_cache_s = ${BENCH_ROUTE_CACHE_S:-0}, key_cache_s = ${BENCH_KEY_CACHE_S:-0}."
 	echo
 	echo "| mode | conns | direct req/s | direct p50 ms | via req/s | via p50 ms | via p99 ms | added p50 ms | CPU µs/req total | chat.fcgi | lighttpd | MariaDB | DB stmts/req | non-2xx |"
 	echo "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"

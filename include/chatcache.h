@@ -7,9 +7,11 @@
  * and decrypted provider keys are then reused while their fingerprint is
  * unchanged (and for at most CHATCACHE_TTL_S seconds), so a change in the
  * database takes effect on the very next request, in every process.
- * Optional trust mode ([upstream] route_cache_s = N > 0): the key and its
+ * Optional trust mode ([chat] route_cache_s = N > 0): the key and its
  * limits are still read on every request, but resolutions, provider keys
- * and closed circuits are reused for N seconds without a check. */
+ * and closed circuits are reused for N seconds without a check; with also
+ * [chat] key_cache_s = M > 0, a key's identity and limits are reused for M
+ * seconds (revocation, expiry and new limits then take up to M seconds). */
 #ifndef SB_CHATCACHE_H
 #define SB_CHATCACHE_H
 
@@ -44,6 +46,12 @@ const char *chatcache_key_header(const struct req *r);
 int	chatcache_load(struct req *r, const char *model, int global_rpm,
 	    struct quota_limits *lim, struct chatcache_snap *s);
 
+/* The same for a browser session's user (already authenticated): limits
+ * and snapshot in one statement. 0, or -1 with e (503, or 401 when the
+ * user was deactivated meanwhile). */
+int	chatcache_load_user(long long user_id, const char *model, int global_rpm,
+	    struct quota_limits *lim, struct chatcache_snap *s, struct sb_error *e);
+
 /* catalog_resolve, answered from the cache when the snapshot's fingerprint
  * matches (s NULL or not valid: always asks the catalog). */
 int	chatcache_resolve(const struct chatcache_snap *s, long long user_id,
@@ -55,8 +63,9 @@ int	chatcache_resolve(const struct chatcache_snap *s, long long user_id,
 int	chatcache_config_key(const struct chatcache_snap *s, long long user_id,
 	    long long config_id, char *key, size_t keysz, struct sb_error *e);
 
-/* Trust mode for trust_s seconds (0 = validate on every request). */
-void	chatcache_configure(int trust_s);
+/* Trust routes for route_s seconds (0 = validate on every request) and,
+ * only when route_s > 0, key identities and limits for key_s seconds. */
+void	chatcache_configure(int route_s, int key_s);
 
 /* route_circuit_allow, skipped when the snapshot saw every circuit of the
  * user closed (or, in trust mode, this config closed < N s ago). */

@@ -406,8 +406,29 @@ catalog_favorite_set(long long user_id, const char *ref, int on, struct sb_error
 	}
 	memcpy(name, ref, n);
 	name[n] = '\0';
-	if (on && catalog_config_by_name(user_id, name, &c, e) != 0)
+	if (on && catalog_config_by_name(user_id, name, &c, e) != 0) {
+		if (e->status == 404)
+			err_set(e, ERR_MODEL, 404, "model_not_found",
+			    "You have no provider config named '%s'; add it on the Providers page, "
+			    "then sync it.", name);
 		return -1;
+	}
+	if (on) {
+		struct catalog_model	 m;
+		int			 found = catalog_model_get(c.id, slash + 1, &m);
+
+		if (found < 0) {
+			err_set(e, ERR_INTERNAL, 503, "database_unavailable",
+			    "The database is not available right now; try again shortly.");
+			return -1;
+		}
+		if (found == 0) {
+			err_set(e, ERR_MODEL, 404, "model_not_found",
+			    "The model '%.200s' is not in your catalog for '%s'; sync that provider "
+			    "or pick a model from the Models page.", slash + 1, name);
+			return -1;
+		}
+	}
 	if (db_exec(on ? SQL_FAVORITE_ADD : SQL_FAVORITE_DEL, p, 2, NULL, NULL) != DB_OK) {
 		err_set(e, ERR_INTERNAL, 503, "database_unavailable",
 		    "The database is not available right now; try again shortly.");

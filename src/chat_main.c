@@ -752,6 +752,10 @@ chat_prepare(struct chat *c)
 		if (http_json_body(r, cfg()->max_body_bytes,
 		    cfg()->max_json_depth) != 0 || chat_validate(c) != 0)
 			return -1;
+		if (r->who.via == AUTH_VIA_SESSION && chatcache_load_user(
+		    r->who.user_id, c->model, cfg()->global_rpm, &c->lim,
+		    &c->snap, &r->err) != 0)
+			return -1;
 	}
 	if (r->who.via == AUTH_VIA_KEY && !route_model_allowed(
 	    r->who.allowed_models, c->model, NULL))
@@ -880,24 +884,38 @@ handle_models(struct req *r)
 	return rc == 0 ? 0 : 0;
 }
 
-/* [upstream] route_cache_s: 0 (default) validates cached routes on every
- * request; N (1..60) trusts them for N seconds. */
+static int
+chat_setting(const struct config *c, const char *key, long *out)
+{
+	const char	*v = config_get(c, "chat", key);
+	char		*end;
+
+	*out = 0;
+	if (v == NULL)
+		return 0;
+	*out = strtol(v, &end, 10);
+	if (end == v || *end != '\0' || *out < 0 || *out > CHATCACHE_TRUST_MAX_S) {
+		log_err("configuration: [chat] %s: expected a number from 0 to %d",
+		    key, CHATCACHE_TRUST_MAX_S);
+		return -1;
+	}
+	return 0;
+}
+
+/* [chat] route_cache_s: 0 (default) validates cached routes on every
+ * request; N (1..60) trusts them for N seconds. [chat] key_cache_s (only
+ * with route_cache_s): trust a key's identity and limits for M seconds. */
 static int
 chat_init(const struct config *c)
 {
-	const char	*v = config_get(c, "upstream", "route_cache_s");
-	char		*end;
-	long		 n = 0;
+	long	 n, k;
 
-	if (v != NULL) {
-		n = strtol(v, &end, 10);
-		if (end == v || *end != '\0' || n < 0 || n > CHATCACHE_TRUST_MAX_S) {
-			log_err("configuration: [upstream] route_cache_s: expected "
-			    "a number from 0 to %d", CHATCACHE_TRUST_MAX_S);
-			return -1;
-		}
-	}
-	chatcache_configure((int)n);
+	if (chat_setting(c, "route_cache_s", &n) != 0 ||
+	    chat_setting(c, "key_cache_s", &k) != 0)
+		return -1;
+	if (k > 0 && n == 0)
+		log_warn("configuration: [chat] key_cache_s needs route_cache_s > 0; ignored");
+	chatcache_configure((int)n, (int)k);
 	return upstream_init();
 }
 

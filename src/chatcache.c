@@ -22,38 +22,56 @@
  * 13-17 key limits, 18 alias target (the user's, else the global one),
  * 19 fingerprint of the user's configs and their providers, 20 of the
  * model rows resolution can read (count and newest updated_at each), 21
- * every circuit of the user closed. Flat joins: each subquery would cost an optimizer
- * pass per execution. */
+ * every circuit of the user closed. Flat joins: each subquery would cost
+ * an optimizer pass per execution. Parameters: the requested name twice
+ * (aliases), the name and its part after "config/", then the key hash (or
+ * the user id). */
+#define CC_USER_LIMITS							\
+	" r.rpm_limit, r.tpm_limit, b.monthly_budget_micros,"		\
+	" b.budget_alert_pct, b.budget_hard_stop,"
+#define CC_FP_COLS							\
+	" COALESCE(MAX(au.target_model), MAX(ag.target_model)),"	\
+	" CONCAT(COUNT(c.id), '/', COALESCE(MAX(c.updated_at), '-'), '/',"	\
+	"  COALESCE(MAX(p.updated_at), '-')),"				\
+	" CONCAT(COUNT(m.id), '/', COALESCE(MAX(m.updated_at), '-')),"	\
+	" COUNT(s.config_id) = 0"
+#define CC_JOINS(uid)							\
+	" LEFT JOIN user_rate_limits r ON r.user_id = " uid		\
+	" LEFT JOIN user_budgets b ON b.user_id = " uid			\
+	" LEFT JOIN model_aliases au ON au.user_id = " uid " AND au.alias = ?"	\
+	" LEFT JOIN model_aliases ag ON ag.user_id = 0 AND ag.alias = ?"	\
+	" LEFT JOIN user_api_providers c ON c.user_id = " uid		\
+	" LEFT JOIN api_providers p ON p.id = c.provider_id"		\
+	" LEFT JOIN circuit_state s ON s.config_id = c.id"		\
+	"  AND (s.failures > 0 OR s.open_until IS NOT NULL)"		\
+	" LEFT JOIN aggregator_models m ON m.config_id = c.id AND m.model_id IN"	\
+	"  (?, ?, au.target_model,"					\
+	"  SUBSTRING(au.target_model, LOCATE('/', au.target_model) + 1),"	\
+	"  ag.target_model,"						\
+	"  SUBSTRING(ag.target_model, LOCATE('/', ag.target_model) + 1))"
+
 static const char SQL_SNAPSHOT[] =
     "SELECT k.id, k.user_id, u.username, u.role, k.allowed_models,"
     " k.revoked_at IS NOT NULL,"
     " k.expires_at IS NOT NULL AND k.expires_at <= NOW(6),"
     " k.last_used_at IS NULL OR k.last_used_at < NOW(6) - INTERVAL 60 SECOND,"
-    " r.rpm_limit, r.tpm_limit, b.monthly_budget_micros, b.budget_alert_pct,"
-    " b.budget_hard_stop,"
+    CC_USER_LIMITS
     " k.rpm_limit, k.tpm_limit, k.monthly_budget_micros, k.budget_alert_pct,"
     " k.budget_hard_stop,"
-    " COALESCE(MAX(au.target_model), MAX(ag.target_model)),"
-    " CONCAT(COUNT(c.id), '/', COALESCE(MAX(c.updated_at), '-'), '/',"
-    "  COALESCE(MAX(p.updated_at), '-')),"
-    " CONCAT(COUNT(m.id), '/', COALESCE(MAX(m.updated_at), '-')),"
-    " COUNT(s.config_id) = 0"
+    CC_FP_COLS
     " FROM gateway_keys k JOIN users u ON u.id = k.user_id"
-    " LEFT JOIN user_rate_limits r ON r.user_id = k.user_id"
-    " LEFT JOIN user_budgets b ON b.user_id = k.user_id"
-    " LEFT JOIN model_aliases au ON au.user_id = k.user_id AND au.alias = ?"
-    " LEFT JOIN model_aliases ag ON ag.user_id = 0 AND ag.alias = ?"
-    " LEFT JOIN user_api_providers c ON c.user_id = k.user_id"
-    " LEFT JOIN api_providers p ON p.id = c.provider_id"
-    " LEFT JOIN circuit_state s ON s.config_id = c.id"
-    "  AND (s.failures > 0 OR s.open_until IS NOT NULL)"
-    " LEFT JOIN aggregator_models m ON m.config_id = c.id AND m.model_id IN"
-    "  (?, ?, au.target_model,"
-    "  SUBSTRING(au.target_model, LOCATE('/', au.target_model) + 1),"
-    "  ag.target_model,"
-    "  SUBSTRING(ag.target_model, LOCATE('/', ag.target_model) + 1))"
+    CC_JOINS("k.user_id")
     " WHERE k.key_hash = ? AND u.is_active = 1 GROUP BY k.id";
-/* The same without the fingerprints, for [upstream] route_cache_s > 0. */
+/* The same for a browser session (no key: its columns are empty). */
+static const char SQL_SNAPSHOT_USER[] =
+    "SELECT 0, u.id, u.username, u.role, NULL, 0, 0, 0,"
+    CC_USER_LIMITS
+    " NULL, NULL, NULL, NULL, NULL,"
+    CC_FP_COLS
+    " FROM users u"
+    CC_JOINS("u.id")
+    " WHERE u.id = ? AND u.is_active = 1 GROUP BY u.id";
+/* The same without the fingerprints, for [chat] route_cache_s > 0. */
 static const char SQL_SNAPSHOT_LITE[] =
     "SELECT k.id, k.user_id, u.username, u.role, k.allowed_models,"
     " k.revoked_at IS NOT NULL,"
@@ -90,22 +108,130 @@ struct cc_key {
 	size_t			 keylen;
 };
 
-/* A circuit seen closed (route_cache_s mode only). */
+/* A circuit seen closed ([chat] route_cache_s mode only). */
 struct cc_circuit {
 	long long		 config_id;	/* 0 = empty slot */
 	long long		 born_us;
 };
 
+/* A gateway key's identity and limits (key_cache_s mode only). */
+struct cc_ident {
+	unsigned char		 hash[32];
+	int			 used;
+	long long		 born_us;
+	long long		 touched_us;
+	long long		 key_id;
+	long long		 user_id;
+	char			 username[SB_MAX_USERNAME + 1];
+	int			 is_admin;
+	char			*allowed_models;
+	struct quota_limits	 lim;
+};
+
 static struct cc_resolved	cc_res[CHATCACHE_RESOLVED];
+static struct cc_ident		cc_ids[CHATCACHE_KEYS];
+static int			cc_key_s;	/* 0 = read the key every request */
 static struct cc_key		cc_keys[CHATCACHE_KEYS];
 static struct cc_circuit	cc_circ[CHATCACHE_KEYS];
 static int			cc_trust_s;	/* 0 = validate every request */
 
-void
-chatcache_configure(int trust_s)
+static void
+cc_copy(char *dst, size_t size, const char *src)
 {
-	cc_trust_s = trust_s < 0 ? 0 : trust_s > CHATCACHE_TRUST_MAX_S ?
-	    CHATCACHE_TRUST_MAX_S : trust_s;
+	snprintf(dst, size, "%s", src ? src : "");
+}
+
+static int
+cc_clamp_s(int v)
+{
+	return v < 0 ? 0 : v > CHATCACHE_TRUST_MAX_S ? CHATCACHE_TRUST_MAX_S : v;
+}
+
+void
+chatcache_configure(int route_s, int key_s)
+{
+	cc_trust_s = cc_clamp_s(route_s);
+	cc_key_s = cc_trust_s > 0 ? cc_clamp_s(key_s) : 0;
+}
+
+static void
+cc_ident_drop(struct cc_ident *e)
+{
+	free(e->allowed_models);
+	OPENSSL_cleanse(e, sizeof(*e));
+}
+
+/* Fill r->who and lim from a fresh cached identity; touch last_used_at at
+ * most once a minute. 1 on a hit, 0 on a miss. */
+static int
+cc_ident_get(struct req *r, const unsigned char hash[32], int global_rpm,
+    struct quota_limits *lim)
+{
+	long long	 now = http_now_us();
+	struct db_param	 p[1];
+	size_t		 i;
+
+	for (i = 0; i < CHATCACHE_KEYS; i++) {
+		struct cc_ident *e = &cc_ids[i];
+
+		if (!e->used || CRYPTO_memcmp(e->hash, hash, 32) != 0)
+			continue;
+		if (now - e->born_us < 0 || now - e->born_us >= cc_key_s * 1000000LL) {
+			cc_ident_drop(e);
+			return 0;
+		}
+		r->who.key_id = e->key_id;
+		r->who.user_id = e->user_id;
+		cc_copy(r->who.username, sizeof(r->who.username), e->username);
+		r->who.is_admin = e->is_admin;
+		free(r->who.allowed_models);
+		r->who.allowed_models = NULL;
+		/* Out of memory must never widen the allowed models: a miss. */
+		if (e->allowed_models &&
+		    (r->who.allowed_models = strdup(e->allowed_models)) == NULL)
+			return 0;
+		r->who.via = AUTH_VIA_KEY;
+		*lim = e->lim;
+		lim->rpm[QUOTA_GLOBAL] = global_rpm > 0 ? global_rpm : 0;
+		if (now - e->touched_us >= 60 * 1000000LL) {
+			e->touched_us = now;
+			p[0] = db_int(e->key_id);
+			(void)db_exec(SQL_KEY_TOUCH, p, 1, NULL, NULL);
+		}
+		return 1;
+	}
+	return 0;
+}
+
+static void
+cc_ident_put(const struct req *r, const unsigned char hash[32],
+    const struct quota_limits *lim)
+{
+	struct cc_ident	*slot = NULL;
+	long long	 now = http_now_us();
+	size_t		 i;
+
+	/* An empty slot, else the oldest. */
+	for (i = 0; i < CHATCACHE_KEYS; i++) {
+		if (!cc_ids[i].used) {
+			slot = &cc_ids[i];
+			break;
+		}
+		if (slot == NULL || cc_ids[i].born_us < slot->born_us)
+			slot = &cc_ids[i];
+	}
+	cc_ident_drop(slot);
+	if (r->who.allowed_models &&
+	    (slot->allowed_models = strdup(r->who.allowed_models)) == NULL)
+		return;
+	memcpy(slot->hash, hash, 32);
+	slot->used = 1;
+	slot->born_us = slot->touched_us = now;
+	slot->key_id = r->who.key_id;
+	slot->user_id = r->who.user_id;
+	cc_copy(slot->username, sizeof(slot->username), r->who.username);
+	slot->is_admin = r->who.is_admin;
+	slot->lim = *lim;
 }
 
 const char *
@@ -122,17 +248,84 @@ chatcache_key_header(const struct req *r)
 	return h && *h ? h : NULL;
 }
 
-static void
-cc_copy(char *dst, size_t size, const char *src)
-{
-	snprintf(dst, size, "%s", src ? src : "");
-}
-
 static int
 cc_db_down(struct req *r)
 {
 	return http_fail(r, ERR_INTERNAL, 503, "database_unavailable",
 	    "The database is not reachable right now; try again in a moment.");
+}
+
+/* The fingerprints (columns 18-21) into s; trust mode needs none. */
+static void
+cc_snap_fill(const struct db_rows *rows, struct chatcache_snap *s)
+{
+	int	 n, m;
+
+	if (cc_trust_s > 0) {
+		/* Trust mode: entries live route_cache_s seconds, unchecked. */
+		snprintf(s->cfg_fp, sizeof(s->cfg_fp), "trust");
+		snprintf(s->fp, sizeof(s->fp), "trust");
+		s->valid = 1;
+		return;
+	}
+	n = snprintf(s->cfg_fp, sizeof(s->cfg_fp), "%s",
+	    db_val(rows, 0, 19) ? db_val(rows, 0, 19) : "");
+	m = snprintf(s->fp, sizeof(s->fp), "%s|%s|%s",
+	    db_val(rows, 0, 18) ? db_val(rows, 0, 18) : "-", s->cfg_fp,
+	    db_val(rows, 0, 20) ? db_val(rows, 0, 20) : "-");
+	s->circuits_clean = db_ll(rows, 0, 21, 0) != 0;
+	/* A fingerprint cut short could hide a change: then never cache. */
+	s->valid = db_val(rows, 0, 19) != NULL && db_val(rows, 0, 20) != NULL &&
+	    n > 0 && (size_t)n < sizeof(s->cfg_fp) && m > 0 &&
+	    (size_t)m < sizeof(s->fp);
+}
+
+/* The four name parameters of the snapshot statements. */
+static void
+cc_name_params(struct db_param *p, const char *model)
+{
+	const char	*slash = strchr(model, '/');
+
+	p[0] = db_str(model);
+	p[1] = db_str(model);
+	p[2] = db_str(model);
+	p[3] = db_str(slash ? slash + 1 : model);
+}
+
+int
+chatcache_load_user(long long user_id, const char *model, int global_rpm,
+    struct quota_limits *lim, struct chatcache_snap *s, struct sb_error *e)
+{
+	struct db_rows	 rows;
+	struct db_param	 p[5];
+	int		 rc;
+
+	memset(s, 0, sizeof(*s));
+	if (cc_trust_s > 0) {
+		/* Nothing to fingerprint: the limits as usual. */
+		if (quota_load(user_id, 0, global_rpm, lim, e) != 0)
+			return -1;
+		cc_snap_fill(NULL, s);
+		return 0;
+	}
+	quota_limits_init(lim, global_rpm);
+	cc_name_params(p, model);
+	p[4] = db_int(user_id);
+	if ((rc = db_query(SQL_SNAPSHOT_USER, p, 5, &rows)) != DB_OK ||
+	    rows.nrows == 0) {
+		db_rows_free(&rows);
+		if (rc == DB_OK)	/* deactivated since the session check */
+			err_set(e, ERR_AUTH, 401, "not_authenticated",
+			    "Your account is not active; log in again.");
+		else
+			err_set(e, ERR_INTERNAL, 503, "database_unavailable",
+			    "The database is not reachable right now; try again in a moment.");
+		return -1;
+	}
+	quota_limits_row(&rows, 8, lim, QUOTA_USER);
+	cc_snap_fill(&rows, s);
+	db_rows_free(&rows);
+	return 0;
 }
 
 int
@@ -143,8 +336,7 @@ chatcache_load(struct req *r, const char *model, int global_rpm,
 	unsigned char	 hash[32];
 	struct db_rows	 rows;
 	struct db_param	 p[5];
-	const char	*slash;
-	int		 n, m, rc = -1;
+	int		 rc = -1;
 
 	memset(s, 0, sizeof(*s));
 	memset(&rows, 0, sizeof(rows));
@@ -158,13 +350,11 @@ chatcache_load(struct req *r, const char *model, int global_rpm,
 		return http_fail(r, ERR_AUTH, 401, "invalid_api_key",
 		    "This is not a Switchboard key; create one under Settings → API keys.");
 	vault_sha256(key, strlen(key), hash);
-	/* alias (user's, global), the model id and its part after
-	 * "config/", then the key hash. */
-	slash = strchr(model, '/');
-	p[0] = db_str(model);
-	p[1] = db_str(model);
-	p[2] = db_str(model);
-	p[3] = db_str(slash ? slash + 1 : model);
+	if (cc_key_s > 0 && cc_ident_get(r, hash, global_rpm, lim)) {
+		cc_snap_fill(NULL, s);
+		return 0;
+	}
+	cc_name_params(p, model);
 	p[4] = db_bytes(hash, sizeof(hash));
 	if ((cc_trust_s > 0 ? db_query(SQL_SNAPSHOT_LITE, p + 4, 1, &rows) :
 	    db_query(SQL_SNAPSHOT, p, 5, &rows)) != DB_OK) {
@@ -189,32 +379,23 @@ chatcache_load(struct req *r, const char *model, int global_rpm,
 	cc_copy(r->who.username, sizeof(r->who.username), db_val(&rows, 0, 2));
 	r->who.is_admin = db_val(&rows, 0, 3) && strcmp(db_val(&rows, 0, 3), "admin") == 0;
 	free(r->who.allowed_models);
-	r->who.allowed_models = db_val(&rows, 0, 4) ? strdup(db_val(&rows, 0, 4)) : NULL;
+	r->who.allowed_models = NULL;
+	if (db_val(&rows, 0, 4) &&
+	    (r->who.allowed_models = strdup(db_val(&rows, 0, 4))) == NULL) {
+		http_fail(r, ERR_INTERNAL, 500, "out_of_memory",
+		    "The server is out of memory.");
+		goto out;
+	}
 	r->who.via = AUTH_VIA_KEY;
 	quota_limits_row(&rows, 8, lim, QUOTA_USER);
 	quota_limits_row(&rows, 13, lim, QUOTA_KEY);
-	if (cc_trust_s > 0) {
-		/* Trust mode: entries live route_cache_s seconds, unchecked. */
-		snprintf(s->cfg_fp, sizeof(s->cfg_fp), "trust");
-		snprintf(s->fp, sizeof(s->fp), "trust");
-		s->valid = 1;
-		goto touch;
-	}
-	n = snprintf(s->cfg_fp, sizeof(s->cfg_fp), "%s",
-	    db_val(&rows, 0, 19) ? db_val(&rows, 0, 19) : "");
-	m = snprintf(s->fp, sizeof(s->fp), "%s|%s|%s",
-	    db_val(&rows, 0, 18) ? db_val(&rows, 0, 18) : "-", s->cfg_fp,
-	    db_val(&rows, 0, 20) ? db_val(&rows, 0, 20) : "-");
-	s->circuits_clean = db_ll(&rows, 0, 21, 0) != 0;
-	/* A fingerprint cut short could hide a change: then never cache. */
-	s->valid = db_val(&rows, 0, 19) != NULL && db_val(&rows, 0, 20) != NULL &&
-	    n > 0 &&
-	    (size_t)n < sizeof(s->cfg_fp) && m > 0 && (size_t)m < sizeof(s->fp);
-touch:
+	cc_snap_fill(&rows, s);
 	if (db_ll(&rows, 0, 7, 0)) {
 		p[0] = db_int(r->who.key_id);
 		(void)db_exec(SQL_KEY_TOUCH, p, 1, NULL, NULL);
 	}
+	if (cc_key_s > 0)
+		cc_ident_put(r, hash, lim);
 	rc = 0;
 out:
 	db_rows_free(&rows);
@@ -400,4 +581,6 @@ chatcache_flush(void)
 	for (i = 0; i < CHATCACHE_KEYS; i++)
 		cc_key_drop(&cc_keys[i]);
 	memset(cc_circ, 0, sizeof(cc_circ));
+	for (i = 0; i < CHATCACHE_KEYS; i++)
+		cc_ident_drop(&cc_ids[i]);
 }

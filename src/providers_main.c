@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include <openssl/crypto.h>
 
@@ -40,6 +41,65 @@ prov_name_ok(const char *s)
 		return 0;
 	for (i = 0; i < n; i++)
 		if (!isalnum((unsigned char)s[i]) && strchr("._-", s[i]) == NULL)
+			return 0;
+	return 1;
+}
+
+/* New catalog entries: 1..64 of [a-z0-9_-]. */
+static int
+prov_catalog_name_ok(const char *s)
+{
+	size_t	 n, i;
+
+	if (s == NULL || (n = strlen(s)) == 0 || n > CATALOG_NAME_MAX)
+		return 0;
+	for (i = 0; i < n; i++)
+		if (!(s[i] >= 'a' && s[i] <= 'z') && !(s[i] >= '0' && s[i] <= '9') &&
+		    s[i] != '_' && s[i] != '-')
+			return 0;
+	return 1;
+}
+
+/* A catalog base_url: netcheck's syntax (absolute http(s), no credentials,
+ * query or fragment); an IP-literal host must be an address netcheck allows
+ * and plain http needs allow_private_endpoints, as sync would refuse it
+ * anyway.  Names are not resolved here: sync resolves, checks and pins them
+ * at every use. 0, or -1 with r->err (400). */
+static int
+prov_catalog_url_check(struct req *r, const char *url)
+{
+	struct netcheck_url	 u;
+	int			 allow = server_config()->allow_private_endpoints, c = -1;
+
+	if (url == NULL || url[0] == '\0')
+		return http_fail(r, ERR_VALIDATION, 400, "missing_base_url",
+		    "base_url is required: the provider's API root, like \"https://api.example.com/v1\".");
+	if (netcheck_parse_url(url, &u) != NETCHECK_OK)
+		return http_fail(r, ERR_VALIDATION, 400, "invalid_base_url", "%s, like \"https://api.example.com/v1\".",
+		    netcheck_strerror(NETCHECK_EURL));
+	if (u.host_is_ip && ((c = netcheck_classify_text(u.host)) < 0 ||
+	    !netcheck_class_allowed((enum netcheck_class)c, allow)))
+		return http_fail(r, ERR_VALIDATION, 400, "base_url_refused",
+		    "base_url points at an address that is refused (%s); only public endpoints are "
+		    "allowed unless allow_private_endpoints is set.",
+		    c >= 0 && c < NETCHECK_CLASS__MAX ? netcheck_class_names[c] : "unknown");
+	if (!u.https && !allow)
+		return http_fail(r, ERR_VALIDATION, 400, "base_url_refused", "%s.",
+		    netcheck_strerror(NETCHECK_ESCHEME));
+	return 0;
+}
+
+/* docs_url / keys_url are shown as links: absolute http(s), printable, no
+ * spaces or quotes. */
+static int
+prov_link_ok(const char *s)
+{
+	size_t	 i;
+
+	if (strncasecmp(s, "https://", 8) != 0 && strncasecmp(s, "http://", 7) != 0)
+		return 0;
+	for (i = 0; s[i] != '\0'; i++)
+		if ((unsigned char)s[i] <= 0x20 || (unsigned char)s[i] >= 0x7f || strchr("\"'<>\\`", s[i]))
 			return 0;
 	return 1;
 }
@@ -96,9 +156,13 @@ handle_providers_status(struct req *r)
 	return health_providers_status(r);
 }
 
-/* Read the admin's provider fields; -1 with r->err on bad input. */
+/* Read the admin's provider fields; -1 with r->err on bad input.  A new
+ * entry (creating) needs display_name, type, api_format and base_url; an
+ * update may leave any out but cannot clear base_url (except for `custom`,
+ * whose base_url each config supplies). */
 static int
-prov_provider_input(struct req *r, struct catalog_provider_input *in)
+prov_provider_input(struct req *r, const char *name, int creating,
+    struct catalog_provider_input *in)
 {
 	const cJSON	*feat;
 	const char	*s;
@@ -114,6 +178,15 @@ prov_provider_input(struct req *r, struct catalog_provider_input *in)
 	    json_field_str(r->json, "keys_url", 0, 0, CATALOG_URL_MAX, &in->keys_url, NULL, &r->err) ||
 	    json_field_bool(r->json, "is_active", 0, &in->is_active, NULL, &r->err))
 		return -1;
+	if (creating && in->display_name == NULL)
+		return http_fail(r, ERR_VALIDATION, 400, "missing_display_name",
+		    "display_name is required: the name people see, like \"Acme AI\".");
+	if (creating && in->type == NULL)
+		return http_fail(r, ERR_VALIDATION, 400, "missing_type",
+		    "type is required: \"aggregator\" or \"direct\".");
+	if (creating && in->api_format == NULL)
+		return http_fail(r, ERR_VALIDATION, 400, "missing_api_format",
+		    "api_format is required: \"openai\", \"anthropic\" or \"gemini\".");
 	if (in->type && strcmp(in->type, "aggregator") && strcmp(in->type, "direct"))
 		return http_fail(r, ERR_VALIDATION, 400, "invalid_type",
 		    "type must be \"aggregator\" or \"direct\".");
@@ -121,13 +194,15 @@ prov_provider_input(struct req *r, struct catalog_provider_input *in)
 	    strcmp(in->api_format, "gemini"))
 		return http_fail(r, ERR_VALIDATION, 400, "invalid_api_format",
 		    "api_format must be \"openai\", \"anthropic\" or \"gemini\".");
-	if ((s = in->base_url) && s[0]) {
-		struct netcheck_url u;
-
-		if (netcheck_parse_url(s, &u) != NETCHECK_OK)
-			return http_fail(r, ERR_VALIDATION, 400, "invalid_base_url", "%s",
-			    netcheck_strerror(NETCHECK_EURL));
-	}
+	if (creating || (in->base_url && (in->base_url[0] || strcmp(name, "custom") != 0)))
+		if (prov_catalog_url_check(r, in->base_url) != 0)
+			return -1;
+	if ((s = in->docs_url) && s[0] && !prov_link_ok(s))
+		return http_fail(r, ERR_VALIDATION, 400, "invalid_docs_url",
+		    "docs_url must be an absolute http(s) URL.");
+	if ((s = in->keys_url) && s[0] && !prov_link_ok(s))
+		return http_fail(r, ERR_VALIDATION, 400, "invalid_keys_url",
+		    "keys_url must be an absolute http(s) URL.");
 	feat = cJSON_GetObjectItemCaseSensitive(r->json, "features");
 	if (feat != NULL && !cJSON_IsObject(feat))
 		return http_fail(r, ERR_VALIDATION, 400, "invalid_features", "features must be an object.");
@@ -163,10 +238,19 @@ handle_provider_create(struct req *r)
 	struct catalog_provider_input	 in;
 	const char			*name = http_route_param(r, 0);
 
-	if (!prov_name_ok(name) || strcmp(name, "status") == 0 || strcmp(name, "compare") == 0)
+	struct catalog_provider		 cur;
+
+	if (!prov_catalog_name_ok(name) || strcmp(name, "status") == 0 || strcmp(name, "compare") == 0)
 		return http_fail(r, ERR_VALIDATION, 400, "invalid_name",
-		    "Provider names are 1-64 letters, digits, '.', '_' or '-'.");
-	if (prov_body(r) != 0 || prov_provider_input(r, &in) != 0)
+		    "Provider names are 1-64 lowercase letters, digits, '_' or '-' "
+		    "(not \"status\" or \"compare\").");
+	if (catalog_provider_get(name, &cur, &r->err) == 0)
+		return http_fail(r, ERR_VALIDATION, 409, "conflict",
+		    "A provider named '%.64s' already exists; change it with PUT.", name);
+	if (r->err.status != 404)
+		return -1;
+	err_clear(&r->err);
+	if (prov_body(r) != 0 || prov_provider_input(r, name, 1, &in) != 0)
 		return -1;
 	if (catalog_provider_create(name, &in, &r->err) != 0)
 		return -1;
@@ -180,7 +264,7 @@ handle_provider_update(struct req *r)
 	struct catalog_provider_input	 in;
 	const char			*name = http_route_param(r, 0);
 
-	if (prov_body(r) != 0 || prov_provider_input(r, &in) != 0)
+	if (prov_body(r) != 0 || prov_provider_input(r, name, 0, &in) != 0)
 		return -1;
 	if (catalog_provider_update(name, &in, &r->err) != 0)
 		return -1;

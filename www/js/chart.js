@@ -1,6 +1,6 @@
 // Thin wrappers over the vendored uPlot (www/vendor/uplot, MIT): a time chart
-// (tokens as bars, cost and errors as lines on a second axis) and a category
-// bar chart. Colours come from the CSS theme; charts follow their box's width.
+// (tokens as bars on the left axis, cost and errors as lines, each on its own
+// labelled right axis) and a category bar chart. Colours come from the CSS theme; charts follow their box's width.
 
 import uPlot from '../vendor/uplot/uPlot.esm.js';
 import { compact, usd } from './format.js';
@@ -43,24 +43,27 @@ export function timeChart(el, points, { hourly }) {
     height: 260,
     legend: { show: false },
     cursor: { drag: { x: false, y: false }, points: { size: 7 } },
-    scales: { x: { time: true, range: (u, min, max) => { const step = xs.length > 1 ? (xs[xs.length - 1] - xs[0]) / (xs.length - 1) : 3600; return [min - step * 0.6, max + step * 0.6]; } }, tok: { range: (u, min, max) => [0, Math.max(10, max * 1.1)] }, usd: { range: (u, min, max) => [0, Math.max(0.01, max * 1.15)] } },
+    scales: { x: { time: true, range: (u, min, max) => { const step = xs.length > 1 ? (xs[xs.length - 1] - xs[0]) / (xs.length - 1) : 3600; return [min - step * 0.6, max + step * 0.6]; } }, tok: { range: (u, min, max) => [0, Math.max(10, max * 1.1)] }, usd: { range: (u, min, max) => [0, Math.max(0.01, max * 1.15)] }, err: { range: (u, min, max) => [0, Math.max(4, Math.ceil(max * 1.2))] } },
     axes: [
       axis(t, { values: hourly ? '{HH}:{mm}' : '{MMM} {D}', space: 60, incrs: hourly ? [3600, 7200, 10800, 21600, 43200, 86400] : [86400, 172800, 345600, 604800] }),
-      axis(t, { scale: 'tok', values: (u, v) => v.map((x) => compact(x)), size: 56 }),
-      axis(t, { scale: 'usd', side: 1, grid: { show: false }, values: (u, v) => v.map((x) => usd(x)), size: 64 }),
+      axis(t, { scale: 'tok', label: 'Tokens', labelSize: 20, values: (u, v) => v.map((x) => compact(x)), size: 56 }),
+      axis(t, { scale: 'usd', side: 1, label: 'Cost (USD)', labelSize: 20, grid: { show: false }, values: (u, v) => v.map((x) => usd(x)), size: 64 }),
+      axis(t, { scale: 'err', side: 1, label: 'Errors', labelSize: 20, grid: { show: false }, incrs: [1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000, 5000, 10000, 1e5, 1e6], values: (u, v) => v.map((x) => (Number.isInteger(x) ? compact(x) : '')), size: 40 }),
     ],
     series: [
       {},
       { label: 'Tokens', scale: 'tok', stroke: C.a, fill: C.a + 'cc', width: 0, paths: bars, points: { show: false } },
       { label: 'Cost', scale: 'usd', stroke: C.b, width: 2, points: { show: xs.length < 40 } },
-      { label: 'Errors', scale: 'tok', stroke: C.c, width: 1.5, dash: [4, 4], points: { show: false } },
+      { label: 'Errors', scale: 'err', stroke: C.c, width: 1.5, dash: [4, 4], points: { show: false } },
     ],
   };
   const u = new uPlot(opts, [xs, tok, cost, errs], el);
   u.root.setAttribute('role', 'img');
-  u.root.setAttribute('aria-label', 'Tokens, cost and errors over time; the same numbers are in the summary cards and the CSV export.');
+  u.root.setAttribute('aria-label', 'Tokens (left axis), cost in USD and error count (right axes) over time; the same numbers are in the summary cards and the CSV export.');
   const ro = follow(el, u);
-  return () => { ro.disconnect(); u.destroy(); };
+  const destroy = () => { ro.disconnect(); u.destroy(); };
+  destroy.plot = u;
+  return destroy;
 }
 
 /** Bar chart by category: labels[], values[] (USD). Returns a destroy fn. */

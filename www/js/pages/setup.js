@@ -1,6 +1,6 @@
 // First-run page: creates the first admin account, then opens Providers so the
-// new admin can connect a provider straight away. Sends people to the login
-// page once setup has been done.
+// new admin can connect a provider straight away. Once setup has been done it
+// sends a signed-in person to the chat page and everyone else to the login page.
 
 import { get, post, page } from '../api.js';
 import { $, replace } from '../dom.js';
@@ -8,8 +8,10 @@ import { errorBox, busy } from '../ui.js';
 
 const notice = $('#notice');
 
-get('api/auth/setup', null, { noRedirect: true }).then((r) => {
-  if (r && r.setup_required === false) location.replace(page('login.html'));
+get('api/auth/setup', null, { noRedirect: true }).then(async (r) => {
+  if (!r || r.setup_required !== false) return;
+  const me = await get('api/auth/me', null, { noRedirect: true }).catch(() => null);
+  location.replace(page(me && me.user ? 'index.html' : 'login.html'));
 }).catch(() => {});
 
 $('#username').focus();
