@@ -61,6 +61,8 @@ const char	*http_param(const struct req *r, const char *name);
 int		 http_cookie(const struct req *r, const char *name, char *out, size_t outsz);
 /* URL-decoded query parameter into out; 0 found, -1 not (or too long). */
 int		 http_query(const struct req *r, const char *name, char *out, size_t outsz);
+/* A positive decimal id (at most 18 digits) into out; 0, or -1 if s is not one. */
+int		 http_parse_id(const char *s, long long *out);
 /* The n-th {param} matched in the route pattern. */
 const char	*http_route_param(const struct req *r, int n);
 

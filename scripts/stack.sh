@@ -126,9 +126,9 @@ start_web() {
 	    -e "s|@INI@|$ini|g" -e "s|@PROCS@|$procs|g" -e "s|@CHAT_PROCS@|$chat_procs|g" -e "s|@ASAN@|$asan|g" \
 	    "$root/conf/lighttpd.conf.in" | drop_missing > "$var/lighttpd.conf"
 	lighttpd -tt -f "$var/lighttpd.conf" >/dev/null
-	if ! pid_alive "$var/run/lighttpd.pid"; then
-		lighttpd -f "$var/lighttpd.conf"
-	fi
+	# Restart so freshly built programs and config take effect.
+	stop_pid "$var/run/lighttpd.pid"
+	lighttpd -f "$var/lighttpd.conf"
 	i=0
 	until curl -fsS -o /dev/null "http://127.0.0.1:$web_port/api/health" 2>/dev/null; do
 		i=$((i + 1))

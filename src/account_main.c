@@ -1,7 +1,6 @@
 /* account.fcgi: first-run setup, login/logout/me, users (admin), gateway
  * keys, and the liveness check. Thin handlers over the account, auth and db
  * modules; every input is validated before it reaches SQL. */
-#include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -49,21 +48,6 @@ static const char SQL_KEY_INSERT[] =
     " rpm_limit, tpm_limit, allowed_models, expires_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)";
 static const char SQL_KEY_REVOKE[] =
     "UPDATE gateway_keys SET revoked_at = COALESCE(revoked_at, NOW(6)) WHERE id = ? AND user_id = ?";
-
-static int
-parse_id(const char *s, long long *out)
-{
-	char		*end;
-	long long	 v;
-
-	if (s == NULL || !isdigit((unsigned char)*s))
-		return -1;
-	v = strtoll(s, &end, 10);
-	if (*end != '\0' || v <= 0)
-		return -1;
-	*out = v;
-	return 0;
-}
 
 static int
 send_user_and_csrf(struct req *r, int status)
@@ -286,7 +270,7 @@ user_id_param(struct req *r, long long *id)
 {
 	cJSON	*u;
 
-	if (parse_id(http_route_param(r, 0), id) == -1 || (u = account_user_json(*id, 0)) == NULL)
+	if (http_parse_id(http_route_param(r, 0), id) == -1 || (u = account_user_json(*id, 0)) == NULL)
 		return http_fail(r, ERR_VALIDATION, 404, "not_found", "There is no such user.");
 	cJSON_Delete(u);
 	return 0;
@@ -603,7 +587,7 @@ handle_keys_delete(struct req *r)
 	unsigned long long	 n = 0;
 	long long		 id;
 
-	if (parse_id(http_route_param(r, 0), &id) == -1)
+	if (http_parse_id(http_route_param(r, 0), &id) == -1)
 		return http_fail(r, ERR_VALIDATION, 404, "not_found", "There is no such key.");
 	p[0] = db_int(id);
 	p[1] = db_int(r->who.user_id);

@@ -175,6 +175,21 @@ http_query(const struct req *r, const char *name, char *out, size_t outsz)
 	return -1;
 }
 
+int
+http_parse_id(const char *s, long long *out)
+{
+	char		*end;
+	long long	 v;
+
+	if (s == NULL || *s < '0' || *s > '9' || strlen(s) > 18)
+		return -1;
+	v = strtoll(s, &end, 10);
+	if (*end != '\0' || v <= 0)
+		return -1;
+	*out = v;
+	return 0;
+}
+
 const char *
 http_route_param(const struct req *r, int n)
 {

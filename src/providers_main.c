@@ -126,21 +126,6 @@ prov_send(struct req *r, int status, cJSON *body)
 	return 0;
 }
 
-static int
-prov_parse_id(const char *s, long long *out)
-{
-	char		*end;
-	long long	 v;
-
-	if (s == NULL || !isdigit((unsigned char)*s))
-		return -1;
-	v = strtoll(s, &end, 10);
-	if (*end != '\0' || v <= 0)
-		return -1;
-	*out = v;
-	return 0;
-}
-
 /* ---- the catalog --------------------------------------------------------------- */
 
 static int
@@ -638,7 +623,7 @@ handle_alias_delete(struct req *r)
 {
 	long long	 id;
 
-	if (prov_parse_id(http_route_param(r, 0), &id) != 0)
+	if (http_parse_id(http_route_param(r, 0), &id) != 0)
 		return http_fail(r, ERR_VALIDATION, 404, "not_found", "No such alias.");
 	if (catalog_alias_delete(r->who.user_id, id, r->who.is_admin, &r->err) != 0)
 		return -1;
