@@ -19,6 +19,11 @@ enum adapter_format route_format(enum catalog_api_format f);
  * ending in '*' match by prefix. */
 int	route_model_allowed(const char *allowed, const char *requested,
 	    const char *resolved);
+/* 1 when a request routed to config/model_id is allowed: "config/model_id"
+ * matches an entry, or model_id matches an entry naming no provider (no
+ * '/'), e.g. "gpt-4o-mini" allows "openai/gpt-4o-mini". */
+int	route_target_allowed(const char *allowed, const char *config,
+	    const char *model_id);
 /* Non-zero when the config may be called now: 1 closed and clean, 2 closed
  * with recent failures or half-open with this caller holding the single
  * probe (call route_circuit_success on success). 0 when open. */

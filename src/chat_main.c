@@ -30,6 +30,7 @@
 #define CHAT_MAX_MESSAGES	10000
 #define CHAT_DEFAULT_MAX_OUT	4096
 #define CHAT_MIN_TIMEOUT_MS	100
+#define CHAT_MIN_HEARTBEAT_MS	1000
 
 _Static_assert((int)ADAPTER_CAT_AUTH == (int)ERR_AUTH &&
     (int)ADAPTER_CAT_INTERNAL == (int)ERR_INTERNAL &&
@@ -71,6 +72,7 @@ struct chat {
 	int			 ok;		/* the request succeeded */
 	size_t			 content_bytes;
 	long long		 last_write_us;
+	long long		 heartbeat_us;
 	int			 retry_after;
 };
 
@@ -233,19 +235,41 @@ chat_emit(void *ctx, const struct adapter_chunk *ch)
 	return rc != 0;
 }
 
-/* curl's tick: a heartbeat while the upstream is silent; notices a gone client. */
+/* The heartbeat interval: [upstream] heartbeat_s, which a client may lower
+ * for one request with X-Switchboard-Heartbeat-Ms (at least 1000). */
+static long long
+chat_heartbeat_us(const struct req *r)
+{
+	const char	*h = http_header(r, "HTTP_X_SWITCHBOARD_HEARTBEAT_MS");
+	long long	 us = (cfg()->heartbeat_s > 0 ? cfg()->heartbeat_s : 15) *
+	    1000000LL, ms;
+	char		*end;
+
+	if (h == NULL)
+		return us;
+	ms = strtoll(h, &end, 10);
+	if (end == h || *end != '\0' || ms < CHAT_MIN_HEARTBEAT_MS ||
+	    ms * 1000 >= us)
+		return us;
+	return ms * 1000;
+}
+
+/* curl's tick (about once a second, also while waiting for the first
+ * byte): a heartbeat while the upstream is silent. Writing is the only way
+ * to learn that the client went away; then the transfer is aborted. */
 static int
 chat_tick(void *ctx)
 {
 	struct chat	*c = ctx;
 	long long	 now = http_now_us();
-	int		 hb = cfg()->heartbeat_s > 0 ? cfg()->heartbeat_s : 15;
 
 	if (!c->stream)
 		return 0;
-	if (now - c->last_write_us < hb * 1000000LL && c->started)
+	if (c->r->client_gone)
+		return 1;
+	if (now - c->last_write_us < c->heartbeat_us && c->started)
 		return 0;
-	if (!c->started && now - c->rec.started_us < hb * 1000000LL)
+	if (!c->started && now - c->rec.started_us < c->heartbeat_us)
 		return 0;
 	if (c->mode == CHAT_LLM_NDJSON)
 		return chat_write(c, "{\"type\":\"ping\"}\n", 16) != 0;
@@ -307,8 +331,10 @@ static void
 chat_note_target(struct chat *c, const struct catalog_target *t)
 {
 	c->rec.config_id = t->config.id;
+	/* The config name (the routing prefix): two custom endpoints stay
+	 * apart in reports, and ?provider=ollama matches what was logged. */
 	snprintf(c->rec.provider, sizeof(c->rec.provider), "%s",
-	    t->config.provider);
+	    t->config.name);
 	snprintf(c->rec.resolved_model, sizeof(c->rec.resolved_model), "%s",
 	    t->model.model_id);
 	chat_prices(c, t);
@@ -526,7 +552,12 @@ chat_attempt(struct chat *c, const struct catalog_target *t)
 	    chat_on_body, chat_tick, c, &res, &c->errbody);
 	adapter_call_free(&call);
 	c->retry_after = res.retry_after;
-	if (res.status >= 200 && res.status < 300 && c->stream) {
+	if (c->r->client_gone && !(res.status >= 200 && res.status < 300 &&
+	    c->stream)) {
+		/* The client hung up before the upstream answered (noticed by a
+		 * heartbeat write): not the provider's fault, nothing to retry. */
+		step = chat_gone(c);
+	} else if (res.status >= 200 && res.status < 300 && c->stream) {
 		fin = adapter_stream_feed(c->st, "", 0);
 		if (fin == ADAPTER_STREAM_OK)
 			fin = adapter_stream_finish(c->st);
@@ -550,8 +581,22 @@ chat_attempt(struct chat *c, const struct catalog_target *t)
 	return step;
 }
 
+/* Did this target fail in a way that counts against its circuit? Retryable
+ * failures (network, timeout, 429, 5xx) do, also a stream that broke after
+ * it started; the client hanging up and the request being refused do not. */
+static int
+chat_target_failed(const struct chat *c, enum chat_step step)
+{
+	if (c->rec.status == USAGE_CANCELLED || c->r->client_gone)
+		return 0;
+	return step == STEP_RETRY || (step == STEP_FATAL && c->sent &&
+	    adapter_retryable((enum adapter_cat)c->r->err.category, 0));
+}
+
 /* Try the targets in fallback order, each with retries, while nothing has
- * reached the client. Returns 0 when the response was sent, -1 with r->err. */
+ * reached the client. A request that fails on a target counts as one
+ * failure of its circuit, however many attempts it made there. Returns 0
+ * when the response was sent, -1 with r->err. */
 static int
 chat_dispatch(struct chat *c)
 {
@@ -565,9 +610,6 @@ chat_dispatch(struct chat *c)
 	for (i = 0; i < c->ntargets; i++) {
 		const struct catalog_target *t = &c->targets[i];
 
-		if (c->mode == CHAT_EMBED && t->config.api_format !=
-		    CATALOG_FMT_OPENAI)
-			continue;
 		circ = chatcache_circuit_allow(&c->snap, t->config.id, thr, cool);
 		if (circ == 0) {
 			if (!tried)
@@ -578,21 +620,19 @@ chat_dispatch(struct chat *c)
 		for (a = 0; a < max; a++) {
 			c->rec.attempts++;
 			step = chat_attempt(c, t);
-			if (step == STEP_RETRY || (step == STEP_FATAL &&
-			    c->sent && c->rec.status != USAGE_CANCELLED &&
-			    adapter_retryable((enum adapter_cat)
-			    c->r->err.category, 0))) {
-				route_circuit_failure(t->config.id, thr, cool);
-				chatcache_circuit_failed(t->config.id);
-			} else if (step == STEP_OK && (circ == 2 || a > 0))
-				route_circuit_success(t->config.id);
 			if (step != STEP_RETRY || c->sent || a + 1 >= max)
 				break;
 			if ((ms = route_backoff_ms(a, c->retry_after)) < 0)
 				break;
 			usleep((useconds_t)ms * 1000);
 		}
-		if (step == STEP_OK || step == STEP_FATAL || c->sent)
+		if (chat_target_failed(c, step)) {
+			route_circuit_failure(t->config.id, thr, cool);
+			chatcache_circuit_failed(t->config.id);
+		} else if (step == STEP_OK && (circ == 2 || a > 0))
+			route_circuit_success(t->config.id);
+		if (step == STEP_OK || step == STEP_FATAL || c->sent ||
+		    c->r->client_gone)
 			break;
 	}
 	c->ok = step == STEP_OK;
@@ -727,6 +767,65 @@ chat_auth_first(struct chat *c)
 	return -1;
 }
 
+/* Is "config/model" of target t allowed by a key's allowed_models? The
+ * requested name, the alias-resolved name and the provider/model it
+ * resolved to are all matched. */
+static int
+chat_target_allowed(const struct chat *c, const char *allowed,
+    const struct catalog_target *t)
+{
+	return route_model_allowed(allowed, c->model, c->resolved) ||
+	    route_target_allowed(allowed, t->config.name, t->model.model_id);
+}
+
+/* Keep the targets matching f, in order; returns how many are left (the
+ * first one stays in place when none is, for the usage row). */
+static int
+chat_keep(struct chat *c, int (*f)(const struct chat *, const void *,
+    const struct catalog_target *), const void *arg)
+{
+	int	 i, n = 0;
+
+	for (i = 0; i < c->ntargets; i++)
+		if (f(c, arg, &c->targets[i])) {
+			if (n != i)
+				c->targets[n] = c->targets[i];
+			n++;
+		}
+	if (n > 0)
+		c->ntargets = n;
+	return n;
+}
+
+static int
+chat_f_allowed(const struct chat *c, const void *allowed,
+    const struct catalog_target *t)
+{
+	return chat_target_allowed(c, allowed, t);
+}
+
+static int
+chat_f_openai(const struct chat *c, const void *arg,
+    const struct catalog_target *t)
+{
+	(void)c;
+	(void)arg;
+	return t->config.api_format == CATALOG_FMT_OPENAI;
+}
+
+static int
+chat_keep_allowed(struct chat *c, const char *allowed)
+{
+	return chat_keep(c, chat_f_allowed, allowed);
+}
+
+/* Embeddings: only OpenAI-format configs serve them. */
+static int
+chat_keep_openai(struct chat *c)
+{
+	return chat_keep(c, chat_f_openai, NULL);
+}
+
 static int
 chat_prepare(struct chat *c)
 {
@@ -757,12 +856,12 @@ chat_prepare(struct chat *c)
 		    &c->snap, &r->err) != 0)
 			return -1;
 	}
-	if (r->who.via == AUTH_VIA_KEY && !route_model_allowed(
-	    r->who.allowed_models, c->model, NULL))
-		goto not_allowed;
 	n = chatcache_resolve(&c->snap, r->who.user_id, c->model, c->targets,
 	    CATALOG_TARGETS_MAX, c->resolved, &r->err);
 	if (n < 0) {
+		if (r->who.via == AUTH_VIA_KEY && !route_model_allowed(
+		    r->who.allowed_models, c->model, NULL))
+			goto not_allowed;	/* say nothing about other models */
 		if (r->err.category == ERR_MODEL)
 			err_set(&r->err, ERR_MODEL, 404, "model_not_found",
 			    "The model '%.200s' is not available to you. List "
@@ -771,9 +870,17 @@ chat_prepare(struct chat *c)
 		return -1;
 	}
 	c->ntargets = n;
-	if (r->who.via == AUTH_VIA_KEY && !route_model_allowed(
-	    r->who.allowed_models, c->model, c->resolved))
+	if (r->who.via == AUTH_VIA_KEY && chat_keep_allowed(c,
+	    r->who.allowed_models) == 0)
 		goto not_allowed;
+	if (c->mode == CHAT_EMBED && chat_keep_openai(c) == 0) {
+		chat_note_target(c, &c->targets[0]);
+		return http_fail(r, ERR_VALIDATION, 400, "embeddings_not_supported",
+		    "Embeddings are only available from OpenAI-format providers "
+		    "(OpenAI, xAI, OpenRouter, AiHubMix, custom endpoints); "
+		    "'%.200s' is served by '%s', which is not one.", c->model,
+		    c->targets[0].config.name);
+	}
 	chat_note_target(c, &c->targets[0]);
 	return chat_limits(c);
 not_allowed:
@@ -814,6 +921,7 @@ chat_run(struct req *r, enum chat_mode mode)
 	c->opts.first_byte_ms = chat_timeout_override(r,
 	    cfg()->first_byte_timeout_ms);
 	c->opts.idle_ms = chat_timeout_override(r, cfg()->idle_timeout_ms);
+	c->heartbeat_us = chat_heartbeat_us(r);
 	rc = chat_prepare(c);
 	if (rc == 0) {
 		err_clear(&r->err);
@@ -850,38 +958,130 @@ handle_embeddings(struct req *r)
 
 /* --- /v1/models ---------------------------------------------------------- */
 
+struct models_ctx {
+	const struct req	*r;
+	cJSON			*data;
+	const char		*want;	/* one model id (GET /v1/models/{id}) */
+};
+
+/* Is the listed model usable by the caller (a key's allowed_models)? */
+static int
+models_allowed(const struct req *r, const char *config, const char *model_id)
+{
+	return r->who.via != AUTH_VIA_KEY || route_target_allowed(
+	    r->who.allowed_models, config, model_id);
+}
+
+static cJSON *
+models_object(const char *id, const char *owner)
+{
+	cJSON	*o = cJSON_CreateObject();
+
+	cJSON_AddStringToObject(o, "id", id);
+	cJSON_AddStringToObject(o, "object", "model");
+	cJSON_AddNumberToObject(o, "created", 0);
+	cJSON_AddStringToObject(o, "owned_by", owner);
+	return o;
+}
+
 static int
 models_add(void *ctx, const struct catalog_config *cf,
     const struct catalog_model *m)
 {
-	cJSON	*data = ctx, *o = cJSON_CreateObject();
-	char	 id[CATALOG_REF_MAX + 1];
+	struct models_ctx	*x = ctx;
+	char			 id[CATALOG_REF_MAX + 1];
 
 	snprintf(id, sizeof(id), "%s/%s", cf->name, m->model_id);
-	cJSON_AddStringToObject(o, "id", id);
-	cJSON_AddStringToObject(o, "object", "model");
-	cJSON_AddNumberToObject(o, "created", 0);
-	cJSON_AddStringToObject(o, "owned_by", cf->name);
-	cJSON_AddItemToArray(data, o);
-	return cJSON_GetArraySize(data) >= 100000;
+	if (x->want && strcmp(x->want, id) != 0)
+		return 0;
+	if (!models_allowed(x->r, cf->name, m->model_id))
+		return 0;
+	cJSON_AddItemToArray(x->data, models_object(id, cf->name));
+	return x->want != NULL || cJSON_GetArraySize(x->data) >= 100000;
 }
 
 static int
 handle_models(struct req *r)
 {
-	cJSON	*o = cJSON_CreateObject(), *data;
-	int	 rc;
+	cJSON			*o = cJSON_CreateObject();
+	struct models_ctx	 x = { r, NULL, NULL };
 
 	cJSON_AddStringToObject(o, "object", "list");
-	data = cJSON_AddArrayToObject(o, "data");
-	if (catalog_each_model(r->who.user_id, models_add, data) != 0) {
+	x.data = cJSON_AddArrayToObject(o, "data");
+	if (catalog_each_model(r->who.user_id, models_add, &x) != 0) {
 		cJSON_Delete(o);
 		return http_fail(r, ERR_INTERNAL, 503, "database_unavailable",
 		    "The database is unavailable; try again shortly.");
 	}
-	rc = http_send_json(r, 200, o);
+	http_send_json(r, 200, o);
 	cJSON_Delete(o);
-	return rc == 0 ? 0 : 0;
+	return 0;
+}
+
+static int
+models_hex(int ch)
+{
+	if (ch >= '0' && ch <= '9')
+		return ch - '0';
+	if (ch >= 'a' && ch <= 'f')
+		return ch - 'a' + 10;
+	if (ch >= 'A' && ch <= 'F')
+		return ch - 'A' + 10;
+	return -1;
+}
+
+/* Percent-decode a path tail (clients may send "openai%2Fgpt-4o"). */
+static int
+models_decode(const char *in, char *out, size_t n)
+{
+	size_t	 i = 0;
+	int	 h, l;
+
+	for (; *in; in++) {
+		if (i + 1 >= n)
+			return -1;
+		if (*in == '%') {
+			if ((h = models_hex(in[1])) < 0 || (l = models_hex(in[2])) < 0)
+				return -1;
+			out[i++] = (char)(h * 16 + l);
+			in += 2;
+		} else
+			out[i++] = *in;
+		if (out[i - 1] == '\0')
+			return -1;
+	}
+	out[i] = '\0';
+	return i > 0 ? 0 : -1;
+}
+
+/* GET /v1/models/{model}: OpenAI's model object; the id may hold slashes. */
+static int
+handle_model(struct req *r)
+{
+	char			 want[CATALOG_REF_MAX + 1];
+	const char		*p = http_route_param(r, 0);
+	struct models_ctx	 x = { r, NULL, want };
+	cJSON			*one;
+
+	if (p == NULL || models_decode(p, want, sizeof(want)) != 0)
+		goto unknown;
+	x.data = cJSON_CreateArray();
+	if (catalog_each_model(r->who.user_id, models_add, &x) != 0) {
+		cJSON_Delete(x.data);
+		return http_fail(r, ERR_INTERNAL, 503, "database_unavailable",
+		    "The database is unavailable; try again shortly.");
+	}
+	if ((one = cJSON_GetArrayItem(x.data, 0)) != NULL) {
+		http_send_json(r, 200, one);	/* a gone client: nothing to do */
+		cJSON_Delete(x.data);
+		return 0;
+	}
+	cJSON_Delete(x.data);
+unknown:
+	return http_fail(r, ERR_MODEL, 404, "model_not_found",
+	    "The model '%.200s' does not exist or is not available to you; "
+	    "list the models you can use with GET /v1/models.",
+	    p ? p : "");
 }
 
 static int
@@ -930,6 +1130,7 @@ chat_fini(void)
 static const struct route routes[] = {
 	{ "POST", "/v1/chat/completions",	handle_completions,	ROUTE_PUBLIC },
 	{ "GET",  "/v1/models",			handle_models,		ROUTE_USER },
+	{ "GET",  "/v1/models/{*}",		handle_model,		ROUTE_USER },
 	{ "POST", "/v1/embeddings",		handle_embeddings,	ROUTE_PUBLIC },
 	{ "POST", "/api/llm/chat",		handle_llm_chat,	ROUTE_PUBLIC },
 	{ "POST", "/api/llm/stream",		handle_llm_stream,	ROUTE_PUBLIC },

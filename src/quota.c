@@ -38,14 +38,26 @@ static const char SQL_RATE_SUM[] =
     " FROM rate_windows WHERE scope = ? AND scope_id = ? AND win = ?";
 static const char SQL_RATE_PRUNE[] =
     "DELETE FROM rate_windows WHERE win < ? LIMIT 500";
+/* spent < cap too: a request of unknown (or zero) worst case, reserving
+ * nothing, is still refused once the budget is used up. */
 static const char SQL_BUDGET_RESERVE[] =
     "UPDATE budget_periods SET reserved_micros = reserved_micros + ?,"
     " limit_micros = ?, updated_at = NOW(6)"
     " WHERE scope = ? AND scope_id = ? AND period = ?"
-    " AND spent_micros + reserved_micros + ? <= ?";
-static const char SQL_BUDGET_CREATE[] =
-    "INSERT IGNORE INTO budget_periods (scope, scope_id, period, limit_micros)"
-    " VALUES (?, ?, ?, ?)";
+    " AND spent_micros + reserved_micros + ? <= ? AND spent_micros < ?";
+/* A new period row starts from what the usage log already holds for the
+ * month (spend made before the budget was set), in one atomic statement. */
+#define QUOTA_CREATE_FROM_LOG(who) \
+    "INSERT IGNORE INTO budget_periods (scope, scope_id, period, limit_micros," \
+    " spent_micros) SELECT ?, ?, ?, ?, COALESCE(SUM(l.cost_micros), 0)" \
+    " FROM aggregator_usage_logs l WHERE l.user_id = ?" who \
+    " AND l.created_at >= STR_TO_DATE(CONCAT(?, '-01'), '%Y-%m-%d')" \
+    " AND l.created_at < STR_TO_DATE(CONCAT(?, '-01'), '%Y-%m-%d')" \
+    "   + INTERVAL 1 MONTH"
+static const char SQL_BUDGET_CREATE_USER[] =
+    QUOTA_CREATE_FROM_LOG(" AND ? = 0");
+static const char SQL_BUDGET_CREATE_KEY[] =
+    QUOTA_CREATE_FROM_LOG(" AND l.gateway_key_id = ?");
 static const char SQL_BUDGET_SETTLE[] =
     "UPDATE budget_periods SET"
     " reserved_micros = GREATEST(reserved_micros - ?, 0),"
@@ -239,24 +251,27 @@ quota_period(char out[8])
 /* One guarded UPDATE; creates the period row on first use. 1 reserved,
  * 0 over budget, -1 DB error. */
 static int
-quota_reserve_one(const char *scope, long long id, const char *period,
+quota_reserve_one(int s, long long user_id, long long id, const char *period,
     long long limit, long long cap, long long micros)
 {
-	struct db_param		 p[7] = { db_int(micros), db_int(limit),
+	const char		*scope = quota_scope_names[s];
+	struct db_param		 p[8] = { db_int(micros), db_int(limit),
 	    db_str(scope), db_int(id), db_str(period), db_int(micros),
-	    db_int(cap) };
-	struct db_param		 c[4] = { db_str(scope), db_int(id),
-	    db_str(period), db_int(limit) };
+	    db_int(cap), db_int(cap) };
+	struct db_param		 c[8] = { db_str(scope), db_int(id),
+	    db_str(period), db_int(limit), db_int(user_id),
+	    db_int(s == QUOTA_KEY ? id : 0), db_str(period), db_str(period) };
 	unsigned long long	 n = 0;
 	int			 tries;
 
 	for (tries = 0; tries < 2; tries++) {
-		if (db_exec(SQL_BUDGET_RESERVE, p, 7, &n, NULL) != DB_OK)
+		if (db_exec(SQL_BUDGET_RESERVE, p, 8, &n, NULL) != DB_OK)
 			return -1;
 		if (n == 1)
 			return 1;
-		if (tries == 0 && db_exec(SQL_BUDGET_CREATE, c, 4, &n, NULL) !=
-		    DB_OK)
+		if (tries == 0 && db_exec(s == QUOTA_KEY ?
+		    SQL_BUDGET_CREATE_KEY : SQL_BUDGET_CREATE_USER, c, 8, &n,
+		    NULL) != DB_OK)
 			return -1;
 		if (n == 0)	/* the row existed: really over budget */
 			return 0;
@@ -292,7 +307,7 @@ quota_budget_reserve(const struct quota_limits *l, long long user_id,
 		if (l->budget[s] == QUOTA_NO_LIMIT || id == 0)
 			continue;
 		cap = l->hard_stop[s] ? l->budget[s] : QUOTA_UNBOUNDED;
-		rc = quota_reserve_one(quota_scope_names[s], id, res->period,
+		rc = quota_reserve_one(s, user_id, id, res->period,
 		    l->budget[s], cap, res->micros);
 		if (rc == 1) {
 			res->scope_id[s] = id;

@@ -2,6 +2,7 @@
  * breaker and retry backoff (see route.h). The circuit is a row per config
  * changed only by single atomic statements; the half-open probe is taken by
  * a conditional UPDATE, so exactly one caller wins it on any node. */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -73,6 +74,31 @@ route_model_allowed(const char *allowed, const char *requested,
 	cJSON_ArrayForEach(it, arr)
 		if (cJSON_IsString(it) && (route_match(it->valuestring,
 		    requested) || route_match(it->valuestring, resolved)))
+			ok = 1;
+	cJSON_Delete(a);
+	return ok;
+}
+
+int
+route_target_allowed(const char *allowed, const char *config,
+    const char *model_id)
+{
+	char		 id[CATALOG_REF_MAX + 1];
+	cJSON		*a;
+	const cJSON	*it, *arr;
+	int		 ok;
+
+	if (allowed == NULL || allowed[0] == '\0')
+		return 1;
+	snprintf(id, sizeof(id), "%s/%s", config, model_id);
+	if ((ok = route_model_allowed(allowed, id, NULL)) != 0)
+		return ok;
+	if ((a = cJSON_Parse(allowed)) == NULL)
+		return 0;
+	arr = cJSON_IsArray(a) ? a : NULL;
+	cJSON_ArrayForEach(it, arr)
+		if (cJSON_IsString(it) && strchr(it->valuestring, '/') == NULL &&
+		    route_match(it->valuestring, model_id))
 			ok = 1;
 	cJSON_Delete(a);
 	return ok;

@@ -43,7 +43,9 @@ server_match(struct req *r, const char *pattern, const char *path)
 
 	while (*pattern && *path) {
 		if (*pattern == '{') {
-			size_t len = strcspn(path, "/");
+			/* "{*}" ends a pattern and takes the rest, slashes too. */
+			size_t len = strcmp(pattern, "{*}") == 0 ? strlen(path) :
+			    strcspn(path, "/");
 
 			if (len == 0 || len >= room || n >= SB_ROUTE_PARAMS)
 				return 0;

@@ -27,13 +27,18 @@ test('fallback to the next config serving the same model, then the circuit opens
   await addConfig(u, 'custom', { name: 'backup', api_key: 'sk-backup-0001', base_url: mock.url('custom/v1'), priority: 50 });
   addModel(u.id, 'openai', 'shared-model');
   addModel(u.id, 'backup', 'shared-model');
-  const r = await chat(u.key, { model: 'shared-model', messages: hi });
-  assert.equal(r.status, 200, r.text);
-  let row = await usageRow(rid(r));
-  assert.equal(row.config_id, configId(u.id, 'backup'));
-  assert.equal(row.attempts, '4', '3 tries on the dead config, then the backup');
   const dead = configId(u.id, 'openai');
-  assert.equal(sql(`SELECT failures, open_until > NOW(6) FROM circuit_state WHERE config_id=${dead}`)[0].join(), '3,1');
+  // Each request counts one failure against the dead config (not one per
+  // attempt); the third consecutive failed request opens its circuit.
+  for (let i = 1; i <= 3; i++) {
+    const r = await chat(u.key, { model: 'shared-model', messages: hi });
+    assert.equal(r.status, 200, r.text);
+    const row = await usageRow(rid(r));
+    assert.equal(row.config_id, configId(u.id, 'backup'));
+    assert.equal(row.attempts, '4', '3 tries on the dead config, then the backup');
+    assert.equal(sql(`SELECT failures, open_until IS NOT NULL AND open_until > NOW(6) FROM circuit_state
+      WHERE config_id=${dead}`)[0].join(), `${i},${i === 3 ? 1 : 0}`);
+  }
 
   // Open: the dead config is skipped without an attempt.
   const t0 = Date.now();
