@@ -70,7 +70,16 @@ port = $db_port
 EOC
 }
 
+# A port held by another program (another checkout's stack?) is a clear error.
+port_free() {	# PORT WHAT
+	if ss -ltnH "sport = :$1" 2>/dev/null | grep -q .; then
+		echo "port $1 ($2) is in use by another program; stop it, or use another PORT / TEST_SLOT"
+		exit 1
+	fi
+}
+
 start_db() {
+	pid_alive "$var/run/mysqld.pid" || port_free "$db_port" MariaDB
 	mkdir -p "$var/run" "$var/log" "$var/db"
 	[ -f "$mycnf" ] || write_mycnf
 	if [ ! -d "$var/db/mysql" ]; then
@@ -128,6 +137,7 @@ start_web() {
 	lighttpd -tt -f "$var/lighttpd.conf" >/dev/null
 	# Restart so freshly built programs and config take effect.
 	stop_pid "$var/run/lighttpd.pid"
+	port_free "$web_port" lighttpd
 	lighttpd -f "$var/lighttpd.conf"
 	i=0
 	until curl -fsS -o /dev/null "http://127.0.0.1:$web_port/api/health" 2>/dev/null; do
@@ -139,6 +149,7 @@ start_web() {
 
 start_mock() {
 	if ! pid_alive "$var/run/mock.pid"; then
+		port_free "$mock_port" "mock upstream"
 		node "$root/tests/mock-upstream/server.mjs" --port "$mock_port" >"$var/log/mock.log" 2>&1 &
 		echo $! > "$var/run/mock.pid"
 	fi
