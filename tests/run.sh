@@ -121,6 +121,16 @@ run_valgrind() {
 	count "${p:-0}" "${f:-1}" "soak"
 }
 
+# The shipped Apache / nginx / plain-CGI setups, for the servers installed here.
+run_deploy() {
+	line=$(tests/deploy.sh 2>&1 | tee "$var/log/deploy.log" | tail -1)
+	grep -vE '^deploy:|^ok |^skip' "$var/log/deploy.log" | head -30
+	echo "$line"
+	p=$(echo "$line" | sed -nE 's/.*: ([0-9]+) passed.*/\1/p')
+	f=$(echo "$line" | sed -nE 's/.* ([0-9]+) failed$/\1/p')
+	count "${p:-0}" "${f:-1}" "deploy"
+}
+
 run_lint() {
 	if scripts/lint.sh >"$var/log/lint.log" 2>&1; then
 		echo "lint: 1 passed, 0 failed"; count 1 0 lint
@@ -145,6 +155,7 @@ integration|browser|all|valgrind)
 		all)
 			run_node mock tests/mock-upstream/selftest.mjs
 			run_node integration tests/integration/*.test.mjs
+			run_deploy
 			[ -n "$(ls tests/browser/*.test.mjs 2>/dev/null)" ] && run_node browser tests/browser/*.test.mjs
 			run_valgrind
 			;;
