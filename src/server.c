@@ -155,12 +155,12 @@ server_handle(const struct program *prog, struct req *r)
 }
 
 static int
-server_init(const struct program *prog)
+server_init(const struct program *prog, const char *path)
 {
 	char	 err[256];
 
 	log_init(prog->name, LOG_INFO);
-	if (config_load(&server_cfg, config_path(), err, sizeof(err)) == -1) {
+	if (config_load(&server_cfg, path, err, sizeof(err)) == -1) {
 		log_err("configuration: %s", err);
 		return -1;
 	}
@@ -198,15 +198,25 @@ server_handle_broken(struct req *r)
 	http_send_error(r);
 }
 
+/* *ok is 1 (configured), 0 (broken) or -1 (not yet: the config path comes
+ * from the first request's parameters, as Apache's SetEnv in .htaccess
+ * passes it, when the environment has none). */
 static int
-server_loop(const struct program *prog, int ok)
+server_loop(const struct program *prog, int *okp)
 {
 	FCGX_Request	 freq;
 	struct req	 r;
+	const char	*path;
+	int		 ok;
 
 	if (FCGX_InitRequest(&freq, 0, 0) != 0)
 		return 1;
 	while (FCGX_Accept_r(&freq) >= 0) {
+		if (*okp == -1) {
+			path = FCGX_GetParam("SWITCHBOARD_CONFIG", freq.envp);
+			*okp = server_init(prog, path && *path ? path : config_path()) == 0;
+		}
+		ok = *okp;
 		if (http_req_init(&r, freq.envp, freq.in, freq.out,
 		    ok ? server_cfg.url_prefix : "") == 0 && !ok)
 			server_handle_broken(&r);
@@ -225,14 +235,16 @@ int
 server_run(const struct program *prog)
 {
 	struct req	 r;
-	int		 ok, rc = 0;
+	const char	*env = getenv("SWITCHBOARD_CONFIG");
+	int		 ok = -1, rc = 0;
 
 	signal(SIGPIPE, SIG_IGN);
 	if (FCGX_Init() != 0)
 		return 1;
-	ok = server_init(prog) == 0;
+	if (FCGX_IsCGI() || (env && *env))
+		ok = server_init(prog, config_path()) == 0;
 	if (!FCGX_IsCGI()) {
-		rc = server_loop(prog, ok);
+		rc = server_loop(prog, &ok);
 	} else {
 		if (http_req_init(&r, environ, NULL, NULL, ok ? server_cfg.url_prefix : "") == -1)
 			http_send_error(&r);
@@ -242,7 +254,7 @@ server_run(const struct program *prog)
 			server_handle_broken(&r);
 		http_req_free(&r);
 	}
-	if (ok)
+	if (ok == 1)
 		server_fini(prog);
 	return rc;
 }

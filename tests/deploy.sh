@@ -77,7 +77,10 @@ run=$tmp/run
 mkdir -p "$srv/cgi-bin" "$srv/private" "$run" "$tmp/log"
 cp -R www "$srv/www"
 cp build/account.fcgi build/chat.fcgi build/providers.fcgi build/usage.fcgi cgi-bin/.htaccess "$srv/cgi-bin/"
-cp "$VAR/switchboard.ini" "$srv/private/switchboard.ini"
+# The programs run as www-data, which may not reach the test stack's socket
+# (it sits below the checkout, maybe in a private temp dir): use TCP.
+sed -e 's|^host = .*|host = 127.0.0.1|' -e 's|^socket = .*|socket =|' \
+    "$VAR/switchboard.ini" > "$srv/private/switchboard.ini"
 chmod 600 "$srv/private/switchboard.ini"
 web_user=""
 if [ "$(id -u)" -eq 0 ]; then
