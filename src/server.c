@@ -231,6 +231,22 @@ server_loop(const struct program *prog, int *okp)
 	return 0;
 }
 
+/* Under CGI, read what the handler left of the body (up to the limit) so the
+ * web server's write of it does not fail with a reset connection. */
+static void
+server_drain_stdin(const struct req *r)
+{
+	const char	*cl = http_param(r, "CONTENT_LENGTH");
+	char		 sink[8192];
+	long long	 left = cl ? strtoll(cl, NULL, 10) : 0;
+	size_t		 n;
+
+	if (r->body != NULL || left <= 0 || left > SB_MAX_BODY_HARD)
+		return;
+	while (left > 0 && (n = fread(sink, 1, sizeof(sink), stdin)) > 0)
+		left -= (long long)n;
+}
+
 int
 server_run(const struct program *prog)
 {
@@ -252,6 +268,7 @@ server_run(const struct program *prog)
 			server_handle(prog, &r);
 		else
 			server_handle_broken(&r);
+		server_drain_stdin(&r);
 		http_req_free(&r);
 	}
 	if (ok == 1)
