@@ -1,0 +1,975 @@
+/* chat: one proxied request from start to usage row, for chat.fcgi.
+ * Authenticate, validate, resolve the model, check rate limits and reserve
+ * budget, call the upstream through its adapter (retrying and falling back
+ * while nothing reached the client), stream or answer, settle, and write
+ * exactly one usage row. The routes live in chat_main.c. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <openssl/crypto.h>
+
+#include "adapter.h"
+#include "auth.h"
+#include "catalog.h"
+#include "chat.h"
+#include "chatcache.h"
+#include "db.h"
+#include "json.h"
+#include "log.h"
+#include "price.h"
+#include "quota.h"
+#include "route.h"
+#include "server.h"
+#include "upstream.h"
+#include "usage.h"
+
+#define CHAT_MAX_UPSTREAM_BODY	(32u * 1024 * 1024)
+#define CHAT_MAX_MESSAGES	10000
+#define CHAT_DEFAULT_MAX_OUT	4096
+#define CHAT_MIN_TIMEOUT_MS	100
+#define CHAT_MIN_HEARTBEAT_MS	1000
+
+_Static_assert((int)ADAPTER_CAT_AUTH == (int)ERR_AUTH &&
+    (int)ADAPTER_CAT_INTERNAL == (int)ERR_INTERNAL &&
+    (int)ADAPTER_CAT__MAX == (int)ERR__MAX, "adapter and error categories align");
+
+static const char *const chat_endpoints[CHAT_MODE__MAX] = {
+	"chat", "llm_chat", "llm_stream", "embeddings",
+};
+
+/* The outcome of one upstream attempt. */
+enum chat_step { STEP_OK, STEP_RETRY, STEP_NEXT, STEP_FATAL };
+
+struct chat {
+	struct req		*r;
+	enum chat_mode		 mode;
+	int			 stream;	/* upstream and client stream */
+	int			 include_usage;
+	const char		*model;		/* as requested */
+	size_t			 prompt_bytes;
+	struct usage_rec	 rec;
+	struct quota_limits	 lim;
+	struct chatcache_snap	 snap;		/* valid: limits already in lim */
+	struct quota_reservation resv;
+	struct upstream_opts	 opts;
+	struct catalog_target	 targets[CATALOG_TARGETS_MAX];
+	int			 ntargets;
+	char			 resolved[CATALOG_REF_MAX + 1];
+	struct usage_prices	 prices;
+	/* per attempt */
+	const struct catalog_target *t;
+	enum adapter_format	 fmt;
+	struct adapter_stream	*st;
+	struct buf		 body;		/* non-stream upstream body */
+	struct buf		 errbody;
+	int			 started;	/* response headers sent */
+	int			 sent;		/* a chunk reached the client */
+	int			 ended;		/* the stream's last line was written */
+	int			 ok;		/* the request succeeded */
+	size_t			 content_bytes;
+	long long		 last_write_us;
+	long long		 heartbeat_us;
+	int			 retry_after;
+};
+
+/* --- small helpers ------------------------------------------------------- */
+
+static const struct config *
+cfg(void)
+{
+	return server_config();
+}
+
+/* The client-facing status for an upstream failure of category cat. */
+static int
+chat_status_for(enum err_category cat)
+{
+	switch (cat) {
+	case ERR_VALIDATION:
+		return 400;
+	case ERR_MODEL:
+		return 404;
+	case ERR_RATE_LIMIT:
+		return 429;
+	case ERR_BUDGET:
+		return 402;
+	case ERR_TIMEOUT:
+		return 504;
+	case ERR_INTERNAL:
+		return 500;
+	default:
+		return 502;
+	}
+}
+
+static const char *
+chat_code_for(enum err_category cat)
+{
+	switch (cat) {
+	case ERR_AUTH:
+		return "provider_auth_failed";
+	case ERR_RATE_LIMIT:
+		return "provider_rate_limited";
+	case ERR_BUDGET:
+		return "provider_quota_exhausted";
+	case ERR_MODEL:
+		return "provider_model_not_found";
+	case ERR_VALIDATION:
+		return "provider_rejected_request";
+	case ERR_TIMEOUT:
+		return "provider_timeout";
+	case ERR_NETWORK:
+		return "provider_unreachable";
+	default:
+		return "provider_error";
+	}
+}
+
+/* Record an upstream failure on the request (the last one wins). */
+static void
+chat_fail_upstream(struct chat *c, enum err_category cat, const char *msg)
+{
+	const char	*cfgname = c->t ? c->t->config.name : "?";
+
+	err_set(&c->r->err, cat, chat_status_for(cat), chat_code_for(cat),
+	    "Provider '%s': %s", cfgname, msg);
+	if (cat == ERR_RATE_LIMIT && c->retry_after > 0)
+		c->r->err.retry_after = c->retry_after;
+}
+
+static long
+chat_timeout_override(const struct req *r, long v)
+{
+	const char	*h = http_header(r, "HTTP_X_SWITCHBOARD_TIMEOUT_MS");
+	char		*end;
+	long long	 ms;
+
+	if (h == NULL)
+		return v;
+	ms = strtoll(h, &end, 10);
+	if (end == h || *end != '\0' || ms < CHAT_MIN_TIMEOUT_MS)
+		return v;
+	return v > 0 && ms > v ? v : (long)ms;
+}
+
+/* --- writing to the client ----------------------------------------------- */
+
+static int
+chat_begin(struct chat *c)
+{
+	if (c->started)
+		return c->r->client_gone ? -1 : 0;
+	c->started = 1;
+	c->last_write_us = http_now_us();
+	return http_begin_stream(c->r, 200, c->mode == CHAT_LLM_NDJSON ?
+	    "application/x-ndjson; charset=utf-8" :
+	    "text/event-stream; charset=utf-8");
+}
+
+static int
+chat_write(struct chat *c, const char *p, size_t n)
+{
+	if (chat_begin(c) != 0 || http_write(c->r, p, n) != 0 ||
+	    http_flush(c->r) != 0)
+		return -1;
+	c->last_write_us = http_now_us();
+	return 0;
+}
+
+static int
+chat_write_json_line(struct chat *c, cJSON *o, const char *pre,
+    const char *post)
+{
+	char	*s = cJSON_PrintUnformatted(o);
+	struct buf b;
+	int	 rc = -1;
+
+	buf_init(&b, CHAT_MAX_UPSTREAM_BODY);
+	if (s && buf_puts(&b, pre) == BUF_OK && buf_puts(&b, s) == BUF_OK &&
+	    buf_puts(&b, post) == BUF_OK)
+		rc = chat_write(c, b.data, b.len);
+	buf_free(&b);
+	free(s);
+	return rc;
+}
+
+/* One translated chunk to the client (SSE, or an NDJSON content line). */
+static int
+chat_emit(void *ctx, const struct adapter_chunk *ch)
+{
+	struct chat	*c = ctx;
+	cJSON		*o;
+	int		 rc = 0;
+
+	if (c->r->client_gone)
+		return 1;
+	if (ch->content_len && c->rec.first_token_us == 0)
+		c->rec.first_token_us = http_now_us();
+	c->content_bytes += ch->content_len;
+	if (c->mode == CHAT_LLM_NDJSON) {
+		if (ch->content == NULL || ch->content_len == 0)
+			return 0;
+		o = cJSON_CreateObject();
+		cJSON_AddStringToObject(o, "type", "chunk");
+		cJSON_AddStringToObject(o, "content", ch->content);
+		rc = chat_write_json_line(c, o, "", "\n");
+		cJSON_Delete(o);
+	} else {
+		struct buf b;
+
+		buf_init(&b, ch->len + 16);
+		if (buf_puts(&b, "data: ") != BUF_OK ||
+		    buf_append(&b, ch->json, ch->len) != BUF_OK ||
+		    buf_puts(&b, "\n\n") != BUF_OK)
+			rc = -1;
+		else
+			rc = chat_write(c, b.data, b.len);
+		buf_free(&b);
+	}
+	if (rc == 0)
+		c->sent = 1;
+	return rc != 0;
+}
+
+/* The heartbeat interval: [upstream] heartbeat_s, which a client may lower
+ * for one request with X-Switchboard-Heartbeat-Ms (at least 1000). */
+static long long
+chat_heartbeat_us(const struct req *r)
+{
+	const char	*h = http_header(r, "HTTP_X_SWITCHBOARD_HEARTBEAT_MS");
+	long long	 us = (cfg()->heartbeat_s > 0 ? cfg()->heartbeat_s : 15) *
+	    1000000LL, ms;
+	char		*end;
+
+	if (h == NULL)
+		return us;
+	ms = strtoll(h, &end, 10);
+	if (end == h || *end != '\0' || ms < CHAT_MIN_HEARTBEAT_MS ||
+	    ms * 1000 >= us)
+		return us;
+	return ms * 1000;
+}
+
+/* curl's tick (about once a second, also while waiting for the first
+ * byte): a heartbeat while the upstream is silent. Writing is the only way
+ * to learn that the client went away; then the transfer is aborted. */
+static int
+chat_tick(void *ctx)
+{
+	struct chat	*c = ctx;
+	long long	 now = http_now_us();
+
+	if (!c->stream)
+		return 0;
+	if (c->r->client_gone)
+		return 1;
+	if (now - c->last_write_us < c->heartbeat_us && c->started)
+		return 0;
+	if (!c->started && now - c->rec.started_us < c->heartbeat_us)
+		return 0;
+	if (c->mode == CHAT_LLM_NDJSON)
+		return chat_write(c, "{\"type\":\"ping\"}\n", 16) != 0;
+	return chat_write(c, ": keepalive\n\n", 13) != 0;
+}
+
+static int
+chat_on_stream_data(void *ctx, const char *p, size_t n)
+{
+	struct chat	*c = ctx;
+
+	return adapter_stream_feed(c->st, p, n) != ADAPTER_STREAM_OK;
+}
+
+static int
+chat_on_body(void *ctx, const char *p, size_t n)
+{
+	struct chat	*c = ctx;
+
+	return buf_append(&c->body, p, n) != BUF_OK;
+}
+
+/* --- accounting ---------------------------------------------------------- */
+
+static void
+chat_prices(struct chat *c, const struct catalog_target *t)
+{
+	const struct price_entry	*pe;
+
+	c->prices.input = t->model.input_price;
+	c->prices.output = t->model.output_price;
+	c->prices.cache_read = t->model.cache_read_price;
+	c->prices.cache_write = t->model.cache_write_price;
+	if ((!t->model_known || c->prices.input < 0 || c->prices.output < 0) &&
+	    (pe = price_lookup(t->model.model_id)) != NULL) {
+		c->prices.input = pe->input;
+		c->prices.output = pe->output;
+		c->prices.cache_read = pe->cache_read;
+		c->prices.cache_write = pe->cache_write;
+	}
+}
+
+/* Fill tokens (estimated if the upstream gave none) and cost on the record. */
+static void
+chat_account(struct chat *c, const struct adapter_usage *u)
+{
+	c->rec.u = *u;
+	if (!u->known && (c->sent || c->content_bytes)) {
+		c->rec.u.prompt = usage_estimate_tokens(c->prompt_bytes);
+		c->rec.u.completion = usage_estimate_tokens(c->content_bytes);
+		c->rec.u.total = c->rec.u.prompt + c->rec.u.completion;
+		c->rec.tokens_estimated = 1;
+	}
+	c->rec.cost_micros = usage_cost(&c->rec.u, &c->prices,
+	    &c->rec.price_known);
+}
+
+static void
+chat_note_target(struct chat *c, const struct catalog_target *t)
+{
+	c->rec.config_id = t->config.id;
+	/* The config name (the routing prefix): two custom endpoints stay
+	 * apart in reports, and ?provider=ollama matches what was logged. */
+	snprintf(c->rec.provider, sizeof(c->rec.provider), "%s",
+	    t->config.name);
+	snprintf(c->rec.resolved_model, sizeof(c->rec.resolved_model), "%s",
+	    t->model.model_id);
+	chat_prices(c, t);
+}
+
+/* --- one upstream attempt ------------------------------------------------ */
+
+static enum chat_step
+chat_classify_http(struct chat *c, long status)
+{
+	char		 msg[ADAPTER_MAX_MSG];
+	enum adapter_cat cat;
+
+	cat = adapter_parse_error(c->fmt, status, c->errbody.data,
+	    c->errbody.len, msg, sizeof(msg));
+	chat_fail_upstream(c, (enum err_category)cat, msg);
+	if (adapter_retryable(cat, status))
+		return STEP_RETRY;
+	return cat == ADAPTER_CAT_VALIDATION ? STEP_FATAL : STEP_NEXT;
+}
+
+static enum chat_step
+chat_classify_net(struct chat *c, const struct upstream_result *res)
+{
+	chat_fail_upstream(c, (enum err_category)res->cat, res->message);
+	return res->cat == ADAPTER_CAT_INTERNAL ? STEP_FATAL : STEP_RETRY;
+}
+
+/* The client went away while we answered. */
+static enum chat_step
+chat_gone(struct chat *c)
+{
+	c->rec.status = USAGE_CANCELLED;
+	c->rec.http_status = 499;
+	snprintf(c->rec.error_message, sizeof(c->rec.error_message),
+	    "the client disconnected");
+	return STEP_FATAL;
+}
+
+/* A complete non-stream answer: translate and send it. */
+static enum chat_step
+chat_answer(struct chat *c)
+{
+	struct adapter_usage	 u;
+	cJSON			*out = NULL, *o, *msg, *ch;
+	char			 err[ADAPTER_MAX_MSG];
+	int			 rc;
+
+	if (c->mode == CHAT_EMBED) {
+		adapter_parse_embeddings_usage(c->body.data, c->body.len, &u);
+		chat_account(c, &u);
+		return http_send_body(c->r, 200, "application/json",
+		    c->body.data ? c->body.data : "", c->body.len) == 0 ?
+		    STEP_OK : chat_gone(c);
+	}
+	if ((rc = adapter_parse_response(c->fmt, c->body.data ? c->body.data :
+	    "", c->body.len, NULL, &out, &u, err, sizeof(err))) != 0) {
+		chat_fail_upstream(c, (enum err_category)rc, err);
+		return STEP_RETRY;
+	}
+	c->rec.first_token_us = http_now_us();
+	ch = cJSON_GetArrayItem(cJSON_GetObjectItem(out, "choices"), 0);
+	msg = cJSON_GetObjectItem(ch, "message");
+	if (cJSON_IsString(cJSON_GetObjectItem(msg, "content")))
+		c->content_bytes = strlen(cJSON_GetObjectItem(msg,
+		    "content")->valuestring);
+	c->sent = 1;
+	chat_account(c, &u);
+	if (c->mode == CHAT_OPENAI) {
+		rc = http_send_json(c->r, 200, out);
+	} else {
+		o = cJSON_CreateObject();
+		json_add_str_or_null(o, "content", cJSON_GetStringValue(
+		    cJSON_GetObjectItem(msg, "content")));
+		cJSON_AddStringToObject(o, "model", c->model);
+		json_add_str_or_null(o, "finish_reason", cJSON_GetStringValue(
+		    cJSON_GetObjectItem(ch, "finish_reason")));
+		if (cJSON_GetObjectItem(msg, "tool_calls"))
+			cJSON_AddItemToObject(o, "tool_calls", cJSON_Duplicate(
+			    cJSON_GetObjectItem(msg, "tool_calls"), 1));
+		msg = cJSON_AddObjectToObject(o, "usage");
+		cJSON_AddNumberToObject(msg, "prompt_tokens", (double)c->rec.u.prompt);
+		cJSON_AddNumberToObject(msg, "completion_tokens",
+		    (double)c->rec.u.completion);
+		cJSON_AddNumberToObject(msg, "total_tokens", (double)c->rec.u.total);
+		if (c->rec.price_known)
+			json_add_usd(o, "cost_usd", c->rec.cost_micros);
+		else
+			cJSON_AddNullToObject(o, "cost_usd");
+		cJSON_AddStringToObject(o, "request_id", c->r->request_id);
+		rc = http_send_json(c->r, 200, o);
+		cJSON_Delete(o);
+	}
+	cJSON_Delete(out);
+	return rc == 0 ? STEP_OK : chat_gone(c);
+}
+
+/* An error event in an already started stream (never a [DONE] after it). */
+static void
+chat_stream_error(struct chat *c)
+{
+	cJSON	*o = http_error_json(c->r);
+
+	c->ended = 1;
+	if (c->mode == CHAT_LLM_NDJSON) {
+		cJSON_AddStringToObject(o, "type", "error");
+		chat_write_json_line(c, o, "", "\n");
+	} else
+		chat_write_json_line(c, o, "data: ", "\n\n");
+	cJSON_Delete(o);
+}
+
+/* The stream's end: [DONE] / the NDJSON done line, or an error event. */
+static enum chat_step
+chat_stream_end(struct chat *c, int fin)
+{
+	const char	*msg;
+	enum adapter_cat cat;
+	cJSON		*o, *u;
+
+	chat_account(c, adapter_stream_usage(c->st));
+	if (fin == ADAPTER_STREAM_ABORTED || c->r->client_gone)
+		return chat_gone(c);
+	if (fin != ADAPTER_STREAM_OK) {
+		cat = adapter_stream_error(c->st, &msg);
+		chat_fail_upstream(c, (enum err_category)cat, msg);
+		if (!c->sent)
+			return STEP_RETRY;
+		chat_stream_error(c);
+		return STEP_FATAL;
+	}
+	c->ended = 1;
+	if (c->mode != CHAT_LLM_NDJSON)
+		return chat_write(c, "data: [DONE]\n\n", 14) == 0 ? STEP_OK :
+		    STEP_FATAL;
+	o = cJSON_CreateObject();
+	cJSON_AddStringToObject(o, "type", "done");
+	u = cJSON_AddObjectToObject(o, "usage");
+	cJSON_AddNumberToObject(u, "prompt_tokens", (double)c->rec.u.prompt);
+	cJSON_AddNumberToObject(u, "completion_tokens", (double)c->rec.u.completion);
+	cJSON_AddNumberToObject(u, "total_tokens", (double)c->rec.u.total);
+	if (c->rec.price_known)
+		json_add_usd(o, "cost_usd", c->rec.cost_micros);
+	else
+		cJSON_AddNullToObject(o, "cost_usd");
+	cJSON_AddStringToObject(o, "request_id", c->r->request_id);
+	json_add_str_or_null(o, "finish_reason", adapter_stream_finish_reason(c->st));
+	cJSON_AddStringToObject(o, "model", c->model);
+	if (chat_write_json_line(c, o, "", "\n") != 0) {
+		cJSON_Delete(o);
+		return STEP_FATAL;
+	}
+	cJSON_Delete(o);
+	return STEP_OK;
+}
+
+static int
+chat_build(struct chat *c, const struct catalog_target *t,
+    struct adapter_call *call)
+{
+	struct adapter_params	 p;
+	struct sb_error		 e;
+	char			 key[SB_MAX_API_KEY + 1], err[ADAPTER_MAX_MSG];
+	int			 rc;
+
+	err_clear(&e);
+	if (chatcache_config_key(&c->snap, c->r->who.user_id, t->config.id, key,
+	    sizeof(key), &e) != 0) {
+		chat_fail_upstream(c, ERR_INTERNAL, "its stored API key cannot "
+		    "be decrypted; re-enter it in Providers");
+		return STEP_NEXT;
+	}
+	memset(&p, 0, sizeof(p));
+	p.format = c->fmt;
+	p.base_url = t->config.base_url;
+	p.api_key = key;
+	p.model = t->model.model_id;
+	p.stream = c->stream;
+	p.default_max_tokens = t->model.max_output > 0 ? t->model.max_output :
+	    CHAT_DEFAULT_MAX_OUT;
+	rc = c->mode == CHAT_EMBED ?
+	    adapter_build_embeddings(&p, c->r->json, call, err, sizeof(err)) :
+	    adapter_build(&p, c->r->json, call, err, sizeof(err));
+	OPENSSL_cleanse(key, sizeof(key));
+	if (rc == 0)
+		return STEP_OK;
+	if (rc == ADAPTER_CAT_VALIDATION) {
+		http_fail(c->r, ERR_VALIDATION, 400, "invalid_request", "%s", err);
+		return STEP_FATAL;
+	}
+	chat_fail_upstream(c, (enum err_category)rc, err);
+	return STEP_NEXT;
+}
+
+static enum chat_step
+chat_attempt(struct chat *c, const struct catalog_target *t)
+{
+	struct adapter_call	 call;
+	struct upstream_result	 res;
+	enum chat_step		 step;
+	int			 rc, fin;
+
+	c->t = t;
+	c->fmt = route_format(t->config.api_format);
+	chat_note_target(c, t);
+	if ((step = chat_build(c, t, &call)) != STEP_OK)
+		return step;
+	buf_init(&c->body, CHAT_MAX_UPSTREAM_BODY);
+	buf_init(&c->errbody, UPSTREAM_MAX_ERROR_BODY);
+	c->st = NULL;
+	if (c->stream)
+		c->st = adapter_stream_new(c->fmt, NULL, c->include_usage,
+		    chat_emit, c);
+	rc = upstream_perform(&call, &c->opts, c->stream ? chat_on_stream_data :
+	    chat_on_body, chat_tick, c, &res, &c->errbody);
+	adapter_call_free(&call);
+	c->retry_after = res.retry_after;
+	if (c->r->client_gone && !(res.status >= 200 && res.status < 300 &&
+	    c->stream)) {
+		/* The client hung up before the upstream answered (noticed by a
+		 * heartbeat write): not the provider's fault, nothing to retry. */
+		step = chat_gone(c);
+	} else if (res.status >= 200 && res.status < 300 && c->stream) {
+		fin = adapter_stream_feed(c->st, "", 0);
+		if (fin == ADAPTER_STREAM_OK)
+			fin = adapter_stream_finish(c->st);
+		if (rc != 0 && fin != ADAPTER_STREAM_OK && !c->sent &&
+		    !c->r->client_gone && res.cat != ADAPTER_CAT_NONE &&
+		    !res.aborted) {
+			step = chat_classify_net(c, &res);
+			chat_account(c, adapter_stream_usage(c->st));
+		} else
+			step = chat_stream_end(c, fin);
+	} else if (rc != 0 && res.status == 0)
+		step = chat_classify_net(c, &res);
+	else if (res.status >= 200 && res.status < 300)
+		step = rc == 0 ? chat_answer(c) : chat_classify_net(c, &res);
+	else
+		step = chat_classify_http(c, res.status);
+	adapter_stream_free(c->st);
+	c->st = NULL;
+	buf_free(&c->body);
+	buf_free(&c->errbody);
+	return step;
+}
+
+/* Did this target fail in a way that counts against its circuit? Retryable
+ * failures (network, timeout, 429, 5xx) do, also a stream that broke after
+ * it started; the client hanging up and the request being refused do not. */
+static int
+chat_target_failed(const struct chat *c, enum chat_step step)
+{
+	if (c->rec.status == USAGE_CANCELLED || c->r->client_gone)
+		return 0;
+	return step == STEP_RETRY || (step == STEP_FATAL && c->sent &&
+	    adapter_retryable((enum adapter_cat)c->r->err.category, 0));
+}
+
+/* Try the targets in fallback order, each with retries, while nothing has
+ * reached the client. A request that fails on a target counts as one
+ * failure of its circuit, however many attempts it made there. Returns 0
+ * when the response was sent, -1 with r->err. */
+static int
+chat_dispatch(struct chat *c)
+{
+	int		 i, a, max = cfg()->max_attempts > 0 ?
+	    cfg()->max_attempts : 1, thr = cfg()->circuit_failures,
+	    cool = cfg()->circuit_cooldown_s, tried = 0;
+	enum chat_step	 step = STEP_NEXT;
+	long		 ms;
+	int		 circ;
+
+	for (i = 0; i < c->ntargets; i++) {
+		const struct catalog_target *t = &c->targets[i];
+
+		circ = chatcache_circuit_allow(&c->snap, t->config.id, thr, cool);
+		if (circ == 0) {
+			if (!tried)
+				chat_note_target(c, t);
+			continue;
+		}
+		tried = 1;
+		for (a = 0; a < max; a++) {
+			c->rec.attempts++;
+			step = chat_attempt(c, t);
+			if (step != STEP_RETRY || c->sent || a + 1 >= max)
+				break;
+			if ((ms = route_backoff_ms(a, c->retry_after)) < 0)
+				break;
+			usleep((useconds_t)ms * 1000);
+		}
+		if (chat_target_failed(c, step)) {
+			route_circuit_failure(t->config.id, thr, cool);
+			chatcache_circuit_failed(t->config.id);
+		} else if (step == STEP_OK && (circ == 2 || a > 0))
+			route_circuit_success(t->config.id);
+		if (step == STEP_OK || step == STEP_FATAL || c->sent ||
+		    c->r->client_gone)
+			break;
+	}
+	c->ok = step == STEP_OK;
+	if (!tried && c->r->err.category == ERR_NONE)
+		http_fail(c->r, ERR_UPSTREAM, 503, "circuit_open",
+		    "Every provider that serves '%s' failed repeatedly and is "
+		    "paused for %d s; try again shortly.", c->model, cool);
+	if (c->ok || c->r->status == 0)
+		return c->ok ? 0 : -1;
+	/* Headers went out (a heartbeat) before the failure: say it in-stream. */
+	if (c->started && !c->ended && !c->r->client_gone)
+		chat_stream_error(c);
+	return 0;
+}
+
+/* --- request checks ------------------------------------------------------ */
+
+/* Gateway key, or session + CSRF. 0, or -1 with r->err. */
+static int
+chat_auth(struct req *r)
+{
+	int	 rc;
+
+	if ((rc = auth_from_key(r)) != 1)
+		return rc;
+	if ((rc = auth_from_session(r)) == -1)
+		return -1;
+	if (rc == 1)
+		return http_fail(r, ERR_AUTH, 401, "not_authenticated",
+		    "Send a Switchboard API key as 'Authorization: Bearer "
+		    "sk-sb-…' (create one under API keys), or log in.");
+	if (!auth_csrf_ok(r))
+		return http_fail(r, ERR_AUTH, 403, "csrf_failed",
+		    "Missing or wrong X-CSRF-Token header; reload the page.");
+	return 0;
+}
+
+static int
+chat_validate(struct chat *c)
+{
+	struct req	*r = c->r;
+	const cJSON	*v;
+	char		*s;
+	int		 b = 0, present;
+
+	if (json_field_str(r->json, "model", 1, 1, SB_MAX_MODEL_REF, &c->model,
+	    NULL, &r->err) != 0)
+		return -1;
+	snprintf(c->rec.requested_model, sizeof(c->rec.requested_model), "%s",
+	    c->model);
+	if (c->mode == CHAT_EMBED) {
+		v = cJSON_GetObjectItem(r->json, "input");
+		if (!cJSON_IsString(v) && !cJSON_IsArray(v))
+			return http_fail(r, ERR_VALIDATION, 400, "invalid_input",
+			    "\"input\" must be a string or an array.");
+	} else {
+		v = cJSON_GetObjectItem(r->json, "messages");
+		if (!cJSON_IsArray(v) || cJSON_GetArraySize(v) == 0 ||
+		    cJSON_GetArraySize(v) > CHAT_MAX_MESSAGES)
+			return http_fail(r, ERR_VALIDATION, 400,
+			    "invalid_messages", "\"messages\" must be a "
+			    "non-empty array of {role, content} objects.");
+	}
+	if ((s = cJSON_PrintUnformatted(v)) != NULL) {
+		c->prompt_bytes = strlen(s);
+		free(s);
+	}
+	if (json_field_bool(r->json, "stream", 0, &b, &present, &r->err) != 0)
+		return -1;
+	c->stream = c->mode == CHAT_OPENAI ? b : c->mode == CHAT_LLM_NDJSON;
+	c->rec.is_stream = c->stream;
+	v = cJSON_GetObjectItem(r->json, "stream_options");
+	c->include_usage = cJSON_IsTrue(cJSON_GetObjectItem(v, "include_usage"));
+	return 0;
+}
+
+/* Worst case: every prompt byte a token, plus the full output allowance. */
+static long long
+chat_worst_cost(struct chat *c)
+{
+	struct adapter_usage	 u;
+	long long		 max = adapter_req_max_tokens(c->r->json);
+	int			 known;
+
+	memset(&u, 0, sizeof(u));
+	if (max <= 0)
+		max = c->targets[0].model.max_output > 0 ?
+		    c->targets[0].model.max_output : CHAT_DEFAULT_MAX_OUT;
+	u.prompt = (long long)c->prompt_bytes;
+	u.completion = c->mode == CHAT_EMBED ? 0 : max;
+	u.total = u.prompt + u.completion;
+	return usage_cost(&u, &c->prices, &known);
+}
+
+static int
+chat_limits(struct chat *c)
+{
+	struct quota_rate_info	 info;
+	struct req		*r = c->r;
+	int			 rc;
+
+	if (!c->snap.valid && quota_load(r->who.user_id, r->who.key_id,
+	    cfg()->global_rpm, &c->lim, &r->err) != 0)
+		return -1;
+	rc = quota_rate_check(&c->lim, r->who.user_id, r->who.key_id, &info,
+	    &r->err);
+	if (info.limit > 0) {
+		http_add_header(r, "x-ratelimit-limit-requests: %lld", info.limit);
+		http_add_header(r, "x-ratelimit-remaining-requests: %lld",
+		    info.remaining);
+		http_add_header(r, "x-ratelimit-reset-requests: %ds", info.reset_s);
+	}
+	if (rc != 0)
+		return -1;	/* http_send_error adds Retry-After */
+	return quota_budget_reserve(&c->lim, r->who.user_id, r->who.key_id,
+	    chat_worst_cost(c), &c->resv, &r->err);
+}
+
+/* A bad body with a key: a refused key is still reported first. */
+static int
+chat_auth_first(struct chat *c)
+{
+	struct req	*r = c->r;
+	struct sb_error	 bad = r->err;
+
+	err_clear(&r->err);
+	if (auth_from_key(r) != 0)
+		return -1;
+	c->rec.user_id = r->who.user_id;
+	c->rec.key_id = r->who.key_id;
+	r->err = bad;
+	return -1;
+}
+
+/* Is "config/model" of target t allowed by a key's allowed_models? The
+ * requested name, the alias-resolved name and the provider/model it
+ * resolved to are all matched. */
+static int
+chat_target_allowed(const struct chat *c, const char *allowed,
+    const struct catalog_target *t)
+{
+	return route_model_allowed(allowed, c->model, c->resolved) ||
+	    route_target_allowed(allowed, t->config.name, t->model.model_id);
+}
+
+/* Keep the targets matching f, in order; returns how many are left (the
+ * first one stays in place when none is, for the usage row). */
+static int
+chat_keep(struct chat *c, int (*f)(const struct chat *, const void *,
+    const struct catalog_target *), const void *arg)
+{
+	int	 i, n = 0;
+
+	for (i = 0; i < c->ntargets; i++)
+		if (f(c, arg, &c->targets[i])) {
+			if (n != i)
+				c->targets[n] = c->targets[i];
+			n++;
+		}
+	if (n > 0)
+		c->ntargets = n;
+	return n;
+}
+
+static int
+chat_f_allowed(const struct chat *c, const void *allowed,
+    const struct catalog_target *t)
+{
+	return chat_target_allowed(c, allowed, t);
+}
+
+static int
+chat_f_openai(const struct chat *c, const void *arg,
+    const struct catalog_target *t)
+{
+	(void)c;
+	(void)arg;
+	return t->config.api_format == CATALOG_FMT_OPENAI;
+}
+
+static int
+chat_keep_allowed(struct chat *c, const char *allowed)
+{
+	return chat_keep(c, chat_f_allowed, allowed);
+}
+
+/* Embeddings: only OpenAI-format configs serve them. */
+static int
+chat_keep_openai(struct chat *c)
+{
+	return chat_keep(c, chat_f_openai, NULL);
+}
+
+static int
+chat_prepare(struct chat *c)
+{
+	struct req	*r = c->r;
+	int		 n;
+
+	if (chatcache_key_header(r) != NULL && r->who.via != AUTH_VIA_SESSION) {
+		/* Gateway key: the body first, so that one statement can also
+		 * load limits and what resolution needs for this model. */
+		if (http_json_body(r, cfg()->max_body_bytes,
+		    cfg()->max_json_depth) != 0 || chat_validate(c) != 0)
+			return chat_auth_first(c);
+		if (chatcache_load(r, c->model, cfg()->global_rpm, &c->lim,
+		    &c->snap) != 0)
+			return -1;
+		c->rec.user_id = r->who.user_id;
+		c->rec.key_id = r->who.key_id;
+	} else {
+		if (chat_auth(r) != 0)
+			return -1;
+		c->rec.user_id = r->who.user_id;
+		c->rec.key_id = r->who.key_id;
+		if (http_json_body(r, cfg()->max_body_bytes,
+		    cfg()->max_json_depth) != 0 || chat_validate(c) != 0)
+			return -1;
+		if (r->who.via == AUTH_VIA_SESSION && chatcache_load_user(
+		    r->who.user_id, c->model, cfg()->global_rpm, &c->lim,
+		    &c->snap, &r->err) != 0)
+			return -1;
+	}
+	n = chatcache_resolve(&c->snap, r->who.user_id, c->model, c->targets,
+	    CATALOG_TARGETS_MAX, c->resolved, &r->err);
+	if (n < 0) {
+		if (r->who.via == AUTH_VIA_KEY && !route_model_allowed(
+		    r->who.allowed_models, c->model, NULL))
+			goto not_allowed;	/* say nothing about other models */
+		if (r->err.category == ERR_MODEL)
+			err_set(&r->err, ERR_MODEL, 404, "model_not_found",
+			    "The model '%.200s' is not available to you. List "
+			    "the models you can use with GET /v1/models, or "
+			    "use 'provider/model'.", c->model);
+		return -1;
+	}
+	c->ntargets = n;
+	if (r->who.via == AUTH_VIA_KEY && chat_keep_allowed(c,
+	    r->who.allowed_models) == 0)
+		goto not_allowed;
+	if (c->mode == CHAT_EMBED && chat_keep_openai(c) == 0) {
+		chat_note_target(c, &c->targets[0]);
+		return http_fail(r, ERR_VALIDATION, 400, "embeddings_not_supported",
+		    "Embeddings are only available from OpenAI-format providers "
+		    "(OpenAI, xAI, OpenRouter, AiHubMix, custom endpoints); "
+		    "'%.200s' is served by '%s', which is not one.", c->model,
+		    c->targets[0].config.name);
+	}
+	chat_note_target(c, &c->targets[0]);
+	return chat_limits(c);
+not_allowed:
+	return http_fail(r, ERR_AUTH, 403, "model_not_allowed",
+	    "This API key may not use the model '%.200s'; see the key's "
+	    "allowed models.", c->model);
+}
+
+/* Write the usage row and settle budget and token counters. */
+static void
+chat_finish(struct chat *c, int rc)
+{
+	struct req	*r = c->r;
+
+	if (c->rec.status != USAGE_CANCELLED && !c->ok)
+		usage_rec_error(&c->rec, r->err.category != ERR_NONE ?
+		    r->err.category : ERR_INTERNAL, rc != 0 ? (r->err.status ?
+		    r->err.status : 500) : r->status, r->err.message);
+	quota_budget_settle(&c->resv, c->rec.cost_micros);
+	quota_rate_tokens(&c->lim, r->who.user_id, r->who.key_id, c->rec.u.total);
+	usage_log(&c->rec);
+}
+
+int
+chat_run(struct req *r, enum chat_mode mode)
+{
+	struct chat	*c;
+	int		 rc;
+
+	if ((c = calloc(1, sizeof(*c))) == NULL)
+		return http_fail(r, ERR_INTERNAL, 500, "out_of_memory",
+		    "The server is out of memory.");
+	c->r = r;
+	c->mode = mode;
+	usage_rec_init(&c->rec, r->request_id, chat_endpoints[mode],
+	    r->started_us);
+	c->opts.connect_ms = cfg()->connect_timeout_ms;
+	c->opts.first_byte_ms = chat_timeout_override(r,
+	    cfg()->first_byte_timeout_ms);
+	c->opts.idle_ms = chat_timeout_override(r, cfg()->idle_timeout_ms);
+	c->heartbeat_us = chat_heartbeat_us(r);
+	rc = chat_prepare(c);
+	if (rc == 0) {
+		err_clear(&r->err);
+		rc = chat_dispatch(c);
+	}
+	chat_finish(c, rc);
+	free(c);
+	return rc;
+}
+
+static int
+chat_setting(const struct config *c, const char *key, long *out)
+{
+	const char	*v = config_get(c, "chat", key);
+	char		*end;
+
+	*out = 0;
+	if (v == NULL)
+		return 0;
+	*out = strtol(v, &end, 10);
+	if (end == v || *end != '\0' || *out < 0 || *out > CHATCACHE_TRUST_MAX_S) {
+		log_err("configuration: [chat] %s: expected a number from 0 to %d",
+		    key, CHATCACHE_TRUST_MAX_S);
+		return -1;
+	}
+	return 0;
+}
+
+/* [chat] route_cache_s: 0 (default) validates cached routes on every
+ * request; N (1..60) trusts them for N seconds. [chat] key_cache_s (only
+ * with route_cache_s): trust a key's identity and limits for M seconds. */
+int
+chat_init(const struct config *c)
+{
+	long	 n, k;
+
+	if (chat_setting(c, "route_cache_s", &n) != 0 ||
+	    chat_setting(c, "key_cache_s", &k) != 0)
+		return -1;
+	if (k > 0 && n == 0)
+		log_warn("configuration: [chat] key_cache_s needs route_cache_s > 0; ignored");
+	chatcache_configure((int)n, (int)k);
+	return upstream_init();
+}
+
+void
+chat_fini(void)
+{
+	chatcache_flush();
+	upstream_fini();
+	price_table_free();
+}
