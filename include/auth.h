@@ -5,6 +5,7 @@
 #ifndef SB_AUTH_H
 #define SB_AUTH_H
 
+#include "db.h"
 #include "http.h"
 
 #define AUTH_COOKIE		"sb_session"
@@ -17,6 +18,15 @@ int	auth_from_session(struct req *r);
 /* Bearer / x-api-key gateway key: 0 with r->who filled, 1 when no key was
  * sent, -1 when a key was sent but refused (r->err set: 401). */
 int	auth_from_key(struct req *r);
+/* The gateway key sent as "Authorization: Bearer …" or "x-api-key", or NULL. */
+const char *auth_key_header(const struct req *r);
+/* SHA-256 of a presented key; 0, or -1 with r->err (401) if it is not a
+ * Switchboard key. */
+int	auth_key_hash(struct req *r, const char *key, unsigned char hash[32]);
+/* Check a key lookup's row — columns 0..6: key id, user id, username, role,
+ * allowed_models, revoked?, expired? — and fill r->who. 0, or -1 with r->err
+ * (401 unknown/revoked/expired). Every key lookup goes through here. */
+int	auth_key_row(struct req *r, const struct db_rows *rows);
 /* 1 when the X-CSRF-Token header matches the session's token. */
 int	auth_csrf_ok(const struct req *r);
 

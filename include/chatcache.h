@@ -35,10 +35,6 @@ struct chatcache_snap {
 	char	 fp[CHATCACHE_FP_MAX];		/* alias target + cfg_fp + models */
 };
 
-/* The gateway key sent with r ("Authorization: Bearer …" or x-api-key), or
- * NULL when none was sent. */
-const char *chatcache_key_header(const struct req *r);
-
 /* Authenticate r's gateway key and load the caller's limits (into lim) and
  * the snapshot for model in ONE statement; touches last_used_at at most once
  * a minute. 0 with r->who filled, or -1 with r->err (401 invalid_api_key /

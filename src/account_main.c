@@ -13,6 +13,7 @@
 #include "db.h"
 #include "json.h"
 #include "log.h"
+#include "report.h"
 #include "server.h"
 #include "vault.h"
 
@@ -465,57 +466,29 @@ allowed_models_field(struct req *r, char **out)
 	return 0;
 }
 
-/* 1 if day d exists in month mo of year y (so 2027-02-31 is refused here
- * instead of failing in the database). */
+/* expires_at: "YYYY-MM-DD" (the end of that UTC day) or a UTC time such as
+ * "YYYY-MM-DDTHH:MM:SSZ", parsed by the reports' strict parser, in the
+ * future → "YYYY-MM-DD HH:MM:SS" for SQL. */
 static int
-expires_calendar_ok(int y, int mo, int d)
-{
-	static const int days[12] = { 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31 };
-	int	 leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
-
-	return d <= days[mo - 1] + (mo == 2 && leap);
-}
-
-/* 1 if the UTC instant is not in the future (a key born expired is useless). */
-static int
-expires_past(int y, int mo, int d, int h, int mi, int sec)
-{
-	struct tm	 tm;
-
-	memset(&tm, 0, sizeof(tm));
-	tm.tm_year = y - 1900;
-	tm.tm_mon = mo - 1;
-	tm.tm_mday = d;
-	tm.tm_hour = h;
-	tm.tm_min = mi;
-	tm.tm_sec = sec;
-	return timegm(&tm) <= time(NULL);
-}
-
-/* expires_at "YYYY-MM-DD" or "YYYY-MM-DDTHH:MM:SS[Z]" → "YYYY-MM-DD HH:MM:SS". */
-static int
-expires_field(struct req *r, char out[48], int *present)
+expires_field(struct req *r, char out[REPORT_TIME_MAX], int *present)
 {
 	const char	*s = NULL;
-	int		 y, mo, d, h = 23, mi = 59, sec = 59, n = 0;
+	int64_t		 t;
 
-	if (json_field_str(r->json, "expires_at", 0, 10, 25, &s, present, &r->err) == -1)
+	if (json_field_str(r->json, "expires_at", 0, 10, 32, &s, present, &r->err) == -1)
 		return -1;
 	if (s == NULL)
 		return 0;
-	if ((sscanf(s, "%4d-%2d-%2dT%2d:%2d:%2d%n", &y, &mo, &d, &h, &mi, &sec, &n) != 6 ||
-	    (s[n] != '\0' && strcmp(s + n, "Z") != 0)) &&
-	    (sscanf(s, "%4d-%2d-%2d%n", &y, &mo, &d, &n) != 3 || s[n] != '\0'))
+	if (report_parse_time(s, &t) != 0)
 		return http_fail(r, ERR_VALIDATION, 400, "invalid_value",
-		    "'expires_at' must be a date like 2027-01-31 or 2027-01-31T12:00:00Z (UTC).");
-	if (y < 2000 || y > 9999 || mo < 1 || mo > 12 || d < 1 || d > 31 ||
-	    h > 23 || mi > 59 || sec > 59 || h < 0 || mi < 0 || sec < 0 ||
-	    !expires_calendar_ok(y, mo, d))
-		return http_fail(r, ERR_VALIDATION, 400, "invalid_value", "'expires_at' is not a valid date.");
-	if (expires_past(y, mo, d, h, mi, sec))
+		    "'expires_at' must be a real date like 2027-01-31 or 2027-01-31T12:00:00Z (UTC).");
+	if (strlen(s) == 10)
+		t += 86400 - 1;
+	if (t <= (int64_t)time(NULL))
 		return http_fail(r, ERR_VALIDATION, 400, "invalid_value",
 		    "'expires_at' is in the past; give a future date (UTC) or leave it out.");
-	snprintf(out, 48, "%04d-%02d-%02d %02d:%02d:%02d", y, mo, d, h, mi, sec);
+	if (report_sqltime(out, REPORT_TIME_MAX, t) != 0)
+		return http_fail(r, ERR_VALIDATION, 400, "invalid_value", "'expires_at' is not a valid date.");
 	return 0;
 }
 
@@ -536,7 +509,7 @@ handle_keys_create(struct req *r)
 	struct db_param		 p[9];
 	struct db_rows		 rows;
 	const char		*name;
-	char			*models = NULL, secret[80], prefix[AUTH_KEY_VISIBLE + 1], expires[48];
+	char			*models = NULL, secret[80], prefix[AUTH_KEY_VISIBLE + 1], expires[REPORT_TIME_MAX];
 	unsigned char		 hash[32];
 	long long		 budget = 0, rpm = 0, tpm = 0;
 	int			 has_budget, has_rpm, has_tpm, has_exp, rc = -1;

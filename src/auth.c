@@ -84,8 +84,7 @@ auth_from_session(struct req *r)
 	return 0;
 }
 
-/* The key from "Authorization: Bearer …" or "x-api-key: …", or NULL. */
-static const char *
+const char *
 auth_key_header(const struct req *r)
 {
 	const char	*h = http_param(r, "HTTP_AUTHORIZATION");
@@ -94,9 +93,45 @@ auth_key_header(const struct req *r)
 		h += 7;
 		while (*h == ' ')
 			h++;
-		return h;
+	} else {
+		h = http_param(r, "HTTP_X_API_KEY");
 	}
-	return http_param(r, "HTTP_X_API_KEY");
+	return h && *h ? h : NULL;
+}
+
+int
+auth_key_hash(struct req *r, const char *key, unsigned char hash[32])
+{
+	if (strncmp(key, AUTH_KEY_PREFIX, strlen(AUTH_KEY_PREFIX)) != 0 || strlen(key) > 128)
+		return http_fail(r, ERR_AUTH, 401, "invalid_api_key",
+		    "This is not a Switchboard key; create one under Settings → API keys.");
+	vault_sha256(key, strlen(key), hash);
+	return 0;
+}
+
+int
+auth_key_row(struct req *r, const struct db_rows *rows)
+{
+	const char	*am;
+
+	if (rows->nrows == 0)
+		return http_fail(r, ERR_AUTH, 401, "invalid_api_key",
+		    "The API key is not valid; check it or create a new one under Settings → API keys.");
+	if (db_ll(rows, 0, 5, 0))
+		return http_fail(r, ERR_AUTH, 401, "key_revoked", "This API key has been revoked.");
+	if (db_ll(rows, 0, 6, 0))
+		return http_fail(r, ERR_AUTH, 401, "key_expired", "This API key has expired; create a new one.");
+	r->who.key_id = db_ll(rows, 0, 0, 0);
+	r->who.user_id = db_ll(rows, 0, 1, 0);
+	snprintf(r->who.username, sizeof(r->who.username), "%s", db_val(rows, 0, 2) ? db_val(rows, 0, 2) : "");
+	r->who.is_admin = db_val(rows, 0, 3) && strcmp(db_val(rows, 0, 3), "admin") == 0;
+	free(r->who.allowed_models);
+	r->who.allowed_models = NULL;
+	/* A lost allowed_models list would mean "every model": fail instead. */
+	if ((am = db_val(rows, 0, 4)) != NULL && (r->who.allowed_models = strdup(am)) == NULL)
+		return http_fail(r, ERR_INTERNAL, 500, "out_of_memory", "The server is out of memory.");
+	r->who.via = AUTH_VIA_KEY;
+	return 0;
 }
 
 int
@@ -108,42 +143,18 @@ auth_from_key(struct req *r)
 	unsigned char	 hash[32];
 	int		 rc = -1;
 
-	if (key == NULL || *key == '\0')
+	if (key == NULL)
 		return 1;
-	if (strncmp(key, AUTH_KEY_PREFIX, strlen(AUTH_KEY_PREFIX)) != 0 || strlen(key) > 128)
-		return http_fail(r, ERR_AUTH, 401, "invalid_api_key",
-		    "This is not a Switchboard key; create one under Settings → API keys.");
-	vault_sha256(key, strlen(key), hash);
+	if (auth_key_hash(r, key, hash) == -1)
+		return -1;
 	p[0] = db_bytes(hash, sizeof(hash));
-	if (db_query(SQL_KEY_FIND, p, 1, &rows) != DB_OK) {
+	if (db_query(SQL_KEY_FIND, p, 1, &rows) != DB_OK)
 		http_fail(r, ERR_INTERNAL, 503, "database_unavailable",
 		    "The database is not reachable right now; try again in a moment.");
-		goto out;
+	else if ((rc = auth_key_row(r, &rows)) == 0) {
+		p[0] = db_int(r->who.key_id);
+		db_exec(SQL_KEY_TOUCH, p, 1, NULL, NULL);
 	}
-	if (rows.nrows == 0) {
-		http_fail(r, ERR_AUTH, 401, "invalid_api_key",
-		    "The API key is not valid; check it or create a new one under Settings → API keys.");
-		goto out;
-	}
-	if (db_ll(&rows, 0, 5, 0)) {
-		http_fail(r, ERR_AUTH, 401, "key_revoked", "This API key has been revoked.");
-		goto out;
-	}
-	if (db_ll(&rows, 0, 6, 0)) {
-		http_fail(r, ERR_AUTH, 401, "key_expired", "This API key has expired; create a new one.");
-		goto out;
-	}
-	r->who.key_id = db_ll(&rows, 0, 0, 0);
-	r->who.user_id = db_ll(&rows, 0, 1, 0);
-	snprintf(r->who.username, sizeof(r->who.username), "%s", db_val(&rows, 0, 2));
-	r->who.is_admin = strcmp(db_val(&rows, 0, 3), "admin") == 0;
-	if (db_val(&rows, 0, 4))
-		r->who.allowed_models = strdup(db_val(&rows, 0, 4));
-	r->who.via = AUTH_VIA_KEY;
-	p[0] = db_int(r->who.key_id);
-	db_exec(SQL_KEY_TOUCH, p, 1, NULL, NULL);
-	rc = 0;
-out:
 	db_rows_free(&rows);
 	return rc;
 }

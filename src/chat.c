@@ -831,7 +831,7 @@ chat_prepare(struct chat *c)
 	struct req	*r = c->r;
 	int		 n;
 
-	if (chatcache_key_header(r) != NULL && r->who.via != AUTH_VIA_SESSION) {
+	if (auth_key_header(r) != NULL && r->who.via != AUTH_VIA_SESSION) {
 		/* Gateway key: the body first, so that one statement can also
 		 * load limits and what resolution needs for this model. */
 		if (http_json_body(r, cfg()->max_body_bytes,

@@ -5,7 +5,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 
 #include <openssl/crypto.h>
 
@@ -15,7 +14,6 @@
 #include "log.h"
 #include "route.h"
 #include "sbconst.h"
-#include "vault.h"
 
 /* Columns: 0 key id, 1 user id, 2 username, 3 role, 4 allowed_models,
  * 5 revoked, 6 expired, 7 needs a last_used_at touch, 8-12 user limits,
@@ -234,20 +232,6 @@ cc_ident_put(const struct req *r, const unsigned char hash[32],
 	slot->lim = *lim;
 }
 
-const char *
-chatcache_key_header(const struct req *r)
-{
-	const char	*h = http_param(r, "HTTP_AUTHORIZATION");
-
-	if (h && strncasecmp(h, "Bearer ", 7) == 0) {
-		h += 7;
-		while (*h == ' ')
-			h++;
-	} else
-		h = http_param(r, "HTTP_X_API_KEY");
-	return h && *h ? h : NULL;
-}
-
 static int
 cc_db_down(struct req *r)
 {
@@ -332,7 +316,7 @@ int
 chatcache_load(struct req *r, const char *model, int global_rpm,
     struct quota_limits *lim, struct chatcache_snap *s)
 {
-	const char	*key = chatcache_key_header(r);
+	const char	*key = auth_key_header(r);
 	unsigned char	 hash[32];
 	struct db_rows	 rows;
 	struct db_param	 p[5];
@@ -345,11 +329,8 @@ chatcache_load(struct req *r, const char *model, int global_rpm,
 		return http_fail(r, ERR_AUTH, 401, "not_authenticated",
 		    "Send a Switchboard API key as 'Authorization: Bearer "
 		    "sk-sb-…' (create one under API keys), or log in.");
-	if (strncmp(key, AUTH_KEY_PREFIX, strlen(AUTH_KEY_PREFIX)) != 0 ||
-	    strlen(key) > 128)
-		return http_fail(r, ERR_AUTH, 401, "invalid_api_key",
-		    "This is not a Switchboard key; create one under Settings → API keys.");
-	vault_sha256(key, strlen(key), hash);
+	if (auth_key_hash(r, key, hash) == -1)
+		return -1;
 	if (cc_key_s > 0 && cc_ident_get(r, hash, global_rpm, lim)) {
 		cc_snap_fill(NULL, s);
 		return 0;
@@ -361,32 +342,8 @@ chatcache_load(struct req *r, const char *model, int global_rpm,
 		cc_db_down(r);
 		goto out;
 	}
-	if (rows.nrows == 0) {
-		http_fail(r, ERR_AUTH, 401, "invalid_api_key",
-		    "The API key is not valid; check it or create a new one under Settings → API keys.");
+	if (auth_key_row(r, &rows) == -1)
 		goto out;
-	}
-	if (db_ll(&rows, 0, 5, 0)) {
-		http_fail(r, ERR_AUTH, 401, "key_revoked", "This API key has been revoked.");
-		goto out;
-	}
-	if (db_ll(&rows, 0, 6, 0)) {
-		http_fail(r, ERR_AUTH, 401, "key_expired", "This API key has expired; create a new one.");
-		goto out;
-	}
-	r->who.key_id = db_ll(&rows, 0, 0, 0);
-	r->who.user_id = db_ll(&rows, 0, 1, 0);
-	cc_copy(r->who.username, sizeof(r->who.username), db_val(&rows, 0, 2));
-	r->who.is_admin = db_val(&rows, 0, 3) && strcmp(db_val(&rows, 0, 3), "admin") == 0;
-	free(r->who.allowed_models);
-	r->who.allowed_models = NULL;
-	if (db_val(&rows, 0, 4) &&
-	    (r->who.allowed_models = strdup(db_val(&rows, 0, 4))) == NULL) {
-		http_fail(r, ERR_INTERNAL, 500, "out_of_memory",
-		    "The server is out of memory.");
-		goto out;
-	}
-	r->who.via = AUTH_VIA_KEY;
 	quota_limits_row(&rows, 8, lim, QUOTA_USER);
 	quota_limits_row(&rows, 13, lim, QUOTA_KEY);
 	cc_snap_fill(&rows, s);
