@@ -59,6 +59,10 @@ const char	*http_param(const struct req *r, const char *name);
 #define http_header(r, cginame) http_param((r), (cginame))
 /* Cookie value into out; 0 found, -1 not. */
 int		 http_cookie(const struct req *r, const char *name, char *out, size_t outsz);
+/* Decode %XX (and + as a space when plus_is_space) from s[0..n) into out;
+ * 0, or -1 if malformed, holding NUL, or too long for out. */
+int		 http_percent_decode(const char *s, size_t n, char *out, size_t outsz,
+		    int plus_is_space);
 /* URL-decoded query parameter into out; 0 found, -1 not (or too long). */
 int		 http_query(const struct req *r, const char *name, char *out, size_t outsz);
 /* A positive decimal id (at most 18 digits) into out; 0, or -1 if s is not one. */

@@ -97,42 +97,6 @@ handle_models(struct req *r)
 	return 0;
 }
 
-static int
-models_hex(int ch)
-{
-	if (ch >= '0' && ch <= '9')
-		return ch - '0';
-	if (ch >= 'a' && ch <= 'f')
-		return ch - 'a' + 10;
-	if (ch >= 'A' && ch <= 'F')
-		return ch - 'A' + 10;
-	return -1;
-}
-
-/* Percent-decode a path tail (clients may send "openai%2Fgpt-4o"). */
-static int
-models_decode(const char *in, char *out, size_t n)
-{
-	size_t	 i = 0;
-	int	 h, l;
-
-	for (; *in; in++) {
-		if (i + 1 >= n)
-			return -1;
-		if (*in == '%') {
-			if ((h = models_hex(in[1])) < 0 || (l = models_hex(in[2])) < 0)
-				return -1;
-			out[i++] = (char)(h * 16 + l);
-			in += 2;
-		} else
-			out[i++] = *in;
-		if (out[i - 1] == '\0')
-			return -1;
-	}
-	out[i] = '\0';
-	return i > 0 ? 0 : -1;
-}
-
 /* GET /v1/models/{model}: OpenAI's model object; the id may hold slashes. */
 static int
 handle_model(struct req *r)
@@ -142,7 +106,8 @@ handle_model(struct req *r)
 	struct models_ctx	 x = { r, NULL, want };
 	cJSON			*one;
 
-	if (p == NULL || models_decode(p, want, sizeof(want)) != 0)
+	if (p == NULL || http_percent_decode(p, strlen(p), want, sizeof(want), 0) != 0 ||
+	    want[0] == '\0')
 		goto unknown;
 	x.data = cJSON_CreateArray();
 	if (catalog_each_model(r->who.user_id, models_add, &x) != 0) {

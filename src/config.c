@@ -12,6 +12,7 @@
 #include "buf.h"
 #include "config.h"
 #include "sbconst.h"
+#include "vault.h"
 
 #define CONFIG_MAX_FILE	(256 * 1024)
 
@@ -89,32 +90,9 @@ parse_bool(const char *s, int *out)
 }
 
 static int
-hexval(int c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
-static int
 parse_key_hex(const char *s, unsigned char out[32])
 {
-	int	 i, hi, lo;
-
-	if (strlen(s) != 64)
-		return -1;
-	for (i = 0; i < 32; i++) {
-		hi = hexval(s[2 * i]);
-		lo = hexval(s[2 * i + 1]);
-		if (hi < 0 || lo < 0)
-			return -1;
-		out[i] = (unsigned char)(hi << 4 | lo);
-	}
-	return 0;
+	return strlen(s) == 64 ? vault_unhex(s, 64, out) : -1;
 }
 
 /* Typed settings: name, where it lands, bounds. */

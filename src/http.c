@@ -120,36 +120,21 @@ http_cookie(const struct req *r, const char *name, char *out, size_t outsz)
 	return -1;
 }
 
-static int
-hexdigit(int c)
+int
+http_percent_decode(const char *s, size_t n, char *out, size_t outsz, int plus_is_space)
 {
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
-/* Decode %XX and + into out; -1 if it does not fit or is malformed. */
-static int
-url_decode(const char *s, size_t n, char *out, size_t outsz)
-{
-	size_t	 i, o = 0;
-	int	 hi, lo;
+	size_t		 i, o = 0;
+	unsigned char	 c;
 
 	for (i = 0; i < n; i++) {
 		if (o + 1 >= outsz)
 			return -1;
-		if (s[i] == '+') {
+		if (s[i] == '+' && plus_is_space) {
 			out[o++] = ' ';
 		} else if (s[i] == '%') {
-			if (i + 2 >= n || (hi = hexdigit(s[i + 1])) < 0 || (lo = hexdigit(s[i + 2])) < 0)
+			if (i + 2 >= n || vault_unhex(s + i + 1, 2, &c) == -1 || c == 0)
 				return -1;
-			if (hi == 0 && lo == 0)
-				return -1;
-			out[o++] = (char)(hi << 4 | lo);
+			out[o++] = (char)c;
 			i += 2;
 		} else {
 			out[o++] = s[i];
@@ -169,7 +154,7 @@ http_query(const struct req *r, const char *name, char *out, size_t outsz)
 		end = q + strcspn(q, "&");
 		eq = memchr(q, '=', (size_t)(end - q));
 		if (eq && (size_t)(eq - q) == nlen && strncmp(q, name, nlen) == 0)
-			return url_decode(eq + 1, (size_t)(end - eq - 1), out, outsz);
+			return http_percent_decode(eq + 1, (size_t)(end - eq - 1), out, outsz, 1);
 		q = *end ? end + 1 : end;
 	}
 	return -1;

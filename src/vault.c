@@ -256,17 +256,29 @@ vault_password_hash(const char *password, int iterations, char *out, size_t outs
 }
 
 static int
-unhex(const char *s, unsigned char *out, size_t n)
+vault_hexval(int c)
 {
-	size_t		 i;
-	unsigned int	 v;
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
 
-	if (strlen(s) != 2 * n)
+int
+vault_unhex(const char *s, size_t slen, unsigned char *out)
+{
+	size_t	 i;
+	int	 hi, lo;
+
+	if (slen % 2 != 0)
 		return -1;
-	for (i = 0; i < n; i++) {
-		if (sscanf(s + 2 * i, "%2x", &v) != 1)
+	for (i = 0; i < slen / 2; i++) {
+		if ((hi = vault_hexval(s[2 * i])) < 0 || (lo = vault_hexval(s[2 * i + 1])) < 0)
 			return -1;
-		out[i] = (unsigned char)v;
+		out[i] = (unsigned char)(hi << 4 | lo);
 	}
 	return 0;
 }
@@ -287,7 +299,8 @@ vault_password_verify(const char *password, const char *stored)
 	if (errno || *end != '$' || iter < 1 || iter > 10000000)
 		return -1;
 	if (sscanf(end + 1, "%32[0-9a-f]$%64[0-9a-f]", salthex, dkhex) != 2 ||
-	    unhex(salthex, salt, sizeof(salt)) == -1 || unhex(dkhex, want, sizeof(want)) == -1)
+	    strlen(salthex) != 2 * sizeof(salt) || strlen(dkhex) != 2 * sizeof(want) ||
+	    vault_unhex(salthex, strlen(salthex), salt) == -1 || vault_unhex(dkhex, strlen(dkhex), want) == -1)
 		return -1;
 	if (vault_pbkdf2(password, salt, (int)iter, got) == -1)
 		return -1;
