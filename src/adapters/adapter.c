@@ -122,6 +122,64 @@ adapter_data_url(const char *url, char *mime, size_t mimelen,
 	return 0;
 }
 
+void
+adapter_append_turn(cJSON *list, const char *role, const char *items_key, cJSON *items)
+{
+	cJSON	*last = cJSON_GetArrayItem(list, cJSON_GetArraySize(list) - 1);
+	cJSON	*turn, *item;
+
+	if (cJSON_GetArraySize(items) == 0) {
+		cJSON_Delete(items);
+		return;
+	}
+	if (last && !strcmp(adapter_jstr(last, "role"), role)) {
+		while ((item = cJSON_DetachItemFromArray(items, 0)) != NULL)
+			cJSON_AddItemToArray(cJSON_GetObjectItem(last, items_key), item);
+		cJSON_Delete(items);
+		return;
+	}
+	turn = cJSON_CreateObject();
+	cJSON_AddStringToObject(turn, "role", role);
+	cJSON_AddItemToObject(turn, items_key, items);
+	cJSON_AddItemToArray(list, turn);
+}
+
+int
+adapter_user_content(const cJSON *content, cJSON *out,
+    void (*add_text)(cJSON *, const char *), int (*add_image)(cJSON *, const char *),
+    char *err, size_t errlen)
+{
+	const cJSON	*part, *iu;
+	const char	*type, *url;
+
+	if (cJSON_IsString(content)) {
+		add_text(out, content->valuestring);
+		return 0;
+	}
+	if (content == NULL || cJSON_IsNull(content))
+		return 0;
+	if (!cJSON_IsArray(content))
+		goto bad;
+	cJSON_ArrayForEach(part, content) {
+		type = adapter_jstr(part, "type");
+		if (type && !strcmp(type, "text") && adapter_jstr(part, "text")) {
+			add_text(out, adapter_jstr(part, "text"));
+		} else if (type && !strcmp(type, "image_url")) {
+			iu = cJSON_GetObjectItemCaseSensitive(part, "image_url");
+			url = cJSON_IsString(iu) ? iu->valuestring : adapter_jstr(iu, "url");
+			if (url == NULL || add_image(out, url) != 0)
+				return adapter_fail(err, errlen, ADAPTER_CAT_VALIDATION,
+				    "an image_url part needs an http(s) URL or a base64 data URL");
+		} else {
+			goto bad;
+		}
+	}
+	return 0;
+bad:
+	return adapter_fail(err, errlen, ADAPTER_CAT_VALIDATION,
+	    "message content must be a string or an array of text and image_url parts");
+}
+
 cJSON *
 adapter_usage_json(const struct adapter_usage *u)
 {

@@ -69,6 +69,17 @@ int	adapter_content_text(const cJSON *content, struct buf *out);
 /* Split "data:<mime>;base64,<data>"; returns 0 when url is such a URL. */
 int	adapter_data_url(const char *url, char *mime, size_t mimelen,
 	    const char **data);
+/* Append items to the last turn of list when it has the same role (both
+ * APIs want alternating roles), else start a turn {role, <items_key>: items}.
+ * Consumes items. */
+void	adapter_append_turn(cJSON *list, const char *role, const char *items_key,
+	    cJSON *items);
+/* Walk an OpenAI user content (a string, or text / image_url parts), calling
+ * add_text(out, text) and add_image(out, url) (which returns -1 for a URL it
+ * cannot carry). 0, or -1 with err filled (validation). */
+int	adapter_user_content(const cJSON *content, cJSON *out,
+	    void (*add_text)(cJSON *, const char *), int (*add_image)(cJSON *, const char *),
+	    char *err, size_t errlen);
 /* A new chat.completion / chunk skeleton with id, created, model. */
 cJSON	*adapter_completion_new(const char *id, const char *model);
 /* Emit one chunk with the given delta (owned, consumed) for choice 0. */

@@ -22,31 +22,6 @@ anthropic_finish(const char *stop_reason)
 	return "stop";	/* end_turn, stop_sequence, pause_turn */
 }
 
-/* Append blocks to the last message when it has the same role (the API
- * wants alternating roles), else start a new message. Consumes blocks. */
-static void
-anthropic_append(cJSON *msgs, const char *role, cJSON *blocks)
-{
-	cJSON	*last = cJSON_GetArrayItem(msgs, cJSON_GetArraySize(msgs) - 1);
-	cJSON	*m, *b;
-
-	if (cJSON_GetArraySize(blocks) == 0) {
-		cJSON_Delete(blocks);
-		return;
-	}
-	if (last && !strcmp(adapter_jstr(last, "role"), role)) {
-		while ((b = cJSON_DetachItemFromArray(blocks, 0)) != NULL)
-			cJSON_AddItemToArray(cJSON_GetObjectItem(last,
-			    "content"), b);
-		cJSON_Delete(blocks);
-		return;
-	}
-	m = cJSON_CreateObject();
-	cJSON_AddStringToObject(m, "role", role);
-	cJSON_AddItemToObject(m, "content", blocks);
-	cJSON_AddItemToArray(msgs, m);
-}
-
 static void
 anthropic_text_block(cJSON *blocks, const char *text)
 {
@@ -61,16 +36,12 @@ anthropic_text_block(cJSON *blocks, const char *text)
 }
 
 static int
-anthropic_image_block(cJSON *blocks, const cJSON *part)
+anthropic_image_block(cJSON *blocks, const char *url)
 {
-	const cJSON	*iu = cJSON_GetObjectItemCaseSensitive(part, "image_url");
-	const char	*url = cJSON_IsString(iu) ? iu->valuestring :
-	    adapter_jstr(iu, "url"), *data;
+	const char	*data;
 	char		 mime[64];
 	cJSON		*b, *src;
 
-	if (url == NULL)
-		return -1;
 	b = cJSON_CreateObject();
 	cJSON_AddStringToObject(b, "type", "image");
 	src = cJSON_AddObjectToObject(b, "source");
@@ -87,41 +58,6 @@ anthropic_image_block(cJSON *blocks, const cJSON *part)
 	}
 	cJSON_AddItemToArray(blocks, b);
 	return 0;
-}
-
-/* User content: a string or text/image parts. */
-static int
-anthropic_user_blocks(const cJSON *content, cJSON *blocks, char *err,
-    size_t errlen)
-{
-	const cJSON	*part;
-	const char	*type;
-
-	if (cJSON_IsString(content)) {
-		anthropic_text_block(blocks, content->valuestring);
-		return 0;
-	}
-	if (content == NULL || cJSON_IsNull(content))
-		return 0;
-	if (!cJSON_IsArray(content))
-		goto bad;
-	cJSON_ArrayForEach(part, content) {
-		type = adapter_jstr(part, "type");
-		if (type && !strcmp(type, "text") && adapter_jstr(part, "text"))
-			anthropic_text_block(blocks, adapter_jstr(part, "text"));
-		else if (type && !strcmp(type, "image_url")) {
-			if (anthropic_image_block(blocks, part) != 0)
-				return adapter_fail(err, errlen,
-				    ADAPTER_CAT_VALIDATION, "an image_url part "
-				    "needs an http(s) URL or a base64 data URL");
-		} else
-			goto bad;
-	}
-	return 0;
-bad:
-	return adapter_fail(err, errlen, ADAPTER_CAT_VALIDATION,
-	    "message content must be a string or an array of text and "
-	    "image_url parts");
 }
 
 /* Parse tool-call arguments (a JSON string) into an object. */
@@ -228,8 +164,8 @@ anthropic_message(const cJSON *m, cJSON *msgs, struct buf *sys, char *err,
 		return rc;
 	}
 	if (role && !strcmp(role, "user"))
-		rc = anthropic_user_blocks(cJSON_GetObjectItem(m, "content"),
-		    blocks, err, errlen);
+		rc = adapter_user_content(cJSON_GetObjectItem(m, "content"),
+		    blocks, anthropic_text_block, anthropic_image_block, err, errlen);
 	else if (role && !strcmp(role, "assistant"))
 		rc = anthropic_assistant_blocks(m, blocks, err, errlen);
 	else if (role && !strcmp(role, "tool"))
@@ -241,8 +177,8 @@ anthropic_message(const cJSON *m, cJSON *msgs, struct buf *sys, char *err,
 		cJSON_Delete(blocks);
 		return rc;
 	}
-	anthropic_append(msgs, !strcmp(role, "assistant") ? "assistant" :
-	    "user", blocks);
+	adapter_append_turn(msgs, !strcmp(role, "assistant") ? "assistant" :
+	    "user", "content", blocks);
 	return 0;
 }
 

@@ -50,30 +50,6 @@ gemini_guess_mime(const char *url)
 	return "image/jpeg";
 }
 
-/* Append parts to the last content when it has the same role. */
-static void
-gemini_append(cJSON *contents, const char *role, cJSON *parts)
-{
-	cJSON	*last = cJSON_GetArrayItem(contents,
-	    cJSON_GetArraySize(contents) - 1), *c, *p;
-
-	if (cJSON_GetArraySize(parts) == 0) {
-		cJSON_Delete(parts);
-		return;
-	}
-	if (last && !strcmp(adapter_jstr(last, "role"), role)) {
-		while ((p = cJSON_DetachItemFromArray(parts, 0)) != NULL)
-			cJSON_AddItemToArray(cJSON_GetObjectItem(last, "parts"),
-			    p);
-		cJSON_Delete(parts);
-		return;
-	}
-	c = cJSON_CreateObject();
-	cJSON_AddStringToObject(c, "role", role);
-	cJSON_AddItemToObject(c, "parts", parts);
-	cJSON_AddItemToArray(contents, c);
-}
-
 static void
 gemini_text_part(cJSON *parts, const char *text)
 {
@@ -87,16 +63,12 @@ gemini_text_part(cJSON *parts, const char *text)
 }
 
 static int
-gemini_image_part(cJSON *parts, const cJSON *part)
+gemini_image_part(cJSON *parts, const char *url)
 {
-	const cJSON	*iu = cJSON_GetObjectItemCaseSensitive(part, "image_url");
-	const char	*url = cJSON_IsString(iu) ? iu->valuestring :
-	    adapter_jstr(iu, "url"), *data;
+	const char	*data;
 	char		 mime[64];
 	cJSON		*p, *d;
 
-	if (url == NULL)
-		return -1;
 	p = cJSON_CreateObject();
 	if (adapter_data_url(url, mime, sizeof(mime), &data) == 0) {
 		d = cJSON_AddObjectToObject(p, "inlineData");
@@ -112,39 +84,6 @@ gemini_image_part(cJSON *parts, const cJSON *part)
 	}
 	cJSON_AddItemToArray(parts, p);
 	return 0;
-}
-
-static int
-gemini_user_parts(const cJSON *content, cJSON *parts, char *err, size_t errlen)
-{
-	const cJSON	*part;
-	const char	*type;
-
-	if (cJSON_IsString(content)) {
-		gemini_text_part(parts, content->valuestring);
-		return 0;
-	}
-	if (content == NULL || cJSON_IsNull(content))
-		return 0;
-	if (!cJSON_IsArray(content))
-		goto bad;
-	cJSON_ArrayForEach(part, content) {
-		type = adapter_jstr(part, "type");
-		if (type && !strcmp(type, "text") && adapter_jstr(part, "text"))
-			gemini_text_part(parts, adapter_jstr(part, "text"));
-		else if (type && !strcmp(type, "image_url")) {
-			if (gemini_image_part(parts, part) != 0)
-				return adapter_fail(err, errlen,
-				    ADAPTER_CAT_VALIDATION, "an image_url part "
-				    "needs an http(s) URL or a base64 data URL");
-		} else
-			goto bad;
-	}
-	return 0;
-bad:
-	return adapter_fail(err, errlen, ADAPTER_CAT_VALIDATION,
-	    "message content must be a string or an array of text and "
-	    "image_url parts");
 }
 
 static int
@@ -260,8 +199,8 @@ gemini_message(const cJSON *msgs, const cJSON *m, cJSON *contents,
 		return 0;
 	}
 	if (role && !strcmp(role, "user"))
-		rc = gemini_user_parts(cJSON_GetObjectItem(m, "content"), parts,
-		    err, errlen);
+		rc = adapter_user_content(cJSON_GetObjectItem(m, "content"),
+		    parts, gemini_text_part, gemini_image_part, err, errlen);
 	else if (role && !strcmp(role, "assistant"))
 		rc = gemini_model_parts(m, parts, err, errlen);
 	else if (role && !strcmp(role, "tool"))
@@ -273,8 +212,8 @@ gemini_message(const cJSON *msgs, const cJSON *m, cJSON *contents,
 		cJSON_Delete(parts);
 		return rc;
 	}
-	gemini_append(contents, !strcmp(role, "assistant") ? "model" : "user",
-	    parts);
+	adapter_append_turn(contents, !strcmp(role, "assistant") ? "model" : "user",
+	    "parts", parts);
 	return 0;
 }
 
