@@ -70,6 +70,18 @@ port = $db_port
 EOC
 }
 
+# wait_for TRIES MESSAGE COMMAND…: retry COMMAND every 0.1 s; give up with MESSAGE.
+wait_for() {
+	tries=$1 msg=$2
+	shift 2
+	i=0
+	until "$@" >/dev/null 2>&1; do
+		i=$((i + 1))
+		[ $i -gt "$tries" ] && { echo "$msg"; exit 1; }
+		sleep 0.1
+	done
+}
+
 # A port held by another program (another checkout's stack?) is a clear error.
 port_free() {	# PORT WHAT
 	if ss -ltnH "sport = :$1" 2>/dev/null | grep -q .; then
@@ -89,12 +101,8 @@ start_db() {
 	if ! pid_alive "$var/run/mysqld.pid"; then
 		/usr/sbin/mariadbd --defaults-file="$mycnf" >"$var/log/mysqld.stdout" 2>&1 &
 	fi
-	i=0
-	until mariadb-admin --defaults-file="$mycnf" -uroot ping >/dev/null 2>&1; do
-		i=$((i + 1))
-		[ $i -gt 300 ] && { echo "MariaDB did not start; see $var/log/mysqld.err"; exit 1; }
-		sleep 0.1
-	done
+	wait_for 300 "MariaDB did not start; see $var/log/mysqld.err" \
+	    mariadb-admin --defaults-file="$mycnf" -uroot ping
 }
 
 # Database, application user and the INI file, created once.
@@ -139,12 +147,8 @@ start_web() {
 	stop_pid "$var/run/lighttpd.pid"
 	port_free "$web_port" lighttpd
 	lighttpd -f "$var/lighttpd.conf"
-	i=0
-	until curl -fsS -o /dev/null "http://127.0.0.1:$web_port/api/health" 2>/dev/null; do
-		i=$((i + 1))
-		[ $i -gt 100 ] && { echo "lighttpd did not answer; see $var/log/lighttpd-error.log"; exit 1; }
-		sleep 0.1
-	done
+	wait_for 100 "lighttpd did not answer; see $var/log/lighttpd-error.log" \
+	    curl -fsS -o /dev/null "http://127.0.0.1:$web_port/api/health"
 }
 
 start_mock() {
@@ -153,12 +157,8 @@ start_mock() {
 		node "$root/tests/mock-upstream/server.mjs" --port "$mock_port" >"$var/log/mock.log" 2>&1 &
 		echo $! > "$var/run/mock.pid"
 	fi
-	i=0
-	until curl -fsS -o /dev/null "http://127.0.0.1:$mock_port/_mock/health" 2>/dev/null; do
-		i=$((i + 1))
-		[ $i -gt 100 ] && { echo "mock upstream did not start; see $var/log/mock.log"; exit 1; }
-		sleep 0.1
-	done
+	wait_for 100 "mock upstream did not start; see $var/log/mock.log" \
+	    curl -fsS -o /dev/null "http://127.0.0.1:$mock_port/_mock/health"
 }
 
 stop_pid() {
