@@ -19,14 +19,18 @@ CPPFLAGS += -Iinclude $(PKGFLAGS) -DSB_VERSION='"$(VERSION)"' -D_GNU_SOURCE
 LDFLAGS  += $(HARDEN) -pie -Wl,-z,relro,-z,now
 LDLIBS   += $(PKGLIBS) -lfcgi -lm
 
-MAINS    := $(wildcard src/*_main.c)
-LIBSRC   := $(filter-out $(MAINS),$(wildcard src/*.c src/adapters/*.c))
+# src/ by layer (docs/framework.md); a folder only uses the folders listed before it.
+LAYERS   := lib core providers chat chat/adapters reports
+MAINS    := $(wildcard src/programs/*_main.c)
+LIBSRC   := $(foreach d,$(LAYERS),$(wildcard src/$(d)/*.c))
 LIBOBJ   := $(LIBSRC:%.c=$(BUILD)/%.o)
 LIB      := $(BUILD)/libswitchboard.a
-FCGI     := $(patsubst src/%_main.c,$(BUILD)/%.fcgi,$(filter-out src/switchboard_main.c,$(MAINS)))
+FCGI     := $(patsubst src/programs/%_main.c,$(BUILD)/%.fcgi,$(filter-out src/programs/switchboard_main.c,$(MAINS)))
 CLI      := $(BUILD)/switchboard
 UNITSRC  := $(wildcard tests/unit/test_*.c)
 UNITS    := $(UNITSRC:tests/unit/%.c=$(BUILD)/tests/%)
+# Unit tests may test a folder's private headers (src/<folder>/*.h).
+UNITINC  := $(foreach d,$(LAYERS),-Isrc/$(d))
 
 # Keep the *_main.o intermediates: no rebuild on the next run.
 .SECONDARY:
@@ -45,18 +49,18 @@ $(LIB): $(LIBOBJ)
 	@rm -f $@
 	@ar rcs $@ $^
 
-$(BUILD)/%.fcgi: $(BUILD)/src/%_main.o $(LIB)
+$(BUILD)/%.fcgi: $(BUILD)/src/programs/%_main.o $(LIB)
 	@echo "  LD      $@"
 	@$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
-$(CLI): $(BUILD)/src/switchboard_main.o $(LIB)
+$(CLI): $(BUILD)/src/programs/switchboard_main.o $(LIB)
 	@echo "  LD      $@"
 	@$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
 $(BUILD)/tests/%: tests/unit/%.c $(LIB)
 	@mkdir -p $(@D)
 	@echo "  LD      $@"
-	@$(CC) $(CPPFLAGS) $(CFLAGS) $(WARN) $(HARDEN) -Itests/unit -o $@ $< $(LIB) $(LDFLAGS) $(LDLIBS)
+	@$(CC) $(CPPFLAGS) $(CFLAGS) $(WARN) $(HARDEN) -MMD -MP -Itests/unit $(UNITINC) -o $@ $< $(LIB) $(LDFLAGS) $(LDLIBS)
 
 # Replace running binaries by rename: a plain cp over them fails with "Text file busy".
 install-cgi: $(FCGI)
@@ -94,6 +98,6 @@ clean:
 	rm -rf build cgi-bin/*.fcgi
 
 # price.c embeds the shipped price table with .incbin; rebuild it when the table changes.
-$(BUILD)/src/price.o: sql/prices.tsv
+$(BUILD)/src/lib/price.o: sql/prices.tsv
 
--include $(LIBOBJ:.o=.d) $(BUILD)/src/*_main.d
+-include $(LIBOBJ:.o=.d) $(MAINS:%.c=$(BUILD)/%.d) $(UNITS:%=%.d)

@@ -53,9 +53,6 @@ int	vault_token_hex(char *out, size_t nbytes);
 /* Random token of nbytes as base64url without padding (out >= 4*nbytes/3+2). */
 int	vault_token_b64url(char *out, size_t outsz, size_t nbytes);
 void	vault_sha256(const void *in, size_t n, unsigned char out[32]);
-void	vault_hex(const unsigned char *in, size_t n, char *out);
-/* slen hex digits (even, either case) → slen/2 bytes; 0, or -1 if any is not hex. */
-int	vault_unhex(const char *s, size_t slen, unsigned char *out);
 
 /* "pbkdf2-sha256$iter$salt_hex$hash_hex" into out (>= 128 bytes). */
 int	vault_password_hash(const char *password, int iterations, char *out, size_t outsz);

@@ -8,10 +8,12 @@
 #include <strings.h>
 #include <time.h>
 
+#include <openssl/rand.h>
+
+#include "hex.h"
 #include "http.h"
 #include "json.h"
 #include "log.h"
-#include "vault.h"
 
 #define HTTP_MAX_EXTRA_HEADERS	4096
 
@@ -59,9 +61,9 @@ http_req_init(struct req *r, char **envp, FCGX_Stream *in, FCGX_Stream *out,
 	r->out = out;
 	r->started_us = http_now_us();
 	buf_init(&r->headers, HTTP_MAX_EXTRA_HEADERS);
-	if (vault_random(raw, sizeof(raw)) == -1)
+	if (RAND_bytes(raw, sizeof(raw)) != 1)
 		return -1;
-	vault_hex(raw, sizeof(raw), r->request_id);
+	hex_encode(raw, sizeof(raw), r->request_id);
 	r->method = http_param(r, "REQUEST_METHOD");
 	if (r->method == NULL)
 		r->method = "GET";
@@ -132,7 +134,7 @@ http_percent_decode(const char *s, size_t n, char *out, size_t outsz, int plus_i
 		if (s[i] == '+' && plus_is_space) {
 			out[o++] = ' ';
 		} else if (s[i] == '%') {
-			if (i + 2 >= n || vault_unhex(s + i + 1, 2, &c) == -1 || c == 0)
+			if (i + 2 >= n || hex_decode(s + i + 1, 2, &c) == -1 || c == 0)
 				return -1;
 			out[o++] = (char)c;
 			i += 2;

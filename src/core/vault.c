@@ -12,6 +12,7 @@
 #include <openssl/rand.h>
 #include <openssl/sha.h>
 
+#include "hex.h"
 #include "vault.h"
 
 #define VAULT_SALT	16
@@ -175,19 +176,6 @@ vault_random(void *out, size_t n)
 	return RAND_bytes(out, (int)n) == 1 ? 0 : -1;
 }
 
-void
-vault_hex(const unsigned char *in, size_t n, char *out)
-{
-	static const char hex[] = "0123456789abcdef";
-	size_t		  i;
-
-	for (i = 0; i < n; i++) {
-		out[2 * i] = hex[in[i] >> 4];
-		out[2 * i + 1] = hex[in[i] & 15];
-	}
-	out[2 * n] = '\0';
-}
-
 int
 vault_token_hex(char *out, size_t nbytes)
 {
@@ -195,7 +183,7 @@ vault_token_hex(char *out, size_t nbytes)
 
 	if (nbytes > sizeof(raw) || vault_random(raw, nbytes) == -1)
 		return -1;
-	vault_hex(raw, nbytes, out);
+	hex_encode(raw, nbytes, out);
 	OPENSSL_cleanse(raw, sizeof(raw));
 	return 0;
 }
@@ -248,39 +236,11 @@ vault_password_hash(const char *password, int iterations, char *out, size_t outs
 	if (vault_random(salt, sizeof(salt)) == -1 ||
 	    vault_pbkdf2(password, salt, iterations, dk) == -1)
 		return -1;
-	vault_hex(salt, sizeof(salt), salthex);
-	vault_hex(dk, sizeof(dk), dkhex);
+	hex_encode(salt, sizeof(salt), salthex);
+	hex_encode(dk, sizeof(dk), dkhex);
 	OPENSSL_cleanse(dk, sizeof(dk));
 	n = snprintf(out, outsz, "pbkdf2-sha256$%d$%s$%s", iterations, salthex, dkhex);
 	return n > 0 && (size_t)n < outsz ? 0 : -1;
-}
-
-static int
-vault_hexval(int c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
-int
-vault_unhex(const char *s, size_t slen, unsigned char *out)
-{
-	size_t	 i;
-	int	 hi, lo;
-
-	if (slen % 2 != 0)
-		return -1;
-	for (i = 0; i < slen / 2; i++) {
-		if ((hi = vault_hexval(s[2 * i])) < 0 || (lo = vault_hexval(s[2 * i + 1])) < 0)
-			return -1;
-		out[i] = (unsigned char)(hi << 4 | lo);
-	}
-	return 0;
 }
 
 int
@@ -300,7 +260,7 @@ vault_password_verify(const char *password, const char *stored)
 		return -1;
 	if (sscanf(end + 1, "%32[0-9a-f]$%64[0-9a-f]", salthex, dkhex) != 2 ||
 	    strlen(salthex) != 2 * sizeof(salt) || strlen(dkhex) != 2 * sizeof(want) ||
-	    vault_unhex(salthex, strlen(salthex), salt) == -1 || vault_unhex(dkhex, strlen(dkhex), want) == -1)
+	    hex_decode(salthex, strlen(salthex), salt) == -1 || hex_decode(dkhex, strlen(dkhex), want) == -1)
 		return -1;
 	if (vault_pbkdf2(password, salt, (int)iter, got) == -1)
 		return -1;

@@ -11,8 +11,8 @@
 
 #include "buf.h"
 #include "config.h"
+#include "hex.h"
 #include "sbconst.h"
-#include "vault.h"
 
 #define CONFIG_MAX_FILE	(256 * 1024)
 
@@ -92,7 +92,7 @@ parse_bool(const char *s, int *out)
 static int
 parse_key_hex(const char *s, unsigned char out[32])
 {
-	return strlen(s) == 64 ? vault_unhex(s, 64, out) : -1;
+	return strlen(s) == 64 ? hex_decode(s, 64, out) : -1;
 }
 
 /* Typed settings: name, where it lands, bounds. */

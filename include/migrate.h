@@ -1,8 +1,8 @@
-/* cli: what the `switchboard` command line shares with the modules that add
+/* migrate: the schema migrations, and what the `switchboard` command line shares with
  * subcommands (migrate, user, check here; sync, rotate-key, rollup, prune,
  * health in their own modules). A subcommand returns the exit status. */
-#ifndef SB_CLI_H
-#define SB_CLI_H
+#ifndef SB_MIGRATE_H
+#define SB_MIGRATE_H
 
 #include "config.h"
 

@@ -8,7 +8,7 @@
 #include <string.h>
 
 #include "buf.h"
-#include "cli.h"
+#include "migrate.h"
 #include "db.h"
 
 #define MIGRATE_MAX_FILES	512

@@ -12,7 +12,7 @@
 
 #include "account.h"
 #include "catalog.h"
-#include "cli.h"
+#include "migrate.h"
 #include "db.h"
 #include "health.h"
 #include "log.h"
