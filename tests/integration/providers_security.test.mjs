@@ -49,6 +49,7 @@ test('isolation: a second user cannot list, read, change, sync or delete the fir
   assert.notEqual(cb.json.config.id, ca.json.config.id);
   const bm = await b.get('/api/models');
   assert.deepEqual(bm.json.providers.map((g) => g.config), ['openai']);
+  assert.ok(bm.json.providers[0].models.length > 0);
   assert.ok(bm.json.providers[0].models.every((m) => m.favorite === false && m.aliases.length === 0));
   // Every model row carries its owner.
   const owners = sql(`SELECT DISTINCT m.user_id = c.user_id FROM aggregator_models m JOIN user_api_providers c ON c.id = m.config_id`);
