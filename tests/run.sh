@@ -83,6 +83,23 @@ run_node() {	# LABEL FILES…
 	count "$p" "$f" "$label"
 }
 
+# Integration files: the outage test stops MariaDB, so it runs on its own after
+# all the others (whatever the file names), when it is among them.
+run_integration() {	# FILES…
+	first=""
+	last=""
+	for f in "$@"; do
+		case $f in
+		*/database_outage.test.mjs) last=$f ;;
+		*) first="$first $f" ;;
+		esac
+	done
+	# shellcheck disable=SC2086
+	run_node integration $first
+	[ -n "$last" ] && run_node integration-outage "$last"
+	return 0
+}
+
 # Sanitizer reports written by the FastCGI programs during the run.
 check_asan_logs() {
 	n=0
@@ -148,18 +165,20 @@ integration|browser|all|valgrind)
 	[ "$what" = unit ] || ensure_node_modules
 	[ "$what" = all ] && run_lint && run_unit
 	start_stack
-	if [ $# -gt 0 ]; then
+	if [ $# -gt 0 ] && [ "$what" = integration ]; then
+		run_integration "$@"
+	elif [ $# -gt 0 ]; then
 		run_node "$what" "$@"
 	else
 		case $what in
 		all)
 			run_node mock tests/mock-upstream/selftest.mjs
-			run_node integration tests/integration/*.test.mjs
+			run_integration tests/integration/*.test.mjs
 			run_deploy
 			[ -n "$(ls tests/browser/*.test.mjs 2>/dev/null)" ] && run_node browser tests/browser/*.test.mjs
 			run_valgrind
 			;;
-		integration) run_node integration tests/integration/*.test.mjs ;;
+		integration) run_integration tests/integration/*.test.mjs ;;
 		browser) run_node browser tests/browser/*.test.mjs ;;
 		valgrind) run_valgrind ;;
 		esac

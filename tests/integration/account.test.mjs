@@ -1,9 +1,16 @@
 // Foundation: health, first-run setup, login/logout/me, CSRF, users (admin),
-// gateway keys, and bad inputs answered with a clean 4xx while the server
-// keeps serving.
+// gateway keys (incl. impossible or past expiry dates), and bad or hostile
+// inputs answered with a clean JSON 4xx while the server keeps serving.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { ADMIN, Session, admin, http, newUser, q, sql, unique, cli, gatewayKey } from './lib.mjs';
+
+function assertError(res, status, type) {
+  assert.equal(res.status, status, res.text);
+  assert.equal(typeof res.json?.error?.message, 'string', res.text);
+  assert.equal(typeof res.json.error.code, 'string', res.text);
+  if (type) assert.equal(res.json.error.type, type, res.text);
+}
 
 test('health reports the database and schema', async () => {
   const res = await http('GET', '/api/health');
@@ -140,6 +147,29 @@ test('key validation: bad budget, bad date, bad models', async () => {
   }
 });
 
+test('a gateway key with an impossible calendar date is a 400, not a database error', async () => {
+  const u = await newUser('keyexp');
+  for (const expires_at of ['2031-02-31', '2031-04-31T10:00:00Z', '2030-02-29']) {
+    const res = await u.post('/api/keys', { name: unique('k'), expires_at });
+    assertError(res, 400, 'validation');
+    assert.equal(res.json.error.code, 'invalid_value');
+  }
+  const leap = await u.post('/api/keys', { name: unique('k'), expires_at: '2032-02-29' });
+  assert.equal(leap.status, 201, leap.text);
+  assert.equal(leap.json.key.expires_at, '2032-02-29T23:59:59Z');
+});
+
+test('a gateway key that would be born expired is refused', async () => {
+  const u = await newUser('keyexp');
+  for (const expires_at of ['2020-01-01', '2001-06-01T00:00:00Z']) {
+    const res = await u.post('/api/keys', { name: unique('k'), expires_at });
+    assertError(res, 400, 'validation');
+    assert.match(res.json.error.message, /past/);
+  }
+  const keys = await u.get('/api/keys');
+  assert.equal(keys.json.keys.length, 0, 'nothing was stored');
+});
+
 test('bad inputs get a clean 4xx and the server keeps serving', async () => {
   const cases = [
     ['missing fields', { body: {} }, 400],
@@ -185,4 +215,37 @@ test('gateway key cannot manage the account', async () => {
   const secret = await gatewayKey(u);
   const res = await http('GET', '/api/keys', { headers: { authorization: `Bearer ${secret}` } });
   assert.equal(res.status, 401);
+});
+
+test('hostile bodies on account and provider endpoints get JSON 4xx and the server keeps serving', async () => {
+  const a = await admin();
+  const deep = '['.repeat(20000) + ']'.repeat(20000);
+  const bodies = ['', '{', 'null', '[]', '"s"', '7', deep, '{"a":1e999999}',
+    '{"username":["a"],"password":{"x":1},"name":{"n":1},"api_key":[1]}',
+    `{"name":"' OR 1=1 -- ","api_key":"x'; DROP TABLE users; --","alias":"../../x","model":"../../etc"}`,
+    '{"monthly_budget_usd":-1,"rpm_limit":1e30,"expires_at":"garbage","priority":"high"}',
+    JSON.stringify({ name: 'x'.repeat(70000), username: '\u0000admin', password: '\ud800' })];
+  const routes = [['POST', '/api/auth/login'], ['POST', '/api/users'], ['PUT', '/api/users/999999'],
+    ['POST', '/api/keys'], ['POST', '/api/providers/openai/test'], ['POST', '/api/provider-configs/custom'],
+    ['PUT', '/api/provider-configs/nosuch'], ['PUT', '/api/models/favorites'], ['POST', '/api/aliases']];
+  for (const [method, path] of routes) {
+    for (const raw of bodies) {
+      const res = await a.request(method, path, { raw, headers: { 'content-type': 'application/json' } });
+      // Text that merely looks like SQL is a legal key name: no 5xx, and every 4xx in our shape.
+      assert.ok(res.status < 500, `${method} ${path} ${raw.slice(0, 40)} → ${res.status} ${res.text.slice(0, 200)}`);
+      if (res.status >= 400) assert.equal(typeof res.json?.error?.message, 'string', `${method} ${path}: ${res.text.slice(0, 200)}`);
+      else assert.ok(res.json && typeof res.json === 'object', res.text.slice(0, 200));
+    }
+  }
+  for (const id of ['0', '-1', '99999999999999999999999', 'abc', '1%27%20OR%201=1', '1.5']) {
+    for (const [method, path] of [['DELETE', `/api/keys/${id}`], ['DELETE', `/api/users/${id}`],
+      ['DELETE', `/api/aliases/${id}`], ['GET', `/api/provider-configs/${id}`]]) {
+      const res = await a.request(method, path);
+      assert.ok(res.status >= 400 && res.status < 500, `${method} ${path} → ${res.status} ${res.text}`);
+      assert.equal(typeof res.json?.error?.code, 'string', `${method} ${path}: ${res.text}`);
+    }
+  }
+  assert.equal((await a.get('/api/users')).status, 200, 'the users table survived');
+  const h = await http('GET', '/api/health');
+  assert.equal(h.status, 200);
 });

@@ -55,6 +55,7 @@ test('openai stream: chunks pass through, [DONE], usage forced upstream, dropped
   const sse = parseSse(r.text);
   assert.equal(sse.done, true);
   assert.equal(contentOf(sse.events), HELLO);
+  assert.ok(sse.events.length > 0);
   assert.ok(sse.events.every((e) => e.choices.length > 0), 'no usage chunk unless asked');
   const [rec] = await mock.requests({ family: 'openai' });
   assert.equal(rec.body.stream_options.include_usage, true);

@@ -1,6 +1,8 @@
 // Shared helpers for the HTTP integration tests: a cookie+CSRF session
-// client, SQL access to the test database through the mariadb CLI, and the
-// mock upstream's control API. The stack is started by tests/run.sh.
+// client, SQL access to the test database through the mariadb CLI, the mock
+// upstream's control API, and runners for tests whose premise is "all of this
+// happens in one rate-limit minute / one budget month". The stack is started
+// by tests/run.sh.
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 
@@ -123,3 +125,45 @@ export const mock = {
   async restoreModels(family) { await fetch(`${MOCK}/_mock/models/${family}`, { method: 'DELETE' }); },
   url(family) { return `${MOCK}/${family}`; },
 };
+
+// ---- clock windows ------------------------------------------------------------
+// The server counts rate limits per minute of this host's clock (time(NULL) / 60)
+// and budgets per UTC month. A test whose premise is that its requests share one
+// such window runs through these: if it fails and the window changed while it
+// ran, its requests were split over two windows and the attempt proves nothing,
+// so it runs once more in a window it has not touched. A failure inside one
+// window is reported as it is.
+const wait = (ms) => new Promise((r) => setTimeout(r, ms));
+const minuteOf = (ms) => Math.floor(ms / 60000);
+const toNextMinute = () => wait(60000 - (Date.now() % 60000) + 50);
+
+// Run fn with its requests in one minute. It starts with at least marginMs left
+// in the minute; a retry starts at the beginning of a fresh minute.
+export async function inOneMinute(fn, marginMs = 15000) {
+  if (60000 - (Date.now() % 60000) < marginMs) await toNextMinute();
+  const m0 = minuteOf(Date.now());
+  try {
+    return await fn();
+  } catch (e) {
+    if (minuteOf(Date.now()) === m0) throw e;
+    await toNextMinute();
+    return fn();
+  }
+}
+
+// The UTC month ("YYYY-MM") on the database's clock, as the budget periods use.
+export function dbMonth() {
+  return sql("SELECT DATE_FORMAT(UTC_TIMESTAMP(), '%Y-%m')")[0][0];
+}
+
+// Run fn with its requests in one budget month. fn must not depend on state an
+// earlier attempt left behind (it creates its own user, or resets what it sets).
+export async function inOneMonth(fn) {
+  const m0 = dbMonth();
+  try {
+    return await fn();
+  } catch (e) {
+    if (dbMonth() === m0) throw e;
+    return fn();
+  }
+}

@@ -56,9 +56,11 @@ test('done-when: four formats added, synced and listed with prices and context w
   // The mock saw each format's own auth and pagination.
   const anReq = await mock.requests({ family: 'anthropic' });
   assert.ok(anReq.some((r) => r.query.after_id), 'anthropic paginated with after_id');
+  assert.ok(anReq.length > 0);
   assert.ok(anReq.every((r) => r.headers['x-api-key'] && r.headers['anthropic-version']));
   const geReq = await mock.requests({ family: 'gemini' });
   assert.ok(geReq.some((r) => r.query.pageToken), 'gemini paginated with pageToken');
+  assert.ok(geReq.length > 0);
   assert.ok(geReq.every((r) => r.headers['x-goog-api-key'] && !r.query.key), 'gemini key in a header, not the URL');
 
   const list = await u.get('/api/models');
@@ -100,6 +102,7 @@ test('done-when: four formats added, synced and listed with prices and context w
   // Filters.
   const emb = await u.get('/api/models?type=embedding&provider=google');
   assert.deepEqual(emb.json.providers.map((g) => g.config), ['google']);
+  assert.ok(emb.json.providers[0].models.length > 0);
   assert.ok(emb.json.providers[0].models.every((m) => m.type === 'embedding'));
   const vis = await u.get('/api/models?capability=vision&q=claude-3.5');
   for (const g of vis.json.providers) for (const m of g.models) assert.ok(m.capabilities.includes('vision'));

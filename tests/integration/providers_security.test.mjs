@@ -1,7 +1,8 @@
 // Providers (issue 3), security and operations: isolation between two users
-// by every id and name, key rotation with `switchboard rotate-key` (and a
-// clear error for an unknown key id), and `switchboard sync --all` with its
-// lease so two runs never overlap.
+// by every id and name, cloud metadata addresses refused as a base_url (even
+// with private endpoints allowed), key rotation with `switchboard rotate-key`
+// (and a clear error for an unknown key id), and `switchboard sync --all` with
+// its lease so two runs never overlap.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile, execFileSync } from 'node:child_process';
@@ -10,6 +11,14 @@ import { randomBytes } from 'node:crypto';
 import { newUser, sql, mock, unique, cli } from './lib.mjs';
 
 const KEY = () => 'sk-sec-' + unique('k') + unique('');
+
+// A JSON error reply: status, a message, a code, and the type when given.
+function assertError(res, status, type) {
+  assert.equal(res.status, status, res.text);
+  assert.equal(typeof res.json?.error?.message, 'string', res.text);
+  assert.equal(typeof res.json.error.code, 'string', res.text);
+  if (type) assert.equal(res.json.error.type, type, res.text);
+}
 
 test('isolation: a second user cannot list, read, change, sync or delete the first user\'s rows', async () => {
   const a = await newUser('isoa');
@@ -49,6 +58,7 @@ test('isolation: a second user cannot list, read, change, sync or delete the fir
   assert.notEqual(cb.json.config.id, ca.json.config.id);
   const bm = await b.get('/api/models');
   assert.deepEqual(bm.json.providers.map((g) => g.config), ['openai']);
+  assert.ok(bm.json.providers[0].models.length > 0);
   assert.ok(bm.json.providers[0].models.every((m) => m.favorite === false && m.aliases.length === 0));
   // Every model row carries its owner.
   const owners = sql(`SELECT DISTINCT m.user_id = c.user_id FROM aggregator_models m JOIN user_api_providers c ON c.id = m.config_id`);
@@ -63,6 +73,26 @@ function rotate(ini) {
     return { status: e.status, stdout: String(e.stdout), stderr: String(e.stderr) };
   }
 }
+
+test('cloud metadata addresses are refused as base_url even with private endpoints allowed', async () => {
+  const u = await newUser('meta');
+  for (const base_url of ['http://169.254.169.254/latest', 'http://169.254.170.2/v2', 'http://[fd00:ec2::254]/v1']) {
+    const t = await u.post('/api/providers/openai/test', { api_key: 'sk-qa-meta-1234', base_url });
+    if (t.status === 200) {
+      assert.equal(t.json.ok, false, t.text);
+      assert.equal(t.json.error.code, 'base_url_refused', t.text);
+    } else {
+      assertError(t, 400, 'validation');
+      assert.equal(t.json.error.code, 'base_url_refused');
+    }
+    const c = await u.post('/api/provider-configs/custom',
+      { name: unique('meta'), api_key: 'sk-qa-meta-1234', base_url, validate: false });
+    assertError(c, 400, 'validation');
+    assert.equal(c.json.error.code, 'base_url_refused');
+  }
+  const list = await u.get('/api/provider-configs');
+  assert.equal(list.json.configs.length, 0);
+});
 
 test('rotate-key re-encrypts every key; an unknown key id is reported clearly, never a crash', async () => {
   const u = await newUser('rot');

@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { parse as parseCsv } from 'csv-parse/sync';
-import { admin, newUser, http, sql, cli, gatewayKey, Session } from './lib.mjs';
+import { admin, newUser, http, sql, q, cli, gatewayKey, unique, inOneMonth, dbMonth } from './lib.mjs';
 import { generateRows, toSql, sqlTime } from './usagegen.mjs';
 
 const BOUNDS = [25, 50, 100, 250, 500, 1000, 2000, 3000, 5000, 10000, 20000, 30000, 60000, 120000];
@@ -155,10 +155,13 @@ test('isolation: a user never sees another user\'s rows', async () => {
   const all = await B.get(`/api/usage/logs?user=all`);
   assert.equal(all.status, 403);
   const logs = await B.get('/api/usage/logs?per_page=200');
+  assert.ok(rowsB.length > 0, 'the data set has rows of B');
+  assert.equal(logs.json.logs.length, Math.min(200, rowsB.length));
   assert.ok(logs.json.logs.every((l) => l.user_id === bId));
   const csv = await B.get('/api/usage/export.csv');
   const recs = parseCsv(csv.text, { columns: true });
-  assert.ok(recs.length === rowsB.length && recs.every((r) => Number(r.user_id) === bId));
+  assert.equal(recs.length, rowsB.length);
+  assert.ok(recs.every((r) => Number(r.user_id) === bId));
 });
 
 test('admin views: one user, and everyone', async () => {
@@ -270,7 +273,10 @@ test('logs: newest first, pages and cursor cover every row once', async () => {
   } while (cursor && pages < 100);
   assert.equal(seen.size, rowsA.length);
   const errs = await A.get('/api/usage/logs?status=error&per_page=200');
-  assert.equal(errs.json.total, rowsA.filter((r) => r.status === 'error').length);
+  const nErr = rowsA.filter((r) => r.status === 'error').length;
+  assert.ok(nErr > 0, 'the data set has error rows of A');
+  assert.equal(errs.json.total, nErr);
+  assert.equal(errs.json.logs.length, Math.min(200, nErr));
   assert.ok(errs.json.logs.every((l) => l.status === 'error' && l.error));
   const one = (await A.get(`/api/usage/logs?per_page=200&model=${encodeURIComponent(tricky.resolved_model ?? '(unresolved)')}&status=error`)).json.logs
     .find((l) => l.request_id === tricky.request_id);
@@ -425,21 +431,42 @@ test('/metrics: protected, valid text format, agrees with the log', async () => 
 });
 
 // ---- budgets -----------------------------------------------------------------
-test('budget: spent this month, limit, alert and exceeded; key budgets', async () => {
-  const monthStart = Date.UTC(new Date(now).getUTCFullYear(), new Date(now).getUTCMonth(), 1);
-  const spent = rowsA.filter((r) => r.created_us / 1000 >= monthStart).reduce((a, r) => a + r.cost_micros, 0);
+// The generated rows end two days ago, so from the 1st to the 3rd of a month
+// none is in the current month: the test adds its own spend a minute ago (never
+// before the month's start), for the user and for one of its keys, and expects
+// the generated rows of the month on top. It runs in one budget month.
+const OWN_USER_COST = 2345678, OWN_KEY_COST = 1234567;
+
+function insertOwnSpend(keyId) {
+  const at = "GREATEST(UTC_TIMESTAMP(6) - INTERVAL 1 MINUTE, DATE_FORMAT(UTC_TIMESTAMP(6), '%Y-%m-01 00:00:00'))";
+  const row = (key, cost) => `(${q(unique(`bud${aId}x`))}, ${aId}, ${key ?? 'NULL'}, 'openai', 'chat', 'openai/gpt-4o',
+    'gpt-4o', 1000, 100, 1100, ${cost}, 1, 300, 200, 'success', ${at})`;
+  sql(`INSERT INTO aggregator_usage_logs (request_id, user_id, gateway_key_id, provider, endpoint, requested_model,
+    resolved_model, prompt_tokens, completion_tokens, total_tokens, cost_micros, price_known, latency_ms, http_status,
+    status, created_at) VALUES ${row(null, OWN_USER_COST)}, ${row(keyId, OWN_KEY_COST)}`);
+}
+
+test('budget: spent this month, limit, alert and exceeded; key budgets', () => inOneMonth(async () => {
+  const k = aKeys[1];
+  // What an attempt cut by a month rollover may have set (nothing, the first time).
+  sql(`DELETE FROM user_budgets WHERE user_id = ${aId}`);
+  sql(`UPDATE gateway_keys SET monthly_budget_micros = NULL, budget_alert_pct = 80, budget_hard_stop = 1 WHERE id = ${k}`);
+  const month = dbMonth();
+  insertOwnSpend(k);
+  const inMonth = (r) => new Date(r.created_us / 1000).toISOString().slice(0, 7) === month;
+  const spent = rowsA.filter(inMonth).reduce((a, r) => a + r.cost_micros, 0) + OWN_USER_COST + OWN_KEY_COST;
   let res = await A.get('/api/budget');
   assert.equal(res.status, 200, res.text);
+  assert.equal(res.json.month, month);
   assert.equal(res.json.scope, 'user');
   assert.equal(res.json.monthly_limit_usd, null);
   assert.equal(res.json.status, 'ok');
   assert.equal(Math.round(res.json.spent_usd * 1e6), spent);
-  assert.equal(res.json.month, new Date(monthStart).toISOString().slice(0, 7));
 
   const usd = (m) => (m / 1e6).toFixed(6);
   res = await A.put('/api/budget', { monthly_limit_usd: usd(Math.floor(spent / 2)) });
   assert.equal(res.status, 200, res.text);
-  assert.equal(res.json.status, spent > 0 ? 'exceeded' : 'ok');
+  assert.equal(res.json.status, 'exceeded');
   assert.equal(res.json.hard_stop, true);
   res = await A.put('/api/budget', { monthly_limit_usd: usd(Math.ceil(spent * 1.1) + 1), alert_threshold_pct: 80, hard_stop: false });
   assert.equal(res.json.status, 'alert');
@@ -452,13 +479,13 @@ test('budget: spent this month, limit, alert and exceeded; key budgets', async (
   res = await A.put('/api/budget', { monthly_limit_usd: null });
   assert.equal(res.json.monthly_limit_usd, null);
 
-  const k = aKeys[1];
-  const kSpent = rowsA.filter((r) => r.gateway_key_id === k && r.created_us / 1000 >= monthStart)
-    .reduce((a, r) => a + r.cost_micros, 0);
+  const kSpent = rowsA.filter((r) => r.gateway_key_id === k && inMonth(r)).reduce((a, r) => a + r.cost_micros, 0)
+    + OWN_KEY_COST;
   res = await A.put(`/api/budget?key=${k}`, { monthly_limit_usd: 5, alert_threshold_pct: 50 });
   assert.equal(res.status, 200, res.text);
   assert.equal(res.json.scope, 'key');
   assert.equal(res.json.key_id, k);
+  assert.equal(res.json.month, month);
   assert.equal(Math.round(res.json.spent_usd * 1e6), kSpent);
   assert.deepEqual(sql(`SELECT monthly_budget_micros, budget_alert_pct FROM gateway_keys WHERE id = ${k}`), [['5000000', '50']]);
 
@@ -473,7 +500,7 @@ test('budget: spent this month, limit, alert and exceeded; key budgets', async (
     assert.equal((await A.put('/api/budget', body)).status, 400, JSON.stringify(body));
   }
   assert.equal((await A.put('/api/budget', { monthly_limit_usd: 1 }, { csrf: false })).status, 403);
-});
+}));
 
 // ---- roll-ups and prune -------------------------------------------------------
 async function snapshot(s) {

@@ -5,7 +5,7 @@ import { test, before } from 'node:test';
 import assert from 'node:assert/strict';
 import { newUser, sql, cli, q } from './lib.mjs';
 
-let U, uid;
+let U, uid, okSince;
 const cfg = {};
 const BOUNDS = [25, 50, 100, 250, 500, 1000, 2000, 3000, 5000, 10000, 20000, 30000, 60000, 120000];
 
@@ -52,6 +52,8 @@ before(async () => {
   U = await newUser('health');
   uid = U.user.id;
   for (const n of ['okcfg', 'flaky', 'dead', 'idle', 'opencirc', 'probed', 'yesterday', 'refused']) addConfig(n);
+  // On the database's clock, no later than okcfg's newest success (5 minutes before its insert).
+  [[okSince]] = sql("SELECT DATE_FORMAT(NOW() - INTERVAL 5 MINUTE, '%Y-%m-%dT%H:%i:%sZ')");
   addRows('okcfg', 20, 5, 'success', null, 300);
   addRows('okcfg', 30, 300, 'success', null, 1500);      // older: only in the 24 h figures
   addRows('flaky', 8, 3, 'success', null, 800);
@@ -103,7 +105,11 @@ test('success rates, latency percentiles and last error', () => {
   assert.equal(by.okcfg.p50_latency_ms, quantile(ok24, 500));
   assert.equal(by.okcfg.p95_latency_ms, quantile(ok24, 950));
   assert.equal(by.okcfg.last_error, null);
-  assert.ok(Date.now() - Date.parse(by.okcfg.last_success_at) < 10 * 60000);
+  assert.ok(by.okcfg.last_success_at, 'okcfg has a last success');
+  const [[newest]] = sql(`SELECT DATE_FORMAT(MAX(created_at), '%Y-%m-%dT%H:%i:%sZ') FROM aggregator_usage_logs
+    WHERE config_id = ${cfg.okcfg} AND status = 'success'`);
+  assert.equal(by.okcfg.last_success_at, newest, 'the newest success row');
+  assert.ok(by.okcfg.last_success_at >= okSince, `${by.okcfg.last_success_at} >= ${okSince}: the recent rows, not the old ones`);
   assert.equal(by.flaky.success_rate_15m, 0.8);
   assert.equal(by.dead.success_rate_15m, 0.2);
   assert.equal(by.dead.last_error.type, 'network');

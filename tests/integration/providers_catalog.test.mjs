@@ -1,6 +1,8 @@
-// Regression tests for QA findings: the admin catalog refuses empty or
-// malformed entries (names, required fields, base_url), and favoriting a
-// model the user has not synced is a 404 instead of a silent 200.
+// The provider catalog and each user's model catalog refuse what is not in
+// them: the admin catalog refuses empty or malformed entries (names, each
+// required field, base_url and the other URLs, a duplicate name before any
+// field check), and favoriting a model the user has not synced is a 404, not
+// a silent 200.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { admin, newUser, mock, unique, sql } from './lib.mjs';
@@ -96,7 +98,7 @@ test('catalog: an existing name is a 409 before field checks; updates cannot bla
 });
 
 test('favorites: a model the user has not synced is a 404 with a clear message', async () => {
-  const u = await newUser('qafav');
+  const u = await newUser('fav');
   const c = await u.post('/api/provider-configs/openai', { api_key: KEY(), base_url: mock.url('openai/v1') });
   assert.equal(c.status, 201, c.text);
   const ok = await u.put('/api/models/favorites', { model: 'openai/gpt-4o-mini', favorite: true });
@@ -109,7 +111,7 @@ test('favorites: a model the user has not synced is a 404 with a clear message',
   assert.equal(noConfig.status, 404, noConfig.text);
   assert.match(noConfig.json.error.message, /no provider config named 'anthropic'/);
   // Another user's synced model is not in this user's catalog either.
-  const other = await newUser('qafav2');
+  const other = await newUser('fav2');
   assert.equal((await other.put('/api/models/favorites', { model: 'openai/gpt-4o-mini', favorite: true })).status, 404);
   // Removing a favorite stays possible even for a model that is gone.
   assert.equal((await u.put('/api/models/favorites', { model: 'openai/gone-model', favorite: false })).status, 200);

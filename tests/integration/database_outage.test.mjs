@@ -1,6 +1,7 @@
 // Long-lived programs survive the database going away: a killed connection
 // is re-opened and statements re-prepared; a stopped server gives a clear 503
-// and service resumes when it is back. Runs last (zz_) as it stops MariaDB.
+// and service resumes when it is back. It stops MariaDB, so tests/run.sh runs
+// it on its own after every other integration file.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync, spawn } from 'node:child_process';

@@ -1,0 +1,113 @@
+// Monthly budgets on the chat path: a request is refused before any upstream
+// call once the month's spend reaches the limit (also for models with no known
+// price), concurrent requests never overspend, and a budget set after spending
+// starts from the month's usage. Each case runs inside one budget month
+// (inOneMonth): a month rollover mid-test reruns it rather than failing it.
+import { test, before } from 'node:test';
+import assert from 'node:assert/strict';
+import { BASE, sql, q, mock, gatewayKey, inOneMonth } from './lib.mjs';
+import { chatUser, chat, auth, addConfig, addModel, usageRow } from './chatlib.mjs';
+
+const hi = [{ role: 'user', content: 'hi' }];
+const rid = (r) => r.headers.get('x-request-id');
+let s;
+
+before(async () => {
+  s = await chatUser();
+  addModel(s.id, 'openai', 'gpt-4o-mini');
+});
+
+async function post(path, key, body, headers = {}) {
+  const res = await fetch(`${BASE}${path}`, { method: 'POST', headers: { ...auth(key), ...headers }, body: JSON.stringify(body) });
+  const text = await res.text();
+  let json; try { json = JSON.parse(text); } catch { json = undefined; }
+  return { status: res.status, headers: res.headers, text, json };
+}
+
+test('budget: refused before any upstream call; concurrent requests never overspend', async () => {
+  // $1/M in and out. Worst case per request: 32 prompt bytes + 200 output = 232 µ$;
+  // real cost 1 + 200 = 201 µ$. A budget of 1160 µ$ fits exactly 5.
+  addModel(s.id, 'openai', 'gpt-long', { input: 1000000, output: 1000000 });
+  await inOneMonth(async () => {
+    const small = await gatewayKey(s, { monthly_budget_usd: 0.000001 });
+    await mock.clear();
+    const r = await chat(small, { model: 'openai/gpt-4o-mini', messages: hi });
+    assert.equal(r.status, 402, r.text);
+    assert.equal(r.json.error.type, 'budget');
+    assert.equal((await mock.requests({ model: 'gpt-4o-mini' })).length, 0);
+    assert.equal((await usageRow(rid(r))).error_category, 'budget');
+
+    const key = await gatewayKey(s, { monthly_budget_usd: 0.00116 });
+    const body = { model: 'openai/gpt-long', max_tokens: 200, messages: hi };
+    const results = await Promise.all(Array.from({ length: 20 }, () => chat(key, body)));
+    const ok = results.filter((x) => x.status === 200);
+    const refused = results.filter((x) => x.status === 402);
+    assert.equal(ok.length + refused.length, 20, results.map((x) => x.status).join());
+    assert.ok(ok.length >= 1 && ok.length <= 5, `successes: ${ok.length}`);
+    const keyId = sql(`SELECT gateway_key_id FROM aggregator_usage_logs WHERE request_id=${q(rid(ok[0]))}`)[0][0];
+    const periods = sql(`SELECT spent_micros, reserved_micros, limit_micros FROM budget_periods
+      WHERE scope='key' AND scope_id=${keyId}`);
+    assert.equal(periods.length, 1, 'one period row for a key used in one month');
+    const [spent, reserved, limit] = periods[0].map(Number);
+    const logged = Number(sql(`SELECT COALESCE(SUM(cost_micros),0) FROM aggregator_usage_logs WHERE gateway_key_id=${keyId}`)[0][0]);
+    assert.equal(limit, 1160);
+    assert.ok(spent <= limit, `spent ${spent} <= ${limit}`);
+    assert.equal(spent, logged);
+    assert.equal(reserved, 0);
+  });
+});
+
+test('a budget set after spending counts the spend already made this month', () => inOneMonth(async () => {
+  const u = await chatUser();
+  addModel(u.id, 'openai', 'gpt-4o-mini');
+  const k2 = await gatewayKey(u);
+  for (const key of [u.key, u.key, k2]) assert.equal((await chat(key, { model: 'openai/gpt-4o-mini', messages: hi })).status, 200);
+  const spent = +sql(`SELECT SUM(cost_micros) FROM aggregator_usage_logs WHERE user_id=${u.id}`)[0][0];
+  assert.ok(spent > 0);
+  const limit = Math.floor(spent / 2);
+  const b = await u.put('/api/budget', { monthly_limit_usd: (limit / 1e6).toFixed(6) });
+  assert.equal(b.status, 200, b.text);
+  const month = b.json.month;   // the period the server counts this budget in
+  assert.match(month, /^\d{4}-\d{2}$/);
+  assert.equal((await u.get('/api/budget')).json.status, 'exceeded');
+  const r = await chat(u.key, { model: 'openai/gpt-4o-mini', messages: hi, max_tokens: 1 });
+  assert.equal(r.status, 402, r.text);
+  assert.equal(r.json.error.type, 'budget');
+  const [[rowSpent]] = sql(`SELECT spent_micros FROM budget_periods WHERE scope='user' AND scope_id=${u.id}
+    AND period=${q(month)}`);
+  assert.equal(+rowSpent, spent, 'the period row starts from the month\'s usage');
+  const g = (await u.get('/api/budget')).json;
+  assert.equal(Math.round(g.spent_usd * 1e6), spent);
+  assert.equal(g.status, 'exceeded');
+
+  // A key budget: only that key's own spend is seeded.
+  assert.equal((await u.put('/api/budget', { monthly_limit_usd: null })).status, 200);
+  const kid = sql(`SELECT gateway_key_id FROM aggregator_usage_logs WHERE user_id=${u.id} ORDER BY id LIMIT 1`)[0][0];
+  const keySpent = +sql(`SELECT SUM(cost_micros) FROM aggregator_usage_logs WHERE gateway_key_id=${kid}`)[0][0];
+  const kb = await u.put(`/api/budget?key=${kid}`, { monthly_limit_usd: ((keySpent - 1) / 1e6).toFixed(6) });
+  assert.equal(kb.status, 200, kb.text);
+  assert.equal((await chat(u.key, { model: 'openai/gpt-4o-mini', messages: hi, max_tokens: 1 })).status, 402);
+  assert.equal(+sql(`SELECT spent_micros FROM budget_periods WHERE scope='key' AND scope_id=${kid}
+    AND period=${q(kb.json.month)}`)[0][0], keySpent);
+  assert.equal((await chat(k2, { model: 'openai/gpt-4o-mini', messages: hi })).status, 200, 'the other key is not limited');
+}));
+
+test('an exceeded hard-stop budget refuses models with no known price too', () => inOneMonth(async () => {
+  const u = await chatUser();
+  addModel(u.id, 'openai', 'gpt-4o-mini');
+  await addConfig(u, 'custom', { name: 'ollama', api_key: 'sk-ollama-0001', base_url: mock.url('ollama/v1'), priority: 40 });
+  assert.equal((await chat(u.key, { model: 'ollama/llama3', messages: hi })).status, 200, 'unpriced, no budget: fine');
+  assert.equal((await chat(u.key, { model: 'openai/gpt-4o-mini', messages: hi })).status, 200);
+  const spent = +sql(`SELECT SUM(cost_micros) FROM aggregator_usage_logs WHERE user_id=${u.id}`)[0][0];
+  assert.equal((await u.put('/api/budget', { monthly_limit_usd: (spent / 1e6).toFixed(6) })).status, 200);
+  await mock.clear();
+  const v1 = await chat(u.key, { model: 'ollama/llama3', messages: hi });
+  assert.equal(v1.status, 402, v1.text);
+  assert.equal(v1.json.error.code, 'budget_exceeded');
+  const llm = await post('/api/llm/chat', u.key, { model: 'ollama/llama3', messages: hi });
+  assert.equal(llm.status, 402, llm.text);
+  assert.equal((await mock.requests({ model: 'llama3' })).length, 0, 'refused before any upstream call');
+  // tracking only (no hard stop): still served
+  assert.equal((await u.put('/api/budget', { hard_stop: false })).status, 200);
+  assert.equal((await chat(u.key, { model: 'ollama/llama3', messages: hi })).status, 200);
+}));
