@@ -6,7 +6,7 @@
 import { test, before } from 'node:test';
 import assert from 'node:assert/strict';
 import { BASE, sql, q, mock, gatewayKey, inOneMonth } from './lib.mjs';
-import { chatUser, chat, auth, addConfig, addModel, usageRow } from './chatlib.mjs';
+import { chatUser, chat, post, auth, addConfig, addModel, usageRow } from './chatlib.mjs';
 
 const hi = [{ role: 'user', content: 'hi' }];
 const rid = (r) => r.headers.get('x-request-id');
@@ -16,13 +16,6 @@ before(async () => {
   s = await chatUser();
   addModel(s.id, 'openai', 'gpt-4o-mini');
 });
-
-async function post(path, key, body, headers = {}) {
-  const res = await fetch(`${BASE}${path}`, { method: 'POST', headers: { ...auth(key), ...headers }, body: JSON.stringify(body) });
-  const text = await res.text();
-  let json; try { json = JSON.parse(text); } catch { json = undefined; }
-  return { status: res.status, headers: res.headers, text, json };
-}
 
 test('budget: refused before any upstream call; concurrent requests never overspend', async () => {
   // $1/M in and out. Worst case per request: 32 prompt bytes + 200 output = 232 µ$;

@@ -7,7 +7,7 @@ import { test, before } from 'node:test';
 import assert from 'node:assert/strict';
 import OpenAI from 'openai';
 import { BASE, sql, gatewayKey } from './lib.mjs';
-import { chatUser, chat, auth, addModel, configId, usageRow } from './chatlib.mjs';
+import { chatUser, chat, post, auth, addModel, configId, usageRow } from './chatlib.mjs';
 
 const hi = [{ role: 'user', content: 'hi' }];
 const rid = (r) => r.headers.get('x-request-id');
@@ -18,13 +18,6 @@ before(async () => {
   addModel(s.id, 'openai', 'gpt-4o-mini');
   addModel(s.id, 'openai', 'gpt-4o');
 });
-
-async function post(path, key, body, headers = {}) {
-  const res = await fetch(`${BASE}${path}`, { method: 'POST', headers: { ...auth(key), ...headers }, body: JSON.stringify(body) });
-  const text = await res.text();
-  let json; try { json = JSON.parse(text); } catch { json = undefined; }
-  return { status: res.status, headers: res.headers, text, json };
-}
 
 function circuit(cid) {
   return sql(`SELECT failures, open_until IS NOT NULL AND open_until > NOW(6) FROM circuit_state WHERE config_id=${cid}`)[0];

@@ -40,12 +40,17 @@ export function auth(key) {
   return { authorization: `Bearer ${key}`, 'content-type': 'application/json' };
 }
 
-export async function chat(key, body, headers = {}) {
-  const res = await fetch(`${BASE}/v1/chat/completions`, {
+// POST a JSON body with a gateway key to any path; the text and, if it parses, the JSON.
+export async function post(path, key, body, headers = {}) {
+  const res = await fetch(`${BASE}${path}`, {
     method: 'POST', headers: { ...auth(key), ...headers }, body: JSON.stringify(body) });
   const text = await res.text();
   let json; try { json = JSON.parse(text); } catch { json = undefined; }
   return { status: res.status, headers: res.headers, text, json };
+}
+
+export function chat(key, body, headers = {}) {
+  return post('/v1/chat/completions', key, body, headers);
 }
 
 // Parse an SSE body into { events: [parsed JSON], done, comments, errors }.
