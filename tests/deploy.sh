@@ -29,11 +29,11 @@ check() {	# LABEL COND…  (runs COND; counts the result)
 cleanup() {
 	for f in $pids; do
 		[ -f "$f" ] || continue
-		for p in $(cat "$f"); do kill -TERM "$p" 2>/dev/null; done
+		for p in $(cat "$f" 2>/dev/null); do kill -TERM "$p" 2>/dev/null; done
 	done
 	for f in $pids; do
 		[ -f "$f" ] || continue
-		for p in $(cat "$f"); do
+		for p in $(cat "$f" 2>/dev/null); do
 			i=0
 			while kill -0 "$p" 2>/dev/null && ! grep -q '^State:.*Z' "/proc/$p/status" 2>/dev/null; do
 				i=$((i + 1))

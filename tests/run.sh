@@ -140,7 +140,7 @@ run_valgrind() {
 
 # The shipped Apache / nginx / plain-CGI setups, for the servers installed here.
 run_deploy() {
-	line=$(tests/deploy.sh 2>&1 | tee "$var/log/deploy.log" | tail -1)
+	line=$(tests/deploy.sh 2>&1 | tee "$var/log/deploy.log" | grep -E '^deploy: [0-9]+ passed' | tail -1)
 	grep -vE '^deploy:|^ok |^skip' "$var/log/deploy.log" | head -30
 	echo "$line"
 	p=$(echo "$line" | sed -nE 's/.*: ([0-9]+) passed.*/\1/p')
