@@ -13,6 +13,12 @@ ifeq ($(SAN),1)
 BUILD    := build/asan
 HARDEN   := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
 endif
+# libFuzzer targets (tests/fuzz/) need clang and its fuzzer runtime.
+ifeq ($(FUZZ),1)
+CC       := clang
+BUILD    := build/fuzz
+HARDEN   := -fsanitize=address,undefined,fuzzer-no-link -fno-omit-frame-pointer -fno-sanitize-recover=undefined
+endif
 PKGFLAGS  = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKGLIBS   = $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 CPPFLAGS += -Iinclude $(PKGFLAGS) -DSB_VERSION='"$(VERSION)"' -D_GNU_SOURCE
@@ -29,13 +35,15 @@ FCGI     := $(patsubst src/programs/%_main.c,$(BUILD)/%.fcgi,$(filter-out src/pr
 CLI      := $(BUILD)/switchboard
 UNITSRC  := $(wildcard tests/unit/test_*.c)
 UNITS    := $(UNITSRC:tests/unit/%.c=$(BUILD)/tests/%)
+FUZZSRC  := $(wildcard tests/fuzz/fuzz_*.c)
+FUZZERS  := $(FUZZSRC:tests/fuzz/%.c=$(BUILD)/fuzz/%)
 # Unit tests may test a folder's private headers (src/<folder>/*.h).
 UNITINC  := $(foreach d,$(LAYERS),-Isrc/$(d))
 
 # Keep the *_main.o intermediates: no rebuild on the next run.
 .SECONDARY:
 
-.PHONY: all build install-cgi deps run stop test unit bench lint clean
+.PHONY: all build install-cgi deps run stop test unit fuzz fuzzers bench lint clean
 all: build install-cgi
 
 build: $(FCGI) $(CLI) $(UNITS)
@@ -62,6 +70,19 @@ $(BUILD)/tests/%: tests/unit/%.c $(LIB)
 	@echo "  LD      $@"
 	@$(CC) $(CPPFLAGS) $(CFLAGS) $(WARN) $(HARDEN) -MMD -MP -Itests/unit $(UNITINC) -o $@ $< $(LIB) $(LDFLAGS) $(LDLIBS)
 
+$(BUILD)/fuzz/%: tests/fuzz/%.c $(LIB)
+	@mkdir -p $(@D)
+	@echo "  LD      $@"
+	@$(CC) $(CPPFLAGS) $(CFLAGS) $(WARN) $(HARDEN) -fsanitize=fuzzer -MMD -MP -Itests/fuzz $(UNITINC) -o $@ $< $(LIB) $(LDFLAGS) $(LDLIBS)
+
+fuzzers: $(FUZZERS)
+
+# Each fuzz target for FUZZ_SECONDS (default 60); findings land in var/fuzz/.
+fuzz:
+	@scripts/deps.sh test
+	@$(MAKE) --no-print-directory FUZZ=1 fuzzers
+	@tests/fuzz/run.sh $${FUZZ_SECONDS:-60}
+
 # Replace running binaries by rename: a plain cp over them fails with "Text file busy".
 install-cgi: $(FCGI)
 	@for f in $(FCGI); do cp $$f cgi-bin/.tmp.$$(basename $$f) && mv -f cgi-bin/.tmp.$$(basename $$f) cgi-bin/$$(basename $$f); done
@@ -84,6 +105,7 @@ test:
 	@scripts/deps.sh test
 	@$(MAKE) --no-print-directory SAN=1 build
 	@$(MAKE) --no-print-directory build
+	@$(MAKE) --no-print-directory FUZZ=1 fuzzers
 	@tests/run.sh all
 
 bench:
@@ -100,4 +122,4 @@ clean:
 # price.c embeds the shipped price table with .incbin; rebuild it when the table changes.
 $(BUILD)/src/lib/price.o: sql/prices.tsv
 
--include $(LIBOBJ:.o=.d) $(MAINS:%.c=$(BUILD)/%.d) $(UNITS:%=%.d)
+-include $(LIBOBJ:.o=.d) $(MAINS:%.c=$(BUILD)/%.d) $(UNITS:%=%.d) $(FUZZERS:%=%.d)

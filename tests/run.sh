@@ -1,5 +1,7 @@
 #!/bin/sh
 # run.sh all|unit|integration|browser|valgrind [test files…]
+# (all = lint, unit, a short fuzz run, integration, deploy, browser,
+# valgrind + soak, the secrets scan)
 # Runs the suite against a throwaway stack (scripts/stack.sh … test, slot
 # $TEST_SLOT) and ends with one line: "N passed, N failed".
 set -u
@@ -130,22 +132,21 @@ run_valgrind() {
 	done
 	echo "valgrind: $p passed, $f failed"
 	count "$p" "$f" "valgrind"
-	line=$(tests/soak.sh "$var" | tee "$var/log/soak.log" | tail -1)
-	grep -v '^soak:' "$var/log/soak.log" | head -40
-	echo "$line"
-	p=$(echo "$line" | sed -E 's/.*: ([0-9]+) passed.*/\1/')
-	f=$(echo "$line" | sed -E 's/.* ([0-9]+) failed$/\1/')
-	count "${p:-0}" "${f:-1}" "soak"
+	run_script soak tests/soak.sh "$var"
 }
 
-# The shipped Apache / nginx / plain-CGI setups, for the servers installed here.
-run_deploy() {
-	line=$(tests/deploy.sh 2>&1 | tee "$var/log/deploy.log" | grep -E '^deploy: [0-9]+ passed' | tail -1)
-	grep -vE '^deploy:|^ok |^skip' "$var/log/deploy.log" | head -30
-	echo "$line"
+# A script of ours that ends with "LABEL: N passed, N failed": its output goes
+# to log/LABEL.log, its other lines (up to 40) and the summary to the screen.
+run_script() {	# LABEL COMMAND…
+	label=$1
+	shift
+	"$@" >"$var/log/$label.log" 2>&1
+	line=$(grep -E "^$label: [0-9]+ passed, [0-9]+ failed$" "$var/log/$label.log" | tail -1)
+	grep -vE "^$label: |^ok |^skip" "$var/log/$label.log" | head -40
+	echo "${line:-$label: no summary line (crashed?)}"
 	p=$(echo "$line" | sed -nE 's/.*: ([0-9]+) passed.*/\1/p')
 	f=$(echo "$line" | sed -nE 's/.* ([0-9]+) failed$/\1/p')
-	count "${p:-0}" "${f:-1}" "deploy"
+	count "${p:-0}" "${f:-1}" "$label"
 }
 
 run_lint() {
@@ -163,7 +164,7 @@ unit)
 	;;
 integration|browser|all|valgrind)
 	[ "$what" = unit ] || ensure_node_modules
-	[ "$what" = all ] && run_lint && run_unit
+	[ "$what" = all ] && run_lint && run_unit && run_script fuzz tests/fuzz/run.sh "${FUZZ_SECONDS:-5}"
 	start_stack
 	if [ $# -gt 0 ] && [ "$what" = integration ]; then
 		run_integration "$@"
@@ -174,9 +175,10 @@ integration|browser|all|valgrind)
 		all)
 			run_node mock tests/mock-upstream/selftest.mjs
 			run_integration tests/integration/*.test.mjs
-			run_deploy
+			run_script deploy tests/deploy.sh
 			[ -n "$(ls tests/browser/*.test.mjs 2>/dev/null)" ] && run_node browser tests/browser/*.test.mjs
 			run_valgrind
+			run_script secrets tests/secrets_scan.sh "$var"
 			;;
 		integration) run_integration tests/integration/*.test.mjs ;;
 		browser) run_node browser tests/browser/*.test.mjs ;;

@@ -101,7 +101,10 @@ json_field_int(const cJSON *obj, const char *name, int required,
 	if (f == NULL)
 		return required ? -1 : 0;
 	d = f->valuedouble;
-	if (!cJSON_IsNumber(f) || d != (double)(long long)d || d < (double)min || d > (double)max) {
+	/* Range first: converting a double outside long long's range is UB.
+	 * -2^63 is exact as a double, 2^63 is the first value past LLONG_MAX. */
+	if (!cJSON_IsNumber(f) || !(d >= -9223372036854775808.0 && d < 9223372036854775808.0) ||
+	    d != (double)(long long)d || (long long)d < min || (long long)d > max) {
 		err_set(e, ERR_VALIDATION, 400, "invalid_value",
 		    "The field '%s' must be a whole number from %lld to %lld.", name, min, max);
 		return -1;

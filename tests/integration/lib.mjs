@@ -5,6 +5,7 @@
 // by tests/run.sh.
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { appendFileSync } from 'node:fs';
 
 export const BASE = process.env.BASE_URL ?? 'http://127.0.0.1:28480';
 export const MOCK = process.env.MOCK_URL ?? 'http://127.0.0.1:28481';
@@ -12,6 +13,20 @@ export const ADMIN = { username: 'admin', password: 'admin-password-123' };
 
 export function unique(prefix = 'u') {
   return `${prefix}${randomBytes(4).toString('hex')}`;
+}
+
+// Every secret a test sends or receives (passwords, provider keys, gateway
+// keys, session tokens) goes to $VAR/secrets.seen; after the suite,
+// tests/secrets_scan.sh proves none of them reached the database or a log.
+const SECRET_FIELDS = ['password', 'new_password', 'current_password', 'api_key', 'secret'];
+export function noteSecret(value) {
+  if (!process.env.VAR || typeof value !== 'string' || value.length < 8) return;
+  appendFileSync(`${process.env.VAR}/secrets.seen`, value + '\n');
+}
+function noteSecrets(obj, cookie) {
+  if (obj && typeof obj === 'object') for (const f of SECRET_FIELDS) noteSecret(obj[f]);
+  const m = cookie ? /sb_session=([^;]+)/.exec(cookie) : null;
+  if (m) noteSecret(m[1]);
 }
 
 // One HTTP call; returns { status, headers, text, json }.
@@ -26,6 +41,8 @@ export async function http(method, path, { body, headers = {}, raw } = {}) {
   const text = await res.text();
   let json;
   try { json = text ? JSON.parse(text) : undefined; } catch { json = undefined; }
+  noteSecrets(body, null);
+  noteSecrets(json, res.headers.get('set-cookie'));
   return { status: res.status, headers: res.headers, text, json };
 }
 

@@ -1,4 +1,6 @@
 /* Unit tests for json: depth limits, typed field validation, exact money. */
+#include <limits.h>
+
 #include "unit.h"
 #include "json.h"
 
@@ -54,6 +56,24 @@ test_fields(void)
 	cJSON_Delete(j);
 }
 
+/* Found by tests/fuzz/fuzz_json: numbers past long long's range were
+ * converted before the range check (undefined behaviour). */
+static void
+test_int_out_of_range(void)
+{
+	struct sb_error	 e;
+	long long	 n = 7;
+	cJSON		*j = cJSON_Parse("{\"big\":1e300,\"neg\":-1e300,\"edge\":9223372036854775808,"
+	    "\"min\":-9223372036854775808}");
+
+	CHECK(json_field_int(j, "big", 1, LLONG_MIN, LLONG_MAX, &n, NULL, &e) == -1 && n == 7);
+	CHECK_STR(e.code, "invalid_value");
+	CHECK(json_field_int(j, "neg", 1, LLONG_MIN, LLONG_MAX, &n, NULL, &e) == -1 && n == 7);
+	CHECK(json_field_int(j, "edge", 1, LLONG_MIN, LLONG_MAX, &n, NULL, &e) == -1 && n == 7);
+	CHECK(json_field_int(j, "min", 1, LLONG_MIN, LLONG_MAX, &n, NULL, &e) == 0 && n == LLONG_MIN);
+	cJSON_Delete(j);
+}
+
 static void
 test_money(void)
 {
@@ -97,6 +117,7 @@ main(void)
 {
 	test_depth();
 	test_fields();
+	test_int_out_of_range();
 	test_money();
 	return unit_done("test_json");
 }
