@@ -10,6 +10,8 @@
 
 #include <cjson/cJSON.h>
 
+#include "error.h"
+
 #define ADAPTER_MAX_HEADERS	6
 #define ADAPTER_MAX_EVENT	(4u * 1024 * 1024)	/* one upstream SSE event */
 #define ADAPTER_MAX_MSG		300	/* error message kept from upstream */
@@ -22,22 +24,6 @@ enum adapter_format {
 	ADAPTER_FORMAT__MAX
 };
 extern const char *const adapter_format_names[ADAPTER_FORMAT__MAX];
-
-/* Error categories (contracts.md); ADAPTER_CAT_NONE = no error. */
-enum adapter_cat {
-	ADAPTER_CAT_NONE = 0,
-	ADAPTER_CAT_AUTH,
-	ADAPTER_CAT_RATE_LIMIT,
-	ADAPTER_CAT_BUDGET,
-	ADAPTER_CAT_MODEL,
-	ADAPTER_CAT_VALIDATION,
-	ADAPTER_CAT_NETWORK,
-	ADAPTER_CAT_TIMEOUT,
-	ADAPTER_CAT_UPSTREAM,
-	ADAPTER_CAT_INTERNAL,
-	ADAPTER_CAT__MAX
-};
-extern const char *const adapter_cat_names[ADAPTER_CAT__MAX];
 
 /* Token usage with OpenAI semantics for every format:
  * prompt includes cache_read and cache_write (both are parts of it), and
@@ -73,21 +59,21 @@ struct adapter_params {
 	long long		 default_max_tokens; /* <= 0: ADAPTER_DEFAULT_MAX_TOKENS */
 };
 
-/* Build the upstream chat call from the canonical request. Returns 0, or
- * ADAPTER_CAT_VALIDATION / ADAPTER_CAT_INTERNAL with a message in err
+/* Build the upstream chat call from the canonical request. Returns ERR_NONE,
+ * or a category (validation, auth, model, internal) with a message in err
  * (a fixed text a client can act on). out is zeroed first. */
-int	adapter_build(const struct adapter_params *p, const cJSON *req,
+enum err_category adapter_build(const struct adapter_params *p, const cJSON *req,
 	    struct adapter_call *out, char *err, size_t errlen);
 /* Build an embeddings call (openai format only; others: validation). */
-int	adapter_build_embeddings(const struct adapter_params *p,
+enum err_category adapter_build_embeddings(const struct adapter_params *p,
 	    const cJSON *req, struct adapter_call *out, char *err, size_t errlen);
 void	adapter_call_free(struct adapter_call *c);
 
 /* Translate a 2xx non-stream upstream body into an OpenAI chat.completion
  * (caller owns *out, cJSON_Delete). client_model, when not NULL, becomes
- * the response's "model". Returns 0, or a category with err set
- * (malformed upstream JSON is ADAPTER_CAT_UPSTREAM). */
-int	adapter_parse_response(enum adapter_format f, const char *body,
+ * the response's "model". Returns ERR_NONE, or a category with err set
+ * (malformed upstream JSON is ERR_UPSTREAM). */
+enum err_category adapter_parse_response(enum adapter_format f, const char *body,
 	    size_t len, const char *client_model, cJSON **out,
 	    struct adapter_usage *u, char *err, size_t errlen);
 /* Usage of an OpenAI-shaped embeddings response. Returns 0 or -1. */
@@ -99,10 +85,10 @@ long long adapter_req_max_tokens(const cJSON *req);
 
 /* Classify an upstream error response (any format) by HTTP status and body;
  * msg receives the upstream's message, bounded, with key-like tokens masked. */
-enum adapter_cat adapter_parse_error(enum adapter_format f, long status,
+enum err_category adapter_parse_error(enum adapter_format f, long status,
 	    const char *body, size_t len, char *msg, size_t msglen);
 /* Whether an upstream failure of this category/status is worth a retry. */
-int	adapter_retryable(enum adapter_cat cat, long status);
+int	adapter_retryable(enum err_category cat, long status);
 
 /* One OpenAI chat.completion.chunk produced by a stream translator. */
 struct adapter_chunk {
@@ -143,7 +129,7 @@ const char *adapter_stream_finish_reason(const struct adapter_stream *s);
 /* Whether any chunk was emitted yet. */
 int	adapter_stream_emitted(const struct adapter_stream *s);
 /* The error seen (category + message) when the status is ERROR/MALFORMED. */
-enum adapter_cat adapter_stream_error(const struct adapter_stream *s,
+enum err_category adapter_stream_error(const struct adapter_stream *s,
 	    const char **msg);
 void	adapter_stream_free(struct adapter_stream *s);
 

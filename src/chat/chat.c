@@ -32,10 +32,6 @@
 #define CHAT_MIN_TIMEOUT_MS	100
 #define CHAT_MIN_HEARTBEAT_MS	1000
 
-_Static_assert((int)ADAPTER_CAT_AUTH == (int)ERR_AUTH &&
-    (int)ADAPTER_CAT_INTERNAL == (int)ERR_INTERNAL &&
-    (int)ADAPTER_CAT__MAX == (int)ERR__MAX, "adapter and error categories align");
-
 static const char *const chat_endpoints[CHAT_MODE__MAX] = {
 	"chat", "llm_chat", "llm_stream", "embeddings",
 };
@@ -345,21 +341,21 @@ static enum chat_step
 chat_classify_http(struct chat *c, long status)
 {
 	char		 msg[ADAPTER_MAX_MSG];
-	enum adapter_cat cat;
+	enum err_category cat;
 
 	cat = adapter_parse_error(c->fmt, status, c->errbody.data,
 	    c->errbody.len, msg, sizeof(msg));
-	chat_fail_upstream(c, (enum err_category)cat, msg);
+	chat_fail_upstream(c, cat, msg);
 	if (adapter_retryable(cat, status))
 		return STEP_RETRY;
-	return cat == ADAPTER_CAT_VALIDATION ? STEP_FATAL : STEP_NEXT;
+	return cat == ERR_VALIDATION ? STEP_FATAL : STEP_NEXT;
 }
 
 static enum chat_step
 chat_classify_net(struct chat *c, const struct upstream_result *res)
 {
-	chat_fail_upstream(c, (enum err_category)res->cat, res->message);
-	return res->cat == ADAPTER_CAT_INTERNAL ? STEP_FATAL : STEP_RETRY;
+	chat_fail_upstream(c, res->cat, res->message);
+	return res->cat == ERR_INTERNAL ? STEP_FATAL : STEP_RETRY;
 }
 
 /* The client went away while we answered. */
@@ -380,7 +376,7 @@ chat_answer(struct chat *c)
 	struct adapter_usage	 u;
 	cJSON			*out = NULL, *o, *msg, *ch;
 	char			 err[ADAPTER_MAX_MSG];
-	int			 rc;
+	enum err_category	 rc;
 
 	if (c->mode == CHAT_EMBED) {
 		adapter_parse_embeddings_usage(c->body.data, c->body.len, &u);
@@ -390,8 +386,8 @@ chat_answer(struct chat *c)
 		    STEP_OK : chat_gone(c);
 	}
 	if ((rc = adapter_parse_response(c->fmt, c->body.data ? c->body.data :
-	    "", c->body.len, NULL, &out, &u, err, sizeof(err))) != 0) {
-		chat_fail_upstream(c, (enum err_category)rc, err);
+	    "", c->body.len, NULL, &out, &u, err, sizeof(err))) != ERR_NONE) {
+		chat_fail_upstream(c, rc, err);
 		return STEP_RETRY;
 	}
 	c->rec.first_token_us = http_now_us();
@@ -451,7 +447,7 @@ static enum chat_step
 chat_stream_end(struct chat *c, int fin)
 {
 	const char	*msg;
-	enum adapter_cat cat;
+	enum err_category cat;
 	cJSON		*o, *u;
 
 	chat_account(c, adapter_stream_usage(c->st));
@@ -459,7 +455,7 @@ chat_stream_end(struct chat *c, int fin)
 		return chat_gone(c);
 	if (fin != ADAPTER_STREAM_OK) {
 		cat = adapter_stream_error(c->st, &msg);
-		chat_fail_upstream(c, (enum err_category)cat, msg);
+		chat_fail_upstream(c, cat, msg);
 		if (!c->sent)
 			return STEP_RETRY;
 		chat_stream_error(c);
@@ -497,7 +493,7 @@ chat_build(struct chat *c, const struct catalog_target *t,
 	struct adapter_params	 p;
 	struct sb_error		 e;
 	char			 key[SB_MAX_API_KEY + 1], err[ADAPTER_MAX_MSG];
-	int			 rc;
+	enum err_category	 rc;
 
 	err_clear(&e);
 	if (chatcache_config_key(&c->snap, c->r->who.user_id, t->config.id, key,
@@ -518,13 +514,13 @@ chat_build(struct chat *c, const struct catalog_target *t,
 	    adapter_build_embeddings(&p, c->r->json, call, err, sizeof(err)) :
 	    adapter_build(&p, c->r->json, call, err, sizeof(err));
 	OPENSSL_cleanse(key, sizeof(key));
-	if (rc == 0)
+	if (rc == ERR_NONE)
 		return STEP_OK;
-	if (rc == ADAPTER_CAT_VALIDATION) {
+	if (rc == ERR_VALIDATION) {
 		http_fail(c->r, ERR_VALIDATION, 400, "invalid_request", "%s", err);
 		return STEP_FATAL;
 	}
-	chat_fail_upstream(c, (enum err_category)rc, err);
+	chat_fail_upstream(c, rc, err);
 	return STEP_NEXT;
 }
 
@@ -561,7 +557,7 @@ chat_attempt(struct chat *c, const struct catalog_target *t)
 		if (fin == ADAPTER_STREAM_OK)
 			fin = adapter_stream_finish(c->st);
 		if (rc != 0 && fin != ADAPTER_STREAM_OK && !c->sent &&
-		    !c->r->client_gone && res.cat != ADAPTER_CAT_NONE &&
+		    !c->r->client_gone && res.cat != ERR_NONE &&
 		    !res.aborted) {
 			step = chat_classify_net(c, &res);
 			chat_account(c, adapter_stream_usage(c->st));
@@ -589,7 +585,7 @@ chat_target_failed(const struct chat *c, enum chat_step step)
 	if (c->rec.status == USAGE_CANCELLED || c->r->client_gone)
 		return 0;
 	return step == STEP_RETRY || (step == STEP_FATAL && c->sent &&
-	    adapter_retryable((enum adapter_cat)c->r->err.category, 0));
+	    adapter_retryable(c->r->err.category, 0));
 }
 
 /* Try the targets in fallback order, each with retries, while nothing has

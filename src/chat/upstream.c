@@ -197,21 +197,21 @@ upstream_classify(CURLcode cc, struct upstream_xfer *x)
 	struct upstream_result	*res = x->res;
 
 	if (x->timed_out) {
-		res->cat = ADAPTER_CAT_TIMEOUT;
+		res->cat = ERR_TIMEOUT;
 		snprintf(res->message, sizeof(res->message), x->timed_out == 1 ?
 		    "the provider did not start answering within %ld ms" :
 		    "the provider went silent for more than %ld ms",
 		    x->timed_out == 1 ? x->o->first_byte_ms : x->o->idle_ms);
 	} else if (res->aborted) {
-		res->cat = ADAPTER_CAT_UPSTREAM;
+		res->cat = ERR_UPSTREAM;
 		snprintf(res->message, sizeof(res->message),
 		    "the transfer was stopped");
 	} else if (cc == CURLE_OPERATION_TIMEDOUT) {
-		res->cat = ADAPTER_CAT_TIMEOUT;
+		res->cat = ERR_TIMEOUT;
 		snprintf(res->message, sizeof(res->message),
 		    "could not connect to the provider in time");
 	} else {
-		res->cat = ADAPTER_CAT_NETWORK;
+		res->cat = ERR_NETWORK;
 		snprintf(res->message, sizeof(res->message),
 		    "network error talking to the provider: %s",
 		    curl_easy_strerror(cc));
@@ -230,7 +230,7 @@ upstream_perform(const struct adapter_call *call,
 
 	memset(res, 0, sizeof(*res));
 	if (upstream_init() != 0 || (hdr = upstream_headers(call)) == NULL) {
-		res->cat = ADAPTER_CAT_INTERNAL;
+		res->cat = ERR_INTERNAL;
 		snprintf(res->message, sizeof(res->message), "out of memory");
 		return -1;
 	}

@@ -27,7 +27,7 @@ typedef int (*upstream_tick_fn)(void *ctx);
 
 struct upstream_result {
 	long		 status;	/* HTTP status, 0 when none arrived */
-	enum adapter_cat cat;		/* NONE, or network/timeout/upstream(aborted) */
+	enum err_category cat;		/* NONE, or network/timeout/upstream(aborted) */
 	int		 aborted;	/* a callback asked to stop */
 	int		 retry_after;	/* seconds from Retry-After, 0 = none */
 	long long	 first_byte_us;	/* when the first body byte came, 0 = never */

@@ -105,7 +105,7 @@ test_build_openai(void)
 	adapter_call_free(&c);
 
 	CHECK(adapter_build_embeddings(&p, cJSON_GetObjectItem(req, "messages"),
-	    &c, err, sizeof(err)) == ADAPTER_CAT_VALIDATION);
+	    &c, err, sizeof(err)) == ERR_VALIDATION);
 	cJSON_Delete(req);
 	req = cJSON_Parse("{\"model\":\"openai/te3\",\"input\":[\"a\",\"b\"]}");
 	CHECK(adapter_build_embeddings(&p, req, &c, err, sizeof(err)) == 0);
@@ -171,7 +171,7 @@ test_build_gemini(void)
 	    "models/gemini-2.0-flash:streamGenerateContent?alt=sse");
 	adapter_call_free(&c);
 	p.model = "gemini/../../x";
-	CHECK(adapter_build(&p, req, &c, err, sizeof(err)) == ADAPTER_CAT_MODEL);
+	CHECK(adapter_build(&p, req, &c, err, sizeof(err)) == ERR_MODEL);
 	cJSON_Delete(req);
 }
 
@@ -201,41 +201,41 @@ test_build_invalid(void)
 	enum adapter_format f;
 
 	for (f = 0; f < ADAPTER_FORMAT__MAX; f++) {
-		CHECK(build_rc(f, "{}", "k", b) == ADAPTER_CAT_VALIDATION);
+		CHECK(build_rc(f, "{}", "k", b) == ERR_VALIDATION);
 		CHECK(build_rc(f, "{\"messages\":[]}", "k", b) ==
-		    ADAPTER_CAT_VALIDATION);
-		CHECK(build_rc(f, "[1]", "k", b) == ADAPTER_CAT_VALIDATION);
+		    ERR_VALIDATION);
+		CHECK(build_rc(f, "[1]", "k", b) == ERR_VALIDATION);
 		CHECK(build_rc(f, "{\"messages\":[{\"role\":\"user\","
-		    "\"content\":\"hi\"}]}", "bad key", b) == ADAPTER_CAT_AUTH);
+		    "\"content\":\"hi\"}]}", "bad key", b) == ERR_AUTH);
 		CHECK(build_rc(f, "{\"messages\":[{\"role\":\"user\","
 		    "\"content\":\"hi\"}]}", "k", "ftp://x") ==
-		    ADAPTER_CAT_INTERNAL);
+		    ERR_INTERNAL);
 	}
 	for (f = ADAPTER_ANTHROPIC; f < ADAPTER_FORMAT__MAX; f++) {
 		CHECK(build_rc(f, "{\"messages\":[{\"role\":\"wizard\","
-		    "\"content\":\"hi\"}]}", "k", b) == ADAPTER_CAT_VALIDATION);
+		    "\"content\":\"hi\"}]}", "k", b) == ERR_VALIDATION);
 		CHECK(build_rc(f, "{\"messages\":[{\"role\":\"user\","
 		    "\"content\":[{\"type\":\"image_url\",\"image_url\":"
 		    "{\"url\":\"file:///etc/passwd\"}}]}]}", "k", b) ==
-		    ADAPTER_CAT_VALIDATION);
+		    ERR_VALIDATION);
 		CHECK(build_rc(f, "{\"messages\":[{\"role\":\"user\","
 		    "\"content\":[{\"type\":\"input_audio\"}]}]}", "k", b) ==
-		    ADAPTER_CAT_VALIDATION);
+		    ERR_VALIDATION);
 		CHECK(build_rc(f, "{\"messages\":[{\"role\":\"assistant\","
 		    "\"tool_calls\":[{\"id\":\"c\",\"function\":{\"name\":\"f\","
 		    "\"arguments\":\"not json\"}}]}]}", "k", b) ==
-		    ADAPTER_CAT_VALIDATION);
+		    ERR_VALIDATION);
 		CHECK(build_rc(f, "{\"messages\":[{\"role\":\"system\","
 		    "\"content\":\"only system\"}]}", "k", b) ==
-		    ADAPTER_CAT_VALIDATION);
+		    ERR_VALIDATION);
 		CHECK(build_rc(f, "{\"messages\":[{\"role\":\"user\","
-		    "\"content\":42}]}", "k", b) == ADAPTER_CAT_VALIDATION);
+		    "\"content\":42}]}", "k", b) == ERR_VALIDATION);
 	}
 	CHECK(build_rc(ADAPTER_ANTHROPIC, "{\"n\":2,\"messages\":[{\"role\":"
-	    "\"user\",\"content\":\"hi\"}]}", "k", b) == ADAPTER_CAT_VALIDATION);
+	    "\"user\",\"content\":\"hi\"}]}", "k", b) == ERR_VALIDATION);
 	CHECK(build_rc(ADAPTER_GEMINI, "{\"messages\":[{\"role\":\"tool\","
 	    "\"tool_call_id\":\"nope\",\"content\":\"x\"}]}", "k", b) ==
-	    ADAPTER_CAT_VALIDATION);
+	    ERR_VALIDATION);
 }
 
 static cJSON *
@@ -307,17 +307,17 @@ test_parse_responses(void)
 	cJSON_Delete(o);
 
 	CHECK(adapter_parse_response(ADAPTER_OPENAI, "<html>", 6, NULL, &o, &u,
-	    err, sizeof(err)) == ADAPTER_CAT_UPSTREAM && o == NULL);
+	    err, sizeof(err)) == ERR_UPSTREAM && o == NULL);
 	CHECK(adapter_parse_response(ADAPTER_ANTHROPIC, "{}", 2, NULL, &o, &u,
-	    err, sizeof(err)) == ADAPTER_CAT_UPSTREAM);
+	    err, sizeof(err)) == ERR_UPSTREAM);
 	CHECK(adapter_parse_response(ADAPTER_GEMINI, "{\"x\":1}", 7, NULL, &o,
-	    &u, err, sizeof(err)) == ADAPTER_CAT_UPSTREAM);
+	    &u, err, sizeof(err)) == ERR_UPSTREAM);
 	msg = "{\"data\":[],\"usage\":{\"prompt_tokens\":5,\"total_tokens\":5}}";
 	CHECK(adapter_parse_embeddings_usage(msg, strlen(msg), &u) == 0);
 	CHECK(u.prompt == 5 && u.known);
 }
 
-static enum adapter_cat
+static enum err_category
 err_of(enum adapter_format f, long st, const char *body, char *msg)
 {
 	return adapter_parse_error(f, st, body, body ? strlen(body) : 0, msg,
@@ -332,54 +332,54 @@ test_errors(void)
 	CHECK(err_of(ADAPTER_OPENAI, 401, "{\"error\":{\"message\":\"Incorrect "
 	    "API key provided: sk-proj-abcdefghijklmnopqrstuvwxyz1234. Find "
 	    "yours.\",\"type\":\"invalid_request_error\",\"code\":"
-	    "\"invalid_api_key\"}}", m) == ADAPTER_CAT_AUTH);
+	    "\"invalid_api_key\"}}", m) == ERR_AUTH);
 	CHECK(strstr(m, "abcdefghij") == NULL && strstr(m, "1234") != NULL);
 	CHECK(strncmp(m, "Incorrect API key provided: ", 28) == 0);
 	CHECK(err_of(ADAPTER_OPENAI, 429, "{\"error\":{\"message\":\"quota\","
 	    "\"type\":\"insufficient_quota\",\"code\":\"insufficient_quota\"}}",
-	    m) == ADAPTER_CAT_BUDGET);
+	    m) == ERR_BUDGET);
 	CHECK(err_of(ADAPTER_OPENAI, 429, "{\"error\":{\"message\":\"slow\","
 	    "\"type\":\"requests\",\"code\":\"rate_limit_exceeded\"}}", m) ==
-	    ADAPTER_CAT_RATE_LIMIT);
+	    ERR_RATE_LIMIT);
 	CHECK(err_of(ADAPTER_OPENAI, 404, "{\"error\":{\"message\":\"The model "
 	    "x does not exist\",\"code\":\"model_not_found\"}}", m) ==
-	    ADAPTER_CAT_MODEL);
+	    ERR_MODEL);
 	CHECK(err_of(ADAPTER_OPENAI, 400, "{\"error\":{\"message\":\"The model "
-	    "`x` does not exist\"}}", m) == ADAPTER_CAT_MODEL);
+	    "`x` does not exist\"}}", m) == ERR_MODEL);
 	CHECK(err_of(ADAPTER_ANTHROPIC, 529, "{\"type\":\"error\",\"error\":"
 	    "{\"type\":\"overloaded_error\",\"message\":\"Overloaded\"}}", m) ==
-	    ADAPTER_CAT_UPSTREAM);
+	    ERR_UPSTREAM);
 	CHECK_STR(m, "Overloaded");
 	CHECK(err_of(ADAPTER_ANTHROPIC, 400, "{\"type\":\"error\",\"error\":"
 	    "{\"type\":\"invalid_request_error\",\"message\":\"max_tokens: "
-	    "too big\"}}", m) == ADAPTER_CAT_VALIDATION);
+	    "too big\"}}", m) == ERR_VALIDATION);
 	CHECK(err_of(ADAPTER_ANTHROPIC, 401, "{\"type\":\"error\",\"error\":"
 	    "{\"type\":\"authentication_error\",\"message\":\"invalid x-api-key\"}}",
-	    m) == ADAPTER_CAT_AUTH);
+	    m) == ERR_AUTH);
 	CHECK(err_of(ADAPTER_GEMINI, 400, "{\"error\":{\"code\":400,\"message\":"
 	    "\"API key not valid. Please pass a valid API key.\",\"status\":"
-	    "\"INVALID_ARGUMENT\"}}", m) == ADAPTER_CAT_AUTH);
+	    "\"INVALID_ARGUMENT\"}}", m) == ERR_AUTH);
 	CHECK(err_of(ADAPTER_GEMINI, 429, "[{\"error\":{\"code\":429,\"message\":"
 	    "\"Resource exhausted\",\"status\":\"RESOURCE_EXHAUSTED\"}}]", m) ==
-	    ADAPTER_CAT_RATE_LIMIT);
+	    ERR_RATE_LIMIT);
 	CHECK(err_of(ADAPTER_GEMINI, 404, "{\"error\":{\"code\":404,\"message\":"
 	    "\"models/x is not found\",\"status\":\"NOT_FOUND\"}}", m) ==
-	    ADAPTER_CAT_MODEL);
+	    ERR_MODEL);
 	CHECK(err_of(ADAPTER_OPENAI, 502, "<html>Bad gateway</html>", m) ==
-	    ADAPTER_CAT_UPSTREAM);
+	    ERR_UPSTREAM);
 	CHECK_STR(m, "the upstream returned HTTP 502");
-	CHECK(err_of(ADAPTER_OPENAI, 504, NULL, m) == ADAPTER_CAT_TIMEOUT);
+	CHECK(err_of(ADAPTER_OPENAI, 504, NULL, m) == ERR_TIMEOUT);
 	CHECK(err_of(ADAPTER_OPENAI, 402, "{\"error\":{\"code\":402,\"message\":"
-	    "\"Insufficient credits\"}}", m) == ADAPTER_CAT_BUDGET);
+	    "\"Insufficient credits\"}}", m) == ERR_BUDGET);
 	CHECK(err_of(ADAPTER_OPENAI, 400, "{\"error\":\"AIzaSyA1234567890abcdefghijklmno"
-	    " leaked\"}", m) == ADAPTER_CAT_VALIDATION);
+	    " leaked\"}", m) == ERR_VALIDATION);
 	CHECK(strstr(m, "AIzaSy") == NULL && strstr(m, "lmno leaked") != NULL);
-	CHECK(adapter_retryable(ADAPTER_CAT_RATE_LIMIT, 429));
-	CHECK(adapter_retryable(ADAPTER_CAT_UPSTREAM, 503));
-	CHECK(adapter_retryable(ADAPTER_CAT_NETWORK, 0));
-	CHECK(!adapter_retryable(ADAPTER_CAT_AUTH, 401));
-	CHECK(!adapter_retryable(ADAPTER_CAT_BUDGET, 429));
-	CHECK(!adapter_retryable(ADAPTER_CAT_VALIDATION, 400));
+	CHECK(adapter_retryable(ERR_RATE_LIMIT, 429));
+	CHECK(adapter_retryable(ERR_UPSTREAM, 503));
+	CHECK(adapter_retryable(ERR_NETWORK, 0));
+	CHECK(!adapter_retryable(ERR_AUTH, 401));
+	CHECK(!adapter_retryable(ERR_BUDGET, 429));
+	CHECK(!adapter_retryable(ERR_VALIDATION, 400));
 }
 
 /* --- streams ------------------------------------------------------------- */
@@ -535,7 +535,7 @@ test_stream_openai(void)
 	run_stream(&r, ADAPTER_OPENAI, 0, s, (size_t)(strstr(s, "data: [DONE]") -
 	    s), NULL, 0);
 	CHECK(r.status == ADAPTER_STREAM_TRUNCATED);
-	CHECK(r.cat == ADAPTER_CAT_UPSTREAM && r.usage.prompt == 12);
+	CHECK(r.cat == ERR_UPSTREAM && r.usage.prompt == 12);
 	run_free(&r);
 	free(s);
 }
@@ -636,10 +636,10 @@ test_stream_faults(void)
 		run_free(&r);
 	}
 	run_stream(&r, ADAPTER_ANTHROPIC, 0, aerr, sizeof(aerr) - 1, NULL, 0);
-	CHECK(r.status == ADAPTER_STREAM_ERROR && r.cat == ADAPTER_CAT_UPSTREAM);
+	CHECK(r.status == ADAPTER_STREAM_ERROR && r.cat == ERR_UPSTREAM);
 	run_free(&r);
 	run_stream(&r, ADAPTER_OPENAI, 0, oerr, sizeof(oerr) - 1, NULL, 0);
-	CHECK(r.status == ADAPTER_STREAM_ERROR && r.cat == ADAPTER_CAT_UPSTREAM);
+	CHECK(r.status == ADAPTER_STREAM_ERROR && r.cat == ERR_UPSTREAM);
 	run_free(&r);
 
 	/* An event over the cap is an error, not a realloc. */
@@ -653,7 +653,7 @@ test_stream_faults(void)
 	CHECK(adapter_stream_feed(st, "data: ", 6) == ADAPTER_STREAM_OK);
 	CHECK(adapter_stream_feed(st, big, ADAPTER_MAX_EVENT + 16) ==
 	    ADAPTER_STREAM_MALFORMED);
-	CHECK(adapter_stream_error(st, &msg) == ADAPTER_CAT_UPSTREAM);
+	CHECK(adapter_stream_error(st, &msg) == ERR_UPSTREAM);
 	CHECK(strstr(msg, "larger") != NULL);
 	free(big);
 	adapter_stream_free(st);

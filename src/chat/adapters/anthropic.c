@@ -4,7 +4,7 @@
  * content_block_*, message_delta, message_stop) back to OpenAI shapes. */
 #include <string.h>
 
-#include "adapter_impl.h"
+#include "common.h"
 
 #define ANTHROPIC_MAX_SYSTEM	(4u * 1024 * 1024)
 
@@ -88,7 +88,7 @@ anthropic_assistant_blocks(const cJSON *m, cJSON *blocks, char *err,
 
 	buf_init(&text, ADAPTER_MAX_BODY);
 	if (adapter_content_text(cJSON_GetObjectItem(m, "content"), &text) != 0)
-		rc = adapter_fail(err, errlen, ADAPTER_CAT_VALIDATION,
+		rc = adapter_fail(err, errlen, ERR_VALIDATION,
 		    "assistant content must be a string or text parts");
 	else
 		anthropic_text_block(blocks, text.data);
@@ -102,7 +102,7 @@ anthropic_assistant_blocks(const cJSON *m, cJSON *blocks, char *err,
 		input = anthropic_args(adapter_jstr(fn, "arguments"));
 		if (id == NULL || name == NULL || input == NULL) {
 			cJSON_Delete(input);
-			rc = adapter_fail(err, errlen, ADAPTER_CAT_VALIDATION,
+			rc = adapter_fail(err, errlen, ERR_VALIDATION,
 			    "a tool call needs an id, a function name and "
 			    "arguments that are a JSON object");
 			break;
@@ -128,7 +128,7 @@ anthropic_tool_block(const cJSON *m, cJSON *blocks, char *err, size_t errlen)
 	buf_init(&text, ADAPTER_MAX_BODY);
 	if (id == NULL || adapter_content_text(cJSON_GetObjectItem(m,
 	    "content"), &text) != 0) {
-		rc = adapter_fail(err, errlen, ADAPTER_CAT_VALIDATION,
+		rc = adapter_fail(err, errlen, ERR_VALIDATION,
 		    "a tool message needs \"tool_call_id\" and text content");
 		goto out;
 	}
@@ -153,10 +153,10 @@ anthropic_message(const cJSON *m, cJSON *msgs, struct buf *sys, char *err,
 
 	if (role && (!strcmp(role, "system") || !strcmp(role, "developer"))) {
 		if (sys->len && buf_puts(sys, "\n\n") != BUF_OK)
-			rc = ADAPTER_CAT_VALIDATION;
+			rc = ERR_VALIDATION;
 		if (rc == 0 && adapter_content_text(cJSON_GetObjectItem(m,
 		    "content"), sys) != 0)
-			rc = ADAPTER_CAT_VALIDATION;
+			rc = ERR_VALIDATION;
 		if (rc)
 			adapter_fail(err, errlen, rc, "system messages must be "
 			    "text and within the size limit");
@@ -171,7 +171,7 @@ anthropic_message(const cJSON *m, cJSON *msgs, struct buf *sys, char *err,
 	else if (role && !strcmp(role, "tool"))
 		rc = anthropic_tool_block(m, blocks, err, errlen);
 	else
-		rc = adapter_fail(err, errlen, ADAPTER_CAT_VALIDATION,
+		rc = adapter_fail(err, errlen, ERR_VALIDATION,
 		    "a message role must be system, user, assistant or tool");
 	if (rc) {
 		cJSON_Delete(blocks);
@@ -196,7 +196,7 @@ anthropic_tools(const cJSON *req, cJSON *b, char *err, size_t errlen)
 			fn = cJSON_GetObjectItem(t, "function");
 			if ((name = adapter_jstr(fn, "name")) == NULL)
 				return adapter_fail(err, errlen,
-				    ADAPTER_CAT_VALIDATION,
+				    ERR_VALIDATION,
 				    "every tool needs function.name");
 			o = cJSON_CreateObject();
 			cJSON_AddStringToObject(o, "name", name);
@@ -252,7 +252,7 @@ anthropic_options(const cJSON *req, cJSON *b, char *err, size_t errlen)
 		if (cJSON_IsNumber(v = cJSON_GetObjectItem(req, nums[i])))
 			cJSON_AddNumberToObject(b, nums[i], v->valuedouble);
 	if (adapter_jint(req, "n", &n) == 0 && n > 1)
-		return adapter_fail(err, errlen, ADAPTER_CAT_VALIDATION,
+		return adapter_fail(err, errlen, ERR_VALIDATION,
 		    "this provider returns one choice per request: use n=1");
 	v = cJSON_GetObjectItem(req, "stop");
 	if (cJSON_IsString(v) || cJSON_IsArray(v)) {
@@ -272,7 +272,16 @@ anthropic_options(const cJSON *req, cJSON *b, char *err, size_t errlen)
 	return 0;
 }
 
-int
+static int
+adapter_anthropic_auth(const struct adapter_params *p, struct adapter_call *c)
+{
+	if (adapter_add_header(c, "x-api-key", p->api_key) ||
+	    adapter_add_header(c, "anthropic-version", "2023-06-01"))
+		return -1;
+	return 0;
+}
+
+static enum err_category
 adapter_anthropic_build(const struct adapter_params *p, const cJSON *req,
     cJSON **body, struct buf *url, char *err, size_t errlen)
 {
@@ -285,7 +294,7 @@ adapter_anthropic_build(const struct adapter_params *p, const cJSON *req,
 
 	buf_init(&sys, ANTHROPIC_MAX_SYSTEM);
 	if (!cJSON_IsArray(msgs) || cJSON_GetArraySize(msgs) == 0) {
-		rc = adapter_fail(err, errlen, ADAPTER_CAT_VALIDATION,
+		rc = adapter_fail(err, errlen, ERR_VALIDATION,
 		    "\"messages\" must be a non-empty array");
 		goto out;
 	}
@@ -299,7 +308,7 @@ adapter_anthropic_build(const struct adapter_params *p, const cJSON *req,
 		if ((rc = anthropic_message(m, out, &sys, err, errlen)) != 0)
 			goto out;
 	if (cJSON_GetArraySize(out) == 0) {
-		rc = adapter_fail(err, errlen, ADAPTER_CAT_VALIDATION,
+		rc = adapter_fail(err, errlen, ERR_VALIDATION,
 		    "at least one user message is needed");
 		goto out;
 	}
@@ -311,7 +320,7 @@ adapter_anthropic_build(const struct adapter_params *p, const cJSON *req,
 	if (p->stream)
 		cJSON_AddTrueToObject(b, "stream");
 	if (buf_puts(url, "/v1/messages") != BUF_OK)
-		rc = adapter_fail(err, errlen, ADAPTER_CAT_INTERNAL,
+		rc = adapter_fail(err, errlen, ERR_INTERNAL,
 		    "the provider's base URL is too long");
 out:
 	buf_free(&sys);
@@ -364,7 +373,7 @@ anthropic_tool_call(const cJSON *block)
 	return tc;
 }
 
-int
+static enum err_category
 adapter_anthropic_parse(const cJSON *resp, const char *client_model,
     cJSON **out, struct adapter_usage *u, char *err, size_t errlen)
 {
@@ -374,7 +383,7 @@ adapter_anthropic_parse(const cJSON *resp, const char *client_model,
 	cJSON		*o, *choice, *msg, *calls = NULL;
 
 	if (!cJSON_IsArray(content))
-		return adapter_fail(err, errlen, ADAPTER_CAT_UPSTREAM,
+		return adapter_fail(err, errlen, ERR_UPSTREAM,
 		    "the upstream response has no \"content\"");
 	buf_init(&text, ADAPTER_MAX_BODY);
 	cJSON_ArrayForEach(bl, content) {
@@ -512,14 +521,14 @@ static int
 anthropic_ev_error(struct adapter_stream *s, const struct sse_event *ev)
 {
 	char		 msg[ADAPTER_MAX_MSG];
-	enum adapter_cat cat;
+	enum err_category cat;
 
 	cat = adapter_parse_error(ADAPTER_ANTHROPIC, 500, ev->data,
 	    ev->data_len, msg, sizeof(msg));
 	return adapter_stream_fail(s, ADAPTER_STREAM_ERROR, cat, msg);
 }
 
-int
+static int
 adapter_anthropic_event(struct adapter_stream *s, const struct sse_event *ev)
 {
 	cJSON		*o = cJSON_ParseWithLength(ev->data, ev->data_len);
@@ -528,7 +537,7 @@ adapter_anthropic_event(struct adapter_stream *s, const struct sse_event *ev)
 
 	if (!cJSON_IsObject(o) || type == NULL) {
 		rc = adapter_stream_fail(s, ADAPTER_STREAM_MALFORMED,
-		    ADAPTER_CAT_UPSTREAM,
+		    ERR_UPSTREAM,
 		    "the upstream sent a stream event that is not valid JSON");
 		goto out;
 	}
@@ -551,3 +560,10 @@ out:
 	cJSON_Delete(o);
 	return rc;
 }
+
+const struct adapter_ops adapter_anthropic_ops = {
+	.auth_headers = adapter_anthropic_auth,
+	.build = adapter_anthropic_build,
+	.parse = adapter_anthropic_parse,
+	.event = adapter_anthropic_event,
+};

@@ -5,7 +5,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "adapter_impl.h"
+#include "common.h"
 
 static const char *
 gemini_finish(const char *reason, int has_tools)
@@ -97,7 +97,7 @@ gemini_model_parts(const cJSON *m, cJSON *parts, char *err, size_t errlen)
 
 	buf_init(&text, ADAPTER_MAX_BODY);
 	if (adapter_content_text(cJSON_GetObjectItem(m, "content"), &text))
-		rc = adapter_fail(err, errlen, ADAPTER_CAT_VALIDATION,
+		rc = adapter_fail(err, errlen, ERR_VALIDATION,
 		    "assistant content must be a string or text parts");
 	else
 		gemini_text_part(parts, text.data);
@@ -111,7 +111,7 @@ gemini_model_parts(const cJSON *m, cJSON *parts, char *err, size_t errlen)
 		a = args && args[0] ? cJSON_Parse(args) : cJSON_CreateObject();
 		if (name == NULL || !cJSON_IsObject(a)) {
 			cJSON_Delete(a);
-			rc = adapter_fail(err, errlen, ADAPTER_CAT_VALIDATION,
+			rc = adapter_fail(err, errlen, ERR_VALIDATION,
 			    "a tool call needs a function name and arguments "
 			    "that are a JSON object");
 			break;
@@ -158,7 +158,7 @@ gemini_tool_part(const cJSON *msgs, const cJSON *m, cJSON *parts, char *err,
 	buf_init(&text, ADAPTER_MAX_BODY);
 	if (name == NULL || adapter_content_text(cJSON_GetObjectItem(m,
 	    "content"), &text) != 0) {
-		rc = adapter_fail(err, errlen, ADAPTER_CAT_VALIDATION,
+		rc = adapter_fail(err, errlen, ERR_VALIDATION,
 		    "a tool message needs a \"tool_call_id\" that matches an "
 		    "earlier assistant tool call, and text content");
 		goto out;
@@ -193,7 +193,7 @@ gemini_message(const cJSON *msgs, const cJSON *m, cJSON *contents,
 		if ((sys->len && buf_puts(sys, "\n\n") != BUF_OK) ||
 		    adapter_content_text(cJSON_GetObjectItem(m, "content"),
 		    sys) != 0)
-			return adapter_fail(err, errlen, ADAPTER_CAT_VALIDATION,
+			return adapter_fail(err, errlen, ERR_VALIDATION,
 			    "system messages must be text and within the size "
 			    "limit");
 		return 0;
@@ -206,7 +206,7 @@ gemini_message(const cJSON *msgs, const cJSON *m, cJSON *contents,
 	else if (role && !strcmp(role, "tool"))
 		rc = gemini_tool_part(msgs, m, parts, err, errlen);
 	else
-		rc = adapter_fail(err, errlen, ADAPTER_CAT_VALIDATION,
+		rc = adapter_fail(err, errlen, ERR_VALIDATION,
 		    "a message role must be system, user, assistant or tool");
 	if (rc) {
 		cJSON_Delete(parts);
@@ -285,7 +285,7 @@ gemini_tools(const cJSON *req, cJSON *b, char *err, size_t errlen)
 	cJSON_ArrayForEach(t, cJSON_GetObjectItem(req, "tools")) {
 		fn = cJSON_GetObjectItem(t, "function");
 		if ((name = adapter_jstr(fn, "name")) == NULL)
-			return adapter_fail(err, errlen, ADAPTER_CAT_VALIDATION,
+			return adapter_fail(err, errlen, ERR_VALIDATION,
 			    "every tool needs function.name");
 		if (decls == NULL) {
 			o = cJSON_CreateObject();
@@ -324,7 +324,13 @@ gemini_tools(const cJSON *req, cJSON *b, char *err, size_t errlen)
 	return 0;
 }
 
-int
+static int
+adapter_gemini_auth(const struct adapter_params *p, struct adapter_call *c)
+{
+	return adapter_add_header(c, "x-goog-api-key", p->api_key);
+}
+
+static enum err_category
 adapter_gemini_build(const struct adapter_params *p, const cJSON *req,
     cJSON **body, struct buf *url, char *err, size_t errlen)
 {
@@ -339,12 +345,12 @@ adapter_gemini_build(const struct adapter_params *p, const cJSON *req,
 	if (!strncmp(model, "models/", 7))
 		model += 7;
 	if (!gemini_model_ok(model)) {
-		rc = adapter_fail(err, errlen, ADAPTER_CAT_MODEL,
+		rc = adapter_fail(err, errlen, ERR_MODEL,
 		    "the model name has characters Gemini does not allow");
 		goto out;
 	}
 	if (!cJSON_IsArray(msgs) || cJSON_GetArraySize(msgs) == 0) {
-		rc = adapter_fail(err, errlen, ADAPTER_CAT_VALIDATION,
+		rc = adapter_fail(err, errlen, ERR_VALIDATION,
 		    "\"messages\" must be a non-empty array");
 		goto out;
 	}
@@ -354,7 +360,7 @@ adapter_gemini_build(const struct adapter_params *p, const cJSON *req,
 		    errlen)) != 0)
 			goto out;
 	if (cJSON_GetArraySize(contents) == 0) {
-		rc = adapter_fail(err, errlen, ADAPTER_CAT_VALIDATION,
+		rc = adapter_fail(err, errlen, ERR_VALIDATION,
 		    "at least one user message is needed");
 		goto out;
 	}
@@ -370,7 +376,7 @@ adapter_gemini_build(const struct adapter_params *p, const cJSON *req,
 		goto out;
 	if (buf_printf(url, "/v1beta/models/%s:%s", model, p->stream ?
 	    "streamGenerateContent?alt=sse" : "generateContent") != BUF_OK)
-		rc = adapter_fail(err, errlen, ADAPTER_CAT_INTERNAL,
+		rc = adapter_fail(err, errlen, ERR_INTERNAL,
 		    "the provider's base URL is too long");
 out:
 	buf_free(&sys);
@@ -465,7 +471,7 @@ gemini_choice(const cJSON *cand, int index, int *ntools)
 	return choice;
 }
 
-int
+static enum err_category
 adapter_gemini_parse(const cJSON *resp, const char *client_model,
     cJSON **out, struct adapter_usage *u, char *err, size_t errlen)
 {
@@ -475,7 +481,7 @@ adapter_gemini_parse(const cJSON *resp, const char *client_model,
 
 	if (!cJSON_IsArray(cands) && !cJSON_IsObject(cJSON_GetObjectItem(resp,
 	    "promptFeedback")))
-		return adapter_fail(err, errlen, ADAPTER_CAT_UPSTREAM,
+		return adapter_fail(err, errlen, ERR_UPSTREAM,
 		    "the upstream response has no \"candidates\"");
 	o = adapter_completion_new(adapter_jstr(resp, "responseId"),
 	    client_model ? client_model : adapter_jstr(resp, "modelVersion"));
@@ -549,7 +555,7 @@ gemini_ev_candidate(struct adapter_stream *s, const cJSON *cand, int pos)
 	return adapter_emit_delta(s, (int)index, cJSON_CreateObject(), fr);
 }
 
-int
+static int
 adapter_gemini_event(struct adapter_stream *s, const struct sse_event *ev)
 {
 	cJSON		*o = cJSON_ParseWithLength(ev->data, ev->data_len), *d;
@@ -559,7 +565,7 @@ adapter_gemini_event(struct adapter_stream *s, const struct sse_event *ev)
 
 	if (!cJSON_IsObject(o)) {
 		rc = adapter_stream_fail(s, ADAPTER_STREAM_MALFORMED,
-		    ADAPTER_CAT_UPSTREAM,
+		    ERR_UPSTREAM,
 		    "the upstream sent a stream event that is not valid JSON");
 		goto out;
 	}
@@ -596,10 +602,18 @@ out:
 	return rc;
 }
 
-int
+static int
 adapter_gemini_finish(struct adapter_stream *s)
 {
 	if (s->clean && sse_finish(&s->sse) == SSE_OK)
 		adapter_emit_usage(s);
 	return s->status != ADAPTER_STREAM_OK;
 }
+
+const struct adapter_ops adapter_gemini_ops = {
+	.auth_headers = adapter_gemini_auth,
+	.build = adapter_gemini_build,
+	.parse = adapter_gemini_parse,
+	.event = adapter_gemini_event,
+	.finish = adapter_gemini_finish,
+};

@@ -4,9 +4,27 @@
  * usage forced on for streams; stream events pass through unchanged. */
 #include <string.h>
 
-#include "adapter_impl.h"
+#include <openssl/crypto.h>
 
-int
+#include "common.h"
+
+/* Authorization: Bearer <key>; the formatted value is wiped after use. */
+static int
+adapter_openai_auth(const struct adapter_params *p, struct adapter_call *c)
+{
+	struct buf	 v;
+	int		 rc = -1;
+
+	buf_init(&v, 2048);
+	if (buf_printf(&v, "Bearer %s", p->api_key) == BUF_OK)
+		rc = adapter_add_header(c, "Authorization", v.data);
+	if (v.data)
+		OPENSSL_cleanse(v.data, v.len);
+	buf_free(&v);
+	return rc;
+}
+
+static enum err_category
 adapter_openai_build(const struct adapter_params *p, const cJSON *req,
     cJSON **body, struct buf *url, char *err, size_t errlen)
 {
@@ -14,10 +32,10 @@ adapter_openai_build(const struct adapter_params *p, const cJSON *req,
 	cJSON		*b, *so;
 
 	if (!cJSON_IsArray(msgs) || cJSON_GetArraySize(msgs) == 0)
-		return adapter_fail(err, errlen, ADAPTER_CAT_VALIDATION,
+		return adapter_fail(err, errlen, ERR_VALIDATION,
 		    "\"messages\" must be a non-empty array");
 	if ((b = cJSON_Duplicate(req, 1)) == NULL)
-		return adapter_fail(err, errlen, ADAPTER_CAT_INTERNAL,
+		return adapter_fail(err, errlen, ERR_INTERNAL,
 		    "out of memory");
 	cJSON_DeleteItemFromObjectCaseSensitive(b, "model");
 	cJSON_AddStringToObject(b, "model", p->model);
@@ -36,12 +54,12 @@ adapter_openai_build(const struct adapter_params *p, const cJSON *req,
 		cJSON_DeleteItemFromObjectCaseSensitive(b, "stream_options");
 	*body = b;
 	if (buf_puts(url, "/chat/completions") != BUF_OK)
-		return adapter_fail(err, errlen, ADAPTER_CAT_INTERNAL,
+		return adapter_fail(err, errlen, ERR_INTERNAL,
 		    "the provider's base URL is too long");
 	return 0;
 }
 
-void
+static void
 adapter_openai_usage(const cJSON *usage, struct adapter_usage *u)
 {
 	const cJSON	*d;
@@ -65,17 +83,17 @@ adapter_openai_usage(const cJSON *usage, struct adapter_usage *u)
 		u->reasoning = 0;
 }
 
-int
+static enum err_category
 adapter_openai_parse(const cJSON *resp, const char *client_model,
     cJSON **out, struct adapter_usage *u, char *err, size_t errlen)
 {
 	cJSON	*o;
 
 	if (!cJSON_IsArray(cJSON_GetObjectItemCaseSensitive(resp, "choices")))
-		return adapter_fail(err, errlen, ADAPTER_CAT_UPSTREAM,
+		return adapter_fail(err, errlen, ERR_UPSTREAM,
 		    "the upstream response has no \"choices\"");
 	if ((o = cJSON_Duplicate(resp, 1)) == NULL)
-		return adapter_fail(err, errlen, ADAPTER_CAT_INTERNAL,
+		return adapter_fail(err, errlen, ERR_INTERNAL,
 		    "out of memory");
 	if (client_model) {
 		cJSON_DeleteItemFromObjectCaseSensitive(o, "model");
@@ -92,14 +110,14 @@ adapter_openai_stream_error(struct adapter_stream *s, const char *data,
     size_t len)
 {
 	char		 msg[ADAPTER_MAX_MSG];
-	enum adapter_cat cat;
+	enum err_category cat;
 
 	cat = adapter_parse_error(ADAPTER_OPENAI, 500, data, len, msg,
 	    sizeof(msg));
 	return adapter_stream_fail(s, ADAPTER_STREAM_ERROR, cat, msg);
 }
 
-int
+static int
 adapter_openai_event(struct adapter_stream *s, const struct sse_event *ev)
 {
 	cJSON		*o;
@@ -115,7 +133,7 @@ adapter_openai_event(struct adapter_stream *s, const struct sse_event *ev)
 	if (!cJSON_IsObject(o)) {
 		cJSON_Delete(o);
 		return adapter_stream_fail(s, ADAPTER_STREAM_MALFORMED,
-		    ADAPTER_CAT_UPSTREAM,
+		    ERR_UPSTREAM,
 		    "the upstream sent a stream event that is not valid JSON");
 	}
 	if (cJSON_GetObjectItemCaseSensitive(o, "error") != NULL) {
@@ -141,3 +159,46 @@ out:
 	cJSON_Delete(o);
 	return rc;
 }
+
+/* /embeddings: the request as sent, with the upstream model name. */
+static enum err_category
+adapter_openai_embeddings(const struct adapter_params *p, const cJSON *req,
+    cJSON **body, struct buf *url, char *err, size_t errlen)
+{
+	cJSON	*b = cJSON_Duplicate(req, 1);
+
+	if (b == NULL)
+		return adapter_fail(err, errlen, ERR_INTERNAL, "out of memory");
+	cJSON_DeleteItemFromObjectCaseSensitive(b, "model");
+	cJSON_AddStringToObject(b, "model", p->model);
+	*body = b;
+	if (buf_puts(url, "/embeddings") != BUF_OK)
+		return adapter_fail(err, errlen, ERR_INTERNAL,
+		    "the provider's base URL is too long");
+	return ERR_NONE;
+}
+
+int
+adapter_parse_embeddings_usage(const char *body, size_t len,
+    struct adapter_usage *u)
+{
+	cJSON	*resp = cJSON_ParseWithLength(body, len);
+	int	 rc = -1;
+
+	memset(u, 0, sizeof(*u));
+	if (cJSON_IsObject(resp) &&
+	    cJSON_IsArray(cJSON_GetObjectItem(resp, "data"))) {
+		adapter_openai_usage(cJSON_GetObjectItem(resp, "usage"), u);
+		rc = 0;
+	}
+	cJSON_Delete(resp);
+	return rc;
+}
+
+const struct adapter_ops adapter_openai_ops = {
+	.auth_headers = adapter_openai_auth,
+	.build = adapter_openai_build,
+	.build_embeddings = adapter_openai_embeddings,
+	.parse = adapter_openai_parse,
+	.event = adapter_openai_event,
+};

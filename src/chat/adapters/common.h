@@ -1,7 +1,8 @@
-/* adapter_impl: what the per-format adapter files share with the dispatcher
- * (src/adapters/adapter.c). Private to src/adapters/; callers use adapter.h. */
-#ifndef SB_ADAPTER_IMPL_H
-#define SB_ADAPTER_IMPL_H
+/* common: what the format adapters share, and the ops table each exports for
+ * the dispatcher (adapter.c). Private to src/chat/adapters/; callers use
+ * adapter.h. */
+#ifndef SB_ADAPTER_COMMON_H
+#define SB_ADAPTER_COMMON_H
 
 #include <stddef.h>
 
@@ -27,7 +28,7 @@ struct adapter_stream {
 	int			 role_sent;
 	struct adapter_usage	 usage;
 	char			 finish[24];
-	enum adapter_cat	 err_cat;
+	enum err_category	 err_cat;
 	char			 err_msg[ADAPTER_MAX_MSG];
 	char			 id[ADAPTER_MAX_ID];
 	char			 model[ADAPTER_MAX_MODEL];
@@ -36,32 +37,40 @@ struct adapter_stream {
 	int			 ntools;	/* tool calls started so far */
 };
 
-/* Per-format pieces. build_* fill a JSON body and the URL (no trailing '/'
- * on base) and return 0 or a category with err set. */
-int	adapter_openai_build(const struct adapter_params *p, const cJSON *req,
-	    cJSON **body, struct buf *url, char *err, size_t errlen);
-int	adapter_openai_parse(const cJSON *resp, const char *client_model,
-	    cJSON **out, struct adapter_usage *u, char *err, size_t errlen);
-int	adapter_openai_event(struct adapter_stream *s, const struct sse_event *ev);
-void	adapter_openai_usage(const cJSON *usage, struct adapter_usage *u);
+/* One upstream format: what adapter.c calls. build_* get url holding the
+ * base URL without a trailing '/', append the path, and fill *body; they
+ * return ERR_NONE or a category with err set. */
+typedef enum err_category (*adapter_build_fn)(const struct adapter_params *p,
+    const cJSON *req, cJSON **body, struct buf *url, char *err, size_t errlen);
 
-int	adapter_anthropic_build(const struct adapter_params *p,
-	    const cJSON *req, cJSON **body, struct buf *url, char *err,
-	    size_t errlen);
-int	adapter_anthropic_parse(const cJSON *resp, const char *client_model,
-	    cJSON **out, struct adapter_usage *u, char *err, size_t errlen);
-int	adapter_anthropic_event(struct adapter_stream *s,
-	    const struct sse_event *ev);
+struct adapter_ops {
+	/* The key (and version) headers. 0, or -1 when they do not fit. */
+	int			(*auth_headers)(const struct adapter_params *p,
+				    struct adapter_call *c);
+	adapter_build_fn	 build;
+	adapter_build_fn	 build_embeddings;	/* NULL: no embeddings */
+	/* A 2xx non-stream body, parsed, into an OpenAI chat.completion. */
+	enum err_category	(*parse)(const cJSON *resp, const char *client_model,
+				    cJSON **out, struct adapter_usage *u, char *err,
+				    size_t errlen);
+	/* One upstream SSE event; returns the stream status. */
+	int			(*event)(struct adapter_stream *s,
+				    const struct sse_event *ev);
+	/* At upstream EOF, before the clean-end check; NULL when nothing is
+	 * pending. Non-zero when it failed the stream. */
+	int			(*finish)(struct adapter_stream *s);
+};
 
-int	adapter_gemini_build(const struct adapter_params *p, const cJSON *req,
-	    cJSON **body, struct buf *url, char *err, size_t errlen);
-int	adapter_gemini_parse(const cJSON *resp, const char *client_model,
-	    cJSON **out, struct adapter_usage *u, char *err, size_t errlen);
-int	adapter_gemini_event(struct adapter_stream *s, const struct sse_event *ev);
-int	adapter_gemini_finish(struct adapter_stream *s);
+extern const struct adapter_ops adapter_openai_ops;
+extern const struct adapter_ops adapter_anthropic_ops;
+extern const struct adapter_ops adapter_gemini_ops;
 
-/* Shared helpers (adapter.c). */
-int	adapter_fail(char *err, size_t errlen, int cat, const char *msg);
+/* Shared helpers (common.c). */
+/* Copy msg to err; returns cat. */
+enum err_category adapter_fail(char *err, size_t errlen, enum err_category cat,
+	    const char *msg);
+/* Add "Name: value" to the call (wiped by adapter_call_free). 0 or -1. */
+int	adapter_add_header(struct adapter_call *c, const char *name, const char *val);
 const char *adapter_jstr(const cJSON *o, const char *key);
 int	adapter_jint(const cJSON *o, const char *key, long long *v);
 /* Text of a message's content: a string, or the text parts joined. */
@@ -92,7 +101,7 @@ int	adapter_emit_raw(struct adapter_stream *s, const char *json, size_t len,
 	    const char *content, size_t content_len, int usage_only);
 /* Record an error on the stream; returns ADAPTER_STREAM_ERROR. */
 int	adapter_stream_fail(struct adapter_stream *s, int status,
-	    enum adapter_cat cat, const char *msg);
+	    enum err_category cat, const char *msg);
 /* An OpenAI "usage" object from u (with cached/reasoning details). */
 cJSON	*adapter_usage_json(const struct adapter_usage *u);
 void	adapter_copy(char *dst, size_t dstlen, const char *src);
