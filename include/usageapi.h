@@ -45,4 +45,10 @@ void	usageapi_roll_on_read(void);
 /* Reply 503 for a database failure: always returns -1. */
 int	usageapi_db_fail(struct req *r, int rc);
 
+/* The logs cursor: "YYYYMMDDHHMMSSffffff-ID" from the last row's created_at
+ * (DB time) and id, and back to "YYYY-MM-DD HH:MM:SS.ffffff" and the id.
+ * parse returns 0, or -1 for anything this API did not give out. */
+int	usageapi_cursor_parse(const char *c, char *dbtime, size_t n, long long *id);
+void	usageapi_cursor_make(const char *dbtime, const char *id, char *out, size_t n);
+
 #endif

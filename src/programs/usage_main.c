@@ -238,41 +238,6 @@ iso_from_db(const char *db, char *out, size_t n)
 	out[20] = '\0';
 }
 
-/* Cursor "YYYYMMDDHHMMSSffffff-ID" ↔ DB time "YYYY-MM-DD HH:MM:SS.ffffff". */
-static int
-cursor_parse(const char *c, char *dbtime, size_t n, long long *id)
-{
-	char	*end;
-	int	 i;
-
-	if (strlen(c) < 22 || c[20] != '-' || n < 27)
-		return -1;
-	for (i = 0; i < 20; i++)
-		if (c[i] < '0' || c[i] > '9')
-			return -1;
-	snprintf(dbtime, n, "%.4s-%.2s-%.2s %.2s:%.2s:%.2s.%.6s", c, c + 4,
-	    c + 6, c + 8, c + 10, c + 12, c + 14);
-	if (c[21] < '0' || c[21] > '9')
-		return -1;
-	*id = strtoll(c + 21, &end, 10);
-	return *end == '\0' && *id > 0 && strlen(c + 21) <= 18 ? 0 : -1;
-}
-
-static void
-cursor_make(const char *dbtime, const char *id, char *out, size_t n)
-{
-	char	 d[21];
-	size_t	 i, k = 0;
-
-	for (i = 0; dbtime && dbtime[i] && k < 20; i++)
-		if (dbtime[i] >= '0' && dbtime[i] <= '9')
-			d[k++] = dbtime[i];
-	while (k < 20)
-		d[k++] = '0';
-	d[20] = '\0';
-	snprintf(out, n, "%s-%s", d, id ? id : "0");
-}
-
 static void
 add_int_or_null(cJSON *o, const char *name, const char *v)
 {
@@ -363,7 +328,7 @@ handle_logs(struct req *r)
 	    (rc = usageapi_query(r, "cursor", cur, sizeof(cur))) < 0)
 		return -1;
 	if (rc == 0 && cur[0] != '\0') {
-		if (cursor_parse(cur, ctime, sizeof(ctime), &cid) != 0)
+		if (usageapi_cursor_parse(cur, ctime, sizeof(ctime), &cid) != 0)
 			return http_fail(r, ERR_VALIDATION, 400, "invalid_cursor",
 			    "'cursor' is not one this API gave out.");
 		ct = ctime;
@@ -384,7 +349,7 @@ handle_logs(struct req *r)
 	cJSON_AddNumberToObject(root, "total", (double)total);
 	cJSON_AddNumberToObject(root, "pages", (double)((total + per - 1) / per));
 	if (rows.nrows == per) {
-		cursor_make(db_val(&rows, rows.nrows - 1, ULC_CREATED_AT),
+		usageapi_cursor_make(db_val(&rows, rows.nrows - 1, ULC_CREATED_AT),
 		    db_val(&rows, rows.nrows - 1, ULC_ID), next, sizeof(next));
 		cJSON_AddStringToObject(root, "next_cursor", next);
 	} else

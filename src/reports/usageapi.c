@@ -280,3 +280,38 @@ usageapi_db_fail(struct req *r, int rc)
 	return http_fail(r, ERR_INTERNAL, 503, "database_unavailable",
 	    "The usage database did not answer; try again shortly.");
 }
+
+/* Cursor "YYYYMMDDHHMMSSffffff-ID" ↔ DB time "YYYY-MM-DD HH:MM:SS.ffffff". */
+int
+usageapi_cursor_parse(const char *c, char *dbtime, size_t n, long long *id)
+{
+	char	*end;
+	int	 i;
+
+	if (strlen(c) < 22 || c[20] != '-' || n < 27)
+		return -1;
+	for (i = 0; i < 20; i++)
+		if (c[i] < '0' || c[i] > '9')
+			return -1;
+	snprintf(dbtime, n, "%.4s-%.2s-%.2s %.2s:%.2s:%.2s.%.6s", c, c + 4,
+	    c + 6, c + 8, c + 10, c + 12, c + 14);
+	if (c[21] < '0' || c[21] > '9')
+		return -1;
+	*id = strtoll(c + 21, &end, 10);
+	return *end == '\0' && *id > 0 && strlen(c + 21) <= 18 ? 0 : -1;
+}
+
+void
+usageapi_cursor_make(const char *dbtime, const char *id, char *out, size_t n)
+{
+	char	 d[21];
+	size_t	 i, k = 0;
+
+	for (i = 0; dbtime && dbtime[i] && k < 20; i++)
+		if (dbtime[i] >= '0' && dbtime[i] <= '9')
+			d[k++] = dbtime[i];
+	while (k < 20)
+		d[k++] = '0';
+	d[20] = '\0';
+	snprintf(out, n, "%s-%s", d, id ? id : "0");
+}

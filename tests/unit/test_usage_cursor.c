@@ -3,11 +3,6 @@
  * usageapi_cursor_parse turns it back into the DB time
  * "YYYY-MM-DD HH:MM:SS.ffffff" and the id, and refuses anything this API did
  * not give out.
- *
- * Pending: the codec is static in src/usage_main.c today. It moves to
- * tests/unit/ once usageapi.c exports (declared in usageapi.h):
- *   int  usageapi_cursor_parse(const char *c, char *dbtime, size_t n, long long *id);
- *   void usageapi_cursor_make(const char *dbtime, const char *id, char *out, size_t n);
  */
 #include "unit.h"
 #include "usageapi.h"
