@@ -355,6 +355,8 @@ static enum chat_step
 chat_classify_net(struct chat *c, const struct upstream_result *res)
 {
 	chat_fail_upstream(c, res->cat, res->message);
+	if (res->refused)
+		return STEP_NEXT;
 	return res->cat == ERR_INTERNAL ? STEP_FATAL : STEP_RETRY;
 }
 
@@ -912,6 +914,7 @@ chat_run(struct req *r, enum chat_mode mode)
 	c->mode = mode;
 	usage_rec_init(&c->rec, r->request_id, chat_endpoints[mode],
 	    r->started_us);
+	c->opts.allow_private = cfg()->allow_private_endpoints;
 	c->opts.connect_ms = cfg()->connect_timeout_ms;
 	c->opts.first_byte_ms = chat_timeout_override(r,
 	    cfg()->first_byte_timeout_ms);

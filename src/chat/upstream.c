@@ -10,6 +10,7 @@
 #include <curl/curl.h>
 #include <openssl/crypto.h>
 
+#include "egress.h"
 #include "log.h"
 #include "upstream.h"
 
@@ -218,6 +219,17 @@ upstream_classify(CURLcode cc, struct upstream_xfer *x)
 	}
 }
 
+/* The endpoint policy refused the address: not a network failure, and no
+ * retry on this target can help. */
+static int
+upstream_refused(struct upstream_result *res, const char *msg)
+{
+	res->cat = ERR_NETWORK;
+	res->refused = 1;
+	snprintf(res->message, sizeof(res->message), "%s", msg);
+	return -1;
+}
+
 int
 upstream_perform(const struct adapter_call *call,
     const struct upstream_opts *o, upstream_data_fn on_data,
@@ -225,7 +237,9 @@ upstream_perform(const struct adapter_call *call,
     struct buf *errbody)
 {
 	struct upstream_xfer	 x;
+	struct egress		 eg;
 	struct curl_slist	*hdr;
+	char			 msg[256];
 	CURLcode		 cc;
 
 	memset(res, 0, sizeof(*res));
@@ -243,7 +257,15 @@ upstream_perform(const struct adapter_call *call,
 	x.errbody = errbody;
 	x.start_us = x.last_tick_us = upstream_now_us();
 	upstream_setup(call, o, hdr, &x);
+	if (egress_open(upstream_h, call->url, o->allow_private, &eg, msg,
+	    sizeof(msg)) != NETCHECK_OK) {
+		egress_release(upstream_h, &eg);
+		curl_easy_setopt(upstream_h, CURLOPT_HTTPHEADER, NULL);
+		upstream_headers_free(hdr);
+		return upstream_refused(res, msg);
+	}
 	cc = curl_easy_perform(upstream_h);
+	egress_release(upstream_h, &eg);
 	if (res->status == 0)
 		curl_easy_getinfo(upstream_h, CURLINFO_RESPONSE_CODE, &res->status);
 	/* Drop the reference to the headers (they hold the key) before freeing. */
@@ -252,6 +274,12 @@ upstream_perform(const struct adapter_call *call,
 	upstream_headers_free(hdr);
 	if (cc == CURLE_OK)
 		return 0;
+	if (eg.refused) {
+		snprintf(msg, sizeof(msg), "The provider's address now resolves to "
+		    "%s, which this server does not connect to "
+		    "(allow_private_endpoints is off).", eg.refused_addr);
+		return upstream_refused(res, msg);
+	}
 	upstream_classify(cc, &x);
 	return -1;
 }

@@ -2,7 +2,7 @@
  * per process, reused so connections stay alive across requests; connect,
  * first-byte and idle timeouts; the body is handed over as it arrives; a
  * tick about once a second lets the caller send heartbeats and notice a gone
- * client. Knows nothing of API formats (see adapter.h) or of the client. */
+ * client. Every call goes through egress (the SSRF check and pin). Knows nothing of API formats (see adapter.h) or of the client. */
 #ifndef SB_UPSTREAM_H
 #define SB_UPSTREAM_H
 
@@ -15,6 +15,7 @@
 #define UPSTREAM_MAX_RETRY_AFTER 3600
 
 struct upstream_opts {
+	int	 allow_private;	/* [server] allow_private_endpoints (egress.h) */
 	long	 connect_ms;
 	long	 first_byte_ms;	/* until the first body byte */
 	long	 idle_ms;	/* longest silence after that */
@@ -29,9 +30,10 @@ struct upstream_result {
 	long		 status;	/* HTTP status, 0 when none arrived */
 	enum err_category cat;		/* NONE, or network/timeout/upstream(aborted) */
 	int		 aborted;	/* a callback asked to stop */
+	int		 refused;	/* the endpoint policy refused the address */
 	int		 retry_after;	/* seconds from Retry-After, 0 = none */
 	long long	 first_byte_us;	/* when the first body byte came, 0 = never */
-	char		 message[160];	/* for cat != NONE: what went wrong */
+	char		 message[320];	/* for cat != NONE: what went wrong */
 };
 
 /* Once per process (after curl_global_init). 0 or -1. */

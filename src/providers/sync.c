@@ -14,6 +14,7 @@
 
 #include "buf.h"
 #include "db.h"
+#include "egress.h"
 #include "log.h"
 #include "netcheck.h"
 #include "price.h"
@@ -208,26 +209,24 @@ sync_curl(void)
 	return sync_cfg.curl;
 }
 
-/* GET url (whose base was checked into t) into body. */
+/* GET url (whose base was checked into t) into body, through egress: the
+ * same check, pin and connect-time peer check as the chat path. */
 static int
 sync_get(const char *url, const struct netcheck_target *t, struct curl_slist *headers,
     struct sync_body *body, struct sync_probe *probe, struct sb_error *e)
 {
-	struct curl_slist	*pin = NULL;
-	CURL			*c;
-	CURLcode		 cc;
-	long			 status = 0;
+	struct egress	 eg;
+	CURL		*c;
+	CURLcode	 cc;
+	long		 status = 0;
+	char		 msg[256];
 
 	if ((c = sync_curl()) == NULL) {
 		err_set(e, ERR_INTERNAL, 500, "internal", "Could not start an HTTP client.");
 		return -1;
 	}
-	if (t->resolve[0] != '\0')
-		pin = curl_slist_append(NULL, t->resolve);
 	curl_easy_setopt(c, CURLOPT_URL, url);
-	curl_easy_setopt(c, CURLOPT_RESOLVE, pin);
 	curl_easy_setopt(c, CURLOPT_HTTPHEADER, headers);
-	curl_easy_setopt(c, CURLOPT_FOLLOWLOCATION, 0L);
 	curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, t->url.https ? "https" : "http,https");
 	curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
 	curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS, sync_cfg.connect_timeout_ms);
@@ -237,11 +236,21 @@ sync_get(const char *url, const struct netcheck_target *t, struct curl_slist *he
 	curl_easy_setopt(c, CURLOPT_USERAGENT, "switchboard/" SB_VERSION);
 	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, sync_write);
 	curl_easy_setopt(c, CURLOPT_WRITEDATA, body);
+	if (egress_open(c, url, sync_cfg.allow_private, &eg, msg, sizeof(msg)) != NETCHECK_OK) {
+		egress_release(c, &eg);
+		curl_easy_setopt(c, CURLOPT_HTTPHEADER, NULL);
+		err_set(e, ERR_VALIDATION, 400, "base_url_refused", "%s", msg);
+		return -1;
+	}
 	cc = curl_easy_perform(c);
 	curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
-	curl_easy_setopt(c, CURLOPT_RESOLVE, NULL);
+	egress_release(c, &eg);
 	curl_easy_setopt(c, CURLOPT_HTTPHEADER, NULL);
-	curl_slist_free_all(pin);
+	if (eg.refused) {
+		err_set(e, ERR_VALIDATION, 400, "base_url_refused", "The provider's address "
+		    "now resolves to %s, which this server does not connect to.", eg.refused_addr);
+		return -1;
+	}
 	probe->http_status = (int)status;
 	if (cc != CURLE_OK || status < 200 || status > 299)
 		return sync_fail_http(cc, status, body->too_big, e);
