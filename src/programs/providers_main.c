@@ -89,6 +89,20 @@ prov_catalog_url_check(struct req *r, const char *url)
 	return 0;
 }
 
+/* Scheme, host and port of a base URL are where the key goes. Whether a and
+ * b name the same endpoint; an unparsable URL is a different one. */
+static int
+prov_same_endpoint(const char *a, const char *b)
+{
+	struct netcheck_url	 ua, ub;
+
+	if (netcheck_parse_url(a, &ua) != NETCHECK_OK ||
+	    netcheck_parse_url(b, &ub) != NETCHECK_OK)
+		return 0;
+	return ua.https == ub.https && ua.port == ub.port &&
+	    strcasecmp(ua.host, ub.host) == 0;
+}
+
 /* docs_url / keys_url are shown as links: absolute http(s), printable, no
  * spaces or quotes. */
 static int
@@ -500,6 +514,11 @@ handle_config_update(struct req *r)
 	if (strcmp(p.name, "custom") == 0 && in.base_url_set && in.base_url[0] == '\0')
 		return http_fail(r, ERR_VALIDATION, 400, "base_url_required",
 		    "A custom provider needs base_url.");
+	if (in.base_url_set && in.api_key == NULL &&
+	    !prov_same_endpoint(c.base_url, in.base_url[0] ? in.base_url : p.base_url))
+		return http_fail(r, ERR_VALIDATION, 400, "api_key_required",
+		    "Moving a saved provider to another endpoint (scheme, host or port) needs "
+		    "its API key in the same request: a stored key only goes where it was saved for.");
 	if (validate && (in.api_key != NULL || in.base_url_set)) {
 		if (in.api_key == NULL &&
 		    catalog_config_key(r->who.user_id, c.id, key, sizeof(key), &r->err) != 0)

@@ -8,6 +8,7 @@ import assert from 'node:assert/strict';
 import { execFile, execFileSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
+import net from 'node:net';
 import { newUser, sql, mock, unique, cli } from './lib.mjs';
 
 const KEY = () => 'sk-sec-' + unique('k') + unique('');
@@ -166,4 +167,36 @@ test('sync --all syncs every active config; a second run while one holds the lea
   // Runs again fine once the lease is free; bad usage is refused.
   assert.equal(cli(['sync']).status, 2);
   await u.del('/api/provider-configs/slowone');
+});
+
+// Issue 10, defect 2: a stolen session must not be able to move a stored key
+// to a host of its choosing. Changing scheme, host or port needs the key.
+test('moving a saved config to another endpoint needs its key; the stored key never goes there', async () => {
+  const u = await newUser('move');
+  const name = unique('mv');
+  const made = await u.post('/api/provider-configs/custom', { name, api_key: KEY(), base_url: mock.url('openai/v1'), validate: false });
+  assert.equal(made.status, 201, made.text);
+  const hits = [];
+  const trap = net.createServer((c) => { hits.push(1); c.destroy(); });
+  await new Promise((r) => trap.listen(0, '127.0.0.1', r));
+  const elsewhere = `http://127.0.0.1:${trap.address().port}/v1`;
+  try {
+    for (const validate of [true, false]) {
+      const res = await u.put(`/api/provider-configs/${name}`, { base_url: elsewhere, validate });
+      assertError(res, 400, 'validation');
+      assert.equal(res.json.error.code, 'api_key_required', res.text);
+    }
+    const other = await u.put(`/api/provider-configs/${name}`, { base_url: mock.url('openai/v1').replace('127.0.0.1', 'localhost'), validate: false });
+    assert.equal(other.json?.error?.code, 'api_key_required', 'another host name is another endpoint');
+    assert.equal(hits.length, 0, 'nothing connected to the new endpoint');
+    assert.equal((await u.get(`/api/provider-configs/${name}`)).json.config.base_url, mock.url('openai/v1'));
+    // Same scheme, host and port, another path: no key needed.
+    const path = await u.put(`/api/provider-configs/${name}`, { base_url: mock.url('custom/v1'), validate: false });
+    assert.equal(path.status, 200, path.text);
+    // With the key in the same request, the move is the owner's decision.
+    const moved = await u.put(`/api/provider-configs/${name}`, { base_url: elsewhere, api_key: KEY(), validate: false });
+    assert.equal(moved.status, 200, moved.text);
+  } finally {
+    trap.close();
+  }
 });
