@@ -54,6 +54,7 @@ struct config {
 	int	 heartbeat_s;
 	int	 circuit_failures;
 	int	 circuit_cooldown_s;
+	int	 max_retry_wait_s;	/* a longer Retry-After moves on to the next target */
 	/* [limits] */
 	int	 global_rpm;
 	/* every raw entry, for modules that read their own settings */

@@ -16,6 +16,7 @@
 #include "catalog.h"
 #include "chat.h"
 #include "chatcache.h"
+#include "circuit.h"
 #include "db.h"
 #include "json.h"
 #include "log.h"
@@ -69,6 +70,8 @@ struct chat {
 	long long		 last_write_us;
 	long long		 heartbeat_us;
 	int			 retry_after;
+	int			 timeout_lowered;	/* the client lowered a timeout */
+	struct circuit_pause	 paused;	/* why targets were skipped */
 };
 
 /* --- small helpers ------------------------------------------------------- */
@@ -579,15 +582,85 @@ chat_attempt(struct chat *c, const struct catalog_target *t)
 }
 
 /* Did this target fail in a way that counts against its circuit? Retryable
- * failures (network, timeout, 429, 5xx) do, also a stream that broke after
- * it started; the client hanging up and the request being refused do not. */
+ * failures (network, timeout, 5xx) do, also a stream that broke after it
+ * started; a 429 (rate limiting, circuit_cooldown instead), the client
+ * hanging up, a timeout the client lowered and a refused request do not. */
 static int
 chat_target_failed(const struct chat *c, enum chat_step step)
 {
-	if (c->rec.status == USAGE_CANCELLED || c->r->client_gone)
+	enum err_category	 cat = c->r->err.category;
+
+	if (c->rec.status == USAGE_CANCELLED || c->r->client_gone ||
+	    cat == ERR_RATE_LIMIT || (cat == ERR_TIMEOUT && c->timeout_lowered))
 		return 0;
 	return step == STEP_RETRY || (step == STEP_FATAL && c->sent &&
-	    adapter_retryable(c->r->err.category, 0));
+	    adapter_retryable(cat, 0));
+}
+
+/* Attempts on one target while nothing reached the client: a retryable
+ * failure is retried after a backoff, a 429 only when its Retry-After is
+ * short, a timeout never (the next target gets the time). Returns the last
+ * step; *tries is how many attempts were made. */
+static enum chat_step
+chat_try_target(struct chat *c, const struct catalog_target *t, int *tries)
+{
+	int		 a, max = cfg()->max_attempts > 0 ? cfg()->max_attempts : 1;
+	enum chat_step	 step = STEP_NEXT;
+	long		 ms;
+
+	for (a = 0; a < max; a++) {
+		c->rec.attempts++;
+		step = chat_attempt(c, t);
+		if (step != STEP_RETRY || c->sent || a + 1 >= max ||
+		    c->r->err.category == ERR_TIMEOUT)
+			break;
+		if ((ms = route_backoff_ms(a, c->retry_after, cfg()->max_retry_wait_s)) < 0)
+			break;
+		usleep((useconds_t)ms * 1000);
+	}
+	*tries = a + 1;
+	return step;
+}
+
+/* Report the target's outcome to its circuit. */
+static void
+chat_circuit_report(struct chat *c, const struct catalog_target *t,
+    enum chat_step step, enum circuit_verdict v, int tries)
+{
+	if (step == STEP_RETRY && c->r->err.category == ERR_RATE_LIMIT)
+		circuit_cooldown(t->config.id, t->model.model_id, c->retry_after);
+	else if (chat_target_failed(c, step))
+		circuit_failed(t->config.id, t->model.model_id, c->r->err.category);
+	else if (step == STEP_OK && (v == CIRCUIT_RECOVERING || tries > 1))
+		circuit_ok(t->config.id, t->model.model_id);
+}
+
+/* Every target was paused: answer with the kind of failure that paused
+ * them (rate limited 429, timeouts 504, else 503) and when to retry. */
+static void
+chat_all_paused(struct chat *c)
+{
+	const struct circuit_pause	*p = &c->paused;
+
+	if (p->cat == ERR_RATE_LIMIT)
+		http_fail(c->r, ERR_RATE_LIMIT, 429, "rate_limited",
+		    "Every provider that serves '%s' is rate limiting it; retry after %d s.",
+		    c->model, p->retry_after_s);
+	else
+		http_fail(c->r, p->cat == ERR_TIMEOUT ? ERR_TIMEOUT : ERR_UPSTREAM,
+		    p->cat == ERR_TIMEOUT ? 504 : 503, "circuit_open",
+		    "Every provider that serves '%s' failed repeatedly (%s) and is "
+		    "paused; retry after %d s.", c->model, err_category_names[p->cat],
+		    p->retry_after_s);
+	c->r->err.retry_after = p->retry_after_s;
+}
+
+/* Keep the pause that lifts first (the one the client can retry after). */
+static void
+chat_note_pause(struct chat *c, const struct circuit_pause *why)
+{
+	if (c->paused.retry_after_s == 0 || why->retry_after_s < c->paused.retry_after_s)
+		c->paused = *why;
 }
 
 /* Try the targets in fallback order, each with retries, while nothing has
@@ -597,46 +670,31 @@ chat_target_failed(const struct chat *c, enum chat_step step)
 static int
 chat_dispatch(struct chat *c)
 {
-	int		 i, a, max = cfg()->max_attempts > 0 ?
-	    cfg()->max_attempts : 1, thr = cfg()->circuit_failures,
-	    cool = cfg()->circuit_cooldown_s, tried = 0;
-	enum chat_step	 step = STEP_NEXT;
-	long		 ms;
-	int		 circ;
+	struct circuit_pause	 why;
+	enum circuit_verdict	 v;
+	enum chat_step		 step = STEP_NEXT;
+	int			 i, tries, tried = 0;
 
 	for (i = 0; i < c->ntargets; i++) {
 		const struct catalog_target *t = &c->targets[i];
 
-		circ = chatcache_circuit_allow(&c->snap, t->config.id, thr, cool);
-		if (circ == 0) {
+		v = circuit_allow(&c->snap, t->config.id, t->model.model_id, &why);
+		if (v == CIRCUIT_PAUSED) {
 			if (!tried)
 				chat_note_target(c, t);
+			chat_note_pause(c, &why);
 			continue;
 		}
 		tried = 1;
-		for (a = 0; a < max; a++) {
-			c->rec.attempts++;
-			step = chat_attempt(c, t);
-			if (step != STEP_RETRY || c->sent || a + 1 >= max)
-				break;
-			if ((ms = route_backoff_ms(a, c->retry_after)) < 0)
-				break;
-			usleep((useconds_t)ms * 1000);
-		}
-		if (chat_target_failed(c, step)) {
-			route_circuit_failure(t->config.id, thr, cool);
-			chatcache_circuit_failed(t->config.id);
-		} else if (step == STEP_OK && (circ == 2 || a > 0))
-			route_circuit_success(t->config.id);
+		step = chat_try_target(c, t, &tries);
+		chat_circuit_report(c, t, step, v, tries);
 		if (step == STEP_OK || step == STEP_FATAL || c->sent ||
 		    c->r->client_gone)
 			break;
 	}
 	c->ok = step == STEP_OK;
 	if (!tried && c->r->err.category == ERR_NONE)
-		http_fail(c->r, ERR_UPSTREAM, 503, "circuit_open",
-		    "Every provider that serves '%s' failed repeatedly and is "
-		    "paused for %d s; try again shortly.", c->model, cool);
+		chat_all_paused(c);
 	if (c->ok || c->r->status == 0)
 		return c->ok ? 0 : -1;
 	/* Headers went out (a heartbeat) before the failure: say it in-stream. */
@@ -919,6 +977,8 @@ chat_run(struct req *r, enum chat_mode mode)
 	c->opts.first_byte_ms = chat_timeout_override(r,
 	    cfg()->first_byte_timeout_ms);
 	c->opts.idle_ms = chat_timeout_override(r, cfg()->idle_timeout_ms);
+	c->timeout_lowered = c->opts.first_byte_ms != cfg()->first_byte_timeout_ms ||
+	    c->opts.idle_ms != cfg()->idle_timeout_ms;
 	c->heartbeat_us = chat_heartbeat_us(r);
 	rc = chat_prepare(c);
 	if (rc == 0) {
@@ -962,6 +1022,7 @@ chat_init(const struct config *c)
 	if (k > 0 && n == 0)
 		log_warn("configuration: [chat] key_cache_s needs route_cache_s > 0; ignored");
 	chatcache_configure((int)n, (int)k);
+	circuit_configure((int)n);
 	return upstream_init();
 }
 

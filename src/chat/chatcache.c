@@ -41,7 +41,7 @@
 	" LEFT JOIN user_api_providers c ON c.user_id = " uid		\
 	" LEFT JOIN api_providers p ON p.id = c.provider_id"		\
 	" LEFT JOIN circuit_state s ON s.config_id = c.id"		\
-	"  AND (s.failures > 0 OR s.open_until IS NOT NULL)"		\
+	"  AND (s.failures > 0 OR s.open_until IS NOT NULL OR s.cooldown_until > NOW(6))"		\
 	" LEFT JOIN aggregator_models m ON m.config_id = c.id AND m.model_id IN"	\
 	"  (?, ?, au.target_model,"					\
 	"  SUBSTRING(au.target_model, LOCATE('/', au.target_model) + 1),"	\
@@ -106,12 +106,6 @@ struct cc_key {
 	size_t			 keylen;
 };
 
-/* A circuit seen closed ([chat] route_cache_s mode only). */
-struct cc_circuit {
-	long long		 config_id;	/* 0 = empty slot */
-	long long		 born_us;
-};
-
 /* A gateway key's identity and limits (key_cache_s mode only). */
 struct cc_ident {
 	unsigned char		 hash[32];
@@ -130,7 +124,6 @@ static struct cc_resolved	cc_res[CHATCACHE_RESOLVED];
 static struct cc_ident		cc_ids[CHATCACHE_KEYS];
 static int			cc_key_s;	/* 0 = read the key every request */
 static struct cc_key		cc_keys[CHATCACHE_KEYS];
-static struct cc_circuit	cc_circ[CHATCACHE_KEYS];
 static int			cc_trust_s;	/* 0 = validate every request */
 
 static void
@@ -385,48 +378,6 @@ cc_fresh(long long born_us, long long now)
 }
 
 int
-chatcache_circuit_allow(const struct chatcache_snap *s, long long config_id,
-    int threshold, int cooldown_s)
-{
-	struct cc_circuit	*slot = NULL;
-	long long		 now = http_now_us();
-	size_t			 i;
-	int			 rc;
-
-	if (s != NULL && s->valid && cc_trust_s == 0 && s->circuits_clean)
-		return 1;
-	if (s == NULL || !s->valid || cc_trust_s == 0)
-		return route_circuit_allow(config_id, threshold, cooldown_s);
-	for (i = 0; i < CHATCACHE_KEYS; i++)
-		if (cc_circ[i].config_id == config_id) {
-			if (cc_fresh(cc_circ[i].born_us, now))
-				return 1;
-			slot = &cc_circ[i];
-			break;
-		}
-	if ((rc = route_circuit_allow(config_id, threshold, cooldown_s)) != 1)
-		return rc;
-	for (i = 0; slot == NULL && i < CHATCACHE_KEYS; i++)
-		if (cc_circ[i].config_id == 0 || !cc_fresh(cc_circ[i].born_us, now))
-			slot = &cc_circ[i];
-	if (slot == NULL)
-		slot = &cc_circ[now % CHATCACHE_KEYS];
-	slot->config_id = config_id;
-	slot->born_us = now;
-	return 1;
-}
-
-void
-chatcache_circuit_failed(long long config_id)
-{
-	size_t	 i;
-
-	for (i = 0; i < CHATCACHE_KEYS; i++)
-		if (cc_circ[i].config_id == config_id)
-			memset(&cc_circ[i], 0, sizeof(cc_circ[i]));
-}
-
-int
 chatcache_resolve(const struct chatcache_snap *s, long long user_id,
     const char *ref, struct catalog_target *out, size_t max,
     char *resolved_ref, struct sb_error *e)
@@ -537,7 +488,6 @@ chatcache_flush(void)
 		cc_res_drop(&cc_res[i]);
 	for (i = 0; i < CHATCACHE_KEYS; i++)
 		cc_key_drop(&cc_keys[i]);
-	memset(cc_circ, 0, sizeof(cc_circ));
 	for (i = 0; i < CHATCACHE_KEYS; i++)
 		cc_ident_drop(&cc_ids[i]);
 }

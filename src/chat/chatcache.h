@@ -63,12 +63,6 @@ int	chatcache_config_key(const struct chatcache_snap *s, long long user_id,
  * only when route_s > 0, key identities and limits for key_s seconds. */
 void	chatcache_configure(int route_s, int key_s);
 
-/* route_circuit_allow, skipped when the snapshot saw every circuit of the
- * user closed (or, in trust mode, this config closed < N s ago). */
-int	chatcache_circuit_allow(const struct chatcache_snap *s,
-	    long long config_id, int threshold, int cooldown_s);
-/* Forget that config_id was seen closed (after a failure). */
-void	chatcache_circuit_failed(long long config_id);
 
 /* Wipe and free every cached entry (decrypted keys with OPENSSL_cleanse). */
 void	chatcache_flush(void);

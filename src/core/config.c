@@ -121,6 +121,7 @@ static const struct config_long config_longs[] = {
 	{ "upstream", "heartbeat_s", offsetof(struct config, heartbeat_s), 1, 1, 300, 15 },
 	{ "upstream", "circuit_failures", offsetof(struct config, circuit_failures), 1, 1, 1000, 3 },
 	{ "upstream", "circuit_cooldown_s", offsetof(struct config, circuit_cooldown_s), 1, 1, 86400, 30 },
+	{ "upstream", "max_retry_wait_s", offsetof(struct config, max_retry_wait_s), 1, 0, 60, 2 },
 	{ "limits", "global_rpm", offsetof(struct config, global_rpm), 1, 0, 100000000, 0 },
 };
 

@@ -37,7 +37,7 @@ static const char SQL_CONFIGS[] =
     " DATE_FORMAT(pr.last_success_at, '%Y-%m-%dT%H:%i:%sZ'),"
     " pr.error_category, pr.error_message"
     " FROM user_api_providers c JOIN api_providers p ON p.id = c.provider_id"
-    " LEFT JOIN circuit_state cs ON cs.config_id = c.id"
+    " LEFT JOIN circuit_state cs ON cs.config_id = c.id AND cs.model_id = ''"
     " LEFT JOIN provider_probes pr ON pr.config_id = c.id"
     " WHERE c.user_id = ? ORDER BY c.priority, c.name LIMIT 200";
 enum { HC_ID, HC_NAME, HC_PROVIDER, HC_ACTIVE, HC_SYNC, HC_OPEN, HC_FAILS,
@@ -334,7 +334,7 @@ health_metrics_circuits(struct prom *p)
 		return rc;
 	}
 	prom_family(p, "switchboard_circuit_open", "gauge",
-	    "Provider configs with an open circuit, by config name (0 = all closed).");
+	    "Open circuits (the provider-level one and per model) by config name (0 = all closed).");
 	for (i = 0; i < rows.nrows; i++) {
 		l = (struct prom_label){ "provider", db_val(&rows, i, 0) };
 		prom_sample(p, "switchboard_circuit_open", &l, 1,

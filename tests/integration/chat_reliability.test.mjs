@@ -193,24 +193,67 @@ test('a client that hangs up before the first byte: cancelled/499, upstream abor
   await hangUp('/api/llm/stream', 'openai/gpt-hang-qa-ndjson');
 });
 
-test('the circuit counts failed requests, not retry attempts', async () => {
+// [failures, open] of one model's circuit (issue 12: circuits are per model).
+function modelCircuit(cid, model) {
+  return sql(`SELECT failures, open_until IS NOT NULL AND open_until > NOW(6) FROM circuit_state
+    WHERE config_id=${cid} AND model_id=${q(model)}`)[0];
+}
+
+test('the circuit counts failed requests, not retry attempts, per model: siblings stay served', async () => {
   const u = await chatUser();
   addModel(u.id, 'openai', 'gpt-4o-mini');
   const cid = configId(u.id, 'openai');
   const f = await chat(u.key, { model: 'openai/gpt-fail-500', messages: hi });
   assert.equal(f.status, 502);
   assert.equal((await usageRow(rid(f))).attempts, '3');
-  assert.deepEqual(circuit(cid), ['1', '0'], 'one failed request = one failure');
+  assert.deepEqual(modelCircuit(cid, 'gpt-fail-500'), ['1', '0'], 'one failed request = one failure');
   const ok = await chat(u.key, { model: 'openai/gpt-4o-mini', messages: hi });
   assert.equal(ok.status, 200, 'one failing request does not pause the provider');
-  // a success resets the count; then 3 consecutive failed requests open it
-  assert.deepEqual(circuit(cid), ['0', '0']);
-  for (let i = 0; i < 3; i++) assert.equal((await chat(u.key, { model: 'openai/gpt-fail-500', messages: hi })).status, 502);
-  assert.deepEqual(circuit(cid), ['3', '1']);
-  const open = await chat(u.key, { model: 'openai/gpt-4o-mini', messages: hi });
-  assert.equal(open.status, 503);
+  // two more consecutive failed requests open the failing model's circuit
+  for (let i = 0; i < 2; i++) assert.equal((await chat(u.key, { model: 'openai/gpt-fail-500', messages: hi })).status, 502);
+  assert.deepEqual(modelCircuit(cid, 'gpt-fail-500'), ['3', '1']);
+  await mock.clear();
+  const open = await chat(u.key, { model: 'openai/gpt-fail-500', messages: hi });
+  assert.equal(open.status, 503, open.text);
   assert.equal(open.json.error.code, 'circuit_open');
+  assert.ok(+open.headers.get('retry-after') >= 1, 'says when to retry');
+  assert.equal((await mock.requests({ model: 'gpt-fail-500' })).length, 0, 'an open circuit is not tried');
+  // the provider's other models are not paused by it
+  const sibling = await chat(u.key, { model: 'openai/gpt-4o-mini', messages: hi });
+  assert.equal(sibling.status, 200, sibling.text);
+  assert.equal(modelCircuit(cid, ''), undefined, 'no provider-level failure from a model error');
   sql(`DELETE FROM circuit_state WHERE config_id=${cid}`);
+});
+
+test('429: retried within the request when the wait is short; persistent 429 is a 429 with Retry-After, never a circuit', async () => {
+  const u = await chatUser();
+  const cid = configId(u.id, 'openai');
+  await mock.reset();
+  const once = await chat(u.key, { model: 'openai/gpt-fail-once-429', messages: hi });
+  assert.equal(once.status, 200, once.text);
+  assert.equal((await usageRow(rid(once))).attempts, '2', 'retried after the Retry-After');
+  for (let i = 0; i < 4; i++) {
+    const r = await chat(u.key, { model: 'openai/gpt-fail-429', messages: hi });
+    assert.equal(r.status, 429, r.text);
+    assert.equal(r.json.error.type, 'rate_limit');
+    assert.ok(+r.headers.get('retry-after') >= 1, 'Retry-After passed on');
+  }
+  const row = sql(`SELECT failures, open_until IS NULL FROM circuit_state WHERE config_id=${cid} AND model_id='gpt-fail-429'`)[0];
+  assert.ok(row === undefined || row.join() === '0,1', `a 429 is not a failure: ${row}`);
+  sql(`DELETE FROM circuit_state WHERE config_id=${cid}`);
+});
+
+test('a timed-out attempt is not retried on the same target; a timeout the client lowered never counts', async () => {
+  const u = await chatUser();
+  const cid = configId(u.id, 'openai');
+  await mock.clear();
+  const r = await chat(u.key, { model: 'openai/gpt-hang', messages: hi }, { 'x-switchboard-timeout-ms': '300' });
+  assert.equal(r.status, 504, r.text);
+  assert.equal(r.json.error.type, 'timeout');
+  assert.equal((await usageRow(rid(r))).attempts, '1', 'no second attempt on the same target');
+  assert.equal((await mock.requests({ model: 'gpt-hang' })).length, 1);
+  assert.equal(modelCircuit(cid, 'gpt-hang'), undefined, 'the client chose the short timeout: not ill health');
+  assert.equal(modelCircuit(cid, ''), undefined);
 });
 
 test('rate limit per key: 429 with Retry-After and x-ratelimit headers, logged', async () => {
