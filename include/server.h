@@ -14,6 +14,8 @@ enum route_auth {
 	ROUTE_SESSION,		/* browser session only */
 	ROUTE_USER,		/* session or gateway key */
 	ROUTE_ADMIN,		/* admin session */
+	ROUTE_SELF,		/* the handler authenticates (server_authenticate), so
+				 * that a refusal still writes its usage row */
 	ROUTE_AUTH__MAX
 };
 
@@ -38,6 +40,11 @@ int			 server_run(const struct program *prog);
 const struct config	*server_config(void);
 /* Whether cookies should carry Secure for this request. */
 int			 server_secure_cookies(const struct req *r);
+
+/* Establish r->who as need demands (key or session, role, CSRF on writes);
+ * 0, or -1 with r->err set (401/403) on refusal. The loop calls it for every
+ * route but ROUTE_SELF, whose handler calls it itself. */
+int			 server_authenticate(struct req *r, enum route_auth need);
 
 /* Match path against pattern, capturing {params} into r. 1 on match. */
 int			 server_match(struct req *r, const char *pattern, const char *path);

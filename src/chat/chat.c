@@ -705,26 +705,6 @@ chat_dispatch(struct chat *c)
 
 /* --- request checks ------------------------------------------------------ */
 
-/* Gateway key, or session + CSRF. 0, or -1 with r->err. */
-static int
-chat_auth(struct req *r)
-{
-	int	 rc;
-
-	if ((rc = auth_from_key(r)) != 1)
-		return rc;
-	if ((rc = auth_from_session(r)) == -1)
-		return -1;
-	if (rc == 1)
-		return http_fail(r, ERR_AUTH, 401, "not_authenticated",
-		    "Send a Switchboard API key as 'Authorization: Bearer "
-		    "sk-sb-…' (create one under API keys), or log in.");
-	if (!auth_csrf_ok(r))
-		return http_fail(r, ERR_AUTH, 403, "csrf_failed",
-		    "Missing or wrong X-CSRF-Token header; reload the page.");
-	return 0;
-}
-
 static int
 chat_validate(struct chat *c)
 {
@@ -887,7 +867,7 @@ chat_prepare(struct chat *c)
 	struct req	*r = c->r;
 	int		 n;
 
-	if (auth_key_header(r) != NULL && r->who.via != AUTH_VIA_SESSION) {
+	if (auth_key_header(r) != NULL) {
 		/* Gateway key: the body first, so that one statement can also
 		 * load limits and what resolution needs for this model. */
 		if (http_json_body(r, cfg()->max_body_bytes,
@@ -899,7 +879,7 @@ chat_prepare(struct chat *c)
 		c->rec.user_id = r->who.user_id;
 		c->rec.key_id = r->who.key_id;
 	} else {
-		if (chat_auth(r) != 0)
+		if (server_authenticate(r, ROUTE_USER) != 0)
 			return -1;
 		c->rec.user_id = r->who.user_id;
 		c->rec.key_id = r->who.key_id;

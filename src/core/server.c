@@ -108,12 +108,13 @@ server_is_write(const char *method)
 	return strcmp(method, "GET") && strcmp(method, "HEAD") && strcmp(method, "OPTIONS");
 }
 
-/* Establish r->who as the route demands; -1 with r->err set on refusal. */
-static int
+int
 server_authenticate(struct req *r, enum route_auth need)
 {
 	int	 rc;
 
+	if (need == ROUTE_SELF)
+		return 0;
 	if (need == ROUTE_PUBLIC) {
 		rc = auth_from_session(r);
 		return rc == -1 ? -1 : 0;
@@ -124,7 +125,8 @@ server_authenticate(struct req *r, enum route_auth need)
 		return -1;
 	if (rc == 1)
 		return http_fail(r, ERR_AUTH, 401, "not_authenticated",
-		    need == ROUTE_USER ? "Send an API key as 'Authorization: Bearer sk-sb-…', or log in." :
+		    need == ROUTE_USER ? "Send a Switchboard API key as 'Authorization: Bearer "
+		    "sk-sb-…' (create one under API keys), or log in." :
 		    "Log in first.");
 	if (need == ROUTE_ADMIN && !r->who.is_admin)
 		return http_fail(r, ERR_AUTH, 403, "forbidden", "Only an administrator can do this.");

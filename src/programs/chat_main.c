@@ -129,12 +129,12 @@ unknown:
 }
 
 static const struct route routes[] = {
-	{ "POST", "/v1/chat/completions",	handle_completions,	ROUTE_PUBLIC },
+	{ "POST", "/v1/chat/completions",	handle_completions,	ROUTE_SELF },
 	{ "GET",  "/v1/models",			handle_models,		ROUTE_USER },
 	{ "GET",  "/v1/models/{*}",		handle_model,		ROUTE_USER },
-	{ "POST", "/v1/embeddings",		handle_embeddings,	ROUTE_PUBLIC },
-	{ "POST", "/api/llm/chat",		handle_llm_chat,	ROUTE_PUBLIC },
-	{ "POST", "/api/llm/stream",		handle_llm_stream,	ROUTE_PUBLIC },
+	{ "POST", "/v1/embeddings",		handle_embeddings,	ROUTE_SELF },
+	{ "POST", "/api/llm/chat",		handle_llm_chat,	ROUTE_SELF },
+	{ "POST", "/api/llm/stream",		handle_llm_stream,	ROUTE_SELF },
 };
 
 int
