@@ -32,5 +32,8 @@ void	err_set(struct sb_error *e, enum err_category cat, int status,
 	    const char *code, const char *fmt, ...)
 	    __attribute__((format(printf, 5, 6)));
 void	err_clear(struct sb_error *e);
+/* The one error for a database that did not answer: 503
+ * database_unavailable, with a Retry-After. Returns -1. */
+int	err_db_unavailable(struct sb_error *e);
 
 #endif

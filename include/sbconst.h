@@ -7,6 +7,7 @@
 #define SB_MAX_BODY_DEFAULT	(10L * 1024 * 1024)	/* request body, bytes */
 #define SB_MAX_BODY_HARD	(64L * 1024 * 1024)
 #define SB_MAX_JSON_DEPTH	64
+#define SB_DB_RETRY_AFTER_S	2	/* Retry-After on 503 database_unavailable */
 #define SB_MAX_PATH		2048
 #define SB_MAX_QUERY		4096
 #define SB_MAX_HEADER		8192

@@ -228,8 +228,7 @@ cc_ident_put(const struct req *r, const unsigned char hash[32],
 static int
 cc_db_down(struct req *r)
 {
-	return http_fail(r, ERR_INTERNAL, 503, "database_unavailable",
-	    "The database is not reachable right now; try again in a moment.");
+	return err_db_unavailable(&r->err);
 }
 
 /* The fingerprints (columns 18-21) into s; trust mode needs none. */
@@ -295,8 +294,7 @@ chatcache_load_user(long long user_id, const char *model, int global_rpm,
 			err_set(e, ERR_AUTH, 401, "not_authenticated",
 			    "Your account is not active; log in again.");
 		else
-			err_set(e, ERR_INTERNAL, 503, "database_unavailable",
-			    "The database is not reachable right now; try again in a moment.");
+			err_db_unavailable(e);
 		return -1;
 	}
 	quota_limits_row(&rows, 8, lim, QUOTA_USER);

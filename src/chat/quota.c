@@ -106,8 +106,7 @@ quota_load(long long user_id, long long key_id, int global_rpm,
 	quota_limits_init(l, global_rpm);
 	if (db_query(SQL_LIMITS, p, 2, &rows) != DB_OK) {
 		db_rows_free(&rows);
-		err_set(e, ERR_INTERNAL, 503, "database_unavailable",
-		    "The database is unavailable; try again shortly.");
+		err_db_unavailable(e);
 		return -1;
 	}
 	if (rows.nrows > 0) {
@@ -322,8 +321,7 @@ quota_budget_reserve(const struct quota_limits *l, long long user_id,
 				    0, res->alert_pct[k]);
 		res->active = 0;
 		if (rc == -1) {
-			err_set(e, ERR_INTERNAL, 503, "database_unavailable",
-			    "The database is unavailable; try again shortly.");
+			err_db_unavailable(e);
 			return -1;
 		}
 		err_set(e, ERR_BUDGET, 402, "budget_exceeded",

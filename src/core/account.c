@@ -63,7 +63,7 @@ account_user_create(const char *username, const char *password, int is_admin,
 		return -1;
 	}
 	if (rc != DB_OK) {
-		err_set(e, ERR_INTERNAL, 503, "database_unavailable", "Could not store the user; try again.");
+		err_db_unavailable(e);
 		return -1;
 	}
 	*id = (long long)newid;

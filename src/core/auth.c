@@ -70,8 +70,7 @@ auth_from_session(struct req *r)
 	p[0] = db_bytes(hash, sizeof(hash));
 	if ((rc = db_query(SQL_SESSION_FIND, p, 1, &rows)) != DB_OK) {
 		db_rows_free(&rows);
-		return http_fail(r, ERR_INTERNAL, 503, "database_unavailable",
-		    "The database is not reachable right now; try again in a moment.");
+		return err_db_unavailable(&r->err);
 	}
 	if (rows.nrows == 0) {
 		db_rows_free(&rows);
@@ -149,8 +148,7 @@ auth_from_key(struct req *r)
 		return -1;
 	p[0] = db_bytes(hash, sizeof(hash));
 	if (db_query(SQL_KEY_FIND, p, 1, &rows) != DB_OK)
-		http_fail(r, ERR_INTERNAL, 503, "database_unavailable",
-		    "The database is not reachable right now; try again in a moment.");
+		err_db_unavailable(&r->err);
 	else if ((rc = auth_key_row(r, &rows)) == 0) {
 		p[0] = db_int(r->who.key_id);
 		db_exec(SQL_KEY_TOUCH, p, 1, NULL, NULL);
@@ -197,7 +195,7 @@ auth_session_create(struct req *r, long long user_id, long ttl, int secure)
 	}
 	OPENSSL_cleanse(token, sizeof(token));
 	if (rc != DB_OK)
-		return http_fail(r, ERR_INTERNAL, 503, "database_unavailable", "Could not store the session; try again.");
+		return err_db_unavailable(&r->err);
 	return 0;
 }
 
@@ -213,7 +211,7 @@ auth_session_destroy(struct req *r, int secure)
 		OPENSSL_cleanse(token, sizeof(token));
 		p[0] = db_bytes(hash, sizeof(hash));
 		if (db_exec(SQL_SESSION_DELETE, p, 1, NULL, NULL) != DB_OK)
-			return http_fail(r, ERR_INTERNAL, 503, "database_unavailable", "Could not end the session; try again.");
+			return err_db_unavailable(&r->err);
 	}
 	http_add_header(r, "Set-Cookie: " AUTH_COOKIE "=; Path=/; Max-Age=0; HttpOnly; SameSite=Strict%s",
 	    secure ? "; Secure" : "");

@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "error.h"
+#include "sbconst.h"
 
 const char *const err_category_names[ERR__MAX] = {
 	"none", "auth", "rate_limit", "budget", "model", "validation",
@@ -28,4 +29,13 @@ void
 err_clear(struct sb_error *e)
 {
 	memset(e, 0, sizeof(*e));
+}
+
+int
+err_db_unavailable(struct sb_error *e)
+{
+	err_set(e, ERR_INTERNAL, 503, "database_unavailable",
+	    "The database is unavailable; try again shortly.");
+	e->retry_after = SB_DB_RETRY_AFTER_S;
+	return -1;
 }

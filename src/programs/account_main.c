@@ -59,7 +59,7 @@ send_user_and_csrf(struct req *r, int status)
 	if (root == NULL || u == NULL) {
 		cJSON_Delete(root);
 		cJSON_Delete(u);
-		return http_fail(r, ERR_INTERNAL, 503, "database_unavailable", "Could not load the user.");
+		return err_db_unavailable(&r->err);
 	}
 	cJSON_AddItemToObject(root, "user", u);
 	cJSON_AddStringToObject(root, "csrf_token", r->who.csrf_token);
@@ -94,7 +94,7 @@ handle_setup_status(struct req *r)
 	int	 none = account_no_users();
 
 	if (none == -1)
-		return http_fail(r, ERR_INTERNAL, 503, "database_unavailable", "The database is not reachable.");
+		return err_db_unavailable(&r->err);
 	root = cJSON_CreateObject();
 	cJSON_AddBoolToObject(root, "setup_required", none);
 	http_send_json(r, 200, root);
@@ -153,7 +153,7 @@ handle_login(struct req *r)
 	p[0] = db_str(user);
 	if (db_query(SQL_LOGIN_FIND, p, 1, &rows) != DB_OK) {
 		db_rows_free(&rows);
-		return http_fail(r, ERR_INTERNAL, 503, "database_unavailable", "The database is not reachable.");
+		return err_db_unavailable(&r->err);
 	}
 	ok = rows.nrows == 1 && db_ll(&rows, 0, 2, 0) == 1 &&
 	    vault_password_verify(pass, db_val(&rows, 0, 1)) == 1;
@@ -218,7 +218,7 @@ handle_users_list(struct req *r)
 
 	if (db_query(SQL_USERS_LIST, NULL, 0, &rows) != DB_OK) {
 		db_rows_free(&rows);
-		return http_fail(r, ERR_INTERNAL, 503, "database_unavailable", "The database is not reachable.");
+		return err_db_unavailable(&r->err);
 	}
 	root = cJSON_CreateObject();
 	arr = cJSON_AddArrayToObject(root, "users");
@@ -358,7 +358,7 @@ handle_users_delete(struct req *r)
 		return -1;
 	p[0] = db_int(id);
 	if (db_exec(SQL_USER_DELETE, p, 1, NULL, NULL) != DB_OK)
-		return http_fail(r, ERR_INTERNAL, 503, "database_unavailable", "Could not delete the user.");
+		return err_db_unavailable(&r->err);
 	auth_sessions_drop_user(id);
 	http_send_empty(r, 204);
 	return 0;
@@ -414,7 +414,7 @@ keys_query(struct req *r, long long only_id, struct db_rows *rows)
 	p[2] = db_int(only_id);
 	p[3] = db_int(only_id);
 	if (db_query(SQL_KEYS_LIST, p, 4, rows) != DB_OK)
-		return http_fail(r, ERR_INTERNAL, 503, "database_unavailable", "The database is not reachable.");
+		return err_db_unavailable(&r->err);
 	return 0;
 }
 
@@ -535,7 +535,7 @@ handle_keys_create(struct req *r)
 	p[7] = db_str(models);
 	p[8] = has_exp ? db_str(expires) : db_null();
 	if (db_exec(SQL_KEY_INSERT, p, 9, NULL, &id) != DB_OK) {
-		http_fail(r, ERR_INTERNAL, 503, "database_unavailable", "Could not store the key.");
+		err_db_unavailable(&r->err);
 		goto out;
 	}
 	if (keys_query(r, (long long)id, &rows) == 0 && rows.nrows == 1) {
@@ -565,7 +565,7 @@ handle_keys_delete(struct req *r)
 	p[0] = db_int(id);
 	p[1] = db_int(r->who.user_id);
 	if (db_exec(SQL_KEY_REVOKE, p, 2, &n, NULL) != DB_OK)
-		return http_fail(r, ERR_INTERNAL, 503, "database_unavailable", "Could not revoke the key.");
+		return err_db_unavailable(&r->err);
 	if (n == 0) {
 		struct db_rows rows;
 

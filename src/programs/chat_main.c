@@ -89,8 +89,7 @@ handle_models(struct req *r)
 	x.data = cJSON_AddArrayToObject(o, "data");
 	if (catalog_each_model(r->who.user_id, models_add, &x) != 0) {
 		cJSON_Delete(o);
-		return http_fail(r, ERR_INTERNAL, 503, "database_unavailable",
-		    "The database is unavailable; try again shortly.");
+		return err_db_unavailable(&r->err);
 	}
 	http_send_json(r, 200, o);
 	cJSON_Delete(o);
@@ -112,8 +111,7 @@ handle_model(struct req *r)
 	x.data = cJSON_CreateArray();
 	if (catalog_each_model(r->who.user_id, models_add, &x) != 0) {
 		cJSON_Delete(x.data);
-		return http_fail(r, ERR_INTERNAL, 503, "database_unavailable",
-		    "The database is unavailable; try again shortly.");
+		return err_db_unavailable(&r->err);
 	}
 	if ((one = cJSON_GetArrayItem(x.data, 0)) != NULL) {
 		http_send_json(r, 200, one);	/* a gone client: nothing to do */

@@ -133,8 +133,7 @@ static int
 prov_send(struct req *r, int status, cJSON *body)
 {
 	if (body == NULL)
-		return http_fail(r, ERR_INTERNAL, 503, "database_unavailable",
-		    "The database is not available right now; try again shortly.");
+		return err_db_unavailable(&r->err);
 	http_send_json(r, status, body);
 	cJSON_Delete(body);
 	return 0;

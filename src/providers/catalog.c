@@ -154,8 +154,7 @@ catalog_row_model(const struct db_rows *rows, int r, int c0, struct catalog_mode
 static int
 catalog_db_error(struct sb_error *e)
 {
-	err_set(e, ERR_INTERNAL, 503, "database_unavailable",
-	    "The database is not available right now; try again shortly.");
+	err_db_unavailable(e);
 	return -1;
 }
 

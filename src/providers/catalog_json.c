@@ -418,8 +418,7 @@ catalog_favorite_set(long long user_id, const char *ref, int on, struct sb_error
 		int			 found = catalog_model_get(c.id, slash + 1, &m);
 
 		if (found < 0) {
-			err_set(e, ERR_INTERNAL, 503, "database_unavailable",
-			    "The database is not available right now; try again shortly.");
+			err_db_unavailable(e);
 			return -1;
 		}
 		if (found == 0) {
@@ -430,8 +429,7 @@ catalog_favorite_set(long long user_id, const char *ref, int on, struct sb_error
 		}
 	}
 	if (db_exec(on ? SQL_FAVORITE_ADD : SQL_FAVORITE_DEL, p, 2, NULL, NULL) != DB_OK) {
-		err_set(e, ERR_INTERNAL, 503, "database_unavailable",
-		    "The database is not available right now; try again shortly.");
+		err_db_unavailable(e);
 		return -1;
 	}
 	return 0;
@@ -537,8 +535,7 @@ catalog_alias_create(long long user_id, const char *alias, const char *model, in
 		return -1;
 	}
 	if (rc != DB_OK) {
-		err_set(e, ERR_INTERNAL, 503, "database_unavailable",
-		    "The database is not available right now; try again shortly.");
+		err_db_unavailable(e);
 		return -1;
 	}
 	*id = (long long)newid;
@@ -562,7 +559,6 @@ catalog_alias_delete(long long user_id, long long alias_id, int is_admin, struct
 	}
 	return 0;
 dberr:
-	err_set(e, ERR_INTERNAL, 503, "database_unavailable",
-	    "The database is not available right now; try again shortly.");
+	err_db_unavailable(e);
 	return -1;
 }

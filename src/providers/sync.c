@@ -672,8 +672,7 @@ sync_config(long long user_id, long long config_id, enum sync_trigger trigger,
 	if (rc != 0)
 		goto out;
 	if (sync_apply(user_id, config_id, &l, res) != DB_OK) {
-		err_set(e, ERR_INTERNAL, 503, "database_unavailable",
-		    "The model list could not be stored; try again shortly.");
+		err_db_unavailable(e);
 		rc = -1;
 		goto out;
 	}
@@ -809,8 +808,7 @@ sync_store(long long user_id, long long config_id, enum sync_trigger trigger,
 
 	if (sync_apply(user_id, config_id, l, res) != DB_OK) {
 		memset(res, 0, sizeof(*res));
-		err_set(e, ERR_INTERNAL, 503, "database_unavailable",
-		    "The model list could not be stored; try again shortly.");
+		err_db_unavailable(e);
 		sync_run_end(run, user_id, res, e);
 		return -1;
 	}

@@ -277,8 +277,7 @@ int
 usageapi_db_fail(struct req *r, int rc)
 {
 	log_err("usage query failed (%d): %s", rc, db_error());
-	return http_fail(r, ERR_INTERNAL, 503, "database_unavailable",
-	    "The usage database did not answer; try again shortly.");
+	return err_db_unavailable(&r->err);
 }
 
 /* Cursor "YYYYMMDDHHMMSSffffff-ID" ↔ DB time "YYYY-MM-DD HH:MM:SS.ffffff". */
