@@ -247,37 +247,81 @@ add_int_or_null(cJSON *o, const char *name, const char *v)
 		cJSON_AddNullToObject(o, name);
 }
 
+/* The usage-log columns the logs API (JSON) and the CSV export show, in
+ * the export's column order: one table drives both. */
+enum log_kind { LOG_STR, LOG_INT, LOG_BOOL, LOG_TIME, LOG_USD };
+enum { LOG_JSON = 1, LOG_CSV = 2, LOG_JSON_ADMIN = 4 };
+struct log_col {
+	const char	*name;	/* JSON field and CSV header */
+	int		 col;	/* ULC_* */
+	enum log_kind	 kind;
+	unsigned	 in;	/* LOG_JSON | LOG_CSV | LOG_JSON_ADMIN */
+	int		 def;	/* a NULL boolean */
+};
+static const struct log_col log_cols[] = {
+	{ "created_at", ULC_CREATED_AT, LOG_TIME, LOG_JSON | LOG_CSV, 0 },
+	{ "request_id", ULC_REQUEST_ID, LOG_STR, LOG_JSON | LOG_CSV, 0 },
+	{ "user_id", ULC_USER_ID, LOG_INT, LOG_JSON | LOG_CSV, 0 },
+	{ "username", ULC_USERNAME, LOG_STR, LOG_JSON_ADMIN | LOG_CSV, 0 },
+	{ "key_id", ULC_KEY_ID, LOG_INT, LOG_JSON | LOG_CSV, 0 },
+	{ "provider", ULC_PROVIDER, LOG_STR, LOG_JSON | LOG_CSV, 0 },
+	{ "model", ULC_REQUESTED_MODEL, LOG_STR, LOG_JSON | LOG_CSV, 0 },
+	{ "resolved_model", ULC_RESOLVED_MODEL, LOG_STR, LOG_JSON | LOG_CSV, 0 },
+	{ "endpoint", ULC_ENDPOINT, LOG_STR, LOG_JSON | LOG_CSV, 0 },
+	{ "stream", ULC_IS_STREAM, LOG_BOOL, LOG_JSON | LOG_CSV, 0 },
+	{ "status", ULC_STATUS, LOG_STR, LOG_JSON | LOG_CSV, 0 },
+	{ "http_status", ULC_HTTP_STATUS, LOG_INT, LOG_JSON | LOG_CSV, 0 },
+	{ "error_category", ULC_ERR_CATEGORY, LOG_STR, LOG_CSV, 0 },	/* JSON: "error" */
+	{ "error_message", ULC_ERR_MESSAGE, LOG_STR, LOG_CSV, 0 },
+	{ "prompt_tokens", ULC_PROMPT, LOG_INT, LOG_JSON | LOG_CSV, 0 },
+	{ "completion_tokens", ULC_COMPLETION, LOG_INT, LOG_JSON | LOG_CSV, 0 },
+	{ "total_tokens", ULC_TOTAL, LOG_INT, LOG_JSON | LOG_CSV, 0 },
+	{ "tokens_estimated", ULC_ESTIMATED, LOG_BOOL, LOG_JSON | LOG_CSV, 0 },
+	{ "cost_usd", ULC_COST, LOG_USD, LOG_JSON | LOG_CSV, 0 },
+	{ "cost_micros", ULC_COST, LOG_INT, LOG_JSON, 0 },
+	{ "price_known", ULC_PRICE_KNOWN, LOG_BOOL, LOG_JSON | LOG_CSV, 1 },
+	{ "latency_ms", ULC_LATENCY, LOG_INT, LOG_JSON | LOG_CSV, 0 },
+	{ "ttft_ms", ULC_TTFT, LOG_INT, LOG_JSON | LOG_CSV, 0 },
+	{ "attempts", ULC_ATTEMPTS, LOG_INT, LOG_JSON | LOG_CSV, 0 },
+};
+#define LOG_NCOLS (sizeof(log_cols) / sizeof(log_cols[0]))
+
+static void
+log_cell_json(cJSON *o, const struct log_col *k, const struct db_rows *rows, int i)
+{
+	const char	*v = db_val(rows, i, k->col);
+	char		 t[32];
+
+	switch (k->kind) {
+	case LOG_INT:
+		add_int_or_null(o, k->name, v);
+		break;
+	case LOG_BOOL:
+		cJSON_AddBoolToObject(o, k->name, db_ll(rows, i, k->col, k->def) != 0);
+		break;
+	case LOG_TIME:
+		iso_from_db(v, t, sizeof(t));
+		cJSON_AddStringToObject(o, k->name, t);
+		break;
+	case LOG_USD:
+		json_add_usd(o, k->name, db_ll(rows, i, k->col, 0));
+		break;
+	default:
+		json_add_str_or_null(o, k->name, v);
+		break;
+	}
+}
+
 static cJSON *
 log_row_json(const struct db_rows *rows, int i, int admin)
 {
 	cJSON		*o = cJSON_CreateObject(), *e;
-	char		 t[32];
 	const char	*v;
+	size_t		 k;
 
-	cJSON_AddStringToObject(o, "request_id", db_val(rows, i, ULC_REQUEST_ID));
-	iso_from_db(db_val(rows, i, ULC_CREATED_AT), t, sizeof(t));
-	cJSON_AddStringToObject(o, "created_at", t);
-	add_int_or_null(o, "user_id", db_val(rows, i, ULC_USER_ID));
-	if (admin)
-		json_add_str_or_null(o, "username", db_val(rows, i, ULC_USERNAME));
-	add_int_or_null(o, "key_id", db_val(rows, i, ULC_KEY_ID));
-	json_add_str_or_null(o, "provider", db_val(rows, i, ULC_PROVIDER));
-	json_add_str_or_null(o, "model", db_val(rows, i, ULC_REQUESTED_MODEL));
-	json_add_str_or_null(o, "resolved_model", db_val(rows, i, ULC_RESOLVED_MODEL));
-	json_add_str_or_null(o, "endpoint", db_val(rows, i, ULC_ENDPOINT));
-	cJSON_AddBoolToObject(o, "stream", db_ll(rows, i, ULC_IS_STREAM, 0) != 0);
-	cJSON_AddStringToObject(o, "status", db_val(rows, i, ULC_STATUS));
-	add_int_or_null(o, "http_status", db_val(rows, i, ULC_HTTP_STATUS));
-	add_int_or_null(o, "prompt_tokens", db_val(rows, i, ULC_PROMPT));
-	add_int_or_null(o, "completion_tokens", db_val(rows, i, ULC_COMPLETION));
-	add_int_or_null(o, "total_tokens", db_val(rows, i, ULC_TOTAL));
-	cJSON_AddBoolToObject(o, "tokens_estimated", db_ll(rows, i, ULC_ESTIMATED, 0) != 0);
-	json_add_usd(o, "cost_usd", db_ll(rows, i, ULC_COST, 0));
-	add_int_or_null(o, "cost_micros", db_val(rows, i, ULC_COST));
-	cJSON_AddBoolToObject(o, "price_known", db_ll(rows, i, ULC_PRICE_KNOWN, 1) != 0);
-	add_int_or_null(o, "latency_ms", db_val(rows, i, ULC_LATENCY));
-	add_int_or_null(o, "ttft_ms", db_val(rows, i, ULC_TTFT));
-	add_int_or_null(o, "attempts", db_val(rows, i, ULC_ATTEMPTS));
+	for (k = 0; k < LOG_NCOLS; k++)
+		if ((log_cols[k].in & LOG_JSON) || (admin && (log_cols[k].in & LOG_JSON_ADMIN)))
+			log_cell_json(o, &log_cols[k], rows, i);
 	if ((v = db_val(rows, i, ULC_ERR_CATEGORY)) != NULL ||
 	    strcmp(db_val(rows, i, ULC_STATUS), "error") == 0) {
 		e = cJSON_AddObjectToObject(o, "error");
@@ -367,14 +411,6 @@ csv_to_client(void *ctx, const char *p, size_t n)
 	return http_write(ctx, p, n) == 0 ? 0 : -1;
 }
 
-static const char *const export_header[] = {
-	"created_at", "request_id", "user_id", "username", "key_id", "provider",
-	"model", "resolved_model", "endpoint", "stream", "status", "http_status",
-	"error_category", "error_message", "prompt_tokens", "completion_tokens",
-	"total_tokens", "tokens_estimated", "cost_usd", "price_known",
-	"latency_ms", "ttft_ms", "attempts",
-};
-
 static void
 export_int(struct csv *c, const char *v)
 {
@@ -387,32 +423,24 @@ export_int(struct csv *c, const char *v)
 static void
 export_row(struct csv *c, const struct db_rows *rows, int i)
 {
-	char	 t[32];
+	const struct log_col	*k;
+	char			 t[32];
+	size_t			 n;
 
-	iso_from_db(db_val(rows, i, ULC_CREATED_AT), t, sizeof(t));
-	csv_cell_str(c, t);
-	csv_cell_str(c, db_val(rows, i, ULC_REQUEST_ID));
-	export_int(c, db_val(rows, i, ULC_USER_ID));
-	csv_cell_str(c, db_val(rows, i, ULC_USERNAME));
-	export_int(c, db_val(rows, i, ULC_KEY_ID));
-	csv_cell_str(c, db_val(rows, i, ULC_PROVIDER));
-	csv_cell_str(c, db_val(rows, i, ULC_REQUESTED_MODEL));
-	csv_cell_str(c, db_val(rows, i, ULC_RESOLVED_MODEL));
-	csv_cell_str(c, db_val(rows, i, ULC_ENDPOINT));
-	export_int(c, db_val(rows, i, ULC_IS_STREAM));
-	csv_cell_str(c, db_val(rows, i, ULC_STATUS));
-	export_int(c, db_val(rows, i, ULC_HTTP_STATUS));
-	csv_cell_str(c, db_val(rows, i, ULC_ERR_CATEGORY));
-	csv_cell_str(c, db_val(rows, i, ULC_ERR_MESSAGE));
-	export_int(c, db_val(rows, i, ULC_PROMPT));
-	export_int(c, db_val(rows, i, ULC_COMPLETION));
-	export_int(c, db_val(rows, i, ULC_TOTAL));
-	export_int(c, db_val(rows, i, ULC_ESTIMATED));
-	csv_cell_fixed(c, db_ll(rows, i, ULC_COST, 0), 6);
-	export_int(c, db_val(rows, i, ULC_PRICE_KNOWN));
-	export_int(c, db_val(rows, i, ULC_LATENCY));
-	export_int(c, db_val(rows, i, ULC_TTFT));
-	export_int(c, db_val(rows, i, ULC_ATTEMPTS));
+	for (n = 0; n < LOG_NCOLS; n++) {
+		k = &log_cols[n];
+		if (!(k->in & LOG_CSV))
+			continue;
+		if (k->kind == LOG_TIME) {
+			iso_from_db(db_val(rows, i, k->col), t, sizeof(t));
+			csv_cell_str(c, t);
+		} else if (k->kind == LOG_USD)
+			csv_cell_fixed(c, db_ll(rows, i, k->col, 0), 6);
+		else if (k->kind == LOG_STR)
+			csv_cell_str(c, db_val(rows, i, k->col));
+		else
+			export_int(c, db_val(rows, i, k->col));
+	}
 	csv_row_end(c);
 }
 
@@ -440,8 +468,9 @@ handle_export(struct req *r)
 	if (http_begin_stream(r, 200, "text/csv; charset=utf-8") != 0)
 		return 0;
 	csv_init(&c, csv_to_client, r);
-	for (i = 0; i < sizeof(export_header) / sizeof(export_header[0]); i++)
-		csv_cell_str(&c, export_header[i]);
+	for (i = 0; i < LOG_NCOLS; i++)
+		if (log_cols[i].in & LOG_CSV)
+			csv_cell_str(&c, log_cols[i].name);
 	csv_row_end(&c);
 	for (;;) {
 		memset(&rows, 0, sizeof(rows));
