@@ -11,11 +11,11 @@
 #include <cjson/cJSON.h>
 
 #include "error.h"
+#include "sbconst.h"
 
 #define ADAPTER_MAX_HEADERS	6
 #define ADAPTER_MAX_EVENT	(4u * 1024 * 1024)	/* one upstream SSE event */
 #define ADAPTER_MAX_MSG		300	/* error message kept from upstream */
-#define ADAPTER_DEFAULT_MAX_TOKENS 4096	/* anthropic needs one; when unknown */
 
 enum adapter_format {
 	ADAPTER_OPENAI = 0,
@@ -56,7 +56,7 @@ struct adapter_params {
 	const char		*api_key;	/* provider key (plaintext, wiped by caller) */
 	const char		*model;		/* upstream model name */
 	int			 stream;
-	long long		 default_max_tokens; /* <= 0: ADAPTER_DEFAULT_MAX_TOKENS */
+	long long		 default_max_tokens; /* <= 0: SB_DEFAULT_MAX_OUTPUT */
 };
 
 /* Build the upstream chat call from the canonical request. Returns ERR_NONE,

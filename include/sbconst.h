@@ -1,12 +1,15 @@
-/* sbconst: every fixed limit of Switchboard, named in one place.
- * Values that make sense to change per site are also INI settings (config.h);
- * these are their defaults and hard caps. */
+/* sbconst: the fixed limits that more than one module relies on, named in
+ * one place (a limit only one module uses stays in that module, next to the
+ * code it bounds). Values that make sense to change per site are also INI
+ * settings (config.h); these are their defaults and hard caps. */
 #ifndef SB_SBCONST_H
 #define SB_SBCONST_H
 
 #define SB_MAX_BODY_DEFAULT	(10L * 1024 * 1024)	/* request body, bytes */
 #define SB_MAX_BODY_HARD	(64L * 1024 * 1024)
 #define SB_MAX_JSON_DEPTH	64
+#define SB_MAX_UPSTREAM_BODY	(32u * 1024 * 1024)	/* an upstream request or answer, bytes */
+#define SB_DEFAULT_MAX_OUTPUT	4096	/* output tokens when the request and the model say none */
 #define SB_DB_RETRY_AFTER_S	2	/* Retry-After on 503 database_unavailable */
 #define SB_MAX_PATH		2048
 #define SB_MAX_QUERY		4096

@@ -27,9 +27,7 @@
 #include "upstream.h"
 #include "usage.h"
 
-#define CHAT_MAX_UPSTREAM_BODY	(32u * 1024 * 1024)
 #define CHAT_MAX_MESSAGES	10000
-#define CHAT_DEFAULT_MAX_OUT	4096
 #define CHAT_MIN_TIMEOUT_MS	100
 #define CHAT_MIN_HEARTBEAT_MS	1000
 
@@ -186,7 +184,7 @@ chat_write_json_line(struct chat *c, cJSON *o, const char *pre,
 	struct buf b;
 	int	 rc = -1;
 
-	buf_init(&b, CHAT_MAX_UPSTREAM_BODY);
+	buf_init(&b, SB_MAX_UPSTREAM_BODY);
 	if (s && buf_puts(&b, pre) == BUF_OK && buf_puts(&b, s) == BUF_OK &&
 	    buf_puts(&b, post) == BUF_OK)
 		rc = chat_write(c, b.data, b.len);
@@ -514,7 +512,7 @@ chat_build(struct chat *c, const struct catalog_target *t,
 	p.model = t->model.model_id;
 	p.stream = c->stream;
 	p.default_max_tokens = t->model.max_output > 0 ? t->model.max_output :
-	    CHAT_DEFAULT_MAX_OUT;
+	    SB_DEFAULT_MAX_OUTPUT;
 	rc = c->mode == CHAT_EMBED ?
 	    adapter_build_embeddings(&p, c->r->json, call, err, sizeof(err)) :
 	    adapter_build(&p, c->r->json, call, err, sizeof(err));
@@ -542,7 +540,7 @@ chat_attempt(struct chat *c, const struct catalog_target *t)
 	chat_note_target(c, t);
 	if ((step = chat_build(c, t, &call)) != STEP_OK)
 		return step;
-	buf_init(&c->body, CHAT_MAX_UPSTREAM_BODY);
+	buf_init(&c->body, SB_MAX_UPSTREAM_BODY);
 	buf_init(&c->errbody, UPSTREAM_MAX_ERROR_BODY);
 	c->st = NULL;
 	if (c->stream)
@@ -755,7 +753,7 @@ chat_worst_cost(struct chat *c)
 	memset(&u, 0, sizeof(u));
 	if (max <= 0)
 		max = c->targets[0].model.max_output > 0 ?
-		    c->targets[0].model.max_output : CHAT_DEFAULT_MAX_OUT;
+		    c->targets[0].model.max_output : SB_DEFAULT_MAX_OUTPUT;
 	u.prompt = (long long)c->prompt_bytes;
 	u.completion = c->mode == CHAT_EMBED ? 0 : max;
 	u.total = u.prompt + u.completion;

@@ -60,7 +60,7 @@ adapter_finish_call(const struct adapter_params *p, cJSON *body,
 		goto out;
 	}
 	out->body_len = strlen(out->body);
-	if (out->body_len > ADAPTER_MAX_BODY) {
+	if (out->body_len > SB_MAX_UPSTREAM_BODY) {
 		rc = adapter_fail(err, errlen, ERR_VALIDATION,
 		    "the request is too large for the upstream");
 		goto out;

@@ -86,7 +86,7 @@ anthropic_assistant_blocks(const cJSON *m, cJSON *blocks, char *err,
 	const char	*id, *name;
 	int		 rc = 0;
 
-	buf_init(&text, ADAPTER_MAX_BODY);
+	buf_init(&text, SB_MAX_UPSTREAM_BODY);
 	if (adapter_content_text(cJSON_GetObjectItem(m, "content"), &text) != 0)
 		rc = adapter_fail(err, errlen, ERR_VALIDATION,
 		    "assistant content must be a string or text parts");
@@ -125,7 +125,7 @@ anthropic_tool_block(const cJSON *m, cJSON *blocks, char *err, size_t errlen)
 	cJSON		*b;
 	int		 rc = 0;
 
-	buf_init(&text, ADAPTER_MAX_BODY);
+	buf_init(&text, SB_MAX_UPSTREAM_BODY);
 	if (id == NULL || adapter_content_text(cJSON_GetObjectItem(m,
 	    "content"), &text) != 0) {
 		rc = adapter_fail(err, errlen, ERR_VALIDATION,
@@ -300,7 +300,7 @@ adapter_anthropic_build(const struct adapter_params *p, const cJSON *req,
 	}
 	if (max <= 0)
 		max = p->default_max_tokens > 0 ? p->default_max_tokens :
-		    ADAPTER_DEFAULT_MAX_TOKENS;
+		    SB_DEFAULT_MAX_OUTPUT;
 	cJSON_AddStringToObject(b, "model", p->model);
 	cJSON_AddNumberToObject(b, "max_tokens", (double)max);
 	out = cJSON_AddArrayToObject(b, "messages");
@@ -385,7 +385,7 @@ adapter_anthropic_parse(const cJSON *resp, const char *client_model,
 	if (!cJSON_IsArray(content))
 		return adapter_fail(err, errlen, ERR_UPSTREAM,
 		    "the upstream response has no \"content\"");
-	buf_init(&text, ADAPTER_MAX_BODY);
+	buf_init(&text, SB_MAX_UPSTREAM_BODY);
 	cJSON_ArrayForEach(bl, content) {
 		type = adapter_jstr(bl, "type");
 		if (type && !strcmp(type, "text") && adapter_jstr(bl, "text"))

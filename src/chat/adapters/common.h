@@ -11,7 +11,6 @@
 #include "sse.h"
 
 #define ADAPTER_MAX_URL		2048
-#define ADAPTER_MAX_BODY	(32u * 1024 * 1024)
 #define ADAPTER_MAX_ID		128
 #define ADAPTER_MAX_MODEL	256
 

@@ -95,7 +95,7 @@ gemini_model_parts(const cJSON *m, cJSON *parts, char *err, size_t errlen)
 	cJSON		*p, *a, *call;
 	int		 rc = 0;
 
-	buf_init(&text, ADAPTER_MAX_BODY);
+	buf_init(&text, SB_MAX_UPSTREAM_BODY);
 	if (adapter_content_text(cJSON_GetObjectItem(m, "content"), &text))
 		rc = adapter_fail(err, errlen, ERR_VALIDATION,
 		    "assistant content must be a string or text parts");
@@ -155,7 +155,7 @@ gemini_tool_part(const cJSON *msgs, const cJSON *m, cJSON *parts, char *err,
 
 	if (name == NULL)
 		name = adapter_jstr(m, "name");
-	buf_init(&text, ADAPTER_MAX_BODY);
+	buf_init(&text, SB_MAX_UPSTREAM_BODY);
 	if (name == NULL || adapter_content_text(cJSON_GetObjectItem(m,
 	    "content"), &text) != 0) {
 		rc = adapter_fail(err, errlen, ERR_VALIDATION,
@@ -341,7 +341,7 @@ adapter_gemini_build(const struct adapter_params *p, const cJSON *req,
 	cJSON		*b = cJSON_CreateObject(), *contents, *si;
 	int		 rc = 0;
 
-	buf_init(&sys, ADAPTER_MAX_BODY);
+	buf_init(&sys, SB_MAX_UPSTREAM_BODY);
 	if (!strncmp(model, "models/", 7))
 		model += 7;
 	if (!gemini_model_ok(model)) {
@@ -440,7 +440,7 @@ gemini_choice(const cJSON *cand, int index, int *ntools)
 	cJSON		*choice = cJSON_CreateObject(), *msg, *calls = NULL;
 	const char	*fr;
 
-	buf_init(&text, ADAPTER_MAX_BODY);
+	buf_init(&text, SB_MAX_UPSTREAM_BODY);
 	cJSON_ArrayForEach(part, cJSON_GetObjectItem(cJSON_GetObjectItem(cand,
 	    "content"), "parts")) {
 		if (cJSON_IsTrue(cJSON_GetObjectItem(part, "thought")))
