@@ -54,7 +54,16 @@ struct config {
 	int	 heartbeat_s;
 	int	 circuit_failures;
 	int	 circuit_cooldown_s;
-	int	 max_retry_wait_s;	/* a longer Retry-After moves on to the next target */
+	int	 max_retry_wait_s;
+	/* [chat] */
+	int	 route_cache_s;		/* trust cached routes N s (0 = check each request) */
+	int	 key_cache_s;		/* trust a key's identity N s (needs route_cache_s) */
+	int	 test_headers;		/* honour X-Switchboard-Timeout-Ms / -Heartbeat-Ms */
+	/* [sync] */
+	long	 sync_timeout_ms;
+	/* [usage] */
+	int	 rollup_lag_minutes;
+	int	 retention_days;	/* a longer Retry-After moves on to the next target */
 	/* [limits] */
 	int	 global_rpm;
 	/* every raw entry, for modules that read their own settings */

@@ -11,10 +11,7 @@
 
 #include "config.h"
 
-#define ROLLUP_LAG_DEFAULT_MIN	15	/* an hour is rolled this long after it ends */
 #define ROLLUP_CHUNK_S		86400	/* one transaction covers at most a day */
-#define ROLLUP_RETENTION_DEFAULT_D	90
-#define ROLLUP_RETENTION_MIN_D	2	/* health needs 24 h of raw rows */
 #define ROLLUP_PRUNE_BATCH	5000	/* rows per DELETE */
 #define ROLLUP_READ_CHUNKS	1	/* chunks rolled on a read, at most */
 

@@ -10,6 +10,11 @@
 #define SB_MAX_JSON_DEPTH	64
 #define SB_MAX_UPSTREAM_BODY	(32u * 1024 * 1024)	/* an upstream request or answer, bytes */
 #define SB_DEFAULT_MAX_OUTPUT	4096	/* output tokens when the request and the model say none */
+#define SB_TRUST_MAX_S		60	/* [chat] route_cache_s / key_cache_s cap */
+#define SB_ROLLUP_LAG_DEFAULT_MIN	15	/* an hour is rolled this long after it ends */
+#define SB_RETENTION_DEFAULT_D	90	/* [usage] retention_days */
+#define SB_RETENTION_MIN_D	2	/* health needs 24 h of raw rows */
+#define SB_SYNC_TIMEOUT_MS_DEFAULT 15000	/* [sync] timeout_ms: a list fetch, per page */
 #define SB_DB_RETRY_AFTER_S	2	/* Retry-After on 503 database_unavailable */
 #define SB_MAX_PATH		2048
 #define SB_MAX_QUERY		4096

@@ -13,7 +13,6 @@
 #include "error.h"
 #include "modellist.h"
 
-#define SYNC_TIMEOUT_MS_DEFAULT	15000	/* whole list fetch, per page; [sync] timeout_ms */
 #define SYNC_MAX_PAGES		100
 #define SYNC_LEASE_S		300	/* sync --all lease, renewed after every config */
 

@@ -19,6 +19,7 @@ if [ "$mode" = dev ]; then
 	cli=$root/build/switchboard
 	iterations=600000
 	addr_limit=50
+	test_headers=false
 	procs=${PROCS:-2}
 	chat_procs=${CHAT_PROCS:-4}
 else
@@ -29,6 +30,7 @@ else
 	cli=$root/build/asan/switchboard
 	iterations=20000
 	addr_limit=100000	# every test logs in from 127.0.0.1
+	test_headers=true	# X-Switchboard-Timeout-Ms / -Heartbeat-Ms
 	procs=${PROCS:-2}
 	chat_procs=${CHAT_PROCS:-4}
 fi
@@ -122,6 +124,7 @@ EOS
 		sed -e "s|@SOCKET@|$sock|" -e "s|@PORT@|$db_port|" -e "s|@PASSWORD@|$pw|" \
 		    -e "s|@KEY@|$(openssl rand -hex 32)|" -e "s|@SQL_DIR@|$root/sql|" \
 		    -e "s|@ITERATIONS@|$iterations|" -e "s|@ADDR_LIMIT@|$addr_limit|" -e "s|@METRICS_TOKEN@|$(openssl rand -hex 16)|" \
+		    -e "s|@TEST_HEADERS@|$test_headers|" \
 		    "$root/conf/switchboard.ini.in" > "$ini"
 		umask 022
 	fi

@@ -140,7 +140,8 @@ chat_fail_upstream(struct chat *c, enum err_category cat, const char *msg)
 static long
 chat_timeout_override(const struct req *r, long v)
 {
-	const char	*h = http_header(r, "HTTP_X_SWITCHBOARD_TIMEOUT_MS");
+	const char	*h = cfg()->test_headers ?
+	    http_header(r, "HTTP_X_SWITCHBOARD_TIMEOUT_MS") : NULL;
 	char		*end;
 	long long	 ms;
 
@@ -236,7 +237,8 @@ chat_emit(void *ctx, const struct adapter_chunk *ch)
 static long long
 chat_heartbeat_us(const struct req *r)
 {
-	const char	*h = http_header(r, "HTTP_X_SWITCHBOARD_HEARTBEAT_MS");
+	const char	*h = cfg()->test_headers ?
+	    http_header(r, "HTTP_X_SWITCHBOARD_HEARTBEAT_MS") : NULL;
 	long long	 us = (cfg()->heartbeat_s > 0 ? cfg()->heartbeat_s : 15) *
 	    1000000LL, ms;
 	char		*end;
@@ -968,39 +970,14 @@ chat_run(struct req *r, enum chat_mode mode)
 	return rc;
 }
 
-static int
-chat_setting(const struct config *c, const char *key, long *out)
-{
-	const char	*v = config_get(c, "chat", key);
-	char		*end;
-
-	*out = 0;
-	if (v == NULL)
-		return 0;
-	*out = strtol(v, &end, 10);
-	if (end == v || *end != '\0' || *out < 0 || *out > CHATCACHE_TRUST_MAX_S) {
-		log_err("configuration: [chat] %s: expected a number from 0 to %d",
-		    key, CHATCACHE_TRUST_MAX_S);
-		return -1;
-	}
-	return 0;
-}
-
 /* [chat] route_cache_s: 0 (default) validates cached routes on every
  * request; N (1..60) trusts them for N seconds. [chat] key_cache_s (only
  * with route_cache_s): trust a key's identity and limits for M seconds. */
 int
 chat_init(const struct config *c)
 {
-	long	 n, k;
-
-	if (chat_setting(c, "route_cache_s", &n) != 0 ||
-	    chat_setting(c, "key_cache_s", &k) != 0)
-		return -1;
-	if (k > 0 && n == 0)
-		log_warn("configuration: [chat] key_cache_s needs route_cache_s > 0; ignored");
-	chatcache_configure((int)n, (int)k);
-	circuit_configure((int)n);
+	chatcache_configure(c->route_cache_s, c->key_cache_s);
+	circuit_configure(c->route_cache_s);
 	return upstream_init();
 }
 

@@ -135,7 +135,7 @@ cc_copy(char *dst, size_t size, const char *src)
 static int
 cc_clamp_s(int v)
 {
-	return v < 0 ? 0 : v > CHATCACHE_TRUST_MAX_S ? CHATCACHE_TRUST_MAX_S : v;
+	return v < 0 ? 0 : v > SB_TRUST_MAX_S ? SB_TRUST_MAX_S : v;
 }
 
 void

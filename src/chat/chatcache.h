@@ -25,7 +25,6 @@
 #define CHATCACHE_RESOLVED	32	/* cached resolutions per process */
 #define CHATCACHE_KEYS		16	/* cached decrypted provider keys */
 #define CHATCACHE_FP_MAX	512
-#define CHATCACHE_TRUST_MAX_S	60
 
 /* What the snapshot saw; valid = 0 means "no snapshot, do not cache". */
 struct chatcache_snap {

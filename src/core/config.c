@@ -122,6 +122,11 @@ static const struct config_long config_longs[] = {
 	{ "upstream", "circuit_failures", offsetof(struct config, circuit_failures), 1, 1, 1000, 3 },
 	{ "upstream", "circuit_cooldown_s", offsetof(struct config, circuit_cooldown_s), 1, 1, 86400, 30 },
 	{ "upstream", "max_retry_wait_s", offsetof(struct config, max_retry_wait_s), 1, 0, 60, 2 },
+	{ "chat", "route_cache_s", offsetof(struct config, route_cache_s), 1, 0, SB_TRUST_MAX_S, 0 },
+	{ "chat", "key_cache_s", offsetof(struct config, key_cache_s), 1, 0, SB_TRUST_MAX_S, 0 },
+	{ "sync", "timeout_ms", offsetof(struct config, sync_timeout_ms), 0, 100, 600000, SB_SYNC_TIMEOUT_MS_DEFAULT },
+	{ "usage", "rollup_lag_minutes", offsetof(struct config, rollup_lag_minutes), 1, 0, 24 * 60, SB_ROLLUP_LAG_DEFAULT_MIN },
+	{ "usage", "retention_days", offsetof(struct config, retention_days), 1, SB_RETENTION_MIN_D, 36500, SB_RETENTION_DEFAULT_D },
 	{ "limits", "global_rpm", offsetof(struct config, global_rpm), 1, 0, 100000000, 0 },
 };
 
@@ -191,19 +196,24 @@ config_apply_strs(struct config *cfg, char *err, size_t errsz)
 static int
 config_apply_flags(struct config *cfg, char *err, size_t errsz)
 {
+	static const struct { const char *section, *key; size_t offset; } flags[] = {
+		{ "server", "allow_private_endpoints", offsetof(struct config, allow_private_endpoints) },
+		{ "server", "log_debug", offsetof(struct config, log_debug) },
+		{ "chat", "test_headers", offsetof(struct config, test_headers) },
+	};
 	const char	*v;
+	int		*out;
+	size_t		 i;
 
-	cfg->allow_private_endpoints = 0;
-	if ((v = config_get(cfg, "server", "allow_private_endpoints")) &&
-	    parse_bool(v, &cfg->allow_private_endpoints) == -1) {
-		snprintf(err, errsz, "[server] allow_private_endpoints: expected true or false");
-		return -1;
-	}
-	cfg->log_debug = 0;
-	if ((v = config_get(cfg, "server", "log_debug")) &&
-	    parse_bool(v, &cfg->log_debug) == -1) {
-		snprintf(err, errsz, "[server] log_debug: expected true or false");
-		return -1;
+	for (i = 0; i < sizeof(flags) / sizeof(flags[0]); i++) {
+		out = (int *)((char *)cfg + flags[i].offset);
+		*out = 0;
+		if ((v = config_get(cfg, flags[i].section, flags[i].key)) &&
+		    parse_bool(v, out) == -1) {
+			snprintf(err, errsz, "[%s] %s: expected true or false",
+			    flags[i].section, flags[i].key);
+			return -1;
+		}
 	}
 	cfg->secure_cookies = -1;
 	if ((v = config_get(cfg, "server", "secure_cookies")) && strcmp(v, "auto") != 0 &&
@@ -311,6 +321,10 @@ config_parse(struct config *cfg, const char *text, char *err, size_t errsz)
 		rc = config_apply_flags(cfg, err, errsz);
 	if (rc == 0)
 		rc = config_apply_keys(cfg, err, errsz);
+	if (rc == 0 && cfg->key_cache_s > 0 && cfg->route_cache_s == 0) {
+		snprintf(err, errsz, "[chat] key_cache_s needs route_cache_s > 0");
+		rc = -1;
+	}
 	if (rc == -1)
 		config_free(cfg);
 	return rc;

@@ -32,7 +32,7 @@ static struct {
 	long	 connect_timeout_ms;
 	long	 timeout_ms;
 	CURL	*curl;
-} sync_cfg = { 0, 10000, SYNC_TIMEOUT_MS_DEFAULT, NULL };
+} sync_cfg = { 0, 10000, SB_SYNC_TIMEOUT_MS_DEFAULT, NULL };
 
 static const char SQL_RUN_START[] =
     "INSERT INTO sync_runs (config_id, user_id, trigger_src) VALUES (?, ?, ?)";
@@ -78,17 +78,9 @@ static const char SQL_ALL_ACTIVE[] =
 void
 sync_configure(const struct config *cfg)
 {
-	const char	*v;
-	char		*end;
-	long		 t;
-
 	sync_cfg.allow_private = cfg->allow_private_endpoints;
 	sync_cfg.connect_timeout_ms = cfg->connect_timeout_ms > 0 ? cfg->connect_timeout_ms : 10000;
-	if ((v = config_get(cfg, "sync", "timeout_ms")) != NULL) {
-		t = strtol(v, &end, 10);
-		if (*end == '\0' && t >= 100 && t <= 600000)
-			sync_cfg.timeout_ms = t;
-	}
+	sync_cfg.timeout_ms = cfg->sync_timeout_ms;
 }
 
 int

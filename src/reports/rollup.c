@@ -13,6 +13,7 @@
 #include "log.h"
 #include "report.h"
 #include "rollup.h"
+#include "sbconst.h"
 
 #define ROLLUP_RETRIES	5
 
@@ -66,36 +67,16 @@ static const char SQL_PRUNE_BATCH[] =
     "DELETE FROM aggregator_usage_logs WHERE created_at < ? "
     "ORDER BY created_at LIMIT 5000";
 
-static int
-rollup_setting(const struct config *cfg, const char *key, int def, int lo,
-    int hi)
-{
-	const char	*v;
-	char		*end;
-	long		 n;
-
-	if (cfg == NULL || (v = config_get(cfg, "usage", key)) == NULL)
-		return def;
-	n = strtol(v, &end, 10);
-	if (end == v || *end != '\0' || n < lo || n > hi) {
-		log_warn("[usage] %s out of range; using %d", key, def);
-		return def;
-	}
-	return (int)n;
-}
-
 int
 rollup_lag_s(const struct config *cfg)
 {
-	return 60 * rollup_setting(cfg, "rollup_lag_minutes",
-	    ROLLUP_LAG_DEFAULT_MIN, 0, 24 * 60);
+	return 60 * (cfg ? cfg->rollup_lag_minutes : SB_ROLLUP_LAG_DEFAULT_MIN);
 }
 
 int
 rollup_retention_days(const struct config *cfg)
 {
-	return rollup_setting(cfg, "retention_days", ROLLUP_RETENTION_DEFAULT_D,
-	    ROLLUP_RETENTION_MIN_D, 36500);
+	return cfg ? cfg->retention_days : SB_RETENTION_DEFAULT_D;
 }
 
 static int64_t
@@ -346,8 +327,8 @@ rollup_prune(int64_t now, int days, int64_t *deleted, int64_t *cutoff)
 	int			 rc, retries = 0;
 
 	*deleted = 0;
-	if (days < ROLLUP_RETENTION_MIN_D)
-		days = ROLLUP_RETENTION_MIN_D;
+	if (days < SB_RETENTION_MIN_D)
+		days = SB_RETENTION_MIN_D;
 	if ((rc = rollup_state_get(&st)) != DB_OK)
 		return rc;
 	*cutoff = rollup_hour(now - (int64_t)days * 86400);
@@ -439,12 +420,12 @@ rollup_prune_cli(const struct config *cfg, int argc, char **argv)
 
 	for (i = 1; i < argc; i++) {
 		if (strcmp(argv[i], "--days") == 0 && i + 1 < argc &&
-		    rollup_cli_num(argv[i + 1], ROLLUP_RETENTION_MIN_D, 36500, &days) == 0) {
+		    rollup_cli_num(argv[i + 1], SB_RETENTION_MIN_D, 36500, &days) == 0) {
 			i++;
 			continue;
 		}
 		fprintf(stderr, "usage: switchboard prune [--days N]   (N >= %d; "
-		    "default [usage] retention_days)\n", ROLLUP_RETENTION_MIN_D);
+		    "default [usage] retention_days)\n", SB_RETENTION_MIN_D);
 		return 2;
 	}
 	if (db_connect() != DB_OK) {

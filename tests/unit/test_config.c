@@ -19,6 +19,31 @@ fails_with(const char *text, const char *needle)
 	return strstr(err, needle) != NULL;
 }
 
+/* Every key goes through the declared table: a bad value is refused at
+ * load (and so by `switchboard check`), naming the key; none is silently
+ * replaced by its default. */
+static void
+test_sections_refused(void)
+{
+	char		 text[1024];
+	size_t		 i;
+	static const char *const bad[][2] = {
+		{ "[chat]\nroute_cache_s = abc\n", "[chat] route_cache_s" },
+		{ "[chat]\nroute_cache_s = 61\n", "[chat] route_cache_s" },
+		{ "[chat]\nkey_cache_s = 5\n", "key_cache_s needs route_cache_s" },
+		{ "[sync]\ntimeout_ms = 5\n", "[sync] timeout_ms" },
+		{ "[usage]\nretention_days = 1\n", "[usage] retention_days" },
+		{ "[usage]\nrollup_lag_minutes = -1\n", "[usage] rollup_lag_minutes" },
+		{ "[upstream]\nmax_retry_wait_s = x\n", "[upstream] max_retry_wait_s" },
+		{ "[chat]\ntest_headers = maybe\n", "[chat] test_headers" },
+	};
+
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		snprintf(text, sizeof(text), "%s%s", minimal, bad[i][0]);
+		CHECK(fails_with(text, bad[i][1]));
+	}
+}
+
 int
 main(void)
 {
@@ -31,6 +56,8 @@ main(void)
 	CHECK(cfg.max_body_bytes == 10L * 1024 * 1024);
 	CHECK(cfg.max_json_depth == 64);
 	CHECK(cfg.allow_private_endpoints == 0);
+	CHECK(cfg.test_headers == 0);	/* X-Switchboard-Timeout-Ms ignored by default */
+	CHECK(cfg.route_cache_s == 0 && cfg.retention_days == 90 && cfg.sync_timeout_ms == 15000);
 	CHECK(cfg.secure_cookies == -1);
 	CHECK(cfg.password_iterations == 600000);
 	CHECK(cfg.nkeys == 1 && cfg.keys[0].id == 1 && cfg.keys[0].key[31] == 1);
@@ -64,5 +91,6 @@ main(void)
 	CHECK(fails_with(text, "allow_private_endpoints"));
 	CHECK(config_load(&cfg, "/nonexistent/switchboard.ini", err, sizeof(err)) == -1);
 	CHECK(strstr(err, "No such file") != NULL);
+	test_sections_refused();
 	return unit_done("test_config");
 }
