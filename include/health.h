@@ -1,6 +1,6 @@
 /* health: provider health from the usage log, circuit state and probes.
  * GET /api/providers/status is routed from providers.fcgi to
- * health_providers_status(); /metrics takes the circuit gauge from here;
+ * health_handle_status(); /metrics takes the circuit gauge from here;
  * `switchboard health --probe` records a cheap model-list call per active
  * config so an idle provider still has a known state. */
 #ifndef SB_HEALTH_H
@@ -31,7 +31,7 @@ struct health_inputs {
 enum health_state health_decide(const struct health_inputs *in);
 
 /* Handler body for GET /api/providers/status: writes the JSON for r->who. */
-int	health_providers_status(struct req *r);
+int	health_handle_status(struct req *r);
 /* Append the switchboard_circuit_open{provider} gauge; DB_* status. */
 int	health_metrics_circuits(struct prom *p);
 /* `switchboard health [--probe]`: print states; with --probe, probe first. */

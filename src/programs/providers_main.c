@@ -147,13 +147,6 @@ handle_providers_list(struct req *r)
 	return prov_send(r, 200, catalog_providers_json(r->who.user_id, NULL));
 }
 
-/* GET /api/providers/status is built by the health module (usage issue). */
-static int
-handle_providers_status(struct req *r)
-{
-	return health_providers_status(r);
-}
-
 /* Read the admin's provider fields; -1 with r->err on bad input.  A new
  * entry (creating) needs display_name, type, api_format and base_url; an
  * update may leave any out but cannot clear base_url (except for `custom`,
@@ -659,7 +652,7 @@ providers_init(const struct config *cfg)
 
 static const struct route routes[] = {
 	{ "GET",    "/api/providers",                    handle_providers_list,  ROUTE_USER },
-	{ "GET",    "/api/providers/status",             handle_providers_status, ROUTE_USER },
+	{ "GET",    "/api/providers/status",             health_handle_status,    ROUTE_USER },
 	{ "GET",    "/api/providers/compare",            handle_compare,         ROUTE_USER },
 	{ "POST",   "/api/providers/{name}",             handle_provider_create, ROUTE_ADMIN },
 	{ "PUT",    "/api/providers/{name}",             handle_provider_update, ROUTE_ADMIN },

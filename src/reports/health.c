@@ -309,7 +309,7 @@ out:
 }
 
 int
-health_providers_status(struct req *r)
+health_handle_status(struct req *r)
 {
 	cJSON	*root;
 	int	 rc;
