@@ -15,6 +15,9 @@
 #define SB_RETENTION_DEFAULT_D	90	/* [usage] retention_days */
 #define SB_RETENTION_MIN_D	2	/* health needs 24 h of raw rows */
 #define SB_SYNC_TIMEOUT_MS_DEFAULT 15000	/* [sync] timeout_ms: a list fetch, per page */
+#define SB_MAX_JSON_NODES	100000	/* values in one request body: caps what parsing costs */
+#define SB_AUTH_MAX_BODY	16384	/* bodies under /api/auth/, read before anyone is known */
+#define SB_ACCOUNT_MAX_BODY	65536	/* the other account.fcgi bodies */
 #define SB_DB_RETRY_AFTER_S	2	/* Retry-After on 503 database_unavailable */
 #define SB_MAX_PATH		2048
 #define SB_MAX_QUERY		4096

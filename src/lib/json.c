@@ -7,11 +7,15 @@
 #include <string.h>
 
 #include "json.h"
+#include "sbconst.h"
 
-int
-json_depth_ok(const char *text, size_t len, int max_depth)
+/* One pass outside strings: the nesting depth, and an upper bound of the
+ * number of values (commas + 2 per container + 1), so that a body is judged
+ * before cJSON spends ~64 bytes a value on it. 0, -1 too deep, -2 too many. */
+static int
+json_shape_ok(const char *text, size_t len, int max_depth, size_t max_nodes)
 {
-	size_t	 i;
+	size_t	 i, nodes = 1;
 	int	 depth = 0, in_str = 0;
 
 	for (i = 0; i < len; i++) {
@@ -29,10 +33,21 @@ json_depth_ok(const char *text, size_t len, int max_depth)
 		else if (c == '{' || c == '[') {
 			if (++depth > max_depth)
 				return -1;
+			nodes += 2;
 		} else if (c == '}' || c == ']')
 			depth--;
+		else if (c == ',')
+			nodes++;
+		if (max_nodes && nodes > max_nodes)
+			return -2;
 	}
 	return 0;
+}
+
+int
+json_depth_ok(const char *text, size_t len, int max_depth)
+{
+	return json_shape_ok(text, len, max_depth, 0) == 0 ? 0 : -1;
 }
 
 cJSON *
@@ -44,9 +59,14 @@ json_parse(const char *text, size_t len, int max_depth, struct sb_error *e)
 		err_set(e, ERR_VALIDATION, 400, "invalid_json", "The request body is empty; send a JSON object.");
 		return NULL;
 	}
-	if (json_depth_ok(text, len, max_depth) == -1) {
+	switch (json_shape_ok(text, len, max_depth, SB_MAX_JSON_NODES)) {
+	case -1:
 		err_set(e, ERR_VALIDATION, 400, "json_too_deep",
 		    "The JSON body is nested deeper than %d levels.", max_depth);
+		return NULL;
+	case -2:
+		err_set(e, ERR_VALIDATION, 413, "json_too_many_values",
+		    "The JSON body holds more than %d values.", SB_MAX_JSON_NODES);
 		return NULL;
 	}
 	if ((j = cJSON_ParseWithLength(text, len)) == NULL) {

@@ -72,9 +72,11 @@ send_user_and_csrf(struct req *r, int status)
 static int
 body_or_fail(struct req *r)
 {
-	const struct config *cfg = server_config();
+	long	 max = strncmp(r->path, "/api/auth/", 10) == 0 ? SB_AUTH_MAX_BODY :
+	    SB_ACCOUNT_MAX_BODY;
 
-	return http_json_body(r, cfg->max_body_bytes, cfg->max_json_depth);
+	/* Small bodies only: login and setup are read before anyone is known. */
+	return http_json_body(r, max, server_config()->max_json_depth);
 }
 
 static int

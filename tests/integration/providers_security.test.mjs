@@ -9,7 +9,7 @@ import { execFile, execFileSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import net from 'node:net';
-import { newUser, sql, mock, unique, cli } from './lib.mjs';
+import { newUser, sql, mock, unique, cli, http, gatewayKey } from './lib.mjs';
 
 const KEY = () => 'sk-sec-' + unique('k') + unique('');
 
@@ -199,4 +199,24 @@ test('moving a saved config to another endpoint needs its key; the stored key ne
   } finally {
     trap.close();
   }
+});
+
+// Issue 10, defect 4: what an unauthenticated caller can make the server
+// spend. Login and setup take small bodies only; any JSON body is refused by
+// its number of values before it is parsed (a 10 MiB array was ~400 MB).
+test('pre-authentication bodies are bounded: small auth bodies, a cap on JSON values', async () => {
+  const big = await http('POST', '/api/auth/login', { raw: JSON.stringify({ username: 'x', password: 'y'.repeat(20000) }),
+    headers: { 'content-type': 'application/json' } });
+  assertError(big, 413, 'validation');
+  const values = '[' + Array(150000).fill('0').join(',') + ']';
+  const body = `{"model":"openai/gpt-4o-mini","messages":[{"role":"user","content":"hi"}],"metadata":${values}}`;
+  assert.ok(body.length < 1024 * 1024, 'well under the body size limit');
+  const anon = await http('POST', '/v1/chat/completions', { raw: body, headers: { 'content-type': 'application/json' } });
+  assert.equal(anon.status, 401, 'no key: refused before the body is read');
+  const u = await newUser('cap');
+  const key = await gatewayKey(u);
+  const keyed = await http('POST', '/v1/chat/completions', { raw: body,
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${key}` } });
+  assert.equal(keyed.status, 413, keyed.text);
+  assert.equal(keyed.json.error.code, 'json_too_many_values');
 });

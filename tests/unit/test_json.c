@@ -56,6 +56,37 @@ test_fields(void)
 	cJSON_Delete(j);
 }
 
+/* Issue 10, defect 4: a body is judged by its number of values before
+ * cJSON spends ~64 bytes on each (a 10 MiB array of zeros was ~400 MB). */
+static void
+test_node_cap(void)
+{
+	struct sb_error	 e;
+	size_t		 n = 2 * 120000 + 2, i;
+	char		*big = malloc(n + 1);
+	cJSON		*j;
+
+	big[0] = '[';
+	for (i = 0; i < 120000; i++) {
+		big[1 + 2 * i] = '0';
+		big[2 + 2 * i] = ',';
+	}
+	big[n - 1] = ']';
+	big[n - 2] = '0';
+	big[n] = '\0';
+	memset(&e, 0, sizeof(e));
+	CHECK(json_parse(big, n, 64, &e) == NULL);
+	CHECK_STR(e.code, "json_too_many_values");
+	CHECK(e.status == 413);
+	/* commas inside strings are not values */
+	memset(big, ',', n);
+	big[0] = '"';
+	big[n - 1] = '"';
+	CHECK((j = json_parse(big, n, 64, &e)) != NULL);
+	cJSON_Delete(j);
+	free(big);
+}
+
 /* Found by tests/fuzz/fuzz_json: numbers past long long's range were
  * converted before the range check (undefined behaviour). */
 static void
@@ -118,6 +149,7 @@ main(void)
 	test_depth();
 	test_fields();
 	test_int_out_of_range();
+	test_node_cap();
 	test_money();
 	return unit_done("test_json");
 }
