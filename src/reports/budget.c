@@ -24,17 +24,21 @@ const char *const budget_state_names[BUDGET_STATE__MAX] = {
 static const char SQL_USER_EXISTS[] =
     "SELECT id FROM users WHERE id = ?";
 static const char SQL_USER_BUDGET_GET[] =
-    "SELECT monthly_budget_micros, budget_alert_pct, budget_hard_stop"
+    "SELECT monthly_budget_micros, budget_alert_pct, budget_hard_stop,"
+    " own_budget_micros, admin_budget_micros"
     " FROM user_budgets WHERE user_id = ?";
 static const char SQL_KEY_BUDGET_GET[] =
     "SELECT monthly_budget_micros, budget_alert_pct, budget_hard_stop, name"
     " FROM gateway_keys WHERE id = ? AND user_id = ?";
 static const char SQL_USER_BUDGET_PUT[] =
     "INSERT INTO user_budgets (user_id, monthly_budget_micros, budget_alert_pct,"
-    " budget_hard_stop) VALUES (?, ?, ?, ?) ON DUPLICATE KEY UPDATE"
+    " budget_hard_stop, own_budget_micros, admin_budget_micros)"
+    " VALUES (?, ?, ?, ?, ?, ?) ON DUPLICATE KEY UPDATE"
     " monthly_budget_micros = VALUES(monthly_budget_micros),"
     " budget_alert_pct = VALUES(budget_alert_pct),"
-    " budget_hard_stop = VALUES(budget_hard_stop)";
+    " budget_hard_stop = VALUES(budget_hard_stop),"
+    " own_budget_micros = VALUES(own_budget_micros),"
+    " admin_budget_micros = VALUES(admin_budget_micros)";
 static const char SQL_KEY_BUDGET_PUT[] =
     "UPDATE gateway_keys SET monthly_budget_micros = ?, budget_alert_pct = ?,"
     " budget_hard_stop = ? WHERE id = ? AND user_id = ?";
@@ -50,7 +54,9 @@ static const char SQL_PERIOD_LIMIT[] =
 struct budget_target {
 	long long	 user_id;
 	long long	 key_id;	/* 0: the user's own budget */
-	int64_t		 limit;		/* micro-USD, -1 none */
+	int64_t		 limit;		/* micro-USD, -1 none: what is enforced */
+	int64_t		 own;		/* user scope: the user's own cap, -1 none */
+	int64_t		 admin;		/* user scope: an admin's cap, -1 none */
 	int		 alert_pct;
 	int		 hard_stop;
 	char		 key_name[101];
@@ -90,7 +96,7 @@ budget_target_or_reply(struct req *r, struct budget_target *t)
 
 	memset(t, 0, sizeof(*t));
 	t->user_id = r->who.user_id;
-	t->limit = -1;
+	t->limit = t->own = t->admin = -1;
 	t->alert_pct = 80;
 	t->hard_stop = 1;
 	if ((rc = usageapi_query(r, "user", v, sizeof(v))) < 0)
@@ -138,6 +144,8 @@ budget_target_or_reply(struct req *r, struct budget_target *t)
 		t->limit = db_ll(&rows, 0, 0, -1);
 		t->alert_pct = (int)db_ll(&rows, 0, 1, 80);
 		t->hard_stop = (int)db_ll(&rows, 0, 2, 1);
+		t->own = db_ll(&rows, 0, 3, -1);
+		t->admin = db_ll(&rows, 0, 4, -1);
 	}
 	db_rows_free(&rows);
 	return 0;
@@ -211,6 +219,15 @@ budget_figures(const struct budget_target *t, int64_t from, int64_t to,
 	return DB_OK;
 }
 
+static void
+budget_add_limit(cJSON *o, const char *name, int64_t micros)
+{
+	if (micros >= 0)
+		json_add_usd(o, name, micros);
+	else
+		cJSON_AddNullToObject(o, name);
+}
+
 static int
 budget_reply(struct req *r, const struct budget_target *t)
 {
@@ -230,10 +247,11 @@ budget_reply(struct req *r, const struct budget_target *t)
 		cJSON_AddStringToObject(o, "key_name", t->key_name);
 	} else
 		cJSON_AddNullToObject(o, "key_id");
-	if (t->limit >= 0)
-		json_add_usd(o, "monthly_limit_usd", t->limit);
-	else
-		cJSON_AddNullToObject(o, "monthly_limit_usd");
+	budget_add_limit(o, "monthly_limit_usd", t->limit);
+	if (!t->key_id) {
+		budget_add_limit(o, "own_limit_usd", t->own);
+		budget_add_limit(o, "admin_limit_usd", t->admin);
+	}
 	cJSON_AddNumberToObject(o, "alert_threshold_pct", t->alert_pct);
 	cJSON_AddBoolToObject(o, "hard_stop", t->hard_stop);
 	report_isotime(ts, sizeof(ts), start);
@@ -272,6 +290,28 @@ budget_handle_get(struct req *r)
 	return budget_reply(r, &t);
 }
 
+/* A user's budget keeps two caps: an admin setting another user's limit
+ * sets the admin cap, anyone else their own; the lower one is enforced, and
+ * an admin cap is always a hard stop. t->limit holds the value just set. */
+static void
+budget_split_caps(const struct req *r, struct budget_target *t, int limit_set)
+{
+	if (t->key_id)
+		return;
+	if (limit_set && r->who.is_admin && t->user_id != r->who.user_id)
+		t->admin = t->limit;
+	else if (limit_set)
+		t->own = t->limit;
+	if (t->own < 0)
+		t->limit = t->admin;
+	else if (t->admin < 0)
+		t->limit = t->own;
+	else
+		t->limit = t->own < t->admin ? t->own : t->admin;
+	if (t->admin >= 0)
+		t->hard_stop = 1;
+}
+
 /* Apply the body's fields (all optional) to t; -1 with r->err on bad input. */
 static int
 budget_apply_body(struct req *r, struct budget_target *t)
@@ -279,11 +319,12 @@ budget_apply_body(struct req *r, struct budget_target *t)
 	const struct config	*cfg = server_config();
 	const cJSON		*lim;
 	long long		 v;
-	int			 b, present;
+	int			 b, present, limit_set;
 
 	if (http_json_body(r, cfg->max_body_bytes, cfg->max_json_depth) != 0)
 		return -1;
 	lim = cJSON_GetObjectItemCaseSensitive(r->json, "monthly_limit_usd");
+	limit_set = lim != NULL;
 	if (cJSON_IsNull(lim))
 		t->limit = -1;
 	else {
@@ -305,6 +346,7 @@ budget_apply_body(struct req *r, struct budget_target *t)
 		return -1;
 	if (present)
 		t->hard_stop = b;
+	budget_split_caps(r, t, limit_set);
 	return 0;
 }
 
@@ -341,11 +383,11 @@ budget_handle_put(struct req *r)
 		p[4] = db_int(t.user_id);
 		rc = db_exec(SQL_KEY_BUDGET_PUT, p, 5, NULL, NULL);
 	} else {
-		p[3] = p[2];
-		p[2] = p[1];
-		p[1] = p[0];
-		p[0] = db_int(t.user_id);
-		rc = db_exec(SQL_USER_BUDGET_PUT, p, 4, NULL, NULL);
+		struct db_param	 u[6] = { db_int(t.user_id), p[0], p[1], p[2],
+		    t.own >= 0 ? db_int(t.own) : db_null(),
+		    t.admin >= 0 ? db_int(t.admin) : db_null() };
+
+		rc = db_exec(SQL_USER_BUDGET_PUT, u, 6, NULL, NULL);
 	}
 	if (rc == DB_OK)
 		rc = budget_period_limit(&t);

@@ -5,7 +5,7 @@
 // (inOneMonth): a month rollover mid-test reruns it rather than failing it.
 import { test, before } from 'node:test';
 import assert from 'node:assert/strict';
-import { BASE, sql, q, mock, gatewayKey, inOneMonth } from './lib.mjs';
+import { BASE, sql, q, mock, gatewayKey, inOneMonth, admin } from './lib.mjs';
 import { chatUser, chat, post, auth, addConfig, addModel, usageRow } from './chatlib.mjs';
 
 const hi = [{ role: 'user', content: 'hi' }];
@@ -104,3 +104,30 @@ test('an exceeded hard-stop budget refuses models with no known price too', () =
   assert.equal((await u.put('/api/budget', { hard_stop: false })).status, 200);
   assert.equal((await chat(u.key, { model: 'ollama/llama3', messages: hi })).status, 200);
 }));
+
+// Issue 10, defect 6: a budget an admin set on a user binds that user. The
+// user keeps a lower cap of their own, never a higher one.
+test('an admin-set budget is binding: the user can lower it, not lift it, nor turn its hard stop off', async () => {
+  const u = await chatUser();
+  const a = await admin();
+  const set = await a.put(`/api/budget?user=${u.id}`, { monthly_limit_usd: 0.000001 });
+  assert.equal(set.status, 200, set.text);
+  assert.equal(set.json.admin_limit_usd, 0.000001);
+  const lift = await u.put('/api/budget', { monthly_limit_usd: 100, hard_stop: false });
+  assert.equal(lift.status, 200, lift.text);
+  assert.equal(lift.json.monthly_limit_usd, 0.000001, 'the admin cap still applies');
+  assert.equal(lift.json.own_limit_usd, 100);
+  assert.equal(lift.json.hard_stop, true);
+  addModel(u.id, 'openai', 'gpt-4o-mini');
+  await inOneMonth(async () => {
+    const first = await chat(u.key, { model: 'openai/gpt-4o-mini', messages: hi });
+    const r = first.status === 402 ? first : await chat(u.key, { model: 'openai/gpt-4o-mini', messages: hi });
+    assert.equal(r.status, 402, r.text);
+    assert.equal(r.json.error.type, 'budget');
+  });
+  const lower = await u.put('/api/budget', { monthly_limit_usd: 0 });
+  assert.equal(lower.json.monthly_limit_usd, 0, 'a lower own cap wins');
+  const cleared = await a.put(`/api/budget?user=${u.id}`, { monthly_limit_usd: null });
+  assert.equal(cleared.json.admin_limit_usd, null);
+  assert.equal(cleared.json.monthly_limit_usd, 0, "the user's own cap remains");
+});
