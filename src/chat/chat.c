@@ -28,6 +28,7 @@
 #include "usage.h"
 
 #define CHAT_MAX_MESSAGES	10000
+#define CHAT_MAX_CHOICES	128	/* "n" */
 #define CHAT_MIN_TIMEOUT_MS	100
 #define CHAT_MIN_HEARTBEAT_MS	1000
 
@@ -292,22 +293,29 @@ chat_on_body(void *ctx, const char *p, size_t n)
 
 /* --- accounting ---------------------------------------------------------- */
 
+/* A target's prices: its model row's, else the shipped table's. */
 static void
-chat_prices(struct chat *c, const struct catalog_target *t)
+chat_target_prices(const struct catalog_target *t, struct usage_prices *p)
 {
 	const struct price_entry	*pe;
 
-	c->prices.input = t->model.input_price;
-	c->prices.output = t->model.output_price;
-	c->prices.cache_read = t->model.cache_read_price;
-	c->prices.cache_write = t->model.cache_write_price;
-	if ((!t->model_known || c->prices.input < 0 || c->prices.output < 0) &&
+	p->input = t->model.input_price;
+	p->output = t->model.output_price;
+	p->cache_read = t->model.cache_read_price;
+	p->cache_write = t->model.cache_write_price;
+	if ((!t->model_known || p->input < 0 || p->output < 0) &&
 	    (pe = price_lookup(t->model.model_id)) != NULL) {
-		c->prices.input = pe->input;
-		c->prices.output = pe->output;
-		c->prices.cache_read = pe->cache_read;
-		c->prices.cache_write = pe->cache_write;
+		p->input = pe->input;
+		p->output = pe->output;
+		p->cache_read = pe->cache_read;
+		p->cache_write = pe->cache_write;
 	}
+}
+
+static void
+chat_prices(struct chat *c, const struct catalog_target *t)
+{
+	chat_target_prices(t, &c->prices);
 }
 
 /* Fill tokens (estimated if the upstream gave none) and cost on the record. */
@@ -749,17 +757,41 @@ static long long
 chat_worst_cost(struct chat *c)
 {
 	struct adapter_usage	 u;
-	long long		 max = adapter_req_max_tokens(c->r->json);
-	int			 known;
+	struct usage_prices	 p;
+	long long		 max = adapter_req_max_tokens(c->r->json), n = 1, cost, worst = 0;
+	int			 i, known, present;
+	struct sb_error		 e;
 
-	memset(&u, 0, sizeof(u));
-	if (max <= 0)
-		max = c->targets[0].model.max_output > 0 ?
-		    c->targets[0].model.max_output : SB_DEFAULT_MAX_OUTPUT;
-	u.prompt = (long long)c->prompt_bytes;
-	u.completion = c->mode == CHAT_EMBED ? 0 : max;
-	u.total = u.prompt + u.completion;
-	return usage_cost(&u, &c->prices, &known);
+	if (json_field_int(c->r->json, "n", 0, 1, CHAT_MAX_CHOICES, &n, &present, &e) != 0)
+		n = 1;
+	for (i = 0; i < c->ntargets; i++) {
+		const struct catalog_target *t = &c->targets[i];
+
+		memset(&u, 0, sizeof(u));
+		u.prompt = (long long)c->prompt_bytes;
+		u.completion = c->mode == CHAT_EMBED ? 0 : n * (max > 0 ? max :
+		    t->model.max_output > 0 ? t->model.max_output : SB_DEFAULT_MAX_OUTPUT);
+		u.total = u.prompt + u.completion;
+		chat_target_prices(t, &p);
+		cost = usage_cost(&u, &p, &known);
+		if (!known)
+			return -1;
+		if (cost > worst)
+			worst = cost;
+	}
+	return worst;
+}
+
+/* Does a budget that refuses (hard stop) apply to this request? */
+static int
+chat_budget_binds(const struct quota_limits *l)
+{
+	int	 s;
+
+	for (s = 0; s < QUOTA_SCOPE__MAX; s++)
+		if (l->budget[s] != QUOTA_NO_LIMIT && l->hard_stop[s])
+			return 1;
+	return 0;
 }
 
 static int
@@ -767,6 +799,7 @@ chat_limits(struct chat *c)
 {
 	struct quota_rate_info	 info;
 	struct req		*r = c->r;
+	long long		 worst;
 	int			 rc;
 
 	if (!c->snap.valid && quota_load(r->who.user_id, r->who.key_id,
@@ -782,8 +815,18 @@ chat_limits(struct chat *c)
 	}
 	if (rc != 0)
 		return -1;	/* http_send_error adds Retry-After */
-	return quota_budget_reserve(&c->lim, r->who.user_id, r->who.key_id,
-	    chat_worst_cost(c), &c->resv, &r->err);
+	worst = chat_worst_cost(c);
+	if (quota_budget_reserve(&c->lim, r->who.user_id, r->who.key_id,
+	    worst > 0 ? worst : 0, &c->resv, &r->err) != 0)
+		return -1;
+	if (worst < 0 && chat_budget_binds(&c->lim)) {
+		quota_budget_settle(&c->resv, 0);
+		return http_fail(r, ERR_BUDGET, 402, "price_unknown",
+		    "The price of '%.200s' is not known, so your budget cannot be "
+		    "enforced on it: set its price under Models, or use a priced model.",
+		    c->model);
+	}
+	return 0;
 }
 
 /* A bad body with a key: a refused key is still reported first. */

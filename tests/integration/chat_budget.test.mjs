@@ -131,3 +131,27 @@ test('an admin-set budget is binding: the user can lower it, not lift it, nor tu
   assert.equal(cleared.json.admin_limit_usd, null);
   assert.equal(cleared.json.monthly_limit_usd, 0, "the user's own cap remains");
 });
+
+// Issue 10, defect 3: a budget must not be defeated by an unpriced model, by
+// n > 1, or by a dearer fallback target.
+test('under a hard-stop budget an unpriced model is refused (price_unknown); n choices are reserved', () => inOneMonth(async () => {
+  const u = await chatUser();
+  await addConfig(u, 'custom', { name: 'ollama', api_key: 'sk-ollama-0001', base_url: mock.url('ollama/v1'), priority: 40 });
+  addModel(u.id, 'openai', 'gpt-priced', { input: 1000000, output: 1000000 });
+  assert.equal((await u.put('/api/budget', { monthly_limit_usd: 10 })).status, 200);
+  await mock.clear();
+  const r = await chat(u.key, { model: 'ollama/llama3', messages: hi });
+  assert.equal(r.status, 402, r.text);
+  assert.equal(r.json.error.code, 'price_unknown');
+  assert.equal((await mock.requests({ model: 'llama3' })).length, 0, 'refused before any upstream call');
+  // $1/M in and out, max_tokens 200: one choice reserves ~232 µ$, three ~632 µ$.
+  const key = await gatewayKey(u, { monthly_budget_usd: 0.0004 });
+  const three = await chat(key, { model: 'openai/gpt-priced', messages: hi, n: 3, max_tokens: 200 });
+  assert.equal(three.status, 402, three.text);
+  assert.equal(three.json.error.type, 'budget');
+  const one = await chat(key, { model: 'openai/gpt-priced', messages: hi, max_tokens: 200 });
+  assert.equal(one.status, 200, one.text);
+  // tracking only (no hard stop): the unpriced model is served
+  assert.equal((await u.put('/api/budget', { hard_stop: false })).status, 200);
+  assert.equal((await chat(u.key, { model: 'ollama/llama3', messages: hi })).status, 200);
+}));
