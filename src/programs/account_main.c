@@ -33,6 +33,27 @@ static const char SQL_USER_SET_PASSWORD[] =
     "UPDATE users SET password_hash = ? WHERE id = ?";
 static const char SQL_USER_DELETE[] =
     "DELETE FROM users WHERE id = ?";
+/* Deleting a user takes everything of theirs but the usage history (whose
+ * rows keep their own copies of names): keys, sealed provider keys, models,
+ * budgets, limits, sessions. One transaction; each statement binds the id. */
+static const char *const SQL_USER_PURGE[] = {
+	"DELETE FROM budget_periods WHERE scope = 'key' AND scope_id IN"
+	" (SELECT id FROM gateway_keys WHERE user_id = ?)",
+	"DELETE FROM budget_periods WHERE scope = 'user' AND scope_id = ?",
+	"DELETE FROM circuit_state WHERE config_id IN"
+	" (SELECT id FROM user_api_providers WHERE user_id = ?)",
+	"DELETE FROM provider_probes WHERE user_id = ?",
+	"DELETE FROM aggregator_models WHERE user_id = ?",
+	"DELETE FROM model_aliases WHERE user_id = ?",
+	"DELETE FROM model_favorites WHERE user_id = ?",
+	"DELETE FROM sync_runs WHERE user_id = ?",
+	"DELETE FROM user_api_providers WHERE user_id = ?",
+	"DELETE FROM gateway_keys WHERE user_id = ?",
+	"DELETE FROM user_budgets WHERE user_id = ?",
+	"DELETE FROM user_rate_limits WHERE user_id = ?",
+	"DELETE FROM sessions WHERE user_id = ?",
+	SQL_USER_DELETE,
+};
 static const char SQL_ADMINS_OTHER[] =
     "SELECT COUNT(*) FROM users WHERE role = 'admin' AND is_active = 1 AND id <> ?";
 static const char SQL_KEYS_LIST[] =
@@ -313,19 +334,27 @@ update_user_fields(struct req *r, long long id)
 	p[1] = db_int(id);
 	if (has_role) {
 		p[0] = db_str(is_admin ? "admin" : "user");
-		db_exec(SQL_USER_SET_ROLE, p, 2, NULL, NULL);
+		if (db_exec(SQL_USER_SET_ROLE, p, 2, NULL, NULL) != DB_OK)
+			return err_db_unavailable(&r->err);
 	}
 	if (has_active) {
 		p[0] = db_int(active);
-		db_exec(SQL_USER_SET_ACTIVE, p, 2, NULL, NULL);
-		if (!active)
-			auth_sessions_drop_user(id);
+		if (db_exec(SQL_USER_SET_ACTIVE, p, 2, NULL, NULL) != DB_OK ||
+		    (!active && auth_sessions_drop_user(id) != 0))
+			return err_db_unavailable(&r->err);
 	}
 	if (pass) {
 		if (vault_password_hash(pass, server_config()->password_iterations, hash, sizeof(hash)) == -1)
 			return http_fail(r, ERR_INTERNAL, 500, "hash_failed", "Could not hash the password.");
 		p[0] = db_str(hash);
-		db_exec(SQL_USER_SET_PASSWORD, p, 2, NULL, NULL);
+		/* A new password ends every session of the user: whoever knew the
+		 * old one is logged out (the admin's own is kept when it is theirs). */
+		if (db_exec(SQL_USER_SET_PASSWORD, p, 2, NULL, NULL) != DB_OK ||
+		    auth_sessions_drop_user(id) != 0)
+			return err_db_unavailable(&r->err);
+		if (id == r->who.user_id && auth_session_create(r, id,
+		    server_config()->session_lifetime, server_secure_cookies(r)) != 0)
+			return err_db_unavailable(&r->err);
 	}
 	return 0;
 }
@@ -341,6 +370,9 @@ handle_users_update(struct req *r)
 	root = cJSON_CreateObject();
 	if ((u = account_user_json(id, 1)) != NULL)
 		cJSON_AddItemToObject(root, "user", u);
+	/* One's own new password came with a new session: its CSRF token. */
+	if (id == r->who.user_id && cJSON_GetObjectItem(r->json, "password"))
+		cJSON_AddStringToObject(root, "csrf_token", r->who.csrf_token);
 	http_send_json(r, 200, root);
 	cJSON_Delete(root);
 	return 0;
@@ -351,6 +383,7 @@ handle_users_delete(struct req *r)
 {
 	struct db_param	 p[1];
 	long long	 id;
+	size_t		 i;
 
 	if (user_id_param(r, &id) == -1)
 		return -1;
@@ -359,9 +392,16 @@ handle_users_delete(struct req *r)
 	if (keeps_an_admin(r, id) == -1)
 		return -1;
 	p[0] = db_int(id);
-	if (db_exec(SQL_USER_DELETE, p, 1, NULL, NULL) != DB_OK)
+	if (db_begin() != DB_OK)
 		return err_db_unavailable(&r->err);
-	auth_sessions_drop_user(id);
+	for (i = 0; i < sizeof(SQL_USER_PURGE) / sizeof(SQL_USER_PURGE[0]); i++)
+		if (db_exec(SQL_USER_PURGE[i], p, 1, NULL, NULL) != DB_OK) {
+			db_rollback();
+			return err_db_unavailable(&r->err);
+		}
+	if (db_commit() != DB_OK)
+		return err_db_unavailable(&r->err);
+	log_info("user %lld deleted with their keys, providers and budgets", id);
 	http_send_empty(r, 204);
 	return 0;
 }

@@ -249,3 +249,49 @@ test('hostile bodies on account and provider endpoints get JSON 4xx and the serv
   const h = await http('GET', '/api/health');
   assert.equal(h.status, 200);
 });
+
+// Issue 10, defect 7: a password reset ends the user's sessions; deleting a
+// user takes their keys, sealed provider keys and budgets with them.
+test('a password reset by an admin logs the user out everywhere', async () => {
+  const a = await admin();
+  const u = await newUser('reset');
+  const other = await new Session().login(u.user.username, u.password);
+  assert.equal((await u.get('/api/auth/me')).status, 200);
+  const set = await a.put(`/api/users/${u.user.id}`, { password: 'a-brand-new-password-1' });
+  assert.equal(set.status, 200, set.text);
+  assert.equal((await u.get('/api/auth/me')).status, 401, 'the old session is gone');
+  assert.equal((await other.get('/api/auth/me')).status, 401, 'and every other one');
+  assert.equal((await new Session().post('/api/auth/login', { username: u.user.username, password: u.password })).status, 401);
+  await new Session().login(u.user.username, 'a-brand-new-password-1');
+});
+
+test('one\'s own new password keeps one\'s session (with a new CSRF token) and ends the others', async () => {
+  const u = await newUser('self');
+  const a = await admin();
+  assert.equal((await a.put(`/api/users/${u.user.id}`, { role: 'admin' })).status, 200);
+  const me = await new Session().login(u.user.username, u.password);
+  const elsewhere = await new Session().login(u.user.username, u.password);
+  const res = await me.put(`/api/users/${u.user.id}`, { password: 'my-own-new-password-2' });
+  assert.equal(res.status, 200, res.text);
+  assert.equal(typeof res.json.csrf_token, 'string');
+  assert.equal((await me.get('/api/auth/me')).status, 200, 'still logged in here');
+  assert.equal((await me.post('/api/keys', { name: unique('k') })).status, 201, 'with the new CSRF token');
+  assert.equal((await elsewhere.get('/api/auth/me')).status, 401);
+});
+
+test('deleting a user deletes their keys, provider configs and budgets', async () => {
+  const a = await admin();
+  const u = await newUser('gone');
+  const me = await u.get('/api/auth/me');
+  const id = me.json.user.id;
+  const key = await gatewayKey(u, { monthly_budget_usd: 5 });
+  assert.equal((await u.post('/api/provider-configs/openai', { api_key: 'sk-gone-user-key-0001', validate: false })).status, 201);
+  assert.equal((await u.put('/api/budget', { monthly_limit_usd: 3 })).status, 200);
+  assert.equal((await a.del(`/api/users/${id}`)).status, 204);
+  for (const t of ['gateway_keys', 'user_api_providers', 'user_budgets', 'sessions']) {
+    assert.equal(sql(`SELECT COUNT(*) FROM ${t} WHERE user_id = ${id}`)[0][0], '0', t);
+  }
+  const r = await http('POST', '/v1/chat/completions', { body: { model: 'openai/gpt-4o-mini', messages: [{ role: 'user', content: 'hi' }] },
+    headers: { authorization: `Bearer ${key}` } });
+  assert.equal(r.status, 401);
+});

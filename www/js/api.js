@@ -106,7 +106,11 @@ export async function request(method, path, opts = {}) {
   if (res.status === 204) return null;
   const text = await res.text();
   if (!text) return null;
-  try { return JSON.parse(text); } catch { throw new ApiError(res.status, { error: { message: 'The server sent a reply that is not JSON.', type: 'internal' } }, res.headers.get('X-Request-Id') || ''); }
+  let json;
+  try { json = JSON.parse(text); } catch { throw new ApiError(res.status, { error: { message: 'The server sent a reply that is not JSON.', type: 'internal' } }, res.headers.get('X-Request-Id') || ''); }
+  // A new session (one's own password changed) comes with its CSRF token.
+  if (json && typeof json.csrf_token === 'string') setCsrf(json.csrf_token);
+  return json;
 }
 
 export const get = (path, params, opts = {}) => request('GET', path, { ...opts, params });
