@@ -342,6 +342,9 @@ http_write_head(struct req *r, int status, const char *content_type, long long l
 	    status, http_status_text(status), r->request_id);
 	if (content_type)
 		n += snprintf(head + n, sizeof(head) - (size_t)n, "Content-Type: %s\r\n", content_type);
+	if (r->https)	/* browsers keep to HTTPS from the first secure answer on */
+		n += snprintf(head + n, sizeof(head) - (size_t)n,
+		    "Strict-Transport-Security: max-age=31536000\r\n");
 	if (length >= 0)
 		n += snprintf(head + n, sizeof(head) - (size_t)n, "Content-Length: %lld\r\n", length);
 	if (http_write(r, head, (size_t)n) == -1 ||

@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 
 #include <openssl/crypto.h>
@@ -90,12 +91,40 @@ send_user_and_csrf(struct req *r, int status)
 	return 0;
 }
 
+/* Login CSRF: a cross-site page can POST a text/plain "form" whose body is
+ * JSON, without a preflight. Account bodies must say they are JSON, and
+ * the /api/auth/ routes (before any session, so no CSRF token yet) must come from this
+ * site: Sec-Fetch-Site and Origin, when the browser sends them. */
+static int
+same_site_json(struct req *r, int auth)
+{
+	const char	*ct = http_header(r, "CONTENT_TYPE");
+	const char	*site = http_header(r, "HTTP_SEC_FETCH_SITE");
+	const char	*origin = http_header(r, "HTTP_ORIGIN");
+	const char	*host = http_header(r, "HTTP_HOST"), *o;
+
+	if (ct == NULL || strncasecmp(ct, "application/json", 16) != 0)
+		return http_fail(r, ERR_VALIDATION, 415, "unsupported_media_type",
+		    "Send the body as JSON with 'Content-Type: application/json'.");
+	if (!auth)
+		return 0;
+	if (site && strcmp(site, "same-origin") != 0 && strcmp(site, "none") != 0)
+		return http_fail(r, ERR_AUTH, 403, "cross_site",
+		    "Logging in is only possible from this site's own pages.");
+	if (origin && (o = strstr(origin, "://")) != NULL && host && strcasecmp(o + 3, host) != 0)
+		return http_fail(r, ERR_AUTH, 403, "cross_site",
+		    "Logging in is only possible from this site's own pages.");
+	return 0;
+}
+
 static int
 body_or_fail(struct req *r)
 {
 	long	 max = strncmp(r->path, "/api/auth/", 10) == 0 ? SB_AUTH_MAX_BODY :
 	    SB_ACCOUNT_MAX_BODY;
 
+	if (same_site_json(r, max == SB_AUTH_MAX_BODY) != 0)
+		return -1;
 	/* Small bodies only: login and setup are read before anyone is known. */
 	return http_json_body(r, max, server_config()->max_json_depth);
 }

@@ -3,7 +3,7 @@
 // inputs answered with a clean JSON 4xx while the server keeps serving.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { ADMIN, Session, admin, http, newUser, q, sql, unique, cli, gatewayKey } from './lib.mjs';
+import { ADMIN, BASE, Session, admin, http, newUser, q, sql, unique, cli, gatewayKey } from './lib.mjs';
 
 function assertError(res, status, type) {
   assert.equal(res.status, status, res.text);
@@ -294,4 +294,25 @@ test('deleting a user deletes their keys, provider configs and budgets', async (
   const r = await http('POST', '/v1/chat/completions', { body: { model: 'openai/gpt-4o-mini', messages: [{ role: 'user', content: 'hi' }] },
     headers: { authorization: `Bearer ${key}` } });
   assert.equal(r.status, 401);
+});
+
+// Issue 10, defect 7: login CSRF. A cross-site page can POST a text/plain
+// body that is JSON without a preflight; such requests are refused.
+test('login refuses non-JSON bodies and cross-site origins; HSTS under HTTPS', async () => {
+  const body = JSON.stringify({ username: ADMIN.username, password: ADMIN.password });
+  const plain = await http('POST', '/api/auth/login', { raw: body, headers: { 'content-type': 'text/plain' } });
+  assert.equal(plain.status, 415, plain.text);
+  const none = await http('POST', '/api/auth/login', { raw: body });
+  assert.equal(none.status, 415, none.text);
+  const evil = await http('POST', '/api/auth/login', { raw: body,
+    headers: { 'content-type': 'application/json', origin: 'https://evil.example' } });
+  assert.equal(evil.status, 403, evil.text);
+  assert.equal(evil.json.error.code, 'cross_site');
+  const fetchSite = await http('POST', '/api/auth/login', { raw: body,
+    headers: { 'content-type': 'application/json', 'sec-fetch-site': 'cross-site' } });
+  assert.equal(fetchSite.status, 403);
+  const own = await http('POST', '/api/auth/login', { raw: body,
+    headers: { 'content-type': 'application/json', origin: new URL(BASE).origin, 'sec-fetch-site': 'same-origin' } });
+  assert.equal(own.status, 200, own.text);
+  assert.equal(own.headers.get('strict-transport-security'), null, 'plain HTTP: no HSTS');
 });
