@@ -29,6 +29,9 @@ test('chat errors are explained', { timeout: 240000 }, async (t) => {
   await session.del('/api/provider-configs/openrouter');
   const add = await session.post('/api/provider-configs/openrouter', { api_key: 'sk-or-errs', base_url: upstream('openrouter') });
   assert.equal(add.status, 201, add.text);
+  // The first cases are about the provider's errors: no budget of ours in the
+  // way (an earlier file may have left one; unpriced models are refused under one).
+  assert.equal((await session.put('/api/budget', { monthly_limit_usd: null })).status, 200);
   const b = await launch();
   const page = await b.page();
   t.after(async () => {

@@ -151,6 +151,11 @@ export function explain(err) {
       break;
     }
     case 'budget':
+      if (code === 'price_unknown') {
+        out.hint = 'This model has no known price, so your budget cannot limit it — set its price, or pick a priced model.';
+        out.link = { href: page('models.html'), text: 'Settings → Models' };
+        break;
+      }
       out.hint = 'Budget reached — raise the limit or wait for the next month.';
       out.link = { href: page('budget.html'), text: 'Settings → Budget' };
       break;
