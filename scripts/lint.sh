@@ -23,7 +23,7 @@ lib_h="buf error fixed hex json log sse csv prom tzbucket report netcheck price 
 core_h="$lib_h config db http server vault auth account migrate egress"
 providers_h="$core_h catalog sync modellist"
 adapters_h="$providers_h adapter"
-chat_h="$adapters_h chat route circuit chatcache"
+chat_h="$adapters_h chat route circuit chatcache inflight quota usage"
 reports_h="$chat_h usageapi usagerep rollup budget metrics health"
 check_layer() {	# FOLDER ALLOWED-HEADER-NAMES
 	for f in $(find "src/$1" -maxdepth 1 -name '*.[ch]'); do

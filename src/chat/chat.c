@@ -18,6 +18,7 @@
 #include "chatcache.h"
 #include "circuit.h"
 #include "db.h"
+#include "inflight.h"
 #include "json.h"
 #include "log.h"
 #include "price.h"
@@ -70,6 +71,7 @@ struct chat {
 	long long		 heartbeat_us;
 	int			 retry_after;
 	int			 timeout_lowered;	/* the client lowered a timeout */
+	int			 noted;		/* an inflight note was written */
 	struct circuit_pause	 paused;	/* why targets were skipped */
 };
 
@@ -977,9 +979,13 @@ chat_finish(struct chat *c, int rc)
 		usage_rec_error(&c->rec, r->err.category != ERR_NONE ?
 		    r->err.category : ERR_INTERNAL, rc != 0 ? (r->err.status ?
 		    r->err.status : 500) : r->status, r->err.message);
+	/* The row first: a process that dies after it leaves a reservation
+	 * (never an overspend), one that dies before it a note to recover. */
+	usage_log(&c->rec);
 	quota_budget_settle(&c->resv, c->rec.cost_micros);
 	quota_rate_tokens(&c->lim, r->who.user_id, r->who.key_id, c->rec.u.total);
-	usage_log(&c->rec);
+	if (c->noted)
+		inflight_end(r->request_id);
 }
 
 int
@@ -1006,6 +1012,8 @@ chat_run(struct req *r, enum chat_mode mode)
 	rc = chat_prepare(c);
 	if (rc == 0) {
 		err_clear(&r->err);
+		inflight_begin(&c->rec, &c->resv);
+		c->noted = 1;
 		rc = chat_dispatch(c);
 	}
 	chat_finish(c, rc);
@@ -1021,6 +1029,7 @@ chat_init(const struct config *c)
 {
 	chatcache_configure(c->route_cache_s, c->key_cache_s);
 	circuit_configure(c->route_cache_s);
+	(void)inflight_recover();	/* requests of processes that died */
 	return upstream_init();
 }
 

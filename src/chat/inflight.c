@@ -1,0 +1,171 @@
+/* inflight: the inflight_requests rows (inflight.h). Recovery takes a note by
+ * deleting it (one process wins it), then writes the usage row only if none
+ * exists (the request id is unique) and, only then, releases the reservation;
+ * all in one transaction. Must not be consulted on the request path beyond
+ * one INSERT and one DELETE. */
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "db.h"
+#include "inflight.h"
+#include "log.h"
+
+static const char SQL_INFLIGHT_ADD[] =
+    "INSERT INTO inflight_requests (request_id, host, pid, user_id, key_id,"
+    " provider, config_id, endpoint, requested_model, resolved_model, is_stream,"
+    " period, reserved_micros, user_scope_id, key_scope_id)"
+    " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)";
+static const char SQL_INFLIGHT_DROP[] =
+    "DELETE FROM inflight_requests WHERE request_id = ?";
+/* Notes of this host (to check their pid) and old notes of any host. */
+static const char SQL_INFLIGHT_CANDIDATES[] =
+    "SELECT request_id, pid, host = ? FROM inflight_requests"
+    " WHERE host = ? OR started_at < NOW(6) - INTERVAL ? SECOND LIMIT 500";
+static const char SQL_INFLIGHT_TO_USAGE[] =
+    "INSERT IGNORE INTO aggregator_usage_logs (request_id, user_id, gateway_key_id,"
+    " provider, config_id, endpoint, requested_model, resolved_model, is_stream,"
+    " latency_ms, http_status, status, error_category, error_message, attempts)"
+    " SELECT request_id, user_id, key_id, provider, config_id, endpoint,"
+    " requested_model, resolved_model, is_stream,"
+    " LEAST(TIMESTAMPDIFF(MICROSECOND, started_at, NOW(6)) DIV 1000, 4294967295),"
+    " 502, 'error', 'internal', ?, 1"
+    " FROM inflight_requests WHERE request_id = ?";
+static const char SQL_INFLIGHT_GET[] =
+    "SELECT period, reserved_micros, user_scope_id, key_scope_id"
+    " FROM inflight_requests WHERE request_id = ?";
+static const char SQL_INFLIGHT_RELEASE[] =
+    "UPDATE budget_periods SET reserved_micros = GREATEST(reserved_micros - ?, 0)"
+    " WHERE scope = ? AND scope_id = ? AND period = ?";
+
+static const char INFLIGHT_MESSAGE[] =
+    "The gateway process serving this request ended before it finished "
+    "(killed or restarted); the answer may have been cut short.";
+
+static void
+inflight_host(char *out, size_t size)
+{
+	if (gethostname(out, size) != 0)
+		snprintf(out, size, "localhost");
+	out[size - 1] = '\0';
+}
+
+void
+inflight_begin(const struct usage_rec *rec, const struct quota_reservation *r)
+{
+	char		 host[65];
+	struct db_param	 p[15];
+
+	inflight_host(host, sizeof(host));
+	p[0] = db_str(rec->request_id);
+	p[1] = db_str(host);
+	p[2] = db_int((long long)getpid());
+	p[3] = db_int(rec->user_id);
+	p[4] = rec->key_id ? db_int(rec->key_id) : db_null();
+	p[5] = db_str(rec->provider[0] ? rec->provider : NULL);
+	p[6] = rec->config_id ? db_int(rec->config_id) : db_null();
+	p[7] = db_str(rec->endpoint);
+	p[8] = db_str(rec->requested_model[0] ? rec->requested_model : NULL);
+	p[9] = db_str(rec->resolved_model[0] ? rec->resolved_model : NULL);
+	p[10] = db_int(rec->is_stream != 0);
+	p[11] = db_str(r->period[0] ? r->period : "-");
+	p[12] = db_int(r->active ? r->micros : 0);
+	p[13] = db_int(r->active ? r->scope_id[QUOTA_USER] : 0);
+	p[14] = db_int(r->active ? r->scope_id[QUOTA_KEY] : 0);
+	if (db_exec(SQL_INFLIGHT_ADD, p, 15, NULL, NULL) != DB_OK)
+		log_warn("in-flight note for %s not written: %s", rec->request_id, db_error());
+}
+
+void
+inflight_end(const char *request_id)
+{
+	struct db_param	 p[1] = { db_str(request_id) };
+
+	if (request_id && db_exec(SQL_INFLIGHT_DROP, p, 1, NULL, NULL) != DB_OK)
+		log_warn("in-flight note for %s not dropped: %s", request_id, db_error());
+}
+
+/* Release what the dead request had reserved, per scope. */
+static int
+inflight_release(const struct db_rows *rows)
+{
+	static const char *const scope[2] = { "user", "key" };
+	struct db_param	 p[4];
+	long long	 id;
+	int		 i;
+
+	for (i = 0; i < 2; i++) {
+		if ((id = db_ll(rows, 0, 2 + i, 0)) == 0)
+			continue;
+		p[0] = db_int(db_ll(rows, 0, 1, 0));
+		p[1] = db_str(scope[i]);
+		p[2] = db_int(id);
+		p[3] = db_str(db_val(rows, 0, 0));
+		if (db_exec(SQL_INFLIGHT_RELEASE, p, 4, NULL, NULL) != DB_OK)
+			return -1;
+	}
+	return 0;
+}
+
+/* Recover one note in a transaction. 1 recovered, 0 someone else did, -1. */
+static int
+inflight_recover_one(const char *request_id)
+{
+	struct db_param		 p[2] = { db_str(INFLIGHT_MESSAGE), db_str(request_id) };
+	struct db_rows		 rows;
+	unsigned long long	 added = 0, gone = 0;
+	int			 rc = -1;
+
+	memset(&rows, 0, sizeof(rows));
+	if (db_begin() != DB_OK)
+		return -1;
+	if (db_query(SQL_INFLIGHT_GET, p + 1, 1, &rows) != DB_OK ||
+	    db_exec(SQL_INFLIGHT_TO_USAGE, p, 2, &added, NULL) != DB_OK ||
+	    db_exec(SQL_INFLIGHT_DROP, p + 1, 1, &gone, NULL) != DB_OK)
+		goto out;
+	/* Released only with the row: a row already written was settled. */
+	if (gone == 1 && added == 1 && rows.nrows == 1 && inflight_release(&rows) != 0)
+		goto out;
+	rc = gone == 1 ? 1 : 0;
+out:
+	db_rows_free(&rows);
+	if (rc < 0 || db_commit() != DB_OK) {
+		db_rollback();
+		return -1;
+	}
+	if (rc == 1)
+		log_warn("request %s: its process died; recorded as an error", request_id);
+	return rc;
+}
+
+int
+inflight_recover(void)
+{
+	char		 host[65];
+	struct db_param	 p[3];
+	struct db_rows	 rows;
+	int		 i, n = 0, dead;
+	long		 pid;
+
+	inflight_host(host, sizeof(host));
+	p[0] = db_str(host);
+	p[1] = db_str(host);
+	p[2] = db_int(INFLIGHT_MAX_AGE_S);
+	if (db_query(SQL_INFLIGHT_CANDIDATES, p, 3, &rows) != DB_OK) {
+		db_rows_free(&rows);
+		log_warn("in-flight notes not read: %s", db_error());
+		return -1;
+	}
+	for (i = 0; i < rows.nrows; i++) {
+		pid = (long)db_ll(&rows, i, 1, 0);
+		dead = !db_ll(&rows, i, 2, 0) || pid <= 0 ||
+		    (kill((pid_t)pid, 0) == -1 && errno == ESRCH);
+		if (dead && inflight_recover_one(db_val(&rows, i, 0)) == 1)
+			n++;
+	}
+	db_rows_free(&rows);
+	return n;
+}

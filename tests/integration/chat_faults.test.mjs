@@ -1,0 +1,40 @@
+// Faults of our own side (issue 10): a chat.fcgi process killed with -9 in
+// the middle of a stream. Nothing is lost: its request still gets exactly one
+// usage row (recovered from its in-flight note by the next chat process that
+// starts, which lighttpd spawns in its place) and its budget reservation is
+// released.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { sql, q, BASE, gatewayKey } from './lib.mjs';
+import { chatUser, addModel, auth, sleep } from './chatlib.mjs';
+
+test('kill -9 of the chat process mid-stream: one usage row, reservation released', async () => {
+  const u = await chatUser();
+  addModel(u.id, 'openai', 'gpt-slow-long');
+  const key = await gatewayKey(u, { monthly_budget_usd: 5 });
+  const res = await fetch(`${BASE}/v1/chat/completions`, { method: 'POST', headers: auth(key),
+    body: JSON.stringify({ model: 'openai/gpt-slow-long', stream: true, messages: [{ role: 'user', content: 'hi' }] }) });
+  assert.equal(res.status, 200);
+  const id = res.headers.get('x-request-id');
+  const reader = res.body.getReader();
+  await reader.read();
+  const note = sql(`SELECT pid FROM inflight_requests WHERE request_id = ${q(id)}`);
+  assert.equal(note.length, 1, 'the request is noted while in flight');
+  const [[keyId]] = sql(`SELECT key_id FROM inflight_requests WHERE request_id = ${q(id)}`);
+  assert.ok(+sql(`SELECT reserved_micros FROM budget_periods WHERE scope = 'key' AND scope_id = ${keyId}`)[0][0] > 0);
+  process.kill(+note[0][0], 'SIGKILL');
+  await reader.read().then(() => reader.cancel()).catch(() => {});
+  // lighttpd spawns a new chat process; on start it recovers the note.
+  let rows = [];
+  for (let i = 0; i < 100 && rows.length === 0; i++) {
+    await fetch(`${BASE}/v1/models`, { headers: auth(key) }).catch(() => {});
+    rows = sql(`SELECT status, error_category, error_message, http_status FROM aggregator_usage_logs WHERE request_id = ${q(id)}`);
+    if (rows.length === 0) await sleep(200);
+  }
+  assert.equal(rows.length, 1, 'exactly one usage row');
+  assert.equal(rows[0][0], 'error');
+  assert.match(rows[0][2], /ended before it finished/);
+  assert.equal(sql(`SELECT COUNT(*) FROM inflight_requests WHERE request_id = ${q(id)}`)[0][0], '0');
+  assert.equal(sql(`SELECT reserved_micros FROM budget_periods WHERE scope = 'key' AND scope_id = ${keyId}`)[0][0], '0',
+    'the reservation of the dead request is released');
+});
