@@ -54,7 +54,9 @@ struct config {
 	int	 heartbeat_s;
 	int	 circuit_failures;
 	int	 circuit_cooldown_s;
-	int	 max_retry_wait_s;
+	int	 max_retry_wait_s;	/* a longer Retry-After moves on to the next target */
+	long	 attempt_timeout_ms;	/* one upstream attempt, start to last byte */
+	long	 request_timeout_ms;	/* the whole request, every attempt included */
 	/* [chat] */
 	int	 route_cache_s;		/* trust cached routes N s (0 = check each request) */
 	int	 key_cache_s;		/* trust a key's identity N s (needs route_cache_s) */

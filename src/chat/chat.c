@@ -72,6 +72,8 @@ struct chat {
 	int			 retry_after;
 	int			 timeout_lowered;	/* the client lowered a timeout */
 	int			 noted;		/* an inflight note was written */
+	long			 attempt_ms;	/* one attempt's total time */
+	long long		 deadline_us;	/* the whole request's */
 	struct circuit_pause	 paused;	/* why targets were skipped */
 };
 
@@ -576,6 +578,13 @@ chat_attempt(struct chat *c, const struct catalog_target *t)
 		    !res.aborted) {
 			step = chat_classify_net(c, &res);
 			chat_account(c, adapter_stream_usage(c->st));
+		} else if (fin != ADAPTER_STREAM_OK && res.cat == ERR_TIMEOUT &&
+		    c->sent && !c->r->client_gone) {
+			/* Cut by a timeout of ours mid-stream: say so, not "truncated". */
+			chat_account(c, adapter_stream_usage(c->st));
+			chat_fail_upstream(c, res.cat, res.message);
+			chat_stream_error(c);
+			step = STEP_FATAL;
 		} else
 			step = chat_stream_end(c, fin);
 	} else if (rc != 0 && res.status == 0)
@@ -607,6 +616,24 @@ chat_target_failed(const struct chat *c, enum chat_step step)
 	    adapter_retryable(cat, 0));
 }
 
+/* Set this attempt's total time: its own cap, or what is left of the
+ * request's. -1 (r->err a timeout, unless an earlier failure is there) when
+ * nothing is left. */
+static int
+chat_time_left(struct chat *c)
+{
+	long long	 left_ms = (c->deadline_us - http_now_us()) / 1000;
+
+	if (left_ms <= 0) {
+		if (c->r->err.category == ERR_NONE)
+			http_fail(c->r, ERR_TIMEOUT, 504, "request_timeout",
+			    "The request took longer than its total time limit.");
+		return -1;
+	}
+	c->opts.total_ms = c->attempt_ms < left_ms ? c->attempt_ms : (long)left_ms;
+	return 0;
+}
+
 /* Attempts on one target while nothing reached the client: a retryable
  * failure is retried after a backoff, a 429 only when its Retry-After is
  * short, a timeout never (the next target gets the time). Returns the last
@@ -619,6 +646,8 @@ chat_try_target(struct chat *c, const struct catalog_target *t, int *tries)
 	long		 ms;
 
 	for (a = 0; a < max; a++) {
+		if (chat_time_left(c) != 0)
+			break;
 		c->rec.attempts++;
 		step = chat_attempt(c, t);
 		if (step != STEP_RETRY || c->sent || a + 1 >= max ||
@@ -1006,8 +1035,12 @@ chat_run(struct req *r, enum chat_mode mode)
 	c->opts.first_byte_ms = chat_timeout_override(r,
 	    cfg()->first_byte_timeout_ms);
 	c->opts.idle_ms = chat_timeout_override(r, cfg()->idle_timeout_ms);
+	c->attempt_ms = chat_timeout_override(r, cfg()->attempt_timeout_ms);
+	c->deadline_us = r->started_us + chat_timeout_override(r,
+	    cfg()->request_timeout_ms) * 1000LL;
 	c->timeout_lowered = c->opts.first_byte_ms != cfg()->first_byte_timeout_ms ||
-	    c->opts.idle_ms != cfg()->idle_timeout_ms;
+	    c->opts.idle_ms != cfg()->idle_timeout_ms ||
+	    c->attempt_ms != cfg()->attempt_timeout_ms;
 	c->heartbeat_us = chat_heartbeat_us(r);
 	rc = chat_prepare(c);
 	if (rc == 0) {

@@ -26,7 +26,7 @@ struct upstream_xfer {
 	long long			 start_us;
 	long long			 last_data_us;
 	long long			 last_tick_us;
-	int				 timed_out;	/* 1 first byte, 2 idle */
+	int				 timed_out;	/* 1 first byte, 2 idle, 3 total */
 };
 
 static long long
@@ -118,6 +118,10 @@ upstream_on_progress(void *ud, curl_off_t dt, curl_off_t dn, curl_off_t ut,
 		x->timed_out = 2;
 		return 1;
 	}
+	if (x->o->total_ms > 0 && now - x->start_us > x->o->total_ms * 1000) {
+		x->timed_out = 3;
+		return 1;
+	}
 	if (x->on_tick && now - x->last_tick_us >= 900000) {
 		x->last_tick_us = now;
 		if (x->on_tick(x->ctx) != 0) {
@@ -197,7 +201,11 @@ upstream_classify(CURLcode cc, struct upstream_xfer *x)
 {
 	struct upstream_result	*res = x->res;
 
-	if (x->timed_out) {
+	if (x->timed_out == 3) {
+		res->cat = ERR_TIMEOUT;
+		snprintf(res->message, sizeof(res->message),
+		    "the provider's answer took longer than %ld ms in all", x->o->total_ms);
+	} else if (x->timed_out) {
 		res->cat = ERR_TIMEOUT;
 		snprintf(res->message, sizeof(res->message), x->timed_out == 1 ?
 		    "the provider did not start answering within %ld ms" :

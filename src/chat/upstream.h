@@ -19,6 +19,7 @@ struct upstream_opts {
 	long	 connect_ms;
 	long	 first_byte_ms;	/* until the first body byte */
 	long	 idle_ms;	/* longest silence after that */
+	long	 total_ms;	/* the whole attempt, however the bytes trickle (0 = none) */
 };
 
 /* Body bytes of a 2xx answer; return 0 to go on, non-zero to abort. */

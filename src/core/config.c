@@ -122,6 +122,8 @@ static const struct config_long config_longs[] = {
 	{ "upstream", "circuit_failures", offsetof(struct config, circuit_failures), 1, 1, 1000, 3 },
 	{ "upstream", "circuit_cooldown_s", offsetof(struct config, circuit_cooldown_s), 1, 1, 86400, 30 },
 	{ "upstream", "max_retry_wait_s", offsetof(struct config, max_retry_wait_s), 1, 0, 60, 2 },
+	{ "upstream", "attempt_timeout_ms", offsetof(struct config, attempt_timeout_ms), 0, 1000, 86400000L, 600000 },
+	{ "upstream", "request_timeout_ms", offsetof(struct config, request_timeout_ms), 0, 1000, 86400000L, 900000 },
 	{ "chat", "route_cache_s", offsetof(struct config, route_cache_s), 1, 0, SB_TRUST_MAX_S, 0 },
 	{ "chat", "key_cache_s", offsetof(struct config, key_cache_s), 1, 0, SB_TRUST_MAX_S, 0 },
 	{ "sync", "timeout_ms", offsetof(struct config, sync_timeout_ms), 0, 100, 600000, SB_SYNC_TIMEOUT_MS_DEFAULT },

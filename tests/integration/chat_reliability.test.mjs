@@ -297,3 +297,22 @@ test('wrong, revoked and expired keys are refused; allowed_models is enforced', 
   assert.equal(no.status, 403);
   assert.equal(no.json.error.code, 'model_not_allowed');
 });
+
+// Issue 10, defect 5: an upstream that keeps sending a little (every byte
+// refreshed the idle timer) cannot hold a worker: each attempt and the whole
+// request have a total time limit ([upstream] attempt_timeout_ms,
+// request_timeout_ms; lowered here for one request by the test header).
+test('a dripping upstream is cut at the total time limit: an error event, a timeout row', async () => {
+  const u = await chatUser();
+  addModel(u.id, 'openai', 'gpt-slow-long');
+  const r = await chat(u.key, { model: 'openai/gpt-slow-long', stream: true, messages: hi }, { 'x-switchboard-timeout-ms': '1500' });
+  assert.equal(r.status, 200, r.text);
+  const sse = parseSse(r.text);
+  assert.ok(sse.events.length > 0, 'it had started');
+  assert.equal(sse.done, false, 'no [DONE]: it was cut');
+  assert.equal(sse.errors.length, 1);
+  const row = await usageRow(rid(r));
+  assert.equal(row.status, 'error');
+  assert.equal(row.error_category, 'timeout');
+  assert.match(row.error_message, /in all/);
+});
