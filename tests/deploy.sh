@@ -127,6 +127,15 @@ check_stream() {	# NAME URL KEY
 	ok
 }
 
+# A 1 MB chat body: mod_fcgid refuses bodies over FcgidMaxRequestLen (128 KB
+# unless the host raised it); the shared-hosting setup runs chat as CGI.
+check_big_body() {	# NAME URL KEY
+	node -e 'process.stdout.write(JSON.stringify({model: process.argv[1], messages: [{role: "user", content: "x".repeat(1024 * 1024)}]}))' \
+	    "$model" >"$tmp/big.json"
+	get "$2/v1/chat/completions" -H "authorization: Bearer $3" -H 'content-type: application/json' --data-binary "@$tmp/big.json"
+	check "$1: a 1 MB chat body is served ($code)" eval '[ "$code" = 200 ] && has_b "chat.completion"'
+}
+
 check_server() {	# NAME URL [cgi]
 	name=$1
 	url=$2
@@ -187,7 +196,12 @@ apache_conf() {	# PORT NAME MODULES… ; the vhost comes on stdin
 		echo "FcgidProcessTableFile $run/fcgid-$name.shm"
 		echo "ScriptSock $run/cgid-$name.sock"
 		sed -e "s|/srv/switchboard|$srv|g" -e "s|<VirtualHost \*:80>|<VirtualHost 127.0.0.1:$port>|"
-	} | grep -v "$( [ "$name" = cgid ] && echo Fcgid || echo ScriptSock)" >"$d/httpd.conf"
+	} | grep -v "$(apache_unused "$@")" >"$d/httpd.conf"
+}
+
+apache_unused() {	# MODULES…: the directive prefix of an unloaded module (fcgid, cgid)
+	case " $* " in *" fcgid "*) ;; *) echo Fcgid; return ;; esac
+	case " $* " in *" cgid "*) echo "^NONE^" ;; *) echo ScriptSock ;; esac
 }
 
 start_apache() {	# PORT NAME
@@ -209,9 +223,13 @@ if [ -x /usr/sbin/apache2 ] && [ -f /usr/lib/apache2/modules/mod_fcgid.so ]; the
 	p=$((base_port + 3))
 	cp -R "$srv/www" "$srv/site"
 	cp -R "$srv/cgi-bin" "$srv/site/cgi-bin"
-	cp tests/deploy/htaccess-root "$srv/site/.htaccess"
-	apache_conf "$p" htaccess fcgid <tests/deploy/apache-htaccess.conf
-	start_apache "$p" htaccess && check_server apache-htaccess "http://127.0.0.1:$p"
+	cp build/chat.fcgi "$srv/site/cgi-bin/chat.cgi"	# the same program, run as CGI
+	sed "s|/srv/switchboard|$srv|g" tests/deploy/htaccess-root >"$srv/site/.htaccess"
+	apache_conf "$p" htaccess fcgid cgid <tests/deploy/apache-htaccess.conf
+	if start_apache "$p" htaccess; then
+		check_server apache-htaccess "http://127.0.0.1:$p"
+		check_big_body apache-htaccess "http://127.0.0.1:$p" "$key"
+	fi
 else
 	echo "deploy: skipped Apache + mod_fcgid (apache2 or libapache2-mod-fcgid not installed)"
 fi
