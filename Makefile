@@ -43,7 +43,7 @@ UNITINC  := $(foreach d,$(LAYERS),-Isrc/$(d))
 # Keep the *_main.o intermediates: no rebuild on the next run.
 .SECONDARY:
 
-.PHONY: all build install-cgi deps run stop test unit fuzz fuzzers bench lint clean
+.PHONY: all build install-cgi deps run stop test test-deploy dist unit fuzz fuzzers bench lint clean
 all: build install-cgi
 
 build: $(FCGI) $(CLI) $(UNITS)
@@ -107,6 +107,18 @@ test:
 	@$(MAKE) --no-print-directory build
 	@$(MAKE) --no-print-directory FUZZ=1 fuzzers
 	@tests/run.sh all
+
+# The upload-and-go bundle for shared hosting (scripts/dist.sh).
+dist:
+	@$(MAKE) --no-print-directory build
+	@scripts/dist.sh $(VERSION)
+
+# The bundle proven in a chroot holding only a static shell (tests/dist.sh).
+test-deploy:
+	@scripts/deps.sh test
+	@$(MAKE) --no-print-directory SAN=1 build
+	@$(MAKE) --no-print-directory dist
+	@tests/dist.sh build/dist/switchboard-$(VERSION)-linux-x86_64.tar.gz
 
 bench:
 	@scripts/deps.sh bench

@@ -10,7 +10,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define TZB_ZONEINFO	"/usr/share/zoneinfo"
+#define TZB_ZONEINFO	"/usr/share/zoneinfo"	/* unless $TZDIR says otherwise */
+#define TZB_DIR_MAX	256
 #define TZB_NAME_MAX	64	/* longest accepted zone name */
 #define TZB_LABEL_MAX	64
 #define TZB_MAX_BUCKETS	2000	/* most buckets one call may make */

@@ -7,7 +7,7 @@ profile=${1:-run}
 pkgs="gcc make pkg-config libfcgi-dev libcurl4-openssl-dev libssl-dev libmariadb-dev
       libcjson-dev mariadb-server mariadb-client lighttpd openssl curl"
 case $profile in
-	test)  pkgs="$pkgs valgrind chromium libfcgi-bin spawn-fcgi clang libclang-rt-14-dev" ;;
+	test)  pkgs="$pkgs valgrind chromium libfcgi-bin spawn-fcgi clang libclang-rt-14-dev busybox-static zip" ;;
 	bench) pkgs="$pkgs wrk hyperfine nginx-light" ;;
 esac
 missing=""

@@ -226,6 +226,18 @@ config_apply_flags(struct config *cfg, char *err, size_t errsz)
 	return 0;
 }
 
+/* An all-zero master key is the example file's placeholder, never a key. */
+static int
+config_key_is_placeholder(const unsigned char *k)
+{
+	size_t	 i;
+
+	for (i = 0; i < 32; i++)
+		if (k[i])
+			return 0;
+	return 1;
+}
+
 /* [vault] current_key_id = N and key_N = 64 hex digits. */
 static int
 config_apply_keys(struct config *cfg, char *err, size_t errsz)
@@ -246,6 +258,11 @@ config_apply_keys(struct config *cfg, char *err, size_t errsz)
 		}
 		if (parse_key_hex(e->value, cfg->keys[cfg->nkeys].key) == -1) {
 			snprintf(err, errsz, "[vault] %s: expected 64 hex digits (32 bytes)", e->key);
+			return -1;
+		}
+		if (config_key_is_placeholder(cfg->keys[cfg->nkeys].key)) {
+			snprintf(err, errsz, "[vault] %s: all zeros (the example's placeholder); "
+			    "generate a key with `openssl rand -hex 32`", e->key);
 			return -1;
 		}
 		cfg->keys[cfg->nkeys++].id = (int)id;

@@ -60,14 +60,20 @@ tzb_name_syntax(const char *s)
 int
 tzb_valid_name(const char *name)
 {
-	char		 path[sizeof(TZB_ZONEINFO) + TZB_NAME_MAX + 2];
+	char		 path[TZB_DIR_MAX + TZB_NAME_MAX + 2];
+	const char	*dir;
 	char		 magic[4];
 	struct stat	 st;
 	int		 fd, ok = 0;
 
 	if (name == NULL || !tzb_name_syntax(name))
 		return 0;
-	if (snprintf(path, sizeof(path), "%s/%s", TZB_ZONEINFO, name) >=
+	if (strcmp(name, "UTC") == 0)
+		return 1;	/* glibc knows UTC without a zoneinfo file */
+	if ((dir = getenv("TZDIR")) == NULL || dir[0] == '\0' ||
+	    strlen(dir) > TZB_DIR_MAX)
+		dir = TZB_ZONEINFO;	/* glibc's tzset reads TZDIR the same way */
+	if (snprintf(path, sizeof(path), "%s/%s", dir, name) >=
 	    (int)sizeof(path))
 		return 0;
 	if ((fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK)) < 0)

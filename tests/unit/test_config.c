@@ -36,6 +36,7 @@ test_sections_refused(void)
 		{ "[usage]\nrollup_lag_minutes = -1\n", "[usage] rollup_lag_minutes" },
 		{ "[upstream]\nmax_retry_wait_s = x\n", "[upstream] max_retry_wait_s" },
 		{ "[chat]\ntest_headers = maybe\n", "[chat] test_headers" },
+		{ "[vault]\nkey_2 = 0000000000000000000000000000000000000000000000000000000000000000\n", "placeholder" },
 	};
 
 	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {

@@ -1,0 +1,109 @@
+#!/bin/sh
+# dist.sh BUNDLE.tar.gz: proves the upload-and-go bundle runs on a host that
+# has none of our libraries. The bundle is unpacked into an otherwise empty
+# directory holding only a static shell (Debian's busybox-static as /bin/sh),
+# and each program runs there under chroot as plain CGI (the request in the
+# environment, the body on stdin) against the test stack's MariaDB over TCP
+# and the mock upstream: health, first-run setup, login, a gateway key, a
+# provider config and a chat. Every ELF file in the bundle must find all it
+# needs inside the bundle. Needs root (chroot). Ends with "dist: N passed, N failed".
+set -u
+root=$(cd "$(dirname "$0")/.." && pwd)
+cd "$root" || exit 1
+bundle=${1:?usage: tests/dist.sh BUNDLE.tar.gz}
+slot=${TEST_SLOT:-10}
+passed=0
+failed=0
+jail=""
+
+ok() { passed=$((passed + 1)); }
+bad() { failed=$((failed + 1)); echo "FAILED: $*"; }
+check() {	# LABEL COND…
+	label=$1
+	shift
+	if "$@"; then ok; else bad "$label"; fi
+}
+finish() {
+	[ -n "$jail" ] && [ -z "${DIST_KEEP:-}" ] && rm -rf "$jail"
+	TEST_SLOT=$slot scripts/stack.sh stop test >/dev/null 2>&1
+	echo "dist: $passed passed, $failed failed"
+	[ "$failed" -eq 0 ]
+}
+
+if [ "$(id -u)" -ne 0 ] || ! [ -x /bin/busybox ]; then
+	bad "needs root (chroot) and busybox-static (/bin/busybox)"
+	finish
+	exit 1
+fi
+
+# ---- every ELF finds its libraries inside the bundle
+jail=$(mktemp -d /tmp/sb-dist.XXXXXX)
+mkdir -p "$jail/bin" "$jail/etc" "$jail/tmp" "$jail/dev" "$jail/app"
+tar -C "$jail/app" --strip-components=1 -xzf "$bundle" || { bad "unpack $bundle"; finish; exit 1; }
+missing=""
+for f in "$jail"/app/lib/*.bin "$jail"/app/lib/*.so* "$jail"/app/lib/plugin/*.so; do
+	for need in $(readelf -d "$f" 2>/dev/null | sed -nE 's/.*\(NEEDED\).*\[(.*)\]/\1/p'); do
+		[ -f "$jail/app/lib/$need" ] || missing="$missing ${f##*/}:$need"
+	done
+done
+check "every ELF's NEEDED libraries are in lib/:$missing" [ -z "$missing" ]
+check "the bundle holds no master key (only the all-zero placeholder, refused at load)" \
+    sh -c "! grep -rhs '^key_[0-9]* *= *[0-9a-f]\{64\}' '$jail/app' | grep -qv '= *0\{64\}$'"
+
+# ---- the jail: a static shell, /dev/null, /etc/hosts; nothing else
+cp /bin/busybox "$jail/bin/busybox"
+ln -s busybox "$jail/bin/sh"
+mknod -m 666 "$jail/dev/null" c 1 3
+mknod -m 444 "$jail/dev/urandom" c 1 9
+echo "127.0.0.1 localhost" >"$jail/etc/hosts"
+chmod 1777 "$jail/tmp"
+
+# ---- the test stack: MariaDB (TCP) and the mock upstream
+TEST_SLOT=$slot scripts/stack.sh reset test >/dev/null 2>&1
+env_out=$(TEST_SLOT=$slot scripts/stack.sh start test) || { bad "stack: $env_out"; finish; exit 1; }
+var=$(echo "$env_out" | sed -n 's/^VAR=//p')
+mock=$(echo "$env_out" | sed -n 's/^MOCK_URL=//p')
+db_port=$((33070 + slot))
+mkdir -p "$jail/app/private"
+sed -e '/^socket *=/d' -e "s|^host *=.*|host = 127.0.0.1|" -e "s|^port *= *[0-9]*$|port = $db_port|" \
+    -e "s|^sql_dir *=.*|sql_dir = /app/sql|" -e "s|^password_iterations *=.*|password_iterations = 20000|" \
+    "$var/switchboard.ini" >"$jail/app/private/switchboard.ini"
+# The stack's [database] port line is the first "port ="; the one above covers it.
+
+out=$jail/out
+chroot_bin=$(command -v chroot)
+cgi() {	# PROGRAM METHOD URI [BODY [COOKIE [CSRF [AUTH]]]]: the response in $out
+	body=${4:-}
+	printf '%s' "$body" | env -i PATH=/bin SWITCHBOARD_CONFIG=/app/private/switchboard.ini \
+	    GATEWAY_INTERFACE=CGI/1.1 SERVER_PROTOCOL=HTTP/1.1 SERVER_NAME=localhost SERVER_PORT=80 \
+	    REMOTE_ADDR=127.0.0.1 REQUEST_METHOD="$2" REQUEST_URI="$3" SCRIPT_NAME="$3" QUERY_STRING= \
+	    CONTENT_TYPE=application/json CONTENT_LENGTH=${#body} HTTP_HOST=localhost \
+	    HTTP_COOKIE="${5:-}" HTTP_X_CSRF_TOKEN="${6:-}" HTTP_AUTHORIZATION="${7:-}" \
+	    "$chroot_bin" "$jail" "/app/cgi-bin/$1" >"$out" 2>"$jail/err"
+}
+status() { sed -n '1s/^Status: \([0-9]*\).*/\1/p' "$out" | tr -d '\r'; }
+field() { tr -d '\r' <"$out" | sed -n "s/.*\"$1\":\"\([^\"]*\)\".*/\1/p" | head -1; }
+
+cgi account.fcgi GET /api/health
+check "health through the launcher ($(status); $(head -c 200 "$jail/err"))" sh -c "[ '$(status)' = 200 ] && grep -q '\"status\":\"ok\"' '$out'"
+cgi account.fcgi POST /api/auth/setup '{"username":"admin","password":"dist-password-123"}'
+check "first-run setup ($(status))" [ "$(status)" = 201 ]
+cgi account.fcgi POST /api/auth/login '{"username":"admin","password":"dist-password-123"}'
+cookie=$(tr -d '\r' <"$out" | sed -n 's/^Set-Cookie: \(sb_session=[^;]*\).*/\1/p' | head -1)
+csrf=$(field csrf_token)
+check "login sets a session ($(status))" sh -c "[ '$(status)' = 200 ] && [ -n '$cookie' ] && [ -n '$csrf' ]"
+cgi account.fcgi POST /api/keys '{"name":"dist"}' "$cookie" "$csrf"
+key=$(field secret)
+check "a gateway key ($(status))" sh -c "[ '$(status)' = 201 ] && [ -n '$key' ]"
+cgi providers.fcgi POST /api/provider-configs/openai \
+    "{\"api_key\":\"sk-dist-upstream-0001\",\"base_url\":\"$mock/openai/v1\",\"validate\":false}" "$cookie" "$csrf"
+check "a provider config ($(status))" [ "$(status)" = 201 ]
+cgi chat.cgi POST /v1/chat/completions \
+    '{"model":"openai/gpt-4o-mini","messages":[{"role":"user","content":"hello"}]}' "" "" "Bearer $key"
+check "a chat to the mock upstream ($(status); $(tail -c 300 "$out"))" sh -c "[ '$(status)' = 200 ] && grep -q 'chat.completion' '$out'"
+cgi usage.fcgi GET /api/usage/summary "" "$cookie"
+check "usage answers ($(status); $(tail -c 200 "$out"))" [ "$(status)" = 200 ]
+env -i PATH=/bin SWITCHBOARD_CONFIG=/app/private/switchboard.ini "$chroot_bin" "$jail" \
+    /app/bin/switchboard check >"$out" 2>&1
+check "the CLI checks the config and the database ($(tail -c 200 "$out"))" grep -qi "ok" "$out"
+finish
