@@ -30,6 +30,7 @@
 
 #define CHAT_MAX_MESSAGES	10000
 #define CHAT_MAX_CHOICES	128	/* "n" */
+#define CHAT_MAX_FALLBACKS	8	/* entries of "models" */
 #define CHAT_MIN_TIMEOUT_MS	100
 #define CHAT_MIN_HEARTBEAT_MS	1000
 
@@ -935,6 +936,47 @@ chat_keep_openai(struct chat *c)
 	return chat_keep(c, chat_f_openai, NULL);
 }
 
+/* Is target t (config and upstream model) already among c's targets? */
+static int
+chat_has_target(const struct chat *c, const struct catalog_target *t)
+{
+	int	 i;
+
+	for (i = 0; i < c->ntargets; i++)
+		if (c->targets[i].config.id == t->config.id &&
+		    strcmp(c->targets[i].model.model_id, t->model.model_id) == 0)
+			return 1;
+	return 0;
+}
+
+/* A request-level fallback list, OpenRouter's and LiteLLM's "models": after
+ * the targets of "model", those of each entry in order (entries the user
+ * cannot resolve are skipped). The list is not sent upstream. */
+static void
+chat_add_fallbacks(struct chat *c)
+{
+	struct catalog_target	 more[CATALOG_TARGETS_MAX];
+	struct sb_error		 e;
+	const cJSON		*list, *it;
+	int			 n, k, entries = 0;
+
+	list = cJSON_GetObjectItemCaseSensitive(c->r->json, "models");
+	if (!cJSON_IsArray(list))
+		list = NULL;
+	cJSON_ArrayForEach(it, list) {
+		if (!cJSON_IsString(it) || strlen(it->valuestring) > SB_MAX_MODEL_REF ||
+		    ++entries > CHAT_MAX_FALLBACKS)
+			continue;
+		err_clear(&e);
+		n = chatcache_resolve(&c->snap, c->r->who.user_id, it->valuestring,
+		    more, CATALOG_TARGETS_MAX, NULL, &e);
+		for (k = 0; k < n && c->ntargets < CATALOG_TARGETS_MAX; k++)
+			if (!chat_has_target(c, &more[k]))
+				c->targets[c->ntargets++] = more[k];
+	}
+	cJSON_DeleteItemFromObjectCaseSensitive(c->r->json, "models");
+}
+
 static int
 chat_prepare(struct chat *c)
 {
@@ -979,6 +1021,7 @@ chat_prepare(struct chat *c)
 		return -1;
 	}
 	c->ntargets = n;
+	chat_add_fallbacks(c);
 	if (r->who.via == AUTH_VIA_KEY && chat_keep_allowed(c,
 	    r->who.allowed_models) == 0)
 		goto not_allowed;

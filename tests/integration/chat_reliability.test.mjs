@@ -316,3 +316,21 @@ test('a dripping upstream is cut at the total time limit: an error event, a time
   assert.equal(row.error_category, 'timeout');
   assert.match(row.error_message, /in all/);
 });
+
+// Issue 12: a request-level fallback list (OpenRouter's and LiteLLM's
+// "models"): when the requested model's targets fail, the listed ones are
+// tried in order, across providers; the list itself never goes upstream.
+test('request-level "models" fallback: openai fails, the listed anthropic model serves', async () => {
+  const u = await chatUser();
+  addModel(u.id, 'anthropic', 'claude-3-5-sonnet-20241022');
+  await mock.clear();
+  const r = await chat(u.key, { model: 'openai/gpt-fail-503', models: ['nobody/nothing', 'anthropic/claude-3-5-sonnet-20241022'], messages: hi });
+  assert.equal(r.status, 200, r.text);
+  const row = await usageRow(rid(r));
+  assert.equal(row.provider, 'anthropic', 'the fallback served it');
+  assert.equal(row.attempts, '4', 'three tries on openai, then anthropic');
+  const sent = await mock.requests({ model: 'gpt-fail-503' });
+  assert.ok(sent.length > 0);
+  assert.equal(sent[0].body.models, undefined, 'the fallback list is not sent upstream');
+  resetCircuits(u);
+});
