@@ -24,6 +24,10 @@ struct sb_error {
 	enum err_category	 category;
 	int			 status;	/* HTTP status for the client */
 	int			 retry_after;	/* seconds, 0 = none */
+	/* A rate limit's figures for error.details, where known (has_limit). */
+	int			 has_limit;
+	long long		 limit;		/* requests per window, -1 unknown */
+	long long		 remaining;	/* -1 unknown */
 	char			 code[48];
 	char			 message[320];
 };

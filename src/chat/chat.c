@@ -71,6 +71,8 @@ struct chat {
 	long long		 last_write_us;
 	long long		 heartbeat_us;
 	int			 retry_after;
+	long long		 rl_limit;	/* the upstream's x-ratelimit-*, -1 unknown */
+	long long		 rl_remaining;
 	int			 timeout_lowered;	/* the client lowered a timeout */
 	int			 noted;		/* an inflight note was written */
 	long			 attempt_ms;	/* one attempt's total time */
@@ -141,6 +143,11 @@ chat_fail_upstream(struct chat *c, enum err_category cat, const char *msg)
 	    "Provider '%s': %s", cfgname, msg);
 	if (cat == ERR_RATE_LIMIT && c->retry_after > 0)
 		c->r->err.retry_after = c->retry_after;
+	if (cat == ERR_RATE_LIMIT && (c->rl_limit >= 0 || c->rl_remaining >= 0)) {
+		c->r->err.has_limit = 1;
+		c->r->err.limit = c->rl_limit;
+		c->r->err.remaining = c->rl_remaining;
+	}
 }
 
 static long
@@ -565,6 +572,8 @@ chat_attempt(struct chat *c, const struct catalog_target *t)
 	    chat_on_body, chat_tick, c, &res, &c->errbody);
 	adapter_call_free(&call);
 	c->retry_after = res.retry_after;
+	c->rl_limit = res.rl_limit;
+	c->rl_remaining = res.rl_remaining;
 	if (c->r->client_gone && !(res.status >= 200 && res.status < 300 &&
 	    c->stream)) {
 		/* The client hung up before the upstream answered (noticed by a
@@ -844,6 +853,11 @@ chat_limits(struct chat *c)
 		http_add_header(r, "x-ratelimit-remaining-requests: %lld",
 		    info.remaining);
 		http_add_header(r, "x-ratelimit-reset-requests: %ds", info.reset_s);
+	}
+	if (rc != 0 && r->err.category == ERR_RATE_LIMIT && info.limit > 0) {
+		r->err.has_limit = 1;
+		r->err.limit = info.limit;
+		r->err.remaining = info.remaining;
 	}
 	if (rc != 0)
 		return -1;	/* http_send_error adds Retry-After */

@@ -54,6 +54,63 @@ upstream_fini(void)
 	upstream_h = NULL;
 }
 
+/* The value of header name in the line p (n bytes), or NULL. */
+static const char *
+upstream_header_value(const char *p, size_t n, const char *name, char *out, size_t size)
+{
+	size_t	 k = strlen(name), i, j = 0;
+
+	if (n <= k || strncasecmp(p, name, k) != 0 || p[k] != ':')
+		return NULL;
+	for (i = k + 1; i < n && (p[i] == ' ' || p[i] == '\t'); i++)
+		;
+	while (i < n && p[i] != '\r' && p[i] != '\n' && j + 1 < size)
+		out[j++] = p[i++];
+	out[j] = '\0';
+	return out;
+}
+
+/* "1s", "6m0s", "1.5s", "250ms", "2h" (OpenAI's reset format) → whole
+ * seconds, rounded up; 0 when unreadable. */
+static int
+upstream_duration_s(const char *s)
+{
+	double		 total = 0, v;
+	char		*end;
+
+	while (*s) {
+		v = strtod(s, &end);
+		if (end == s || v < 0)
+			return 0;
+		if (strncmp(end, "ms", 2) == 0) {
+			total += v / 1000;
+			end += 2;
+		} else if (*end == 'h' || *end == 'm' || *end == 's') {
+			total += v * (*end == 'h' ? 3600 : *end == 'm' ? 60 : 1);
+			end++;
+		} else
+			return 0;
+		s = end;
+	}
+	return total > UPSTREAM_MAX_RETRY_AFTER ? UPSTREAM_MAX_RETRY_AFTER :
+	    (int)(total + 0.999);
+}
+
+/* The rate-limit headers: x-ratelimit-{limit,remaining,reset}-requests. */
+static void
+upstream_ratelimit_header(struct upstream_result *res, const char *p, size_t n)
+{
+	char	 v[64];
+
+	if (upstream_header_value(p, n, "x-ratelimit-limit-requests", v, sizeof(v)))
+		res->rl_limit = strtoll(v, NULL, 10);
+	else if (upstream_header_value(p, n, "x-ratelimit-remaining-requests", v, sizeof(v)))
+		res->rl_remaining = strtoll(v, NULL, 10);
+	else if (upstream_header_value(p, n, "x-ratelimit-reset-requests", v, sizeof(v)) &&
+	    res->retry_after == 0)
+		res->retry_after = upstream_duration_s(v);
+}
+
 /* Retry-After: delta-seconds only (an HTTP date is treated as absent). */
 static size_t
 upstream_on_header(char *p, size_t sz, size_t nm, void *ud)
@@ -62,6 +119,7 @@ upstream_on_header(char *p, size_t sz, size_t nm, void *ud)
 	size_t			 n = sz * nm, i;
 	long			 v = 0;
 
+	upstream_ratelimit_header(x->res, p, n);
 	if (n > 12 && strncasecmp(p, "retry-after:", 12) == 0) {
 		for (i = 12; i < n && (p[i] == ' ' || p[i] == '\t'); i++)
 			;
@@ -251,6 +309,7 @@ upstream_perform(const struct adapter_call *call,
 	CURLcode		 cc;
 
 	memset(res, 0, sizeof(*res));
+	res->rl_limit = res->rl_remaining = -1;
 	if (upstream_init() != 0 || (hdr = upstream_headers(call)) == NULL) {
 		res->cat = ERR_INTERNAL;
 		snprintf(res->message, sizeof(res->message), "out of memory");

@@ -32,7 +32,10 @@ struct upstream_result {
 	enum err_category cat;		/* NONE, or network/timeout/upstream(aborted) */
 	int		 aborted;	/* a callback asked to stop */
 	int		 refused;	/* the endpoint policy refused the address */
-	int		 retry_after;	/* seconds from Retry-After, 0 = none */
+	int		 retry_after;	/* seconds from Retry-After (or
+					 * x-ratelimit-reset-requests), 0 = none */
+	long long	 rl_limit;	/* x-ratelimit-limit-requests, -1 unknown */
+	long long	 rl_remaining;	/* x-ratelimit-remaining-requests, -1 */
 	long long	 first_byte_us;	/* when the first body byte came, 0 = never */
 	char		 message[320];	/* for cat != NONE: what went wrong */
 };

@@ -383,6 +383,31 @@ http_send_empty(struct req *r, int status)
 	return http_send_body(r, status, NULL, "", 0);
 }
 
+/* error.details of a rate-limit error: {limit, remaining, reset_at}, each
+ * null when unknown (SDKs ignore fields they do not know). */
+static void
+http_error_details(cJSON *e, const struct sb_error *err)
+{
+	cJSON		*d = cJSON_AddObjectToObject(e, "details");
+	char		 iso[32];
+	time_t		 t = time(NULL) + err->retry_after;
+	struct tm	 tm;
+
+	if (err->has_limit && err->limit >= 0)
+		cJSON_AddNumberToObject(d, "limit", (double)err->limit);
+	else
+		cJSON_AddNullToObject(d, "limit");
+	if (err->has_limit && err->remaining >= 0)
+		cJSON_AddNumberToObject(d, "remaining", (double)err->remaining);
+	else
+		cJSON_AddNullToObject(d, "remaining");
+	if (err->retry_after > 0 && gmtime_r(&t, &tm) != NULL &&
+	    strftime(iso, sizeof(iso), "%Y-%m-%dT%H:%M:%SZ", &tm) > 0)
+		cJSON_AddStringToObject(d, "reset_at", iso);
+	else
+		cJSON_AddNullToObject(d, "reset_at");
+}
+
 cJSON *
 http_error_json(const struct req *r)
 {
@@ -399,6 +424,8 @@ http_error_json(const struct req *r)
 	cJSON_AddStringToObject(e, "type", err_category_names[cat]);
 	cJSON_AddStringToObject(e, "code", r->err.code[0] ? r->err.code : "internal_error");
 	cJSON_AddStringToObject(e, "request_id", r->request_id);
+	if (cat == ERR_RATE_LIMIT)
+		http_error_details(e, &r->err);
 	return root;
 }
 

@@ -237,6 +237,8 @@ test('429: retried within the request when the wait is short; persistent 429 is 
     assert.equal(r.status, 429, r.text);
     assert.equal(r.json.error.type, 'rate_limit');
     assert.ok(+r.headers.get('retry-after') >= 1, 'Retry-After passed on');
+    if (i === 0) assert.deepEqual([r.json.error.details?.limit, r.json.error.details?.remaining], [60, 0], 'the upstream\'s figures');
+    assert.match(r.json.error.details.reset_at, /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/);
   }
   const row = sql(`SELECT failures, open_until IS NULL FROM circuit_state WHERE config_id=${cid} AND model_id='gpt-fail-429'`)[0];
   assert.ok(row === undefined || row.join() === '0,1', `a 429 is not a failure: ${row}`);
@@ -268,6 +270,9 @@ test('rate limit per key: 429 with Retry-After and x-ratelimit headers, logged',
     assert.equal(r.status, 429);
     assert.equal(r.json.error.type, 'rate_limit');
     assert.ok(+r.headers.get('retry-after') >= 1);
+    assert.equal(r.json.error.details.limit, 2, 'our own limit in error.details');
+    assert.equal(r.json.error.details.remaining, 0);
+    assert.equal(typeof r.json.error.details.reset_at, 'string');
     assert.equal((await usageRow(rid(r))).error_category, 'rate_limit');
   });
 });

@@ -337,7 +337,11 @@ async function applyFaults(ctx, plan, style, model) {
 
 function sendError(ctx, style, status, message, code) {
   const headers = {};
-  if (status === 429) headers['retry-after'] = '1';
+  if (status === 429) {
+    headers['retry-after'] = '1';
+    if (style === 'openai') Object.assign(headers, { 'x-ratelimit-limit-requests': '60',
+      'x-ratelimit-remaining-requests': '0', 'x-ratelimit-reset-requests': '1s' });
+  }
   if (style === 'anthropic') headers['request-id'] = 'req_' + rid(12);
   else if (style !== 'gemini') headers['x-request-id'] = 'req_' + rid(12);
   sendJson(ctx.res, status, errorBody(style, status, message, code), headers);
