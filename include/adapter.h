@@ -87,6 +87,10 @@ long long adapter_req_max_tokens(const cJSON *req);
  * msg receives the upstream's message, bounded, with key-like tokens masked. */
 enum err_category adapter_parse_error(enum adapter_format f, long status,
 	    const char *body, size_t len, char *msg, size_t msglen);
+/* Replace in msg every run of 8 or more characters that also occurs in
+ * secret (the exact provider key, or a long piece of it) by "…". Done before
+ * pattern masking: a key with '.', '/', '+' or '=' is not a "token". */
+void	adapter_scrub_secret(char *msg, const char *secret);
 /* Whether an upstream failure of this category/status is worth a retry. */
 int	adapter_retryable(enum err_category cat, long status);
 

@@ -75,6 +75,7 @@ struct chat {
 	long long		 rl_remaining;
 	int			 timeout_lowered;	/* the client lowered a timeout */
 	int			 noted;		/* an inflight note was written */
+	char			 key[SB_MAX_API_KEY + 1];	/* this attempt's provider key */
 	long			 attempt_ms;	/* one attempt's total time */
 	long long		 deadline_us;	/* the whole request's */
 	struct circuit_pause	 paused;	/* why targets were skipped */
@@ -141,6 +142,7 @@ chat_fail_upstream(struct chat *c, enum err_category cat, const char *msg)
 
 	err_set(&c->r->err, cat, chat_status_for(cat), chat_code_for(cat),
 	    "Provider '%s': %s", cfgname, msg);
+	adapter_scrub_secret(c->r->err.message, c->key);
 	if (cat == ERR_RATE_LIMIT && c->retry_after > 0)
 		c->r->err.retry_after = c->retry_after;
 	if (cat == ERR_RATE_LIMIT && (c->rl_limit >= 0 || c->rl_remaining >= 0)) {
@@ -517,12 +519,12 @@ chat_build(struct chat *c, const struct catalog_target *t,
 {
 	struct adapter_params	 p;
 	struct sb_error		 e;
-	char			 key[SB_MAX_API_KEY + 1], err[ADAPTER_MAX_MSG];
+	char			*key = c->key, err[ADAPTER_MAX_MSG];
 	enum err_category	 rc;
 
 	err_clear(&e);
 	if (chatcache_config_key(&c->snap, c->r->who.user_id, t->config.id, key,
-	    sizeof(key), &e) != 0) {
+	    sizeof(c->key), &e) != 0) {
 		chat_fail_upstream(c, ERR_INTERNAL, "its stored API key cannot "
 		    "be decrypted; re-enter it in Providers");
 		return STEP_NEXT;
@@ -538,7 +540,6 @@ chat_build(struct chat *c, const struct catalog_target *t,
 	rc = c->mode == CHAT_EMBED ?
 	    adapter_build_embeddings(&p, c->r->json, call, err, sizeof(err)) :
 	    adapter_build(&p, c->r->json, call, err, sizeof(err));
-	OPENSSL_cleanse(key, sizeof(key));
 	if (rc == ERR_NONE)
 		return STEP_OK;
 	if (rc == ERR_VALIDATION) {
@@ -607,6 +608,7 @@ chat_attempt(struct chat *c, const struct catalog_target *t)
 	c->st = NULL;
 	buf_free(&c->body);
 	buf_free(&c->errbody);
+	OPENSSL_cleanse(c->key, sizeof(c->key));
 	return step;
 }
 
@@ -1107,6 +1109,7 @@ chat_run(struct req *r, enum chat_mode mode)
 		rc = chat_dispatch(c);
 	}
 	chat_finish(c, rc);
+	OPENSSL_cleanse(c->key, sizeof(c->key));
 	free(c);
 	return rc;
 }

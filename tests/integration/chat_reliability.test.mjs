@@ -339,3 +339,21 @@ test('request-level "models" fallback: openai fails, the listed anthropic model 
   assert.equal(sent[0].body.models, undefined, 'the fallback list is not sent upstream');
   resetCircuits(u);
 });
+
+// Issue 10, defect 7: an upstream that echoes the key in its error text. The
+// exact key (here with '.', '/', '+' and '=' that pattern masking missed) and
+// its long pieces never reach the client or the usage row.
+test('a provider key echoed by the upstream is scrubbed from the error and the row', async () => {
+  const u = await chatUser();
+  const key = 'badecho.Key/with+odd=chars.0123456789';
+  assert.equal((await u.put('/api/provider-configs/openai', { api_key: key, validate: false })).status, 200);
+  addModel(u.id, 'openai', 'gpt-4o-mini');
+  const r = await chat(u.key, { model: 'openai/gpt-4o-mini', messages: hi });
+  assert.equal(r.json?.error?.type, 'auth', r.text);
+  assert.match(r.json.error.message, /echoed in full/, 'the upstream text is kept');
+  for (const piece of [key, key.slice(0, 12), key.slice(-12), 'with+odd=chars']) {
+    assert.ok(!r.text.includes(piece), `"${piece}" reached the client`);
+  }
+  const row = await usageRow(rid(r));
+  assert.ok(!row.error_message.includes('with+odd=chars'), row.error_message);
+});

@@ -423,7 +423,9 @@ function checkBearer(ctx, req, style) {
     return false;
   }
   if (key.startsWith('bad')) {
+    // "badecho…" keys: a careless upstream that echoes the whole key back.
     const msg = style === 'openrouter' ? 'User not found.'
+      : key.startsWith('badecho') ? `Incorrect API key provided: ${key} (echoed in full).`
       : `Incorrect API key provided: ${key.slice(0, 3)}***${key.slice(-4)}. You can find your API key at https://platform.openai.com/account/api-keys.`;
     sendError(ctx, style, 401, msg, 'invalid_api_key');
     return false;

@@ -673,6 +673,27 @@ test_stream_faults(void)
 	buf_free(&k.args);
 }
 
+/* The exact key and its long pieces are scrubbed, whatever characters. */
+static void
+test_scrub_secret(void)
+{
+	char	 m1[128] = "bad key a.b/c+d=e0123456789 here",
+		 m2[128] = "prefix a.b/c+d=e01 suffix",
+		 m3[128] = "short a.b/c+ stays",
+		 m4[128] = "nothing of it";
+
+	adapter_scrub_secret(m1, "a.b/c+d=e0123456789");
+	CHECK_STR(m1, "bad key \xE2\x80\xA6 here");
+	adapter_scrub_secret(m2, "a.b/c+d=e0123456789");
+	CHECK_STR(m2, "prefix \xE2\x80\xA6 suffix");
+	adapter_scrub_secret(m3, "a.b/c+d=e0123456789");
+	CHECK_STR(m3, "short a.b/c+ stays");
+	adapter_scrub_secret(m4, "a.b/c+d=e0123456789");
+	CHECK_STR(m4, "nothing of it");
+	adapter_scrub_secret(m4, NULL);
+	CHECK_STR(m4, "nothing of it");
+}
+
 int
 main(void)
 {
@@ -696,5 +717,6 @@ main(void)
 	test_stream_anthropic();
 	test_stream_gemini();
 	test_stream_faults();
+	test_scrub_secret();
 	return unit_done("test_adapters");
 }

@@ -493,3 +493,26 @@ adapter_emit_usage(struct adapter_stream *s)
 	cJSON_AddItemToObject(chunk, "usage", adapter_usage_json(&s->usage));
 	return adapter_emit_obj(s, chunk, NULL, 1);
 }
+
+#define ADAPTER_SCRUB_MIN	8	/* shorter runs are too common to mean the key */
+
+void
+adapter_scrub_secret(char *msg, const char *secret)
+{
+	size_t	 klen = secret ? strlen(secret) : 0, mlen, i, n;
+
+	if (klen < ADAPTER_SCRUB_MIN)
+		return;
+	for (i = 0; msg[i] != '\0'; i++) {
+		mlen = strlen(msg + i);
+		for (n = mlen < klen ? mlen : klen; n >= ADAPTER_SCRUB_MIN; n--)
+			if (memmem(secret, klen, msg + i, n) != NULL)
+				break;
+		if (n < ADAPTER_SCRUB_MIN)
+			continue;
+		/* "…" is 3 bytes: never longer than the run it replaces. */
+		memcpy(msg + i, "\xE2\x80\xA6", 3);
+		memmove(msg + i + 3, msg + i + n, mlen - n + 1);
+		i += 2;
+	}
+}
