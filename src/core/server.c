@@ -108,6 +108,16 @@ server_is_write(const char *method)
 	return strcmp(method, "GET") && strcmp(method, "HEAD") && strcmp(method, "OPTIONS");
 }
 
+/* A key limited to some models (allowed_models not null/empty). */
+static int
+server_key_restricted(const struct req *r)
+{
+	const char	*a = r->who.allowed_models;
+
+	return r->who.via == AUTH_VIA_KEY && a != NULL && a[0] != '\0' &&
+	    strcmp(a, "null") != 0 && strcmp(a, "[]") != 0;
+}
+
 int
 server_authenticate(struct req *r, enum route_auth need)
 {
@@ -119,8 +129,15 @@ server_authenticate(struct req *r, enum route_auth need)
 		rc = auth_from_session(r);
 		return rc == -1 ? -1 : 0;
 	}
-	if (need == ROUTE_USER && (rc = auth_from_key(r)) != 1)
+	if (need == ROUTE_USER && (rc = auth_from_key(r)) != 1) {
+		/* A model-restricted key sees its models through /v1/ only:
+		 * the management listings would show the owner's others. */
+		if (rc == 0 && server_key_restricted(r) && strncmp(r->path, "/v1/", 4) != 0)
+			return http_fail(r, ERR_AUTH, 403, "key_restricted",
+			    "This API key may use only some models, so it can call /v1/ only; "
+			    "use an unrestricted key or a browser session for this.");
 		return rc;
+	}
 	if ((rc = auth_from_session(r)) == -1)
 		return -1;
 	if (rc == 1)

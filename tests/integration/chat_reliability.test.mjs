@@ -357,3 +357,20 @@ test('a provider key echoed by the upstream is scrubbed from the error and the r
   const row = await usageRow(rid(r));
   assert.ok(!row.error_message.includes('with+odd=chars'), row.error_message);
 });
+
+// Issue 10, defect 7: a model-restricted key must not list the owner's other
+// configs, models and aliases through the management API.
+test('a model-restricted key reaches /v1/ only; its model list is filtered', async () => {
+  const k = await gatewayKey(s, { allowed_models: ['openai/gpt-4o-mini'] });
+  for (const path of ['/api/models', '/api/aliases', '/api/providers', '/api/providers/status', '/api/usage/summary']) {
+    const r = await http('GET', path, { headers: { authorization: `Bearer ${k}` } });
+    assert.equal(r.status, 403, `${path}: ${r.text}`);
+    assert.equal(r.json.error.code, 'key_restricted');
+  }
+  const v1 = await http('GET', '/v1/models', { headers: { authorization: `Bearer ${k}` } });
+  assert.equal(v1.status, 200);
+  assert.ok(v1.json.data.length > 0);
+  assert.ok(v1.json.data.every((m) => m.id === 'openai/gpt-4o-mini' || m.id === 'gpt-4o-mini'), JSON.stringify(v1.json.data.map((m) => m.id)));
+  const free = await gatewayKey(s);
+  assert.equal((await http('GET', '/api/models', { headers: { authorization: `Bearer ${free}` } })).status, 200);
+});
