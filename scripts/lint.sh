@@ -44,5 +44,18 @@ out=$(grep -rnE 'innerHTML|outerHTML|insertAdjacentHTML|document\.write|\beval\(
 [ -n "$out" ] && hit "unsafe DOM/script APIs in www/" "$out"
 out=$(grep -rnE '<script>|<script [^>]*>[^<]|\son[a-z]+="|\sstyle="' www --include=*.html 2>/dev/null)
 [ -n "$out" ] && hit "inline script or handler in www/" "$out"
+# Migrations within what MySQL 8.0, MariaDB 10.5+ and Galera accept: every
+# CREATE TABLE is InnoDB with a primary key; nothing relies on GET_LOCK,
+# LOCK TABLES or SELECT … FOR UPDATE (comments aside) in sql/ or src/.
+out=$(for f in sql/*.sql; do
+	sed 's/--.*$//' "$f" | tr '\n' ' ' | tr ';' '\n' | grep -i 'CREATE TABLE' |
+	    grep -viE 'ENGINE=InnoDB' | sed "s|^|$f: not InnoDB: |" | cut -c1-120
+	sed 's/--.*$//' "$f" | tr '\n' ' ' | tr ';' '\n' | grep -i 'CREATE TABLE' |
+	    grep -viE 'PRIMARY KEY' | sed "s|^|$f: no primary key: |" | cut -c1-120
+done)
+[ -n "$out" ] && hit "cluster-unsafe tables in sql/" "$out"
+out=$( (sed 's/--.*$//' sql/*.sql; find src -name '*.c' -exec grep -hE '^\s*"' {} +) |
+    grep -inE 'GET_LOCK|LOCK TABLES|FOR UPDATE')
+[ -n "$out" ] && hit "locking that Galera does not honour across nodes" "$out"
 [ $rc -eq 0 ] && echo "lint: clean ($(echo "$srcs" | wc -l) C files)"
 exit $rc
