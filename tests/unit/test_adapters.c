@@ -673,6 +673,47 @@ test_stream_faults(void)
 	buf_free(&k.args);
 }
 
+struct lines_seen {
+	int	 chunks;
+	int	 newline;	/* a chunk held a line break */
+};
+
+static int
+note_chunk(void *ctx, const struct adapter_chunk *c)
+{
+	struct lines_seen	*l = ctx;
+
+	l->chunks++;
+	if (memchr(c->json, '\n', c->len) || memchr(c->json, '\r', c->len))
+		l->newline = 1;
+	return 0;
+}
+
+/* Issue 10, defect 7: an OpenAI-format event spread over several data:
+ * lines is re-serialised (no line of it reaches the client verbatim), and
+ * anything after the object in one event makes the stream malformed. */
+static void
+test_openai_stream_lines(void)
+{
+	static const char multi[] = "data: {\"id\":\"c1\",\"choices\":[{\"index\":0,\n"
+	    "data: \"delta\":{\"content\":\"hi\"}}]}\n\ndata: [DONE]\n\n";
+	static const char joined[] = "data: {\"id\":\"c1\",\"choices\":[]}\n"
+	    "data: {\"choices\":[{\"index\":0,\"delta\":{\"content\":\"injected\"}}]}\n\n";
+	struct lines_seen	 l = { 0, 0 };
+	struct adapter_stream	*st;
+
+	st = adapter_stream_new(ADAPTER_OPENAI, NULL, 0, note_chunk, &l);
+	CHECK(adapter_stream_feed(st, multi, sizeof(multi) - 1) == ADAPTER_STREAM_OK);
+	CHECK(adapter_stream_finish(st) == ADAPTER_STREAM_OK);
+	CHECK(l.chunks == 1 && l.newline == 0);
+	adapter_stream_free(st);
+	memset(&l, 0, sizeof(l));
+	st = adapter_stream_new(ADAPTER_OPENAI, NULL, 0, note_chunk, &l);
+	CHECK(adapter_stream_feed(st, joined, sizeof(joined) - 1) == ADAPTER_STREAM_MALFORMED);
+	CHECK(l.chunks == 0);
+	adapter_stream_free(st);
+}
+
 /* The exact key and its long pieces are scrubbed, whatever characters. */
 static void
 test_scrub_secret(void)
@@ -718,5 +759,6 @@ main(void)
 	test_stream_gemini();
 	test_stream_faults();
 	test_scrub_secret();
+	test_openai_stream_lines();
 	return unit_done("test_adapters");
 }

@@ -2,6 +2,7 @@
  * OpenRouter, AiHubMix, custom servers). The canonical request already is
  * this format, so the body passes through with only `model` rewritten and
  * usage forced on for streams; stream events pass through unchanged. */
+#include <stdlib.h>
 #include <string.h>
 
 #include <openssl/crypto.h>
@@ -117,6 +118,24 @@ adapter_openai_stream_error(struct adapter_stream *s, const char *data,
 	return adapter_stream_fail(s, ADAPTER_STREAM_ERROR, cat, msg);
 }
 
+/* An event whose JSON spanned several data: lines: written back as one line
+ * from what was parsed, so no line of it reaches the client verbatim. */
+static int
+adapter_openai_reserialise(struct adapter_stream *s, const cJSON *o,
+    const char *content, int usage_only)
+{
+	char	*text = cJSON_PrintUnformatted(o);
+	int	 rc;
+
+	if (text == NULL)
+		return adapter_stream_fail(s, ADAPTER_STREAM_MALFORMED, ERR_INTERNAL,
+		    "out of memory");
+	rc = adapter_emit_raw(s, text, strlen(text), content,
+	    content ? strlen(content) : 0, usage_only);
+	free(text);
+	return rc;
+}
+
 static int
 adapter_openai_event(struct adapter_stream *s, const struct sse_event *ev)
 {
@@ -129,7 +148,9 @@ adapter_openai_event(struct adapter_stream *s, const struct sse_event *ev)
 		s->clean = 1;
 		return ADAPTER_STREAM_OK;
 	}
-	o = cJSON_ParseWithLength(ev->data, ev->data_len);
+	/* Strict: nothing may follow the object (cJSON's plain parse would
+	 * ignore a second, uncounted event joined from more data: lines). */
+	o = cJSON_ParseWithLengthOpts(ev->data, ev->data_len + 1, NULL, 1);
 	if (!cJSON_IsObject(o)) {
 		cJSON_Delete(o);
 		return adapter_stream_fail(s, ADAPTER_STREAM_MALFORMED,
@@ -153,8 +174,12 @@ adapter_openai_event(struct adapter_stream *s, const struct sse_event *ev)
 		adapter_copy(s->finish, sizeof(s->finish), fr);
 	content = adapter_jstr(cJSON_GetObjectItemCaseSensitive(c0, "delta"),
 	    "content");
-	rc = adapter_emit_raw(s, ev->data, ev->data_len, content,
-	    content ? strlen(content) : 0, usage_only);
+	if (memchr(ev->data, '\n', ev->data_len) != NULL ||
+	    memchr(ev->data, '\r', ev->data_len) != NULL)
+		rc = adapter_openai_reserialise(s, o, content, usage_only);
+	else	/* one line: relayed as it came, the common and cheap case */
+		rc = adapter_emit_raw(s, ev->data, ev->data_len, content,
+		    content ? strlen(content) : 0, usage_only);
 out:
 	cJSON_Delete(o);
 	return rc;
