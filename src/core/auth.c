@@ -1,6 +1,7 @@
 /* auth: sessions, CSRF, gateway keys and login throttling (see auth.h).
  * Tokens are compared by their SHA-256 in SQL, so no secret is ever stored
  * or logged; CSRF tokens are compared in constant time. */
+#include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -226,12 +227,20 @@ auth_sessions_drop_user(long long user_id)
 	return db_exec(SQL_SESSION_DELETE_USER, p, 1, NULL, NULL) == DB_OK ? 0 : -1;
 }
 
+/* The bucket of a username: as the database compares names (case and
+ * trailing spaces ignored), so "Admin" and "admin " share admin's bucket. */
 static void
 auth_throttle_key(const char *kind, const char *username, const char *addr, unsigned char out[32])
 {
-	char	 tmp[SB_MAX_USERNAME + 128];
+	char	 tmp[SB_MAX_USERNAME + 128], name[SB_MAX_USERNAME + 1];
+	size_t	 i, n = 0;
 
-	snprintf(tmp, sizeof(tmp), "%s\n%s\n%s", kind, username ? username : "", addr ? addr : "");
+	for (i = 0; username && username[i] && n < SB_MAX_USERNAME; i++)
+		name[n++] = (char)tolower((unsigned char)username[i]);
+	while (n > 0 && name[n - 1] == ' ')
+		n--;
+	name[n] = '\0';
+	snprintf(tmp, sizeof(tmp), "%s\n%s\n%s", kind, name, addr ? addr : "");
 	vault_sha256(tmp, strlen(tmp), out);
 }
 

@@ -186,6 +186,18 @@ handle_setup(struct req *r)
 	return send_user_and_csrf(r, 201);
 }
 
+/* A hash of nothing, at the configured cost, made once per process. */
+static const char *
+login_dummy_hash(void)
+{
+	static char	 hash[160];
+
+	if (hash[0] == '\0' && vault_password_hash("no such user",
+	    server_config()->password_iterations, hash, sizeof(hash)) == -1)
+		hash[0] = '\0';
+	return hash;
+}
+
 static int
 handle_login(struct req *r)
 {
@@ -207,8 +219,10 @@ handle_login(struct req *r)
 		db_rows_free(&rows);
 		return err_db_unavailable(&r->err);
 	}
-	ok = rows.nrows == 1 && db_ll(&rows, 0, 2, 0) == 1 &&
-	    vault_password_verify(pass, db_val(&rows, 0, 1)) == 1;
+	/* An unknown or inactive name costs the same hash as a known one, so
+	 * the answer's timing does not tell which names exist. */
+	ok = vault_password_verify(pass, rows.nrows == 1 ? db_val(&rows, 0, 1) :
+	    login_dummy_hash()) == 1 && rows.nrows == 1 && db_ll(&rows, 0, 2, 0) == 1;
 	id = db_ll(&rows, 0, 0, 0);
 	db_rows_free(&rows);
 	if (!ok) {

@@ -76,6 +76,20 @@ test('wrong password is 401 and repeated failures are throttled with Retry-After
   assert.ok(Number(res.headers.get('retry-after')) > 0);
 });
 
+// Issue 10, defect 7: "Admin", "ADMIN " and "admin" are one name to the
+// database, so they are one throttle bucket, not three.
+test('login throttling counts case and trailing-space variants of a name together', async () => {
+  const u = await newUser('Variant');
+  const name = u.user.username;
+  const variants = [name.toUpperCase(), name + ' ', name.toLowerCase(), name.toUpperCase() + '  ', name];
+  for (const v of variants) {
+    const res = await http('POST', '/api/auth/login', { body: { username: v, password: 'wrong-password' } });
+    assert.equal(res.status, 401, `${JSON.stringify(v)}: ${res.text}`);
+  }
+  const res = await http('POST', '/api/auth/login', { body: { username: name, password: u.password } });
+  assert.equal(res.status, 429, 'five failures across the variants throttle the name');
+});
+
 test('state-changing requests without the CSRF token are refused with 403', async () => {
   const s = await admin();
   const res = await s.post('/api/keys', { name: 'no-csrf' }, { csrf: false });
