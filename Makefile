@@ -43,7 +43,7 @@ UNITINC  := $(foreach d,$(LAYERS),-Isrc/$(d))
 # Keep the *_main.o intermediates: no rebuild on the next run.
 .SECONDARY:
 
-.PHONY: all build install-cgi deps run stop test test-deploy dist unit fuzz fuzzers bench lint clean
+.PHONY: all build install-cgi deps run stop test test-deploy test-scale dist unit fuzz fuzzers bench lint clean
 all: build install-cgi
 
 build: $(FCGI) $(CLI) $(UNITS)
@@ -119,6 +119,13 @@ test-deploy:
 	@$(MAKE) --no-print-directory SAN=1 build
 	@$(MAKE) --no-print-directory dist
 	@tests/dist.sh build/dist/switchboard-$(VERSION)-linux-x86_64.tar.gz
+
+# Two web nodes over one database (also part of make test). The Galera
+# cluster part of docs/scaling.md is not built yet.
+test-scale:
+	@scripts/deps.sh test
+	@$(MAKE) --no-print-directory SAN=1 build
+	@tests/run.sh integration tests/integration/scale_nodes.test.mjs
 
 bench:
 	@scripts/deps.sh bench

@@ -3,9 +3,9 @@
 // upstream's control API, and runners for tests whose premise is "all of this
 // happens in one rate-limit minute / one budget month". The stack is started
 // by tests/run.sh.
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { appendFileSync } from 'node:fs';
+import { appendFileSync, readFileSync, writeFileSync } from 'node:fs';
 
 export const BASE = process.env.BASE_URL ?? 'http://127.0.0.1:28480';
 export const MOCK = process.env.MOCK_URL ?? 'http://127.0.0.1:28481';
@@ -183,4 +183,35 @@ export async function inOneMonth(fn) {
     if (dbMonth() === m0) throw e;
     return fn();
   }
+}
+
+// ---- a second web node ------------------------------------------------------
+// Another lighttpd over the same database, programs and mock, on BASE's port
+// + offset, with its own FastCGI processes (so nothing cached in one node's
+// processes helps the other) and optionally its own ini (editIni gets the
+// stack's switchboard.ini text). Returns { url, stop }.
+export async function startNode(name, offset, editIni = (ini) => ini) {
+  const VAR = process.env.VAR;
+  const port = Number(new URL(BASE).port) + offset;
+  const ini = `${VAR}/switchboard.${name}.ini`;
+  writeFileSync(ini, editIni(readFileSync(`${VAR}/switchboard.ini`, 'utf8')));
+  const conf = readFileSync(`${VAR}/lighttpd.conf`, 'utf8')
+    .replace(/^server\.port\s*=.*$/m, `server.port = ${port}`)
+    .replace(/^server\.pid-file\s*=.*$/m, `server.pid-file = "${VAR}/run/lighttpd-${name}.pid"`)
+    .replace(/^server\.errorlog\s*=.*$/m, `server.errorlog = "${VAR}/log/lighttpd-${name}-error.log"`)
+    .replaceAll(/\/run\/([a-z]+)\.sock/g, `/run/$1-${name}.sock`)
+    .replaceAll(`${VAR}/switchboard.ini`, ini);
+  writeFileSync(`${VAR}/lighttpd-${name}.conf`, conf);
+  const proc = spawn('lighttpd', ['-D', '-f', `${VAR}/lighttpd-${name}.conf`], { stdio: 'ignore' });
+  const url = `http://127.0.0.1:${port}`;
+  for (let i = 0; ; i++) {
+    try { await fetch(`${url}/api/health`); break; } catch {
+      if (i > 200) throw new Error(`node ${name} did not start on ${url}`);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  }
+  return {
+    url,
+    async stop() { proc.kill('SIGTERM'); await new Promise((r) => proc.once('exit', r)); },
+  };
 }

@@ -8,37 +8,13 @@
 // /etc/hosts). Before the fix the chat path connected to both.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
-import { mock, sql, q, BASE, unique } from './lib.mjs';
+import { mock, sql, q, BASE, unique, startNode } from './lib.mjs';
 import { chatUser, addModel, auth, configId } from './chatlib.mjs';
 
-const VAR = process.env.VAR;
-const port = Number(new URL(BASE).port) + 5;
-const STRICT = `http://127.0.0.1:${port}`;
 const HOSTS = '/etc/hosts';
-let server, s, hostsBefore;
-
-function strictConfigs() {
-  const ini = readFileSync(`${VAR}/switchboard.ini`, 'utf8')
-    .replace(/^allow_private_endpoints\s*=.*$/m, 'allow_private_endpoints = false');
-  writeFileSync(`${VAR}/switchboard.strict.ini`, ini);
-  const conf = readFileSync(`${VAR}/lighttpd.conf`, 'utf8')
-    .replace(/^server\.port\s*=.*$/m, `server.port = ${port}`)
-    .replace(/^server\.pid-file\s*=.*$/m, `server.pid-file = "${VAR}/run/lighttpd-strict.pid"`)
-    .replace(/^server\.errorlog\s*=.*$/m, `server.errorlog = "${VAR}/log/lighttpd-strict-error.log"`)
-    .replaceAll(/\/run\/([a-z]+)\.sock/g, '/run/$1-strict.sock')
-    .replaceAll(`${VAR}/switchboard.ini`, `${VAR}/switchboard.strict.ini`);
-  writeFileSync(`${VAR}/lighttpd-strict.conf`, conf);
-}
-
-async function waitUp(url) {
-  for (let i = 0; i < 200; i++) {
-    try { await fetch(url); return; } catch { await new Promise((r) => setTimeout(r, 100)); }
-  }
-  throw new Error(`strict node did not start on ${url}`);
-}
+let node, STRICT, s, hostsBefore;
 
 function chatVia(base, key, model) {
   return fetch(`${base}/v1/chat/completions`, {
@@ -62,9 +38,8 @@ function mapHost(name, addr) {
 }
 
 before(async () => {
-  strictConfigs();
-  server = spawn('lighttpd', ['-D', '-f', `${VAR}/lighttpd-strict.conf`], { stdio: 'ignore' });
-  await waitUp(`${STRICT}/api/health`);
+  node = await startNode('strict', 5, (ini) => ini.replace(/^allow_private_endpoints\s*=.*$/m, 'allow_private_endpoints = false'));
+  STRICT = node.url;
   hostsBefore = readFileSync(HOSTS, 'utf8');
   s = await chatUser();
   addModel(s.id, 'openai', 'gpt-4o-mini');
@@ -72,10 +47,7 @@ before(async () => {
 
 after(async () => {
   if (hostsBefore !== undefined) writeFileSync(HOSTS, hostsBefore);
-  if (server) {
-    server.kill('SIGTERM');
-    await new Promise((r) => server.once('exit', r));
-  }
+  if (node) await node.stop();
 });
 
 test('the strict node refuses a private base URL when saving', async () => {
