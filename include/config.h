@@ -43,6 +43,7 @@ struct config {
 	int	 allow_private_endpoints;
 	int	 secure_cookies;	/* 1 always, 0 never, -1 auto (HTTPS) */
 	char	*metrics_token;
+	int	 metrics_max_series;	/* labelled provider/model pairs on /metrics */
 	char	*url_prefix;		/* stripped from REQUEST_URI before routing */
 	char	*sql_dir;
 	int	 log_debug;

@@ -55,29 +55,64 @@ metrics_prov(struct metrics_prov *v, size_t *n, const char *name)
 	return &v[(*n)++];
 }
 
+static int
+metrics_busier(const void *a, const void *b)
+{
+	const struct usagerep_row *x = *(const struct usagerep_row *const *)a;
+	const struct usagerep_row *y = *(const struct usagerep_row *const *)b;
+
+	if (x->agg.requests != y->agg.requests)
+		return x->agg.requests > y->agg.requests ? -1 : 1;
+	return strcmp(x->provider, y->provider) ? strcmp(x->provider, y->provider) :
+	    strcmp(x->model, y->model);
+}
+
+static void
+metrics_request_samples(struct prom *p, const char *provider, const char *model,
+    const struct report_agg *a)
+{
+	struct prom_label	 l[3];
+	int64_t			 n[REPORT_STATUS__MAX];
+	int			 k;
+
+	n[REPORT_SUCCESS] = a->requests - a->errors - a->cancelled;
+	n[REPORT_ERROR] = a->errors;
+	n[REPORT_CANCELLED] = a->cancelled;
+	for (k = 0; k < REPORT_STATUS__MAX; k++) {
+		l[0] = (struct prom_label){ "provider", provider };
+		l[1] = (struct prom_label){ "model", model };
+		l[2] = (struct prom_label){ "status", report_status_names[k] };
+		prom_sample(p, "switchboard_requests_total", l, 3, n[k], 0);
+	}
+}
+
+/* The busiest [server] metrics_max_series (provider, model) pairs keep their
+ * labels; the rest are summed under "(other)": a client naming endless
+ * models cannot grow the scrape past its cap. */
 static void
 metrics_requests(struct prom *p, const struct usagerep_result *res)
 {
-	struct prom_label	 l[3];
-	int64_t			 n[3];
-	size_t			 i;
-	int			 k;
+	const struct usagerep_row	**by;
+	struct report_agg		 rest;
+	size_t				 i, cap = (size_t)server_config()->metrics_max_series;
 
 	prom_family(p, "switchboard_requests_total", "counter",
 	    "Requests through the gateway by provider, model and status.");
+	if ((by = calloc(res->n + 1, sizeof(*by))) == NULL)
+		return;
+	for (i = 0; i < res->n; i++)
+		by[i] = &res->v[i];
+	qsort(by, res->n, sizeof(*by), metrics_busier);
+	memset(&rest, 0, sizeof(rest));
 	for (i = 0; i < res->n; i++) {
-		const struct report_agg *a = &res->v[i].agg;
-
-		n[REPORT_SUCCESS] = a->requests - a->errors - a->cancelled;
-		n[REPORT_ERROR] = a->errors;
-		n[REPORT_CANCELLED] = a->cancelled;
-		for (k = 0; k < REPORT_STATUS__MAX; k++) {
-			l[0] = (struct prom_label){ "provider", res->v[i].provider };
-			l[1] = (struct prom_label){ "model", res->v[i].model };
-			l[2] = (struct prom_label){ "status", report_status_names[k] };
-			prom_sample(p, "switchboard_requests_total", l, 3, n[k], 0);
-		}
+		if (i < cap)
+			metrics_request_samples(p, by[i]->provider, by[i]->model, &by[i]->agg);
+		else
+			report_agg_merge(&rest, &by[i]->agg);
 	}
+	if (res->n > cap)
+		metrics_request_samples(p, "(other)", "(other)", &rest);
+	free(by);
 }
 
 static void

@@ -7,7 +7,7 @@ import { test, before } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { parse as parseCsv } from 'csv-parse/sync';
-import { sql, cli, q, mock, BASE, dbMonth } from './lib.mjs';
+import { sql, cli, q, mock, BASE, dbMonth, startNode } from './lib.mjs';
 import { chatUser, chat, addConfig, addModel, usageRow } from './chatlib.mjs';
 
 let s, metricsBefore, monthBefore;
@@ -158,4 +158,26 @@ test('custom endpoints are reported under their config names', async () => {
   const provs = JSON.stringify(models);
   assert.ok(provs.includes('"ollama"') && provs.includes('"lmstudio"'), provs);
   assert.equal(sql(`SELECT COUNT(*) FROM aggregator_usage_logs WHERE user_id=${u.id} AND provider='custom'`)[0][0], '0');
+});
+
+// Issue 10, defect 7: /metrics cannot be grown without bound by client-chosen
+// model names: only the busiest [server] metrics_max_series pairs keep their
+// labels, the rest are summed under "(other)" (checked on a node where the cap is 2).
+test('/metrics labels are capped; the rest is summed under (other)', async () => {
+  for (const model of ['openai/gpt-cap-a', 'openai/gpt-cap-b', 'openai/gpt-cap-c']) {
+    await chat(s.key, { model, messages: [{ role: 'user', content: 'hi' }] });
+  }
+  const node = await startNode('cap', 7, (ini) => ini.replace(/^\[server\]$/m, '[server]\nmetrics_max_series = 2'));
+  try {
+    const tok = /^\s*metrics_token\s*=\s*(\S+)/m.exec(readFileSync(process.env.SWITCHBOARD_CONFIG, 'utf8'))[1];
+    const text = await (await fetch(`${node.url}/metrics`, { headers: { authorization: `Bearer ${tok}` } })).text();
+    const pairs = new Set([...text.matchAll(/^switchboard_requests_total\{provider="([^"]*)",model="([^"]*)"/gm)].map((m) => `${m[1]}|${m[2]}`));
+    assert.ok(pairs.has('(other)|(other)'), [...pairs].join(' '));
+    assert.equal(pairs.size, 3, 'two labelled pairs and (other)');
+    let total = 0;
+    for (const m of text.matchAll(/^switchboard_requests_total\{[^}]*\} (\d+)$/gm)) total += +m[1];
+    assert.equal(total, (await metricsTotals()).req, 'nothing is lost in the sum');
+  } finally {
+    await node.stop();
+  }
 });
