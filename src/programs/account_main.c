@@ -83,6 +83,7 @@ send_user_and_csrf(struct req *r, int status)
 		cJSON_Delete(u);
 		return err_db_unavailable(&r->err);
 	}
+	cJSON_AddBoolToObject(root, "authenticated", 1);
 	cJSON_AddItemToObject(root, "user", u);
 	cJSON_AddStringToObject(root, "csrf_token", r->who.csrf_token);
 	rc = http_send_json(r, status, root);
@@ -233,6 +234,25 @@ handle_login(struct req *r)
 	auth_throttle_reset(user, addr);
 	if (auth_session_create(r, id, server_config()->session_lifetime, server_secure_cookies(r)) == -1)
 		return -1;
+	return send_user_and_csrf(r, 200);
+}
+
+/* GET /api/auth/session: who is logged in, without failing when nobody is
+ * (the first page load asks this, so a logged-out visit makes no failing
+ * request): {"authenticated":false}, or /api/auth/me's answer plus true. */
+static int
+handle_session(struct req *r)
+{
+	cJSON	*root;
+	int	 rc;
+
+	if (r->who.via != AUTH_VIA_SESSION) {
+		root = cJSON_CreateObject();
+		cJSON_AddBoolToObject(root, "authenticated", 0);
+		rc = http_send_json(r, 200, root);
+		cJSON_Delete(root);
+		return rc;
+	}
 	return send_user_and_csrf(r, 200);
 }
 
@@ -672,6 +692,7 @@ static const struct route account_routes[] = {
 	{ "POST",   "/api/auth/login",      handle_login,        ROUTE_PUBLIC },
 	{ "POST",   "/api/auth/logout",     handle_logout,       ROUTE_SESSION },
 	{ "GET",    "/api/auth/me",         handle_me,           ROUTE_SESSION },
+	{ "GET",    "/api/auth/session",    handle_session,      ROUTE_PUBLIC },
 	{ "GET",    "/api/users",           handle_users_list,   ROUTE_ADMIN },
 	{ "POST",   "/api/users",           handle_users_create, ROUTE_ADMIN },
 	{ "PUT",    "/api/users/{id}",      handle_users_update, ROUTE_ADMIN },

@@ -82,6 +82,11 @@ async function readError(res) {
 async function send(method, path, { body, params, signal, noRedirect, accept } = {}) {
   method = method.toUpperCase();
   const headers = { Accept: accept || 'application/json' };
+  // Pages load their data at once; once the session check says nobody is
+  // logged in, nothing else is asked (no request that can only fail).
+  if (mePromise && !path.startsWith('api/auth/')) {
+    try { await mePromise; } catch (err) { if (err instanceof ApiError && err.status === 401) throw err; }
+  }
   if (STATE_CHANGING.has(method)) {
     if (!csrfToken && mePromise) { try { await mePromise; } catch { /* 401 handled below */ } }
     if (csrfToken) headers['X-CSRF-Token'] = csrfToken;
@@ -121,7 +126,10 @@ export const del = (path, opts = {}) => request('DELETE', path, opts);
 /** The signed-in user; also learns the CSRF token. Cached per page load. */
 export function me({ redirect = true } = {}) {
   if (!mePromise) {
-    mePromise = get('api/auth/me', null, { noRedirect: true }).then((r) => {
+    // api/auth/session answers 200 either way: a logged-out visit makes no
+    // failing request (the caller's redirect below sends it to the login page).
+    mePromise = get('api/auth/session', null, { noRedirect: true }).then((r) => {
+      if (!r || !r.authenticated) throw new ApiError(401, { error: { message: 'Not logged in.', type: 'auth' } }, '');
       setCsrf(r.csrf_token);
       return r.user;
     });

@@ -10,8 +10,8 @@ const notice = $('#notice');
 
 get('api/auth/setup', null, { noRedirect: true }).then(async (r) => {
   if (!r || r.setup_required !== false) return;
-  const me = await get('api/auth/me', null, { noRedirect: true }).catch(() => null);
-  location.replace(page(me && me.user ? 'index.html' : 'login.html'));
+  const me = await get('api/auth/session', null, { noRedirect: true }).catch(() => null);
+  location.replace(page(me && me.authenticated ? 'index.html' : 'login.html'));
 }).catch(() => {});
 
 $('#username').focus();
