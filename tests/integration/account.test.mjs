@@ -3,6 +3,7 @@
 // inputs answered with a clean JSON 4xx while the server keeps serving.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { ADMIN, BASE, Session, admin, http, newUser, q, sql, unique, cli, gatewayKey } from './lib.mjs';
 
 function assertError(res, status, type) {
@@ -329,4 +330,15 @@ test('login refuses non-JSON bodies and cross-site origins; HSTS under HTTPS', a
     headers: { 'content-type': 'application/json', origin: new URL(BASE).origin, 'sec-fetch-site': 'same-origin' } });
   assert.equal(own.status, 200, own.text);
   assert.equal(own.headers.get('strict-transport-security'), null, 'plain HTTP: no HSTS');
+});
+
+// Issue 9: a bad value of any section is refused at load, and
+// `switchboard check` names it instead of printing "configuration OK".
+test('switchboard check refuses a bad [chat] setting and names it', () => {
+  const bad = `${process.env.VAR}/switchboard.badchat.ini`;
+  writeFileSync(bad, readFileSync(process.env.SWITCHBOARD_CONFIG, 'utf8') + '\n[chat]\nroute_cache_s = 61\n');
+  const out = cli(['check'], '', { SWITCHBOARD_CONFIG: bad });
+  assert.notEqual(out.status, 0);
+  assert.match(out.stderr + out.stdout, /\[chat\] route_cache_s/);
+  assert.doesNotMatch(out.stdout, /configuration OK/i);
 });

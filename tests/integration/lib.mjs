@@ -119,9 +119,10 @@ export function q(v) {
 }
 
 // Run the CLI against the test config; returns { status, stdout, stderr }.
-export function cli(args, input = '') {
+export function cli(args, input = '', env = {}) {
   try {
-    const stdout = execFileSync(process.env.CLI, args, { input, encoding: 'utf8', stdio: ['pipe', 'pipe', 'pipe'] });
+    const stdout = execFileSync(process.env.CLI, args, { input, encoding: 'utf8', stdio: ['pipe', 'pipe', 'pipe'],
+      env: { ...process.env, ...env } });
     return { status: 0, stdout, stderr: '' };
   } catch (e) {
     return { status: e.status, stdout: e.stdout?.toString() ?? '', stderr: e.stderr?.toString() ?? '' };
