@@ -26,7 +26,7 @@ LDFLAGS  += $(HARDEN) -pie -Wl,-z,relro,-z,now
 LDLIBS   += $(PKGLIBS) -lfcgi -lm
 
 # src/ by layer (docs/framework.md); a folder only uses the folders listed before it.
-LAYERS   := lib core providers chat chat/adapters reports
+LAYERS   := lib core providers chat chat/adapters chat/ingress reports
 MAINS    := $(wildcard src/programs/*_main.c)
 LIBSRC   := $(foreach d,$(LAYERS),$(wildcard src/$(d)/*.c))
 LIBOBJ   := $(LIBSRC:%.c=$(BUILD)/%.o)

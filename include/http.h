@@ -47,6 +47,9 @@ struct req {
 	struct buf		  headers;	/* extra response headers */
 	int			  status;	/* sent status, 0 = nothing sent */
 	int			  client_gone;
+	/* The error body in another API's shape (e.g. Anthropic's), set by
+	 * a handler; NULL: ours (OpenAI's shape). Returns a new object. */
+	cJSON			*(*error_body)(const struct req *r);
 };
 
 /* Set up a request from the server's parameters (envp) and streams. */

@@ -23,7 +23,8 @@ lib_h="buf error fixed hex json log sse csv prom tzbucket report netcheck price 
 core_h="$lib_h config db http server vault auth account migrate egress"
 providers_h="$core_h catalog sync modellist"
 adapters_h="$providers_h adapter"
-chat_h="$adapters_h chat route circuit chatcache inflight quota usage"
+ingress_h="$adapters_h ingress"
+chat_h="$ingress_h chat route circuit chatcache inflight quota usage"
 reports_h="$chat_h usageapi usagerep rollup budget metrics health"
 check_layer() {	# FOLDER ALLOWED-HEADER-NAMES
 	for f in $(find "src/$1" -maxdepth 1 -name '*.[ch]'); do
@@ -37,6 +38,7 @@ check_layer lib "$lib_h"
 check_layer core "$core_h"
 check_layer providers "$providers_h"
 check_layer chat/adapters "$adapters_h"
+check_layer chat/ingress "$ingress_h"
 check_layer chat "$chat_h"
 check_layer reports "$reports_h"
 

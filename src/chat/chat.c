@@ -19,6 +19,7 @@
 #include "circuit.h"
 #include "db.h"
 #include "inflight.h"
+#include "ingress.h"
 #include "json.h"
 #include "log.h"
 #include "price.h"
@@ -35,7 +36,7 @@
 #define CHAT_MIN_HEARTBEAT_MS	1000
 
 static const char *const chat_endpoints[CHAT_MODE__MAX] = {
-	"chat", "llm_chat", "llm_stream", "embeddings",
+	"chat", "llm_chat", "llm_stream", "embeddings", "messages", "responses",
 };
 
 /* The outcome of one upstream attempt. */
@@ -44,6 +45,9 @@ enum chat_step { STEP_OK, STEP_RETRY, STEP_NEXT, STEP_FATAL };
 struct chat {
 	struct req		*r;
 	enum chat_mode		 mode;
+	int			 ingress;	/* enum ingress_format, or -1: ours */
+	struct ingress_stream	*ing;		/* its stream renderer */
+	struct buf		 out;		/* what the renderer produced */
 	int			 stream;	/* upstream and client stream */
 	int			 include_usage;
 	const char		*model;		/* as requested */
@@ -209,6 +213,17 @@ chat_write_json_line(struct chat *c, cJSON *o, const char *pre,
 	return rc;
 }
 
+/* Write what the ingress renderer put in c->out (rc: its result). */
+static int
+chat_write_ingress(struct chat *c, int rc)
+{
+	if (rc == 0 && c->out.len)
+		rc = chat_write(c, c->out.data, c->out.len);
+	buf_free(&c->out);
+	buf_init(&c->out, SB_MAX_UPSTREAM_BODY);
+	return rc;
+}
+
 /* One translated chunk to the client (SSE, or an NDJSON content line). */
 static int
 chat_emit(void *ctx, const struct adapter_chunk *ch)
@@ -230,6 +245,9 @@ chat_emit(void *ctx, const struct adapter_chunk *ch)
 		cJSON_AddStringToObject(o, "content", ch->content);
 		rc = chat_write_json_line(c, o, "", "\n");
 		cJSON_Delete(o);
+	} else if (c->ing) {
+		rc = chat_write_ingress(c, ingress_stream_chunk(c->ing, ch->json,
+		    ch->len, &c->out));
 	} else {
 		struct buf b;
 
@@ -427,6 +445,11 @@ chat_answer(struct chat *c)
 	chat_account(c, &u);
 	if (c->mode == CHAT_OPENAI) {
 		rc = http_send_json(c->r, 200, out);
+	} else if (c->ingress >= 0) {
+		o = ingress_response(c->ingress, out, &c->rec.u, c->r->request_id,
+		    c->model);
+		rc = http_send_json(c->r, 200, o);
+		cJSON_Delete(o);
 	} else {
 		o = cJSON_CreateObject();
 		json_add_str_or_null(o, "content", cJSON_GetStringValue(
@@ -458,9 +481,15 @@ chat_answer(struct chat *c)
 static void
 chat_stream_error(struct chat *c)
 {
-	cJSON	*o = http_error_json(c->r);
+	cJSON	*o;
 
 	c->ended = 1;
+	if (c->ing) {
+		chat_write_ingress(c, ingress_stream_fail(c->ing, c->r->err.status ?
+		    c->r->err.status : 502, c->r->err.code, c->r->err.message, &c->out));
+		return;
+	}
+	o = http_error_json(c->r);
 	if (c->mode == CHAT_LLM_NDJSON) {
 		cJSON_AddStringToObject(o, "type", "error");
 		chat_write_json_line(c, o, "", "\n");
@@ -489,6 +518,9 @@ chat_stream_end(struct chat *c, int fin)
 		return STEP_FATAL;
 	}
 	c->ended = 1;
+	if (c->ing)
+		return chat_write_ingress(c, ingress_stream_end(c->ing, &c->rec.u,
+		    &c->out)) == 0 ? STEP_OK : STEP_FATAL;
 	if (c->mode != CHAT_LLM_NDJSON)
 		return chat_write(c, "data: [DONE]\n\n", 14) == 0 ? STEP_OK :
 		    STEP_FATAL;
@@ -788,10 +820,38 @@ chat_validate(struct chat *c)
 	}
 	if (json_field_bool(r->json, "stream", 0, &b, &present, &r->err) != 0)
 		return -1;
-	c->stream = c->mode == CHAT_OPENAI ? b : c->mode == CHAT_LLM_NDJSON;
+	c->stream = c->mode == CHAT_OPENAI || c->ingress >= 0 ? b :
+	    c->mode == CHAT_LLM_NDJSON;
 	c->rec.is_stream = c->stream;
 	v = cJSON_GetObjectItem(r->json, "stream_options");
 	c->include_usage = cJSON_IsTrue(cJSON_GetObjectItem(v, "include_usage"));
+	return 0;
+}
+
+/* Read the body, turn another API's request into ours, and check it. */
+static int
+chat_read(struct chat *c)
+{
+	struct req	*r = c->r;
+	char		 err[ADAPTER_MAX_MSG];
+	cJSON		*canon;
+
+	if (http_json_body(r, cfg()->max_body_bytes, cfg()->max_json_depth) != 0)
+		return -1;
+	if (c->ingress >= 0) {
+		if (ingress_request(c->ingress, r->json, &canon, err,
+		    sizeof(err)) != ERR_NONE)
+			return http_fail(r, ERR_VALIDATION, 400, "invalid_request",
+			    "%s", err);
+		cJSON_Delete(r->json);
+		r->json = canon;
+	}
+	if (chat_validate(c) != 0)
+		return -1;
+	if (c->ingress >= 0 && c->stream &&
+	    (c->ing = ingress_stream_new(c->ingress, r->request_id, c->model)) == NULL)
+		return http_fail(r, ERR_INTERNAL, 500, "out_of_memory",
+		    "The server is out of memory.");
 	return 0;
 }
 
@@ -1002,8 +1062,7 @@ chat_prepare(struct chat *c)
 	if (auth_key_header(r) != NULL) {
 		/* Gateway key: the body first, so that one statement can also
 		 * load limits and what resolution needs for this model. */
-		if (http_json_body(r, cfg()->max_body_bytes,
-		    cfg()->max_json_depth) != 0 || chat_validate(c) != 0)
+		if (chat_read(c) != 0)
 			return chat_auth_first(c);
 		if (chatcache_load(r, c->model, cfg()->global_rpm, &c->lim,
 		    &c->snap) != 0)
@@ -1015,8 +1074,7 @@ chat_prepare(struct chat *c)
 			return -1;
 		c->rec.user_id = r->who.user_id;
 		c->rec.key_id = r->who.key_id;
-		if (http_json_body(r, cfg()->max_body_bytes,
-		    cfg()->max_json_depth) != 0 || chat_validate(c) != 0)
+		if (chat_read(c) != 0)
 			return -1;
 		if (r->who.via == AUTH_VIA_SESSION && chatcache_load_user(
 		    r->who.user_id, c->model, cfg()->global_rpm, &c->lim,
@@ -1076,6 +1134,24 @@ chat_finish(struct chat *c, int rc)
 		inflight_end(r->request_id);
 }
 
+/* Errors of the Messages ingress in Anthropic's shape (Responses errors
+ * are OpenAI's, which is ours). */
+static cJSON *
+chat_error_messages(const struct req *r)
+{
+	return ingress_error(INGRESS_MESSAGES, r->err.status ? r->err.status : 500,
+	    r->err.code[0] ? r->err.code : "internal_error", r->err.message[0] ?
+	    r->err.message : "Something went wrong inside Switchboard; the request "
+	    "id helps the operator find it in the log.", r->request_id);
+}
+
+static int
+chat_ingress_of(enum chat_mode mode)
+{
+	return mode == CHAT_MESSAGES ? INGRESS_MESSAGES :
+	    mode == CHAT_RESPONSES ? INGRESS_RESPONSES : -1;
+}
+
 int
 chat_run(struct req *r, enum chat_mode mode)
 {
@@ -1087,6 +1163,10 @@ chat_run(struct req *r, enum chat_mode mode)
 		    "The server is out of memory.");
 	c->r = r;
 	c->mode = mode;
+	c->ingress = chat_ingress_of(mode);
+	if (mode == CHAT_MESSAGES)
+		r->error_body = chat_error_messages;
+	buf_init(&c->out, SB_MAX_UPSTREAM_BODY);
 	usage_rec_init(&c->rec, r->request_id, chat_endpoints[mode],
 	    r->started_us);
 	c->opts.allow_private = cfg()->allow_private_endpoints;
@@ -1110,8 +1190,39 @@ chat_run(struct req *r, enum chat_mode mode)
 	}
 	chat_finish(c, rc);
 	OPENSSL_cleanse(c->key, sizeof(c->key));
+	ingress_stream_free(c->ing);
+	buf_free(&c->out);
 	free(c);
 	return rc;
+}
+
+/* POST /v1/messages/count_tokens: the request's input tokens, estimated
+ * from its text (about four bytes a token); no upstream is called and no
+ * usage row written, as counting is free. */
+int
+chat_count_tokens(struct req *r)
+{
+	char	 err[ADAPTER_MAX_MSG];
+	cJSON	*in, *canon = NULL, *o;
+	int	 rc;
+
+	r->error_body = chat_error_messages;
+	if (server_authenticate(r, ROUTE_USER) != 0 ||
+	    http_json_body(r, cfg()->max_body_bytes, cfg()->max_json_depth) != 0)
+		return -1;
+	in = cJSON_Duplicate(r->json, 1);
+	if (in != NULL && !cJSON_HasObjectItem(in, "max_tokens"))
+		cJSON_AddNumberToObject(in, "max_tokens", 1);
+	rc = ingress_request(INGRESS_MESSAGES, in, &canon, err, sizeof(err));
+	cJSON_Delete(in);
+	if (rc != ERR_NONE)
+		return http_fail(r, ERR_VALIDATION, 400, "invalid_request", "%s", err);
+	o = cJSON_CreateObject();
+	cJSON_AddNumberToObject(o, "input_tokens", (double)ingress_estimate_tokens(canon));
+	http_send_json(r, 200, o);	/* a gone client: nothing to do */
+	cJSON_Delete(o);
+	cJSON_Delete(canon);
+	return 0;
 }
 
 /* [chat] route_cache_s: 0 (default) validates cached routes on every

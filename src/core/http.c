@@ -414,6 +414,8 @@ http_error_json(const struct req *r)
 	cJSON		*root, *e;
 	enum err_category cat = r->err.category;
 
+	if (r->error_body != NULL && (root = r->error_body(r)) != NULL)
+		return root;
 	if (cat <= ERR_NONE || cat >= ERR__MAX)
 		cat = ERR_INTERNAL;
 	if ((root = cJSON_CreateObject()) == NULL)

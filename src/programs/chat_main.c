@@ -1,5 +1,5 @@
 /* chat.fcgi: the OpenAI-compatible proxy (/v1/chat/completions, /v1/models,
- * /v1/embeddings) and the browser's /api/llm/chat and /api/llm/stream. The
+ * /v1/embeddings), Anthropic's /v1/messages, OpenAI's /v1/responses and the browser's /api/llm/chat and /api/llm/stream. The
  * request lifecycle is in chat.c; this file holds the routes and the model
  * listing. */
 #include <stdio.h>
@@ -33,6 +33,18 @@ static int
 handle_embeddings(struct req *r)
 {
 	return chat_run(r, CHAT_EMBED);
+}
+
+static int
+handle_messages(struct req *r)
+{
+	return chat_run(r, CHAT_MESSAGES);
+}
+
+static int
+handle_responses(struct req *r)
+{
+	return chat_run(r, CHAT_RESPONSES);
 }
 
 /* --- /v1/models ---------------------------------------------------------- */
@@ -131,6 +143,9 @@ static const struct route routes[] = {
 	{ "GET",  "/v1/models",			handle_models,		ROUTE_USER },
 	{ "GET",  "/v1/models/{*}",		handle_model,		ROUTE_USER },
 	{ "POST", "/v1/embeddings",		handle_embeddings,	ROUTE_SELF },
+	{ "POST", "/v1/messages",		handle_messages,	ROUTE_SELF },
+	{ "POST", "/v1/messages/count_tokens",	chat_count_tokens,	ROUTE_SELF },
+	{ "POST", "/v1/responses",		handle_responses,	ROUTE_SELF },
 	{ "POST", "/api/llm/chat",		handle_llm_chat,	ROUTE_SELF },
 	{ "POST", "/api/llm/stream",		handle_llm_stream,	ROUTE_SELF },
 };

@@ -45,7 +45,7 @@ test('SDK tool calls (stream helper) through anthropic and gemini', async () => 
   const tools = [{ type: 'function', function: { name: 'get_weather', parameters: { type: 'object',
     properties: { location: { type: 'string' } } } } }];
   for (const model of ['anthropic/claude-tool', 'google/gemini-tool', 'openai/gpt-tool']) {
-    const runner = client.beta.chat.completions.stream({ model, tools, messages: [{ role: 'user', content: 'weather?' }] });
+    const runner = client.chat.completions.stream({ model, tools, messages: [{ role: 'user', content: 'weather?' }] });
     const final = await runner.finalChatCompletion();
     const tc = final.choices[0].message.tool_calls[0];
     assert.equal(tc.function.name, 'get_weather', model);

@@ -1,0 +1,214 @@
+// The Anthropic Messages (/v1/messages) and OpenAI Responses (/v1/responses)
+// ingress, driven by the official SDKs as real clients would use them
+// (issue 13): every ingress against every upstream format of the mock,
+// streaming and not, tools and tool results, errors in the client's shape,
+// and one usage row per request.
+import { test, before } from 'node:test';
+import assert from 'node:assert/strict';
+import Anthropic from '@anthropic-ai/sdk';
+import OpenAI from 'openai';
+import { BASE, mock } from './lib.mjs';
+import { chatUser, addModel, post, usageRow } from './chatlib.mjs';
+
+const HELLO = 'Hello from mock — ✓ 😀';
+const MODELS = ['openai/gpt-4o-mini', 'anthropic/claude-3-5-sonnet-20241022', 'google/gemini-2.0-flash'];
+const TOOL_MODELS = ['openai/gpt-tool', 'anthropic/claude-tool', 'google/gemini-tool'];
+const WEATHER = { name: 'get_weather', description: 'Weather for a place',
+  schema: { type: 'object', properties: { location: { type: 'string' } }, required: ['location'] } };
+let s, anthropic, openai;
+
+// The request id of a Messages or Responses id (msg_<rid>, resp_<rid>).
+const ridOf = (id) => id.replace(/^(msg|resp)_/, '');
+
+before(async () => {
+  s = await chatUser();
+  addModel(s.id, 'openai', 'gpt-4o-mini');
+  anthropic = new Anthropic({ apiKey: s.key, baseURL: BASE, maxRetries: 0 });
+  openai = new OpenAI({ apiKey: s.key, baseURL: `${BASE}/v1`, maxRetries: 0 });
+});
+
+test('Messages: create through every upstream format, one usage row each', async () => {
+  for (const model of MODELS) {
+    const m = await anthropic.messages.create({ model, max_tokens: 100,
+      system: 'Be brief.', messages: [{ role: 'user', content: 'hi' }] });
+    assert.equal(m.type, 'message', model);
+    assert.equal(m.role, 'assistant', model);
+    assert.equal(m.content[0].type, 'text', model);
+    assert.equal(m.content[0].text, HELLO, model);
+    assert.equal(m.stop_reason, 'end_turn', model);
+    assert.equal(m.usage.output_tokens, 6, model);
+    assert.ok(m.usage.input_tokens > 0, model);
+    const row = await usageRow(ridOf(m.id));
+    assert.equal(row.endpoint, 'messages', model);
+    assert.equal(row.provider, model.split('/')[0], model);
+    assert.equal(row.status, 'success', model);
+    assert.equal(Number(row.completion_tokens), 6, model);
+  }
+});
+
+test('Messages: streaming through every upstream format, Anthropic event order', async () => {
+  for (const model of MODELS) {
+    const stream = anthropic.messages.stream({ model, max_tokens: 100,
+      messages: [{ role: 'user', content: [{ type: 'text', text: 'hi' }] }] });
+    const types = [];
+    stream.on('streamEvent', (e) => types.push(e.type));
+    const final = await stream.finalMessage();
+    assert.equal(final.content[0].text, HELLO, model);
+    assert.equal(final.stop_reason, 'end_turn', model);
+    assert.equal(final.usage.output_tokens, 6, model);
+    assert.equal(types[0], 'message_start', model);
+    assert.deepEqual(types.slice(-4), ['content_block_delta', 'content_block_stop', 'message_delta', 'message_stop'], model);
+    assert.ok(types.includes('content_block_start'), model);
+    const row = await usageRow(ridOf(final.id));
+    assert.equal(row.endpoint, 'messages', model);
+    assert.equal(row.is_stream, '1', model);
+  }
+});
+
+test('Messages: a tool call and its result through every upstream format', async () => {
+  const tools = [{ name: WEATHER.name, description: WEATHER.description, input_schema: WEATHER.schema }];
+  for (const model of TOOL_MODELS) {
+    if (model.startsWith('openai/')) addModel(s.id, 'openai', 'gpt-tool');
+    const first = await anthropic.messages.create({ model, max_tokens: 100, tools,
+      messages: [{ role: 'user', content: 'weather in Paris?' }] });
+    assert.equal(first.stop_reason, 'tool_use', model);
+    const call = first.content.find((b) => b.type === 'tool_use');
+    assert.equal(call.name, 'get_weather', model);
+    assert.deepEqual(call.input, { location: 'Paris' }, model);
+    // Streamed, the same call arrives as input_json_delta pieces.
+    const streamed = await anthropic.messages.stream({ model, max_tokens: 100, tools,
+      messages: [{ role: 'user', content: 'weather in Paris?' }] }).finalMessage();
+    assert.deepEqual(streamed.content.find((b) => b.type === 'tool_use').input, { location: 'Paris' }, model);
+    // The result goes back as a tool_result block; the model answers in text.
+    await mock.clear();
+    const plain = model.replace(/tool$/, model.startsWith('anthropic/') ? '3-5-sonnet-20241022' :
+      model.startsWith('google/') ? '2.0-flash' : '4o-mini');
+    const second = await anthropic.messages.create({ model: plain, max_tokens: 100, tools, messages: [
+      { role: 'user', content: 'weather in Paris?' },
+      { role: 'assistant', content: first.content },
+      { role: 'user', content: [{ type: 'tool_result', tool_use_id: call.id, content: 'sunny, 21 C' }] }] });
+    assert.equal(second.content[0].text, HELLO, model);
+    const sent = JSON.stringify((await mock.requests())[0].body);
+    assert.ok(sent.includes('sunny, 21 C'), `${model}: the tool result reached the upstream`);
+    assert.ok(sent.includes('get_weather'), `${model}: the earlier call reached the upstream`);
+  }
+});
+
+test('Messages: system blocks and a base64 image reach each upstream', async () => {
+  const png = 'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg==';
+  for (const model of MODELS) {
+    await mock.clear();
+    const m = await anthropic.messages.create({ model, max_tokens: 50,
+      system: [{ type: 'text', text: 'SYSTEM-ONE' }, { type: 'text', text: 'SYSTEM-TWO', cache_control: { type: 'ephemeral' } }],
+      messages: [{ role: 'user', content: [{ type: 'image', source: { type: 'base64', media_type: 'image/png', data: png } },
+        { type: 'text', text: 'what is this?' }] }] });
+    assert.equal(m.content[0].text, HELLO, model);
+    const sent = JSON.stringify((await mock.requests())[0].body);
+    assert.ok(sent.includes('SYSTEM-ONE') && sent.includes('SYSTEM-TWO'), model);
+    assert.ok(sent.includes(png), model);
+  }
+});
+
+test('Messages: count_tokens estimates, and errors come in Anthropic\'s shape', async () => {
+  const n = await anthropic.messages.countTokens({ model: MODELS[1],
+    messages: [{ role: 'user', content: 'x'.repeat(400) }] });
+  assert.ok(n.input_tokens >= 100 && n.input_tokens < 200, String(n.input_tokens));
+
+  await assert.rejects(anthropic.messages.create({ model: 'nope/missing', max_tokens: 10,
+    messages: [{ role: 'user', content: 'x' }] }), (e) => e.status === 404 && e.error?.error?.type === 'not_found_error');
+  const bad = new Anthropic({ apiKey: 'sb-not-a-real-key', baseURL: BASE, maxRetries: 0 });
+  await assert.rejects(bad.messages.create({ model: MODELS[1], max_tokens: 10,
+    messages: [{ role: 'user', content: 'x' }] }), (e) => e.status === 401 && e.error?.error?.type === 'authentication_error');
+  // Raw: a missing max_tokens is a 400 naming the field, with x-api-key auth.
+  const r = await post('/v1/messages', s.key, { model: MODELS[1], messages: [{ role: 'user', content: 'x' }] },
+    { authorization: '', 'x-api-key': s.key });
+  assert.equal(r.status, 400);
+  assert.equal(r.json.type, 'error');
+  assert.equal(r.json.error.type, 'invalid_request_error');
+  assert.match(r.json.error.message, /max_tokens/);
+});
+
+test('Responses: create through every upstream format, one usage row each', async () => {
+  for (const model of MODELS) {
+    const r = await openai.responses.create({ model, instructions: 'Be brief.', input: 'hi', max_output_tokens: 100 });
+    assert.equal(r.object, 'response', model);
+    assert.equal(r.status, 'completed', model);
+    assert.equal(r.output_text, HELLO, model);
+    assert.equal(r.output[0].type, 'message', model);
+    assert.equal(r.usage.output_tokens, 6, model);
+    assert.ok(r.usage.input_tokens > 0, model);
+    const row = await usageRow(ridOf(r.id));
+    assert.equal(row.endpoint, 'responses', model);
+    assert.equal(row.provider, model.split('/')[0], model);
+    assert.equal(row.status, 'success', model);
+  }
+});
+
+test('Responses: streaming through every upstream format, documented event order', async () => {
+  for (const model of MODELS) {
+    const stream = await openai.responses.create({ model, stream: true,
+      input: [{ role: 'developer', content: 'Be brief.' }, { role: 'user', content: [{ type: 'input_text', text: 'hi' }] }] });
+    const types = [];
+    let text = '';
+    let done = null;
+    for await (const e of stream) {
+      types.push(e.type);
+      if (e.type === 'response.output_text.delta') text += e.delta;
+      if (e.type === 'response.completed') done = e.response;
+    }
+    assert.equal(text, HELLO, model);
+    assert.deepEqual(types.slice(0, 4), ['response.created', 'response.in_progress',
+      'response.output_item.added', 'response.content_part.added'], model);
+    assert.deepEqual(types.slice(-4), ['response.output_text.done', 'response.content_part.done',
+      'response.output_item.done', 'response.completed'], model);
+    assert.equal(done.output[0].content[0].text, HELLO, model);
+    assert.equal(done.usage.output_tokens, 6, model);
+    const row = await usageRow(ridOf(done.id));
+    assert.equal(row.endpoint, 'responses', model);
+    assert.equal(row.is_stream, '1', model);
+  }
+});
+
+test('Responses: function calls and their outputs through every upstream format', async () => {
+  const tools = [{ type: 'function', name: WEATHER.name, description: WEATHER.description,
+    parameters: WEATHER.schema, strict: false }, { type: 'web_search' }];
+  for (const model of TOOL_MODELS) {
+    const r = await openai.responses.create({ model, tools, input: 'weather in Paris?' });
+    const call = r.output.find((o) => o.type === 'function_call');
+    assert.equal(call.name, 'get_weather', model);
+    assert.deepEqual(JSON.parse(call.arguments), { location: 'Paris' }, model);
+    // Streamed: argument deltas, then the done event with all of them.
+    let args = '';
+    let doneArgs = null;
+    for await (const e of await openai.responses.create({ model, tools, input: 'weather in Paris?', stream: true })) {
+      if (e.type === 'response.function_call_arguments.delta') args += e.delta;
+      if (e.type === 'response.function_call_arguments.done') doneArgs = e.arguments;
+    }
+    assert.deepEqual(JSON.parse(args), { location: 'Paris' }, model);
+    assert.equal(doneArgs, args, model);
+    await mock.clear();
+    const plain = MODELS[TOOL_MODELS.indexOf(model)];
+    const second = await openai.responses.create({ model: plain, tools, input: [
+      { role: 'user', content: 'weather in Paris?' },
+      { type: 'function_call', call_id: call.call_id, name: call.name, arguments: call.arguments },
+      { type: 'function_call_output', call_id: call.call_id, output: 'sunny, 21 C' }] });
+    assert.equal(second.output_text, HELLO, model);
+    const sent = JSON.stringify((await mock.requests())[0].body);
+    assert.ok(sent.includes('sunny, 21 C'), `${model}: the output reached the upstream`);
+    assert.ok(!sent.includes('web_search'), `${model}: a hosted tool is not sent upstream`);
+  }
+});
+
+test('Responses: text.format json_schema reaches the upstream; previous_response_id is a clear 400', async () => {
+  await mock.clear();
+  const schema = { type: 'object', properties: { city: { type: 'string' } }, required: ['city'], additionalProperties: false };
+  await openai.responses.create({ model: MODELS[0], input: 'a city',
+    text: { format: { type: 'json_schema', name: 'city', schema, strict: true } } });
+  const body = (await mock.requests())[0].body;
+  assert.equal(body.response_format.type, 'json_schema');
+  assert.deepEqual(body.response_format.json_schema.schema, schema);
+  await assert.rejects(openai.responses.create({ model: MODELS[0], input: 'x', previous_response_id: 'resp_abc' }),
+    (e) => e.status === 400 && /previous_response_id/.test(e.message));
+  await assert.rejects(openai.responses.create({ model: 'nope/missing', input: 'x' }),
+    (e) => e.status === 404 && e.code === 'model_not_found');
+});
