@@ -43,7 +43,7 @@ UNITINC  := $(foreach d,$(LAYERS),-Isrc/$(d))
 # Keep the *_main.o intermediates: no rebuild on the next run.
 .SECONDARY:
 
-.PHONY: all build install-cgi deps run stop test test-deploy test-scale dist unit fuzz fuzzers bench lint clean
+.PHONY: all build install-cgi deps run stop test test-deploy test-scale test-agents dist unit fuzz fuzzers bench lint clean
 all: build install-cgi
 
 build: $(FCGI) $(CLI) $(UNITS)
@@ -126,6 +126,13 @@ test-scale:
 	@scripts/deps.sh test
 	@$(MAKE) --no-print-directory SAN=1 build
 	@tests/run.sh integration tests/integration/scale_nodes.test.mjs
+
+# Claude Code and Codex CLI, installed from npm into tests/agents/, each
+# completing a turn through the gateway to the mock (tests/agents/).
+test-agents:
+	@scripts/deps.sh test
+	@$(MAKE) --no-print-directory SAN=1 build
+	@tests/run.sh agents
 
 bench:
 	@scripts/deps.sh bench

@@ -53,6 +53,15 @@ ensure_node_modules() {
 	fi
 }
 
+# The real agents (Claude Code, Codex CLI) for make test-agents, in their own
+# git-ignored folder: several hundred MB the other suites do not need.
+ensure_agents() {
+	[ -x tests/agents/node_modules/.bin/claude ] && [ -x tests/agents/node_modules/.bin/codex ] &&
+		[ ! tests/agents/package.json -nt tests/agents/node_modules ] && return 0
+	npm install --prefix tests/agents --no-audit --no-fund --silent >/dev/null 2>&1
+	touch tests/agents/node_modules 2>/dev/null || true
+}
+
 start_stack() {
 	scripts/stack.sh reset test >/dev/null 2>&1
 	env_out=$(scripts/stack.sh start test) || { echo "$env_out"; echo "0 passed, 1 failed"; exit 1; }
@@ -162,8 +171,9 @@ case $what in
 unit)
 	run_unit
 	;;
-integration|browser|all|valgrind)
+integration|browser|all|valgrind|agents)
 	[ "$what" = unit ] || ensure_node_modules
+	[ "$what" = agents ] && ensure_agents
 	[ "$what" = all ] && run_lint && run_unit && run_script fuzz tests/fuzz/run.sh "${FUZZ_SECONDS:-5}"
 	start_stack
 	if [ $# -gt 0 ] && [ "$what" = integration ]; then
@@ -182,6 +192,7 @@ integration|browser|all|valgrind)
 			;;
 		integration) run_integration tests/integration/*.test.mjs ;;
 		browser) run_node browser tests/browser/*.test.mjs ;;
+		agents) run_node agents tests/agents/*.test.mjs ;;
 		valgrind) run_valgrind ;;
 		esac
 	fi
@@ -189,7 +200,7 @@ integration|browser|all|valgrind)
 	check_asan_logs
 	;;
 *)
-	echo "usage: tests/run.sh all|unit|integration|browser|valgrind [files…]" >&2
+	echo "usage: tests/run.sh all|unit|integration|browser|valgrind|agents [files…]" >&2
 	exit 2
 	;;
 esac
