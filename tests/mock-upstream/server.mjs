@@ -93,6 +93,9 @@ function pacing(plan) {
   return plan.slow ? 200 : 10;
 }
 
+/* The reasoning an Anthropic model named "…thinking…" shows first. */
+const THINKING = 'Let me think it over.';
+
 /* The answer for a request: text pieces or a tool call. */
 function answerFor(plan, lastUserText, toolName) {
   if (plan.tool) return { kind: 'tool', name: toolName || 'get_weather', args: TOOL_ARG_PIECES };
@@ -721,6 +724,7 @@ async function anthropicMessages(ctx) {
     const content = ans.kind === 'tool'
       ? [{ type: 'tool_use', id: toolId, name: ans.name, input: JSON.parse(pieces.join('')) }]
       : [{ type: 'text', text: pieces.join('') }];
+    if (plan.thinking) content.unshift({ type: 'thinking', thinking: THINKING, signature: 'sig-mock' });
     const out = { id, type: 'message', role: 'assistant', model, content, stop_reason: stop, stop_sequence: null, usage };
     if (plan.truncate) {
       const buf = Buffer.from(JSON.stringify(out));
@@ -739,17 +743,25 @@ async function anthropicMessages(ctx) {
   events.push(ev('message_start', { type: 'message_start', message: { id, type: 'message', role: 'assistant', model, content: [],
     stop_reason: null, stop_sequence: null,
     usage: { input_tokens: inputTokens, cache_creation_input_tokens: 0, cache_read_input_tokens: cacheRead, output_tokens: 1 } } }));
-  if (ans.kind === 'tool') {
-    events.push(ev('content_block_start', { type: 'content_block_start', index: 0, content_block: { type: 'tool_use', id: toolId, name: ans.name, input: {} } }));
-    events.push(ev('ping', { type: 'ping' }));
-    events.push(ev('content_block_delta', { type: 'content_block_delta', index: 0, delta: { type: 'input_json_delta', partial_json: '' } }));
-    for (const p of pieces) events.push(ev('content_block_delta', { type: 'content_block_delta', index: 0, delta: { type: 'input_json_delta', partial_json: p } }));
-  } else {
-    events.push(ev('content_block_start', { type: 'content_block_start', index: 0, content_block: { type: 'text', text: '' } }));
-    events.push(ev('ping', { type: 'ping' }));
-    for (const p of pieces) events.push(ev('content_block_delta', { type: 'content_block_delta', index: 0, delta: { type: 'text_delta', text: p } }));
+  let bi = 0; // the answer's block index: 1 after a thinking block
+  if (plan.thinking) {
+    events.push(ev('content_block_start', { type: 'content_block_start', index: 0, content_block: { type: 'thinking', thinking: '', signature: '' } }));
+    events.push(ev('content_block_delta', { type: 'content_block_delta', index: 0, delta: { type: 'thinking_delta', thinking: THINKING } }));
+    events.push(ev('content_block_delta', { type: 'content_block_delta', index: 0, delta: { type: 'signature_delta', signature: 'sig-mock' } }));
+    events.push(ev('content_block_stop', { type: 'content_block_stop', index: 0 }));
+    bi = 1;
   }
-  events.push(ev('content_block_stop', { type: 'content_block_stop', index: 0 }));
+  if (ans.kind === 'tool') {
+    events.push(ev('content_block_start', { type: 'content_block_start', index: bi, content_block: { type: 'tool_use', id: toolId, name: ans.name, input: {} } }));
+    events.push(ev('ping', { type: 'ping' }));
+    events.push(ev('content_block_delta', { type: 'content_block_delta', index: bi, delta: { type: 'input_json_delta', partial_json: '' } }));
+    for (const p of pieces) events.push(ev('content_block_delta', { type: 'content_block_delta', index: bi, delta: { type: 'input_json_delta', partial_json: p } }));
+  } else {
+    events.push(ev('content_block_start', { type: 'content_block_start', index: bi, content_block: { type: 'text', text: '' } }));
+    events.push(ev('ping', { type: 'ping' }));
+    for (const p of pieces) events.push(ev('content_block_delta', { type: 'content_block_delta', index: bi, delta: { type: 'text_delta', text: p } }));
+  }
+  events.push(ev('content_block_stop', { type: 'content_block_stop', index: bi }));
   events.push(ev('message_delta', { type: 'message_delta', delta: { stop_reason: stop, stop_sequence: null }, usage: { output_tokens: pieces.length } }));
   events.push(ev('message_stop', { type: 'message_stop' }));
 

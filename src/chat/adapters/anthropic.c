@@ -7,6 +7,43 @@
 #include "common.h"
 
 #define ANTHROPIC_MAX_SYSTEM	(4u * 1024 * 1024)
+#define ANTHROPIC_MAX_BREAKPOINTS 4	/* cache_control blocks per request */
+#define ANTHROPIC_MIN_THINKING	1024	/* thinking.budget_tokens minimum */
+
+/* Chat Completions fields the Messages API has no equivalent for. */
+static const char *const anthropic_unsupported[] = {
+	"presence_penalty", "frequency_penalty", "logit_bias", "seed",
+	"logprobs", "top_logprobs", NULL
+};
+
+/* The cache_control of a content part, or the last one among an array of
+ * parts (OpenRouter's and LiteLLM's way to mark Anthropic cache
+ * breakpoints in Chat Completions); NULL when none. */
+static const cJSON *
+anthropic_cache_of(const cJSON *part_or_parts)
+{
+	const cJSON	*p, *cc = NULL;
+
+	if (cJSON_IsArray(part_or_parts)) {
+		cJSON_ArrayForEach(p, part_or_parts)
+			if (cJSON_GetObjectItemCaseSensitive(p, "cache_control"))
+				cc = cJSON_GetObjectItemCaseSensitive(p, "cache_control");
+		return cc;
+	}
+	return cJSON_GetObjectItemCaseSensitive(part_or_parts, "cache_control");
+}
+
+/* Copy a cache_control (TTL and all) onto the last block of blocks. */
+static void
+anthropic_mark_last(cJSON *blocks, const cJSON *cc)
+{
+	cJSON	*last = cJSON_GetArrayItem(blocks, cJSON_GetArraySize(blocks) - 1);
+
+	if (cc == NULL || !cJSON_IsObject(cc) || last == NULL)
+		return;
+	cJSON_DeleteItemFromObjectCaseSensitive(last, "cache_control");
+	cJSON_AddItemToObject(last, "cache_control", cJSON_Duplicate(cc, 1));
+}
 
 static const char *
 anthropic_finish(const char *stop_reason)
@@ -23,7 +60,7 @@ anthropic_finish(const char *stop_reason)
 }
 
 static void
-anthropic_text_block(cJSON *blocks, const char *text)
+anthropic_text_block(cJSON *blocks, const char *text, const cJSON *part)
 {
 	cJSON	*b;
 
@@ -33,6 +70,7 @@ anthropic_text_block(cJSON *blocks, const char *text)
 	cJSON_AddStringToObject(b, "type", "text");
 	cJSON_AddStringToObject(b, "text", text);
 	cJSON_AddItemToArray(blocks, b);
+	anthropic_mark_last(blocks, anthropic_cache_of(part));
 }
 
 static int
@@ -91,7 +129,8 @@ anthropic_assistant_blocks(const cJSON *m, cJSON *blocks, char *err,
 		rc = adapter_fail(err, errlen, ERR_VALIDATION,
 		    "assistant content must be a string or text parts");
 	else
-		anthropic_text_block(blocks, text.data);
+		anthropic_text_block(blocks, text.data, cJSON_GetObjectItem(m,
+		    "content"));
 	buf_free(&text);
 	cJSON_ArrayForEach(tc, cJSON_GetObjectItem(m, "tool_calls")) {
 		if (rc)
@@ -137,32 +176,76 @@ anthropic_tool_block(const cJSON *m, cJSON *blocks, char *err, size_t errlen)
 	cJSON_AddStringToObject(b, "tool_use_id", id);
 	cJSON_AddStringToObject(b, "content", text.data ? text.data : "");
 	cJSON_AddItemToArray(blocks, b);
+	anthropic_mark_last(blocks, anthropic_cache_of(cJSON_GetObjectItem(m,
+	    "content")));
 out:
 	buf_free(&text);
 	return rc;
 }
 
-/* One canonical message into msgs (or into the system text). */
+/* A system message's text into sys, as text blocks (one per part, so
+ * that each keeps its cache_control). */
 static int
-anthropic_message(const cJSON *m, cJSON *msgs, struct buf *sys, char *err,
+anthropic_system(const cJSON *m, cJSON *sys, char *err, size_t errlen)
+{
+	const cJSON	*content = cJSON_GetObjectItem(m, "content"), *p;
+
+	if (cJSON_IsString(content)) {
+		anthropic_text_block(sys, content->valuestring, NULL);
+		return 0;
+	}
+	if (!cJSON_IsArray(content))
+		return adapter_fail(err, errlen, ERR_VALIDATION,
+		    "system messages must be text");
+	cJSON_ArrayForEach(p, content) {
+		if (adapter_jstr(p, "text") == NULL)
+			return adapter_fail(err, errlen, ERR_VALIDATION,
+			    "system messages must be text");
+		anthropic_text_block(sys, adapter_jstr(p, "text"), p);
+	}
+	return 0;
+}
+
+/* "system": the blocks joined into one string, or the blocks themselves
+ * when one carries a cache breakpoint. */
+static int
+anthropic_add_system(cJSON *b, cJSON *sys, char *err, size_t errlen)
+{
+	const cJSON	*bl;
+	struct buf	 text;
+	int		 rc = 0;
+
+	if (cJSON_GetArraySize(sys) == 0)
+		return 0;
+	cJSON_ArrayForEach(bl, sys)
+		if (cJSON_GetObjectItemCaseSensitive(bl, "cache_control")) {
+			cJSON_AddItemToObject(b, "system", cJSON_Duplicate(sys, 1));
+			return 0;
+		}
+	buf_init(&text, ANTHROPIC_MAX_SYSTEM);
+	cJSON_ArrayForEach(bl, sys)
+		if ((text.len && buf_puts(&text, "\n\n") != BUF_OK) ||
+		    buf_puts(&text, adapter_jstr(bl, "text")) != BUF_OK)
+			rc = adapter_fail(err, errlen, ERR_VALIDATION,
+			    "the system messages are larger than the size limit");
+	if (rc == 0)
+		cJSON_AddStringToObject(b, "system", text.data);
+	buf_free(&text);
+	return rc;
+}
+
+/* One canonical message into msgs (or into the system blocks). */
+static int
+anthropic_message(const cJSON *m, cJSON *msgs, cJSON *sys, char *err,
     size_t errlen)
 {
 	const char	*role = adapter_jstr(m, "role");
-	cJSON		*blocks = cJSON_CreateArray();
+	cJSON		*blocks;
 	int		 rc = 0;
 
-	if (role && (!strcmp(role, "system") || !strcmp(role, "developer"))) {
-		if (sys->len && buf_puts(sys, "\n\n") != BUF_OK)
-			rc = ERR_VALIDATION;
-		if (rc == 0 && adapter_content_text(cJSON_GetObjectItem(m,
-		    "content"), sys) != 0)
-			rc = ERR_VALIDATION;
-		if (rc)
-			adapter_fail(err, errlen, rc, "system messages must be "
-			    "text and within the size limit");
-		cJSON_Delete(blocks);
-		return rc;
-	}
+	if (role && (!strcmp(role, "system") || !strcmp(role, "developer")))
+		return anthropic_system(m, sys, err, errlen);
+	blocks = cJSON_CreateArray();
 	if (role && !strcmp(role, "user"))
 		rc = adapter_user_content(cJSON_GetObjectItem(m, "content"),
 		    blocks, anthropic_text_block, anthropic_image_block, err, errlen);
@@ -210,6 +293,9 @@ anthropic_tools(const cJSON *req, cJSON *b, char *err, size_t errlen)
 				cJSON_AddItemToObject(o, "input_schema",
 				    cJSON_Parse("{\"type\":\"object\","
 				    "\"properties\":{}}"));
+			if (cJSON_IsObject(cJSON_GetObjectItem(t, "cache_control")))
+				cJSON_AddItemToObject(o, "cache_control", cJSON_Duplicate(
+				    cJSON_GetObjectItem(t, "cache_control"), 1));
 			cJSON_AddItemToArray(tools, o);
 		}
 	}
@@ -272,6 +358,88 @@ anthropic_options(const cJSON *req, cJSON *b, char *err, size_t errlen)
 	return 0;
 }
 
+/* Anthropic takes at most four cache breakpoints: keep the last four (in
+ * its order: tools, system, messages), which cover the longest prefixes. */
+static void
+anthropic_limit_breakpoints(cJSON *b)
+{
+	static const char *const lists[] = { "tools", "system", "messages" };
+	cJSON		*marked[256], *it, *bl;
+	size_t		 i, n = 0, k;
+
+	for (i = 0; i < sizeof(lists) / sizeof(lists[0]); i++)
+		cJSON_ArrayForEach(it, cJSON_GetObjectItemCaseSensitive(b, lists[i])) {
+			if (cJSON_GetObjectItemCaseSensitive(it, "cache_control") &&
+			    n < sizeof(marked) / sizeof(marked[0]))
+				marked[n++] = it;
+			cJSON_ArrayForEach(bl, cJSON_GetObjectItemCaseSensitive(it, "content"))
+				if (cJSON_GetObjectItemCaseSensitive(bl, "cache_control") &&
+				    n < sizeof(marked) / sizeof(marked[0]))
+					marked[n++] = bl;
+		}
+	for (k = 0; n > ANTHROPIC_MAX_BREAKPOINTS && k < n - ANTHROPIC_MAX_BREAKPOINTS; k++)
+		cJSON_DeleteItemFromObjectCaseSensitive(marked[k], "cache_control");
+}
+
+/* response_format → output_config.format: a JSON schema as given, JSON
+ * mode as the schema of any object. */
+static int
+anthropic_format(const cJSON *req, cJSON *b, char *err, size_t errlen)
+{
+	const cJSON	*rf = cJSON_GetObjectItem(req, "response_format");
+	const cJSON	*schema = cJSON_GetObjectItem(cJSON_GetObjectItem(rf,
+	    "json_schema"), "schema");
+	const char	*type = adapter_jstr(rf, "type");
+	cJSON		*f;
+
+	if (type == NULL || !strcmp(type, "text"))
+		return 0;
+	if (strcmp(type, "json_object") && (strcmp(type, "json_schema") ||
+	    !cJSON_IsObject(schema)))
+		return adapter_fail(err, errlen, ERR_VALIDATION, "response_format "
+		    "must be text, json_object, or json_schema with a schema object");
+	f = cJSON_AddObjectToObject(cJSON_AddObjectToObject(b, "output_config"),
+	    "format");
+	cJSON_AddStringToObject(f, "type", "json_schema");
+	if (!strcmp(type, "json_object"))
+		cJSON_AddItemToObject(f, "schema", cJSON_Parse("{\"type\":\"object\"}"));
+	else
+		cJSON_AddItemToObject(f, "schema", cJSON_Duplicate(schema, 1));
+	return 0;
+}
+
+/* reasoning_effort → extended thinking with a budget (low 1024, medium
+ * 4096, high 16384 tokens), kept below max_tokens as Anthropic requires;
+ * "none" / "minimal" leave thinking off. */
+static int
+anthropic_thinking(const cJSON *req, cJSON *b, long long max, char *err,
+    size_t errlen)
+{
+	const char	*e = adapter_jstr(req, "reasoning_effort");
+	long long	 budget;
+	cJSON		*t;
+
+	if (e == NULL || !strcmp(e, "none") || !strcmp(e, "minimal"))
+		return 0;
+	budget = !strcmp(e, "low") ? 1024 : !strcmp(e, "medium") ? 4096 :
+	    !strcmp(e, "high") ? 16384 : -1;
+	if (budget < 0)
+		return adapter_fail(err, errlen, ERR_VALIDATION, "reasoning_effort "
+		    "must be none, minimal, low, medium or high");
+	if (budget >= max)
+		budget = max - 1;
+	if (budget < ANTHROPIC_MIN_THINKING)
+		return adapter_fail(err, errlen, ERR_VALIDATION, "reasoning on "
+		    "this provider needs max_tokens above 1024 (its thinking "
+		    "budget is at least 1024 tokens and below max_tokens)");
+	t = cJSON_AddObjectToObject(b, "thinking");
+	cJSON_AddStringToObject(t, "type", "enabled");
+	cJSON_AddNumberToObject(t, "budget_tokens", (double)budget);
+	cJSON_DeleteItemFromObjectCaseSensitive(b, "temperature");	/* refused with thinking */
+	cJSON_DeleteItemFromObjectCaseSensitive(b, "top_k");
+	return 0;
+}
+
 static int
 adapter_anthropic_auth(const struct adapter_params *p, struct adapter_call *c)
 {
@@ -287,12 +455,10 @@ adapter_anthropic_build(const struct adapter_params *p, const cJSON *req,
 {
 	const cJSON	*msgs = cJSON_GetObjectItemCaseSensitive(req, "messages");
 	const cJSON	*m;
-	struct buf	 sys;
-	cJSON		*b = cJSON_CreateObject(), *out;
+	cJSON		*b = cJSON_CreateObject(), *out, *sys = cJSON_CreateArray();
 	long long	 max = adapter_req_max_tokens(req);
 	int		 rc = 0;
 
-	buf_init(&sys, ANTHROPIC_MAX_SYSTEM);
 	if (!cJSON_IsArray(msgs) || cJSON_GetArraySize(msgs) == 0) {
 		rc = adapter_fail(err, errlen, ERR_VALIDATION,
 		    "\"messages\" must be a non-empty array");
@@ -305,25 +471,29 @@ adapter_anthropic_build(const struct adapter_params *p, const cJSON *req,
 	cJSON_AddNumberToObject(b, "max_tokens", (double)max);
 	out = cJSON_AddArrayToObject(b, "messages");
 	cJSON_ArrayForEach(m, msgs)
-		if ((rc = anthropic_message(m, out, &sys, err, errlen)) != 0)
+		if ((rc = anthropic_message(m, out, sys, err, errlen)) != 0)
 			goto out;
 	if (cJSON_GetArraySize(out) == 0) {
 		rc = adapter_fail(err, errlen, ERR_VALIDATION,
 		    "at least one user message is needed");
 		goto out;
 	}
-	if (sys.len)
-		cJSON_AddStringToObject(b, "system", sys.data);
-	if ((rc = anthropic_options(req, b, err, errlen)) != 0 ||
-	    (rc = anthropic_tools(req, b, err, errlen)) != 0)
+	if ((rc = adapter_refuse_fields(req, anthropic_unsupported, "Anthropic",
+	    err, errlen)) != 0 ||
+	    (rc = anthropic_add_system(b, sys, err, errlen)) != 0 ||
+	    (rc = anthropic_options(req, b, err, errlen)) != 0 ||
+	    (rc = anthropic_tools(req, b, err, errlen)) != 0 ||
+	    (rc = anthropic_format(req, b, err, errlen)) != 0 ||
+	    (rc = anthropic_thinking(req, b, max, err, errlen)) != 0)
 		goto out;
+	anthropic_limit_breakpoints(b);
 	if (p->stream)
 		cJSON_AddTrueToObject(b, "stream");
 	if (buf_puts(url, "/v1/messages") != BUF_OK)
 		rc = adapter_fail(err, errlen, ERR_INTERNAL,
 		    "the provider's base URL is too long");
 out:
-	buf_free(&sys);
+	cJSON_Delete(sys);
 	if (rc) {
 		cJSON_Delete(b);
 		b = NULL;
@@ -379,17 +549,20 @@ adapter_anthropic_parse(const cJSON *resp, const char *client_model,
 {
 	const cJSON	*content = cJSON_GetObjectItem(resp, "content"), *bl;
 	const char	*type, *fr;
-	struct buf	 text;
+	struct buf	 text, thinking;
 	cJSON		*o, *choice, *msg, *calls = NULL;
 
 	if (!cJSON_IsArray(content))
 		return adapter_fail(err, errlen, ERR_UPSTREAM,
 		    "the upstream response has no \"content\"");
 	buf_init(&text, SB_MAX_UPSTREAM_BODY);
+	buf_init(&thinking, SB_MAX_UPSTREAM_BODY);
 	cJSON_ArrayForEach(bl, content) {
 		type = adapter_jstr(bl, "type");
 		if (type && !strcmp(type, "text") && adapter_jstr(bl, "text"))
 			buf_puts(&text, adapter_jstr(bl, "text"));
+		else if (type && !strcmp(type, "thinking") && adapter_jstr(bl, "thinking"))
+			buf_puts(&thinking, adapter_jstr(bl, "thinking"));
 		else if (type && !strcmp(type, "tool_use")) {
 			if (calls == NULL)
 				calls = cJSON_CreateArray();
@@ -409,6 +582,9 @@ adapter_anthropic_parse(const cJSON *resp, const char *client_model,
 		cJSON_AddNullToObject(msg, "content");
 	if (calls)
 		cJSON_AddItemToObject(msg, "tool_calls", calls);
+	if (thinking.len)
+		cJSON_AddStringToObject(msg, "reasoning_content", thinking.data);
+	buf_free(&thinking);
 	fr = anthropic_finish(adapter_jstr(resp, "stop_reason"));
 	cJSON_AddStringToObject(choice, "finish_reason", fr ? fr : "stop");
 	cJSON_AddItemToArray(cJSON_AddArrayToObject(o, "choices"), choice);
@@ -498,6 +674,14 @@ anthropic_ev_block_delta(struct adapter_stream *s, const cJSON *o)
 
 	if (type && !strcmp(type, "text_delta"))
 		return anthropic_emit_text(s, adapter_jstr(d, "text"));
+	if (type && !strcmp(type, "thinking_delta") && adapter_jstr(d, "thinking")) {
+		/* reasoning_content: the common Chat Completions convention */
+		cJSON *delta = cJSON_CreateObject();
+
+		cJSON_AddStringToObject(delta, "reasoning_content",
+		    adapter_jstr(d, "thinking"));
+		return adapter_emit_delta(s, 0, delta, NULL);
+	}
 	if (type && !strcmp(type, "input_json_delta") && s->cur_tool >= 0 &&
 	    (pj = adapter_jstr(d, "partial_json")) != NULL && pj[0])
 		return anthropic_emit_tool(s, s->cur_tool, NULL, NULL, pj);

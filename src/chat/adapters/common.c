@@ -136,16 +136,38 @@ adapter_append_turn(cJSON *list, const char *role, const char *items_key, cJSON 
 	cJSON_AddItemToArray(list, turn);
 }
 
+enum err_category
+adapter_refuse_fields(const cJSON *req, const char *const *fields,
+    const char *provider, char *err, size_t errlen)
+{
+	const cJSON	*v;
+
+	for (; *fields != NULL; fields++) {
+		v = cJSON_GetObjectItemCaseSensitive(req, *fields);
+		if (v == NULL || cJSON_IsNull(v) || cJSON_IsFalse(v) ||
+		    (cJSON_IsNumber(v) && v->valuedouble == 0) ||
+		    ((cJSON_IsObject(v) || cJSON_IsArray(v)) && v->child == NULL))
+			continue;
+		if (errlen)
+			snprintf(err, errlen, "\"%s\" is not supported by %s "
+			    "providers: leave it out, or use a model of a provider "
+			    "that has it", *fields, provider);
+		return ERR_VALIDATION;
+	}
+	return ERR_NONE;
+}
+
 int
 adapter_user_content(const cJSON *content, cJSON *out,
-    void (*add_text)(cJSON *, const char *), int (*add_image)(cJSON *, const char *),
+    void (*add_text)(cJSON *, const char *, const cJSON *),
+    int (*add_image)(cJSON *, const char *),
     char *err, size_t errlen)
 {
 	const cJSON	*part, *iu;
 	const char	*type, *url;
 
 	if (cJSON_IsString(content)) {
-		add_text(out, content->valuestring);
+		add_text(out, content->valuestring, NULL);
 		return 0;
 	}
 	if (content == NULL || cJSON_IsNull(content))
@@ -155,7 +177,7 @@ adapter_user_content(const cJSON *content, cJSON *out,
 	cJSON_ArrayForEach(part, content) {
 		type = adapter_jstr(part, "type");
 		if (type && !strcmp(type, "text") && adapter_jstr(part, "text")) {
-			add_text(out, adapter_jstr(part, "text"));
+			add_text(out, adapter_jstr(part, "text"), part);
 		} else if (type && !strcmp(type, "image_url")) {
 			iu = cJSON_GetObjectItemCaseSensitive(part, "image_url");
 			url = cJSON_IsString(iu) ? iu->valuestring : adapter_jstr(iu, "url");

@@ -65,6 +65,12 @@ extern const struct adapter_ops adapter_anthropic_ops;
 extern const struct adapter_ops adapter_gemini_ops;
 
 /* Shared helpers (common.c). */
+/* A clear 400 when req sets one of fields (NULL-terminated) to anything but
+ * its default (absent, null, false, 0, empty): what the upstream cannot do
+ * is refused, never silently dropped. provider names it in err. */
+enum err_category adapter_refuse_fields(const cJSON *req,
+	    const char *const *fields, const char *provider, char *err,
+	    size_t errlen);
 /* Copy msg to err; returns cat. */
 enum err_category adapter_fail(char *err, size_t errlen, enum err_category cat,
 	    const char *msg);
@@ -83,10 +89,11 @@ int	adapter_data_url(const char *url, char *mime, size_t mimelen,
 void	adapter_append_turn(cJSON *list, const char *role, const char *items_key,
 	    cJSON *items);
 /* Walk an OpenAI user content (a string, or text / image_url parts), calling
- * add_text(out, text) and add_image(out, url) (which returns -1 for a URL it
+ * add_text(out, text, part) (part NULL for a string) and add_image(out, url) (which returns -1 for a URL it
  * cannot carry). 0, or -1 with err filled (validation). */
 int	adapter_user_content(const cJSON *content, cJSON *out,
-	    void (*add_text)(cJSON *, const char *), int (*add_image)(cJSON *, const char *),
+	    void (*add_text)(cJSON *, const char *, const cJSON *),
+	    int (*add_image)(cJSON *, const char *),
 	    char *err, size_t errlen);
 /* A new chat.completion / chunk skeleton with id, created, model. */
 cJSON	*adapter_completion_new(const char *id, const char *model);

@@ -51,10 +51,11 @@ gemini_guess_mime(const char *url)
 }
 
 static void
-gemini_text_part(cJSON *parts, const char *text)
+gemini_text_part(cJSON *parts, const char *text, const cJSON *part)
 {
 	cJSON	*p;
 
+	(void)part;	/* Gemini caches implicitly: no breakpoints */
 	if (text == NULL || text[0] == '\0')
 		return;
 	p = cJSON_CreateObject();
@@ -100,7 +101,7 @@ gemini_model_parts(const cJSON *m, cJSON *parts, char *err, size_t errlen)
 		rc = adapter_fail(err, errlen, ERR_VALIDATION,
 		    "assistant content must be a string or text parts");
 	else
-		gemini_text_part(parts, text.data);
+		gemini_text_part(parts, text.data, NULL);
 	buf_free(&text);
 	cJSON_ArrayForEach(tc, cJSON_GetObjectItem(m, "tool_calls")) {
 		if (rc)
@@ -232,6 +233,27 @@ gemini_clean_schema(cJSON *s)
 		gemini_clean_schema(c);
 }
 
+/* Chat Completions fields this adapter does not translate back. */
+static const char *const gemini_unsupported[] = {
+	"logit_bias", "logprobs", "top_logprobs", NULL
+};
+
+/* reasoning_effort → thinkingConfig.thinkingBudget: none/minimal 0 (off
+ * where the model allows), low 1024, medium 8192, high 24576. */
+static void
+gemini_thinking(const cJSON *req, cJSON *gc)
+{
+	const char	*e = adapter_jstr(req, "reasoning_effort");
+	long long	 budget;
+
+	if (e == NULL)
+		return;
+	budget = !strcmp(e, "low") ? 1024 : !strcmp(e, "medium") ? 8192 :
+	    !strcmp(e, "high") ? 24576 : 0;
+	cJSON_AddNumberToObject(cJSON_AddObjectToObject(gc, "thinkingConfig"),
+	    "thinkingBudget", (double)budget);
+}
+
 static void
 gemini_config(const cJSON *req, cJSON *b)
 {
@@ -269,6 +291,12 @@ gemini_config(const cJSON *req, cJSON *b)
 	if (rf && (!strcmp(rf, "json_object") || !strcmp(rf, "json_schema")))
 		cJSON_AddStringToObject(gc, "responseMimeType",
 		    "application/json");
+	/* The schema as JSON Schema (Gemini's responseJsonSchema), never dropped. */
+	v = cJSON_GetObjectItem(cJSON_GetObjectItem(cJSON_GetObjectItem(req,
+	    "response_format"), "json_schema"), "schema");
+	if (rf && !strcmp(rf, "json_schema") && cJSON_IsObject(v))
+		cJSON_AddItemToObject(gc, "responseJsonSchema", cJSON_Duplicate(v, 1));
+	gemini_thinking(req, gc);
 	if (cJSON_GetArraySize(gc) > 0)
 		cJSON_AddItemToObject(b, "generationConfig", gc);
 	else
@@ -371,6 +399,9 @@ adapter_gemini_build(const struct adapter_params *p, const cJSON *req,
 		cJSON_AddStringToObject(cJSON_GetArrayItem(cJSON_GetObjectItem(
 		    si, "parts"), 0), "text", sys.data);
 	}
+	if ((rc = adapter_refuse_fields(req, gemini_unsupported, "Gemini", err,
+	    errlen)) != 0)
+		goto out;
 	gemini_config(req, b);
 	if ((rc = gemini_tools(req, b, err, errlen)) != 0)
 		goto out;

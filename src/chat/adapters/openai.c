@@ -1,7 +1,8 @@
 /* openai adapter: OpenAI and every OpenAI-compatible upstream (xAI,
  * OpenRouter, AiHubMix, custom servers). The canonical request already is
- * this format, so the body passes through with only `model` rewritten and
- * usage forced on for streams; stream events pass through unchanged. */
+ * this format, so the body passes through with only `model` rewritten,
+ * Anthropic cache breakpoints taken out (except for OpenRouter) and usage
+ * forced on for streams; stream events pass through unchanged. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -25,6 +26,23 @@ adapter_openai_auth(const struct adapter_params *p, struct adapter_call *c)
 	return rc;
 }
 
+/* Anthropic cache breakpoints (cache_control on content parts and tools)
+ * are for OpenRouter, which passes them on; OpenAI and most compatible
+ * servers refuse fields they do not know, so they are taken out there. */
+static void
+adapter_openai_strip_cache(const struct adapter_params *p, cJSON *b)
+{
+	cJSON	*m, *part, *t;
+
+	if (p->base_url != NULL && strstr(p->base_url, "openrouter") != NULL)
+		return;
+	cJSON_ArrayForEach(m, cJSON_GetObjectItemCaseSensitive(b, "messages"))
+		cJSON_ArrayForEach(part, cJSON_GetObjectItemCaseSensitive(m, "content"))
+			cJSON_DeleteItemFromObjectCaseSensitive(part, "cache_control");
+	cJSON_ArrayForEach(t, cJSON_GetObjectItemCaseSensitive(b, "tools"))
+		cJSON_DeleteItemFromObjectCaseSensitive(t, "cache_control");
+}
+
 static enum err_category
 adapter_openai_build(const struct adapter_params *p, const cJSON *req,
     cJSON **body, struct buf *url, char *err, size_t errlen)
@@ -40,6 +58,7 @@ adapter_openai_build(const struct adapter_params *p, const cJSON *req,
 		    "out of memory");
 	cJSON_DeleteItemFromObjectCaseSensitive(b, "model");
 	cJSON_AddStringToObject(b, "model", p->model);
+	adapter_openai_strip_cache(p, b);
 	cJSON_DeleteItemFromObjectCaseSensitive(b, "stream");
 	if (p->stream) {
 		cJSON_AddTrueToObject(b, "stream");
@@ -196,6 +215,7 @@ adapter_openai_embeddings(const struct adapter_params *p, const cJSON *req,
 		return adapter_fail(err, errlen, ERR_INTERNAL, "out of memory");
 	cJSON_DeleteItemFromObjectCaseSensitive(b, "model");
 	cJSON_AddStringToObject(b, "model", p->model);
+	adapter_openai_strip_cache(p, b);
 	*body = b;
 	if (buf_puts(url, "/embeddings") != BUF_OK)
 		return adapter_fail(err, errlen, ERR_INTERNAL,

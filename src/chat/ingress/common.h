@@ -9,7 +9,7 @@
 #define INGRESS_MAX_ID		160
 #define INGRESS_MAX_MODEL	256
 
-enum ingress_block { BLOCK_NONE, BLOCK_TEXT, BLOCK_TOOL };
+enum ingress_block { BLOCK_NONE, BLOCK_TEXT, BLOCK_TOOL, BLOCK_THINKING };
 
 /* The state of one rendered stream; each format uses what it needs. */
 struct ingress_stream {

@@ -95,14 +95,29 @@ msg_image(const cJSON *b, cJSON *parts, char *err, size_t errlen)
 	return 0;
 }
 
+/* A text part; a block's cache_control (breakpoint and TTL) goes with it,
+ * as OpenRouter and LiteLLM accept it in Chat Completions. */
 static void
-msg_text_part(cJSON *parts, const char *text)
+msg_text_part(cJSON *parts, const char *text, const cJSON *block)
 {
 	cJSON	*p = cJSON_CreateObject();
 
 	cJSON_AddStringToObject(p, "type", "text");
 	cJSON_AddStringToObject(p, "text", text);
+	ingress_copy_item(block, "cache_control", p, "cache_control");
 	cJSON_AddItemToArray(parts, p);
+}
+
+/* The last block of blocks that is a cache breakpoint, or NULL. */
+static const cJSON *
+msg_has_cache(const cJSON *blocks)
+{
+	const cJSON	*b, *last = NULL;
+
+	cJSON_ArrayForEach(b, blocks)
+		if (cJSON_GetObjectItemCaseSensitive(b, "cache_control"))
+			last = b;
+	return last;
 }
 
 /* A tool_result's content (a string, or text blocks) as text. */
@@ -151,7 +166,12 @@ msg_tool_result(const cJSON *b, cJSON *msgs, char *err, size_t errlen)
 		m = cJSON_CreateObject();
 		cJSON_AddStringToObject(m, "role", "tool");
 		cJSON_AddStringToObject(m, "tool_call_id", id);
-		cJSON_AddStringToObject(m, "content", text.data ? text.data : "");
+		if (cJSON_GetObjectItemCaseSensitive(b, "cache_control")) {
+			cJSON *parts = cJSON_AddArrayToObject(m, "content");
+
+			msg_text_part(parts, text.data ? text.data : "", b);
+		} else
+			cJSON_AddStringToObject(m, "content", text.data ? text.data : "");
 		cJSON_AddItemToArray(msgs, m);
 	}
 	buf_free(&text);
@@ -171,7 +191,7 @@ msg_user(const cJSON *content, cJSON *msgs, char *err, size_t errlen)
 	cJSON_ArrayForEach(b, content) {
 		t = msg_str(b, "type");
 		if (t && !strcmp(t, "text") && msg_str(b, "text"))
-			msg_text_part(parts, msg_str(b, "text"));
+			msg_text_part(parts, msg_str(b, "text"), b);
 		else if (t && !strcmp(t, "image"))
 			rc = msg_image(b, parts, err, errlen);
 		else if (t && !strcmp(t, "tool_result"))
@@ -229,7 +249,10 @@ msg_assistant(const cJSON *content, cJSON *msgs, char *err, size_t errlen)
 	if (rc == 0) {
 		m = cJSON_CreateObject();
 		cJSON_AddStringToObject(m, "role", "assistant");
-		if (text.len || cJSON_GetArraySize(calls) == 0)
+		if (text.len && msg_has_cache(content))
+			msg_text_part(cJSON_AddArrayToObject(m, "content"), text.data,
+			    msg_has_cache(content));
+		else if (text.len || cJSON_GetArraySize(calls) == 0)
 			cJSON_AddStringToObject(m, "content", text.data ? text.data : "");
 		else
 			cJSON_AddNullToObject(m, "content");
@@ -257,7 +280,7 @@ msg_turn(const cJSON *m, cJSON *msgs, char *err, size_t errlen)
 		    "\"user\" or \"assistant\" (system goes in \"system\")");
 	if (cJSON_IsString(content)) {
 		one = cJSON_CreateArray();
-		msg_text_part(one, content->valuestring);
+		msg_text_part(one, content->valuestring, NULL);
 		rc = !strcmp(role, "user") ? msg_user(one, msgs, err, errlen) :
 		    msg_assistant(one, msgs, err, errlen);
 		cJSON_Delete(one);
@@ -298,7 +321,13 @@ msg_system(const cJSON *sys, cJSON *msgs, char *err, size_t errlen)
 	if (rc == 0 && text.len) {
 		m = cJSON_CreateObject();
 		cJSON_AddStringToObject(m, "role", "system");
-		cJSON_AddStringToObject(m, "content", text.data);
+		if (msg_has_cache(sys)) {
+			cJSON *parts = cJSON_AddArrayToObject(m, "content");
+
+			cJSON_ArrayForEach(b, sys)
+				msg_text_part(parts, msg_str(b, "text"), b);
+		} else
+			cJSON_AddStringToObject(m, "content", text.data);
 		cJSON_AddItemToArray(msgs, m);
 	}
 	buf_free(&text);
@@ -329,6 +358,7 @@ msg_tools(const cJSON *in, cJSON *out, char *err, size_t errlen)
 			if (msg_str(t, "description"))
 				cJSON_AddStringToObject(fn, "description", msg_str(t, "description"));
 			ingress_copy_item(t, "input_schema", fn, "parameters");
+			ingress_copy_item(t, "cache_control", o, "cache_control");
 			cJSON_AddItemToArray(tools, o);
 		}
 	}
@@ -350,6 +380,22 @@ msg_tools(const cJSON *in, cJSON *out, char *err, size_t errlen)
 	    cJSON_GetObjectItemCaseSensitive(out, "tools"))
 		cJSON_AddFalseToObject(out, "parallel_tool_calls");
 	return 0;
+}
+
+/* thinking {type: enabled, budget_tokens} → reasoning_effort (up to 2048
+ * low, up to 8192 medium, above high), which each adapter maps back to its
+ * upstream's own budget. */
+static void
+msg_thinking(const cJSON *in, cJSON *out)
+{
+	const cJSON	*t = cJSON_GetObjectItemCaseSensitive(in, "thinking");
+	const cJSON	*b = cJSON_GetObjectItemCaseSensitive(t, "budget_tokens");
+	const char	*type = msg_str(t, "type");
+
+	if (type == NULL || strcmp(type, "enabled") != 0 || !cJSON_IsNumber(b))
+		return;
+	cJSON_AddStringToObject(out, "reasoning_effort", b->valuedouble <= 2048 ?
+	    "low" : b->valuedouble <= 8192 ? "medium" : "high");
 }
 
 static enum err_category
@@ -385,6 +431,7 @@ msg_request(const cJSON *in, cJSON **out, char *err, size_t errlen)
 		    cJSON_GetObjectItemCaseSensitive(in, "metadata"), "user_id"));
 	if (msg_tools(in, o, err, errlen) != 0)
 		goto bad;
+	msg_thinking(in, o);
 	if (cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(in, "stream"))) {
 		cJSON_AddTrueToObject(o, "stream");
 		cJSON_AddTrueToObject(cJSON_AddObjectToObject(o, "stream_options"),
@@ -454,7 +501,17 @@ msg_response(const cJSON *completion, const struct adapter_usage *u,
 	const cJSON	*calls = ingress_choice(completion, &text, &finish), *tc;
 	cJSON		*o = msg_skeleton(id, model);
 	cJSON		*content = cJSON_GetObjectItemCaseSensitive(o, "content"), *b;
+	const char	*think = msg_str(cJSON_GetObjectItemCaseSensitive(cJSON_GetArrayItem(
+	    cJSON_GetObjectItemCaseSensitive(completion, "choices"), 0), "message"),
+	    "reasoning_content");
 
+	if (think && think[0]) {
+		b = cJSON_CreateObject();
+		cJSON_AddStringToObject(b, "type", "thinking");
+		cJSON_AddStringToObject(b, "thinking", think);
+		cJSON_AddStringToObject(b, "signature", "");
+		cJSON_AddItemToArray(content, b);
+	}
 	if (text && text[0]) {
 		b = cJSON_CreateObject();
 		cJSON_AddStringToObject(b, "type", "text");
@@ -571,6 +628,24 @@ msg_text_delta(struct ingress_stream *s, const char *text, struct buf *out)
 	return msg_block_delta(s, "text_delta", "text", text, out);
 }
 
+/* Reasoning (reasoning_content) as a thinking block; upstreams other than
+ * Anthropic sign nothing, so its signature is empty. */
+static int
+msg_thinking_delta(struct ingress_stream *s, const char *text, struct buf *out)
+{
+	cJSON	*b;
+
+	if (s->open != BLOCK_THINKING) {
+		b = cJSON_CreateObject();
+		cJSON_AddStringToObject(b, "type", "thinking");
+		cJSON_AddStringToObject(b, "thinking", "");
+		cJSON_AddStringToObject(b, "signature", "");
+		if (msg_open_block(s, BLOCK_THINKING, b, out) != 0)
+			return -1;
+	}
+	return msg_block_delta(s, "thinking_delta", "thinking", text, out);
+}
+
 static int
 msg_tool_delta(struct ingress_stream *s, const cJSON *tc, struct buf *out)
 {
@@ -596,9 +671,12 @@ static int
 msg_delta(struct ingress_stream *s, const cJSON *delta, struct buf *out)
 {
 	const char	*text = msg_str(delta, "content");
+	const char	*think = msg_str(delta, "reasoning_content");
 	const cJSON	*tc;
 
 	if (msg_start(s, out) != 0)
+		return -1;
+	if (think && think[0] && msg_thinking_delta(s, think, out) != 0)
 		return -1;
 	if (text && text[0] && msg_text_delta(s, text, out) != 0)
 		return -1;
