@@ -57,6 +57,8 @@ struct adapter_params {
 	const char		*model;		/* upstream model name */
 	int			 stream;
 	long long		 default_max_tokens; /* <= 0: SB_DEFAULT_MAX_OUTPUT */
+	const char		*version;	/* the client's API version header, or NULL */
+	const char		*beta;		/* the client's beta flags header, or NULL */
 };
 
 /* Build the upstream chat call from the canonical request. Returns ERR_NONE,
@@ -67,6 +69,14 @@ enum err_category adapter_build(const struct adapter_params *p, const cJSON *req
 /* Build an embeddings call (openai format only; others: validation). */
 enum err_category adapter_build_embeddings(const struct adapter_params *p,
 	    const cJSON *req, struct adapter_call *out, char *err, size_t errlen);
+/* Build the call from a request already in the upstream's own format (an
+ * Anthropic Messages request for an Anthropic upstream): passed through
+ * with the model and stream set, and the client's version and beta headers
+ * (checked) forwarded. ERR_VALIDATION when the format has no such form. */
+enum err_category adapter_build_native(const struct adapter_params *p,
+	    const cJSON *req, struct adapter_call *out, char *err, size_t errlen);
+/* Whether the format takes its own requests (adapter_build_native). */
+int	adapter_has_native(enum adapter_format f);
 void	adapter_call_free(struct adapter_call *c);
 
 /* Translate a 2xx non-stream upstream body into an OpenAI chat.completion

@@ -53,6 +53,10 @@ int	ingress_stream_fail(struct ingress_stream *s, int status, const char *code,
 	    const char *message, struct buf *out);
 void	ingress_stream_free(struct ingress_stream *s);
 
+/* The upstream format that speaks this ingress natively (its requests are
+ * passed through, its answers and streams forwarded as they come), or -1. */
+int	ingress_native_format(enum ingress_format f);
+
 /* A request's size in tokens, estimated from its text (count_tokens). */
 long long ingress_estimate_tokens(const cJSON *canonical);
 

@@ -48,6 +48,9 @@ struct chat {
 	int			 ingress;	/* enum ingress_format, or -1: ours */
 	struct ingress_stream	*ing;		/* its stream renderer */
 	struct buf		 out;		/* what the renderer produced */
+	cJSON			*orig;		/* the client's own body (ingress) */
+	int			 native;	/* this attempt passes orig through */
+	struct buf		 raw;		/* native stream: bytes of an unfinished event */
 	int			 stream;	/* upstream and client stream */
 	int			 include_usage;
 	const char		*model;		/* as requested */
@@ -237,6 +240,8 @@ chat_emit(void *ctx, const struct adapter_chunk *ch)
 	if (ch->content_len && c->rec.first_token_us == 0)
 		c->rec.first_token_us = http_now_us();
 	c->content_bytes += ch->content_len;
+	if (c->native)
+		return 0;	/* the upstream's own events go out (chat_forward) */
 	if (c->mode == CHAT_LLM_NDJSON) {
 		if (ch->content == NULL || ch->content_len == 0)
 			return 0;
@@ -307,12 +312,38 @@ chat_tick(void *ctx)
 	return chat_write(c, ": keepalive\n\n", 13) != 0;
 }
 
+/* Native stream: forward the upstream's bytes up to its last complete
+ * event (a blank line), so that an error event of ours never lands inside
+ * one of its events. */
+static int
+chat_forward(struct chat *c, const char *p, size_t n)
+{
+	size_t	 i, end = 0;
+
+	if (buf_append(&c->raw, p, n) != BUF_OK)
+		return -1;
+	for (i = c->raw.len; i >= 2 && end == 0; i--)
+		if (c->raw.data[i - 1] == '\n' && (c->raw.data[i - 2] == '\n' ||
+		    (i >= 3 && c->raw.data[i - 2] == '\r' && c->raw.data[i - 3] == '\n')))
+			end = i;
+	if (end == 0)
+		return 0;
+	if (chat_write(c, c->raw.data, end) != 0)
+		return -1;
+	c->sent = 1;
+	memmove(c->raw.data, c->raw.data + end, c->raw.len - end);
+	c->raw.len -= end;
+	return 0;
+}
+
 static int
 chat_on_stream_data(void *ctx, const char *p, size_t n)
 {
 	struct chat	*c = ctx;
 
-	return adapter_stream_feed(c->st, p, n) != ADAPTER_STREAM_OK;
+	if (adapter_stream_feed(c->st, p, n) != ADAPTER_STREAM_OK)
+		return 1;
+	return c->native && chat_forward(c, p, n) != 0;
 }
 
 static int
@@ -443,7 +474,10 @@ chat_answer(struct chat *c)
 		    "content")->valuestring);
 	c->sent = 1;
 	chat_account(c, &u);
-	if (c->mode == CHAT_OPENAI) {
+	if (c->native) {
+		rc = http_send_body(c->r, 200, "application/json", c->body.data,
+		    c->body.len);
+	} else if (c->mode == CHAT_OPENAI) {
 		rc = http_send_json(c->r, 200, out);
 	} else if (c->ingress >= 0) {
 		o = ingress_response(c->ingress, out, &c->rec.u, c->r->request_id,
@@ -518,6 +552,8 @@ chat_stream_end(struct chat *c, int fin)
 		return STEP_FATAL;
 	}
 	c->ended = 1;
+	if (c->native)
+		return STEP_OK;		/* its own last event went out */
 	if (c->ing)
 		return chat_write_ingress(c, ingress_stream_end(c->ing, &c->rec.u,
 		    &c->out)) == 0 ? STEP_OK : STEP_FATAL;
@@ -569,7 +605,13 @@ chat_build(struct chat *c, const struct catalog_target *t,
 	p.stream = c->stream;
 	p.default_max_tokens = t->model.max_output > 0 ? t->model.max_output :
 	    SB_DEFAULT_MAX_OUTPUT;
-	rc = c->mode == CHAT_EMBED ?
+	if (c->mode == CHAT_MESSAGES) {
+		p.version = http_header(c->r, "HTTP_ANTHROPIC_VERSION");
+		p.beta = http_header(c->r, "HTTP_ANTHROPIC_BETA");
+	}
+	rc = c->native ?
+	    adapter_build_native(&p, c->orig, call, err, sizeof(err)) :
+	    c->mode == CHAT_EMBED ?
 	    adapter_build_embeddings(&p, c->r->json, call, err, sizeof(err)) :
 	    adapter_build(&p, c->r->json, call, err, sizeof(err));
 	if (rc == ERR_NONE)
@@ -592,11 +634,13 @@ chat_attempt(struct chat *c, const struct catalog_target *t)
 
 	c->t = t;
 	c->fmt = route_format(t->config.api_format);
+	c->native = c->orig != NULL && (int)c->fmt == ingress_native_format(c->ingress);
 	chat_note_target(c, t);
 	if ((step = chat_build(c, t, &call)) != STEP_OK)
 		return step;
 	buf_init(&c->body, SB_MAX_UPSTREAM_BODY);
 	buf_init(&c->errbody, UPSTREAM_MAX_ERROR_BODY);
+	buf_init(&c->raw, ADAPTER_MAX_EVENT);
 	c->st = NULL;
 	if (c->stream)
 		c->st = adapter_stream_new(c->fmt, NULL, c->include_usage,
@@ -640,6 +684,7 @@ chat_attempt(struct chat *c, const struct catalog_target *t)
 	c->st = NULL;
 	buf_free(&c->body);
 	buf_free(&c->errbody);
+	buf_free(&c->raw);
 	OPENSSL_cleanse(c->key, sizeof(c->key));
 	return step;
 }
@@ -843,7 +888,7 @@ chat_read(struct chat *c)
 		    sizeof(err)) != ERR_NONE)
 			return http_fail(r, ERR_VALIDATION, 400, "invalid_request",
 			    "%s", err);
-		cJSON_Delete(r->json);
+		c->orig = r->json;	/* kept for an upstream that speaks it */
 		r->json = canon;
 	}
 	if (chat_validate(c) != 0)
@@ -1051,6 +1096,7 @@ chat_add_fallbacks(struct chat *c)
 				c->targets[c->ntargets++] = more[k];
 	}
 	cJSON_DeleteItemFromObjectCaseSensitive(c->r->json, "models");
+	cJSON_DeleteItemFromObjectCaseSensitive(c->orig, "models");
 }
 
 static int
@@ -1164,8 +1210,11 @@ chat_run(struct req *r, enum chat_mode mode)
 	c->r = r;
 	c->mode = mode;
 	c->ingress = chat_ingress_of(mode);
-	if (mode == CHAT_MESSAGES)
+	if (mode == CHAT_MESSAGES) {
 		r->error_body = chat_error_messages;
+		/* Anthropic's SDKs show this header as the request id. */
+		http_add_header(r, "request-id: %s", r->request_id);
+	}
 	buf_init(&c->out, SB_MAX_UPSTREAM_BODY);
 	usage_rec_init(&c->rec, r->request_id, chat_endpoints[mode],
 	    r->started_us);
@@ -1192,6 +1241,7 @@ chat_run(struct req *r, enum chat_mode mode)
 	OPENSSL_cleanse(c->key, sizeof(c->key));
 	ingress_stream_free(c->ing);
 	buf_free(&c->out);
+	cJSON_Delete(c->orig);
 	free(c);
 	return rc;
 }

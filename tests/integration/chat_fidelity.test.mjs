@@ -134,14 +134,14 @@ test('Anthropic thinking comes back: reasoning_content in Chat Completions, thin
   const deltas = cs.text.split('\n').filter((l) => l.startsWith('data: {')).map((l) => JSON.parse(l.slice(6)).choices[0]?.delta ?? {});
   assert.equal(deltas.map((d) => d.reasoning_content ?? '').join(''), THINKING);
   // Messages: a thinking block first, streamed as thinking_delta, and the
-  // client's thinking budget reached the upstream as a budget (medium: 4096).
+  // client's thinking reached the upstream as it was (passed through).
   await mock.clear();
   const m = await post('/v1/messages', s.key, { model, max_tokens: 8000, thinking: { type: 'enabled', budget_tokens: 5000 },
     messages: [{ role: 'user', content: 'x' }] });
   assert.equal(m.status, 200, m.text);
   assert.deepEqual(m.json.content.map((b) => b.type), ['thinking', 'text']);
   assert.equal(m.json.content[0].thinking, THINKING);
-  assert.deepEqual((await sent()).thinking, { type: 'enabled', budget_tokens: 4096 });
+  assert.deepEqual((await sent()).thinking, { type: 'enabled', budget_tokens: 5000 });
   const ms = await post('/v1/messages', s.key, { model, max_tokens: 100, stream: true, messages: [{ role: 'user', content: 'x' }] });
   const starts = ms.text.split('\n').filter((l) => l.startsWith('data: {"type":"content_block_start"')).map((l) => JSON.parse(l.slice(6)));
   assert.deepEqual(starts.map((e) => [e.index, e.content_block.type]), [[0, 'thinking'], [1, 'text']]);
@@ -160,4 +160,43 @@ test('What an upstream cannot do is a clear 400, defaults pass', async () => {
   assert.equal(r.status, 200, r.text);
   r = await ask('openai/gpt-4o-mini', { seed: 7, logprobs: true });
   assert.equal(r.status, 200, r.text);
+});
+
+test('Messages → Anthropic is a pass-through: fields, headers, thinking signatures and events as they are', async () => {
+  await mock.clear();
+  const history = [
+    { role: 'user', content: 'weather?' },
+    { role: 'assistant', content: [{ type: 'thinking', thinking: 'I should call the tool.', signature: 'sig-abc' },
+      { type: 'tool_use', id: 'toolu_1', name: 'get_weather', input: { location: 'Paris' } }] },
+    { role: 'user', content: [{ type: 'tool_result', tool_use_id: 'toolu_1', content: 'sunny' }] }];
+  const body = { model: 'anthropic/claude-thinking', max_tokens: 3000, top_k: 5, metadata: { user_id: 'u-1' },
+    thinking: { type: 'enabled', budget_tokens: 2000 },
+    tools: [{ name: 'get_weather', input_schema: { type: 'object', properties: {} } }], messages: history };
+  const r = await post('/v1/messages?beta=true', s.key, body,
+    { 'anthropic-version': '2023-06-01', 'anthropic-beta': 'interleaved-thinking-2025-05-14,claude-code-20250219' });
+  assert.equal(r.status, 200, r.text);
+  assert.equal(r.headers.get('request-id'), r.headers.get('x-request-id'));
+  const [up] = (await mock.requests()).filter((q) => q.method === 'POST');
+  assert.equal(up.headers['anthropic-beta'], 'interleaved-thinking-2025-05-14,claude-code-20250219');
+  assert.equal(up.headers['anthropic-version'], '2023-06-01');
+  assert.equal(up.body.model, 'claude-thinking');
+  assert.deepEqual({ ...up.body, model: body.model }, body, 'everything else as the client sent it');
+  // Streamed: the upstream's own events, signature_delta included.
+  const st = await post('/v1/messages', s.key, { ...body, stream: true }, { 'anthropic-beta': 'bad value; x="y"' });
+  assert.equal(st.status, 200, st.text);
+  assert.ok(st.text.includes('"signature_delta"'), st.text);
+  assert.ok(st.text.trimEnd().endsWith('data: {"type":"message_stop"}'), st.text.slice(-200));
+  const last = (await mock.requests()).filter((q) => q.method === 'POST').at(-1);
+  assert.equal(last.headers['anthropic-beta'], undefined, 'a malformed beta header is not forwarded');
+});
+
+test('Messages: a "models" fallback list works as on Chat Completions', async () => {
+  await mock.clear();
+  const r = await post('/v1/messages', s.key, { model: 'anthropic/claude-fail-500', models: ['openai/gpt-4o-mini'],
+    max_tokens: 50, messages: [{ role: 'user', content: 'hi' }] });
+  assert.equal(r.status, 200, r.text);
+  assert.equal(r.json.content[0].text, 'Hello from mock — ✓ 😀');
+  const posts = (await mock.requests()).filter((q) => q.method === 'POST');
+  assert.equal(posts.at(-1).family, 'openai');
+  assert.ok(!('models' in posts[0].body) && !('models' in posts.at(-1).body), 'the list is not sent upstream');
 });

@@ -17,8 +17,8 @@ const WEATHER = { name: 'get_weather', description: 'Weather for a place',
   schema: { type: 'object', properties: { location: { type: 'string' } }, required: ['location'] } };
 let s, anthropic, openai;
 
-// The request id of a Messages or Responses id (msg_<rid>, resp_<rid>).
-const ridOf = (id) => id.replace(/^(msg|resp)_/, '');
+// The request id of a Responses id (resp_<rid>).
+const ridOf = (id) => id.replace(/^resp_/, '');
 
 before(async () => {
   s = await chatUser();
@@ -38,7 +38,8 @@ test('Messages: create through every upstream format, one usage row each', async
     assert.equal(m.stop_reason, 'end_turn', model);
     assert.equal(m.usage.output_tokens, 6, model);
     assert.ok(m.usage.input_tokens > 0, model);
-    const row = await usageRow(ridOf(m.id));
+    assert.ok(m._request_id, model);
+    const row = await usageRow(m._request_id);
     assert.equal(row.endpoint, 'messages', model);
     assert.equal(row.provider, model.split('/')[0], model);
     assert.equal(row.status, 'success', model);
@@ -59,7 +60,7 @@ test('Messages: streaming through every upstream format, Anthropic event order',
     assert.equal(types[0], 'message_start', model);
     assert.deepEqual(types.slice(-4), ['content_block_delta', 'content_block_stop', 'message_delta', 'message_stop'], model);
     assert.ok(types.includes('content_block_start'), model);
-    const row = await usageRow(ridOf(final.id));
+    const row = await usageRow(stream.request_id);
     assert.equal(row.endpoint, 'messages', model);
     assert.equal(row.is_stream, '1', model);
   }

@@ -77,7 +77,7 @@ static void
 test_build_openai(void)
 {
 	struct adapter_params	 p = { ADAPTER_OPENAI, "https://api.openai.com/v1/",
-	    "sk-test-123", "gpt-4o", 1, 0 };
+	    "sk-test-123", "gpt-4o", 1, 0, NULL, NULL };
 	struct adapter_call	 c;
 	cJSON			*req = fixture_json("request_full.json"), *b;
 	char			 err[256];
@@ -119,11 +119,16 @@ static void
 test_build_anthropic(void)
 {
 	struct adapter_params	 p = { ADAPTER_ANTHROPIC, "https://api.anthropic.com",
-	    "sk-ant-xyz", "claude-3-5-sonnet-20241022", 1, 8192 };
+	    "sk-ant-xyz", "claude-3-5-sonnet-20241022", 1, 8192, NULL, NULL };
 	struct adapter_call	 c;
 	cJSON			*req = fixture_json("request_full.json"), *b;
 	char			 err[256];
 
+	/* What the Messages API has no equivalent for is refused, not dropped. */
+	CHECK(adapter_build(&p, req, &c, err, sizeof(err)) == ERR_VALIDATION);
+	CHECK(strstr(err, "\"presence_penalty\" is not supported by Anthropic") != NULL);
+	cJSON_DeleteItemFromObject(req, "presence_penalty");
+	cJSON_DeleteItemFromObject(req, "seed");
 	CHECK(adapter_build(&p, req, &c, err, sizeof(err)) == 0);
 	CHECK_STR(c.url, "https://api.anthropic.com/v1/messages");
 	CHECK_STR(header(&c, "x-api-key"), "x-api-key: sk-ant-xyz");
@@ -154,7 +159,7 @@ test_build_gemini(void)
 {
 	struct adapter_params	 p = { ADAPTER_GEMINI,
 	    "https://generativelanguage.googleapis.com", "AIzaKEY",
-	    "models/gemini-2.0-flash", 0, 0 };
+	    "models/gemini-2.0-flash", 0, 0, NULL, NULL };
 	struct adapter_call	 c;
 	cJSON			*req = fixture_json("request_full.json");
 	char			 err[256];
@@ -179,7 +184,7 @@ static int
 build_rc(enum adapter_format f, const char *json, const char *key,
     const char *base)
 {
-	struct adapter_params	 p = { f, base, key, "m", 0, 0 };
+	struct adapter_params	 p = { f, base, key, "m", 0, 0, NULL, NULL };
 	struct adapter_call	 c;
 	cJSON			*req = cJSON_Parse(json);
 	char			 err[256];

@@ -109,10 +109,14 @@ adapter_base(const struct adapter_params *p, struct buf *url)
 	return buf_append(url, p->base_url, n);
 }
 
-enum err_category
-adapter_build(const struct adapter_params *p, const cJSON *req,
+/* Check the parameters, then let the format's builder (NULL: the format
+ * has no such call, refused with why) fill the body after the base URL. */
+static enum err_category
+adapter_build_with(const struct adapter_params *p, const cJSON *req,
+    adapter_build_fn (*pick)(const struct adapter_ops *), const char *none,
     struct adapter_call *out, char *err, size_t errlen)
 {
+	adapter_build_fn build;
 	struct buf	 url;
 	cJSON		*body = NULL;
 	enum err_category rc;
@@ -121,6 +125,10 @@ adapter_build(const struct adapter_params *p, const cJSON *req,
 	buf_init(&url, ADAPTER_MAX_URL);
 	if ((rc = adapter_check_params(p, err, errlen)) != 0)
 		goto out;
+	if ((build = pick(adapter_ops_of[p->format])) == NULL) {
+		rc = adapter_fail(err, errlen, ERR_VALIDATION, none);
+		goto out;
+	}
 	if (!cJSON_IsObject(req)) {
 		rc = adapter_fail(err, errlen, ERR_VALIDATION,
 		    "the request body must be a JSON object");
@@ -131,8 +139,7 @@ adapter_build(const struct adapter_params *p, const cJSON *req,
 		    "the provider's base URL is too long");
 		goto out;
 	}
-	rc = adapter_ops_of[p->format]->build(p, req, &body, &url, err, errlen);
-	if (rc == ERR_NONE)
+	if ((rc = build(p, req, &body, &url, err, errlen)) == ERR_NONE)
 		rc = adapter_finish_call(p, body, &url, out, err, errlen);
 out:
 	cJSON_Delete(body);
@@ -140,42 +147,57 @@ out:
 	return rc;
 }
 
+static adapter_build_fn
+adapter_pick_chat(const struct adapter_ops *o)
+{
+	return o->build;
+}
+
+static adapter_build_fn
+adapter_pick_embeddings(const struct adapter_ops *o)
+{
+	return o->build_embeddings;
+}
+
+static adapter_build_fn
+adapter_pick_native(const struct adapter_ops *o)
+{
+	return o->build_native;
+}
+
+enum err_category
+adapter_build(const struct adapter_params *p, const cJSON *req,
+    struct adapter_call *out, char *err, size_t errlen)
+{
+	return adapter_build_with(p, req, adapter_pick_chat, "no chat call",
+	    out, err, errlen);
+}
+
 enum err_category
 adapter_build_embeddings(const struct adapter_params *p, const cJSON *req,
     struct adapter_call *out, char *err, size_t errlen)
 {
-	adapter_build_fn embeddings;
-	struct buf	 url;
-	cJSON		*body = NULL;
-	enum err_category rc;
-
-	memset(out, 0, sizeof(*out));
-	buf_init(&url, ADAPTER_MAX_URL);
-	if ((rc = adapter_check_params(p, err, errlen)) != 0)
-		goto out;
-	embeddings = adapter_ops_of[p->format]->build_embeddings;
-	if (embeddings == NULL) {
-		rc = adapter_fail(err, errlen, ERR_VALIDATION,
-		    "embeddings are only available from OpenAI-format providers");
-		goto out;
-	}
-	if (!cJSON_IsObject(req) || cJSON_GetObjectItem(req, "input") == NULL) {
-		rc = adapter_fail(err, errlen, ERR_VALIDATION,
+	if (cJSON_GetObjectItem(req, "input") == NULL)
+		return adapter_fail(err, errlen, ERR_VALIDATION,
 		    "an embeddings request needs \"model\" and \"input\"");
-		goto out;
-	}
-	if (adapter_base(p, &url) != BUF_OK) {
-		rc = adapter_fail(err, errlen, ERR_INTERNAL,
-		    "the provider's base URL is too long");
-		goto out;
-	}
-	if ((rc = embeddings(p, req, &body, &url, err, errlen)) != ERR_NONE)
-		goto out;
-	rc = adapter_finish_call(p, body, &url, out, err, errlen);
-out:
-	cJSON_Delete(body);
-	buf_free(&url);
-	return rc;
+	return adapter_build_with(p, req, adapter_pick_embeddings,
+	    "embeddings are only available from OpenAI-format providers",
+	    out, err, errlen);
+}
+
+enum err_category
+adapter_build_native(const struct adapter_params *p, const cJSON *req,
+    struct adapter_call *out, char *err, size_t errlen)
+{
+	return adapter_build_with(p, req, adapter_pick_native,
+	    "this provider has no native form of the request", out, err, errlen);
+}
+
+int
+adapter_has_native(enum adapter_format f)
+{
+	return f >= 0 && f < ADAPTER_FORMAT__MAX &&
+	    adapter_ops_of[f]->build_native != NULL;
 }
 
 /* --- responses ----------------------------------------------------------- */

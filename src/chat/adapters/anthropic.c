@@ -440,13 +440,52 @@ anthropic_thinking(const cJSON *req, cJSON *b, long long max, char *err,
 	return 0;
 }
 
+/* A client's anthropic-version / anthropic-beta value: short, and only
+ * the characters such values use (no header injection, no spaces). */
+static int
+anthropic_header_ok(const char *v)
+{
+	size_t	 n = v ? strlen(v) : 0;
+
+	if (n == 0 || n > 512)
+		return 0;
+	return strspn(v, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+	    "0123456789-_.,") == n;
+}
+
 static int
 adapter_anthropic_auth(const struct adapter_params *p, struct adapter_call *c)
 {
 	if (adapter_add_header(c, "x-api-key", p->api_key) ||
-	    adapter_add_header(c, "anthropic-version", "2023-06-01"))
+	    adapter_add_header(c, "anthropic-version", anthropic_header_ok(
+	    p->version) ? p->version : "2023-06-01"))
+		return -1;
+	if (anthropic_header_ok(p->beta) &&
+	    adapter_add_header(c, "anthropic-beta", p->beta))
 		return -1;
 	return 0;
+}
+
+/* A Messages request from a Messages client: as it came, with our model
+ * name and stream flag. */
+static enum err_category
+adapter_anthropic_build_native(const struct adapter_params *p, const cJSON *req,
+    cJSON **body, struct buf *url, char *err, size_t errlen)
+{
+	cJSON	*b = cJSON_Duplicate(req, 1);
+
+	if (b == NULL)
+		return adapter_fail(err, errlen, ERR_INTERNAL, "out of memory");
+	cJSON_DeleteItemFromObjectCaseSensitive(b, "model");
+	cJSON_AddStringToObject(b, "model", p->model);
+	cJSON_DeleteItemFromObjectCaseSensitive(b, "stream");
+	if (p->stream)
+		cJSON_AddTrueToObject(b, "stream");
+	*body = b;
+	if (buf_puts(url, "/v1/messages") != BUF_OK)
+		return adapter_fail(err, errlen, ERR_INTERNAL,
+		    "the provider's base URL is too long");
+	return ERR_NONE;
 }
 
 static enum err_category
@@ -748,6 +787,7 @@ out:
 const struct adapter_ops adapter_anthropic_ops = {
 	.auth_headers = adapter_anthropic_auth,
 	.build = adapter_anthropic_build,
+	.build_native = adapter_anthropic_build_native,
 	.parse = adapter_anthropic_parse,
 	.event = adapter_anthropic_event,
 };

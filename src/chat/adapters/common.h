@@ -48,6 +48,9 @@ struct adapter_ops {
 				    struct adapter_call *c);
 	adapter_build_fn	 build;
 	adapter_build_fn	 build_embeddings;	/* NULL: no embeddings */
+	/* The client's own request in this format, passed through with the
+	 * model (and stream) set; NULL: the format has no ingress. */
+	adapter_build_fn	 build_native;
 	/* A 2xx non-stream body, parsed, into an OpenAI chat.completion. */
 	enum err_category	(*parse)(const cJSON *resp, const char *client_model,
 				    cJSON **out, struct adapter_usage *u, char *err,

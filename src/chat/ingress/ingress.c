@@ -83,10 +83,16 @@ enum err_category
 ingress_request(enum ingress_format f, const cJSON *in, cJSON **out, char *err,
     size_t errlen)
 {
+	enum err_category	 rc;
+
 	*out = NULL;
 	if (f < 0 || f >= INGRESS_FORMAT__MAX || !cJSON_IsObject(in))
 		return ingress_fail(err, errlen, "the body must be a JSON object");
-	return ingress_ops_of[f]->request(in, out, err, errlen);
+	rc = ingress_ops_of[f]->request(in, out, err, errlen);
+	/* Our fallback list ("models") works the same in every format. */
+	if (rc == ERR_NONE && cJSON_IsArray(cJSON_GetObjectItemCaseSensitive(in, "models")))
+		ingress_copy_item(in, "models", *out, "models");
+	return rc;
 }
 
 cJSON *
@@ -167,6 +173,12 @@ ingress_stream_free(struct ingress_stream *s)
 	buf_free(&s->acc);
 	cJSON_Delete(s->output);
 	free(s);
+}
+
+int
+ingress_native_format(enum ingress_format f)
+{
+	return f == INGRESS_MESSAGES ? ADAPTER_ANTHROPIC : -1;
 }
 
 /* About four bytes a token over everything the model reads. */
