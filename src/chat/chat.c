@@ -24,6 +24,7 @@
 #include "log.h"
 #include "price.h"
 #include "quota.h"
+#include "respstore.h"
 #include "route.h"
 #include "server.h"
 #include "upstream.h"
@@ -49,6 +50,7 @@ struct chat {
 	struct ingress_stream	*ing;		/* its stream renderer */
 	struct buf		 out;		/* what the renderer produced */
 	cJSON			*orig;		/* the client's own body (ingress) */
+	cJSON			*final;		/* the response object sent (non-stream ingress) */
 	int			 native;	/* this attempt passes orig through */
 	struct buf		 raw;		/* native stream: bytes of an unfinished event */
 	int			 stream;	/* upstream and client stream */
@@ -481,9 +483,10 @@ chat_answer(struct chat *c)
 		rc = http_send_json(c->r, 200, out);
 	} else if (c->ingress >= 0) {
 		o = ingress_response(c->ingress, out, &c->rec.u, c->r->request_id,
-		    c->model);
+		    c->model, c->orig);
 		rc = http_send_json(c->r, 200, o);
-		cJSON_Delete(o);
+		cJSON_Delete(c->final);
+		c->final = o;		/* kept for store: true */
 	} else {
 		o = cJSON_CreateObject();
 		json_add_str_or_null(o, "content", cJSON_GetStringValue(
@@ -894,7 +897,8 @@ chat_read(struct chat *c)
 	if (chat_validate(c) != 0)
 		return -1;
 	if (c->ingress >= 0 && c->stream &&
-	    (c->ing = ingress_stream_new(c->ingress, r->request_id, c->model)) == NULL)
+	    (c->ing = ingress_stream_new(c->ingress, r->request_id, c->model,
+	    c->orig)) == NULL)
 		return http_fail(r, ERR_INTERNAL, 500, "out_of_memory",
 		    "The server is out of memory.");
 	return 0;
@@ -1099,6 +1103,76 @@ chat_add_fallbacks(struct chat *c)
 	cJSON_DeleteItemFromObjectCaseSensitive(c->orig, "models");
 }
 
+/* The stored id of this request's response ("resp_<request id>"). */
+static void
+chat_response_id(const struct req *r, char *out, size_t n)
+{
+	snprintf(out, n, "resp_%s", r->request_id);
+}
+
+static int
+chat_is_system(const cJSON *m)
+{
+	const char	*role = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(m,
+	    "role"));
+
+	return role != NULL && strcmp(role, "system") == 0;
+}
+
+/* previous_response_id: the stored conversation (the caller's own) goes
+ * between the request's system messages and its new input. */
+static int
+chat_previous(struct chat *c)
+{
+	const char	*id = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(
+	    c->orig, "previous_response_id"));
+	cJSON		*conv, *msgs, *m, *all;
+	char		*s;
+	int		 rc;
+
+	if (c->ingress != INGRESS_RESPONSES || id == NULL)
+		return 0;
+	if ((rc = respstore_conversation(id, c->r->who.user_id, &conv)) < 0)
+		return err_db_unavailable(&c->r->err);
+	if (rc > 0)
+		return http_fail(c->r, ERR_VALIDATION, 404, "response_not_found",
+		    "previous_response_id '%.100s' is not a stored response of "
+		    "yours (only requests with \"store\": true are kept, for "
+		    "the usage retention period).", id);
+	msgs = cJSON_GetObjectItemCaseSensitive(c->r->json, "messages");
+	all = cJSON_CreateArray();
+	while ((m = msgs->child) != NULL && chat_is_system(m))
+		cJSON_AddItemToArray(all, cJSON_DetachItemViaPointer(msgs, m));
+	while ((m = conv->child) != NULL)
+		cJSON_AddItemToArray(all, cJSON_DetachItemViaPointer(conv, m));
+	while ((m = msgs->child) != NULL)
+		cJSON_AddItemToArray(all, cJSON_DetachItemViaPointer(msgs, m));
+	cJSON_Delete(conv);
+	cJSON_ReplaceItemInObjectCaseSensitive(c->r->json, "messages", all);
+	if ((s = cJSON_PrintUnformatted(all)) != NULL)
+		c->prompt_bytes = strlen(s);
+	free(s);
+	return 0;
+}
+
+/* store: true: keep the conversation and the response for a later turn. */
+static void
+chat_store(struct chat *c)
+{
+	const cJSON	*resp = c->final ? c->final : ingress_stream_final(c->ing);
+	cJSON		*conv;
+	char		 id[SB_REQUEST_ID_LEN + 8];
+
+	if (c->ingress < 0 || resp == NULL || !cJSON_IsTrue(
+	    cJSON_GetObjectItemCaseSensitive(c->orig, "store")))
+		return;
+	if ((conv = ingress_conversation(c->ingress, c->r->json, resp)) == NULL)
+		return;
+	chat_response_id(c->r, id, sizeof(id));
+	(void)respstore_save(id, c->r->who.user_id, conv, resp);	/* logged */
+	cJSON_Delete(conv);
+}
+
 static int
 chat_prepare(struct chat *c)
 {
@@ -1127,6 +1201,8 @@ chat_prepare(struct chat *c)
 		    &c->snap, &r->err) != 0)
 			return -1;
 	}
+	if (chat_previous(c) != 0)
+		return -1;
 	n = chatcache_resolve(&c->snap, r->who.user_id, c->model, c->targets,
 	    CATALOG_TARGETS_MAX, c->resolved, &r->err);
 	if (n < 0) {
@@ -1178,6 +1254,8 @@ chat_finish(struct chat *c, int rc)
 	quota_rate_tokens(&c->lim, r->who.user_id, r->who.key_id, c->rec.u.total);
 	if (c->noted)
 		inflight_end(r->request_id);
+	if (c->ok)
+		chat_store(c);
 }
 
 /* Errors of the Messages ingress in Anthropic's shape (Responses errors
@@ -1242,6 +1320,7 @@ chat_run(struct req *r, enum chat_mode mode)
 	ingress_stream_free(c->ing);
 	buf_free(&c->out);
 	cJSON_Delete(c->orig);
+	cJSON_Delete(c->final);
 	free(c);
 	return rc;
 }

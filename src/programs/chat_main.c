@@ -8,6 +8,7 @@
 #include "auth.h"
 #include "catalog.h"
 #include "chat.h"
+#include "respstore.h"
 #include "route.h"
 #include "server.h"
 
@@ -45,6 +46,53 @@ static int
 handle_responses(struct req *r)
 {
 	return chat_run(r, CHAT_RESPONSES);
+}
+
+/* --- /v1/responses/{id}: the caller's stored responses ------------------ */
+
+static int
+response_missing(struct req *r, const char *id)
+{
+	return http_fail(r, ERR_VALIDATION, 404, "response_not_found",
+	    "No stored response '%.100s' of yours (only requests with "
+	    "\"store\": true are kept, for the usage retention period).",
+	    id ? id : "");
+}
+
+static int
+handle_response_get(struct req *r)
+{
+	const char	*id = http_route_param(r, 0);
+	cJSON		*o = NULL;
+	int		 rc = id ? respstore_response(id, r->who.user_id, &o) : 1;
+
+	if (rc < 0)
+		return err_db_unavailable(&r->err);
+	if (rc > 0)
+		return response_missing(r, id);
+	http_send_json(r, 200, o);	/* a gone client: nothing to do */
+	cJSON_Delete(o);
+	return 0;
+}
+
+static int
+handle_response_delete(struct req *r)
+{
+	const char	*id = http_route_param(r, 0);
+	int		 rc = id ? respstore_delete(id, r->who.user_id) : 1;
+	cJSON		*o;
+
+	if (rc < 0)
+		return err_db_unavailable(&r->err);
+	if (rc > 0)
+		return response_missing(r, id);
+	o = cJSON_CreateObject();
+	cJSON_AddStringToObject(o, "id", id);
+	cJSON_AddStringToObject(o, "object", "response");
+	cJSON_AddTrueToObject(o, "deleted");
+	http_send_json(r, 200, o);
+	cJSON_Delete(o);
+	return 0;
 }
 
 /* --- /v1/models ---------------------------------------------------------- */
@@ -146,6 +194,8 @@ static const struct route routes[] = {
 	{ "POST", "/v1/messages",		handle_messages,	ROUTE_SELF },
 	{ "POST", "/v1/messages/count_tokens",	chat_count_tokens,	ROUTE_SELF },
 	{ "POST", "/v1/responses",		handle_responses,	ROUTE_SELF },
+	{ "GET",  "/v1/responses/{id}",		handle_response_get,	ROUTE_USER },
+	{ "DELETE", "/v1/responses/{id}",	handle_response_delete,	ROUTE_USER },
 	{ "POST", "/api/llm/chat",		handle_llm_chat,	ROUTE_SELF },
 	{ "POST", "/api/llm/stream",		handle_llm_stream,	ROUTE_SELF },
 };

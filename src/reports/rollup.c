@@ -12,6 +12,7 @@
 #include "db.h"
 #include "log.h"
 #include "report.h"
+#include "respstore.h"
 #include "rollup.h"
 #include "sbconst.h"
 
@@ -440,5 +441,13 @@ rollup_prune_cli(const struct config *cfg, int argc, char **argv)
 	printf("prune: deleted %lld raw usage row(s) older than %s UTC "
 	    "(retention %ld days, never past the roll-up watermark)\n",
 	    (long long)deleted, cs, days);
+	/* Stored responses (store: true) follow the same retention. */
+	report_sqltime(cs, sizeof(cs), (int64_t)time(NULL) - (int64_t)days * 86400);
+	if (respstore_prune(cs, &deleted) != 0) {
+		fprintf(stderr, "prune: stored responses failed: %s\n", db_error());
+		return 1;
+	}
+	printf("prune: deleted %lld stored response(s) older than %s UTC\n",
+	    (long long)deleted, cs);
 	return 0;
 }

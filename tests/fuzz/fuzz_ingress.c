@@ -12,7 +12,7 @@
 static void
 render(enum ingress_format f, const char *p, size_t n)
 {
-	struct ingress_stream	*s = ingress_stream_new(f, "fuzz", "fuzz-model");
+	struct ingress_stream	*s = ingress_stream_new(f, "fuzz", "fuzz-model", NULL);
 	struct adapter_usage	 u = { 10, 5, 15, 2, 1, 0, 1 };
 	struct buf		 out;
 	cJSON			*doc, *resp;
@@ -27,7 +27,8 @@ render(enum ingress_format f, const char *p, size_t n)
 	ingress_stream_free(s);
 	buf_free(&out);
 	if ((doc = cJSON_ParseWithLength(p, n)) != NULL) {
-		resp = ingress_response(f, doc, &u, "fuzz", "fuzz-model");
+		resp = ingress_response(f, doc, &u, "fuzz", "fuzz-model", doc);
+		cJSON_Delete(ingress_conversation(f, doc, resp));
 		cJSON_Delete(resp);
 		cJSON_Delete(doc);
 	}

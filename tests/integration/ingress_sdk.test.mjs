@@ -7,7 +7,7 @@ import { test, before } from 'node:test';
 import assert from 'node:assert/strict';
 import Anthropic from '@anthropic-ai/sdk';
 import OpenAI from 'openai';
-import { BASE, mock } from './lib.mjs';
+import { BASE, mock, sql, q, cli, newUser, gatewayKey } from './lib.mjs';
 import { chatUser, addModel, post, usageRow } from './chatlib.mjs';
 
 const HELLO = 'Hello from mock — ✓ 😀';
@@ -200,7 +200,7 @@ test('Responses: function calls and their outputs through every upstream format'
   }
 });
 
-test('Responses: text.format json_schema reaches the upstream; previous_response_id is a clear 400', async () => {
+test('Responses: text.format json_schema reaches the upstream; an unknown model or stored response is a 404', async () => {
   await mock.clear();
   const schema = { type: 'object', properties: { city: { type: 'string' } }, required: ['city'], additionalProperties: false };
   await openai.responses.create({ model: MODELS[0], input: 'a city',
@@ -209,7 +209,53 @@ test('Responses: text.format json_schema reaches the upstream; previous_response
   assert.equal(body.response_format.type, 'json_schema');
   assert.deepEqual(body.response_format.json_schema.schema, schema);
   await assert.rejects(openai.responses.create({ model: MODELS[0], input: 'x', previous_response_id: 'resp_abc' }),
-    (e) => e.status === 400 && /previous_response_id/.test(e.message));
+    (e) => e.status === 404 && e.code === 'response_not_found');
   await assert.rejects(openai.responses.create({ model: 'nope/missing', input: 'x' }),
     (e) => e.status === 404 && e.code === 'model_not_found');
+});
+
+test('Responses: store: true keeps a turn to continue with previous_response_id, GET and DELETE it, its owner only', async () => {
+  for (const model of MODELS) {
+    const first = await openai.responses.create({ model, store: true, instructions: 'Be brief.',
+      input: 'my name is Ada' });
+    assert.equal(first.store, true, model);
+    const got = await openai.responses.retrieve(first.id);
+    assert.equal(got.id, first.id, model);
+    assert.equal(got.output_text, first.output_text, model);
+    // The next turn, streamed and stored too: the upstream sees the earlier one.
+    await mock.clear();
+    let second = null;
+    for await (const e of await openai.responses.create({ model, stream: true, store: true,
+      previous_response_id: first.id, input: 'what is my name?' })) {
+      if (e.type === 'response.completed') second = e.response;
+    }
+    assert.equal(second.previous_response_id, first.id, model);
+    const sent = JSON.stringify((await mock.requests()).filter((r) => r.method === 'POST')[0].body);
+    assert.ok(sent.includes('my name is Ada') && sent.includes('Hello from mock') && sent.includes('what is my name?'), sent);
+    assert.ok(sent.indexOf('my name is Ada') < sent.indexOf('what is my name?'), 'history first');
+    // A third turn on the streamed one carries both earlier turns.
+    await mock.clear();
+    await openai.responses.create({ model, previous_response_id: second.id, input: 'and again?' });
+    const third = JSON.stringify((await mock.requests()).filter((r) => r.method === 'POST')[0].body);
+    assert.ok(third.includes('my name is Ada') && third.includes('what is my name?') && third.includes('and again?'), third);
+    // Another user cannot see it; its owner can delete it.
+    const other = await newUser('resp');
+    const otherKey = await gatewayKey(other);
+    const r = await fetch(`${BASE}/v1/responses/${first.id}`, { headers: { authorization: `Bearer ${otherKey}` } });
+    assert.equal(r.status, 404, model);
+    await openai.responses.delete(first.id);
+    await assert.rejects(openai.responses.retrieve(first.id), (e) => e.status === 404, model);
+    await assert.rejects(openai.responses.create({ model, previous_response_id: first.id, input: 'x' }),
+      (e) => e.status === 404 && e.code === 'response_not_found', model);
+  }
+  // Not stored unless asked; pruned with the usage retention.
+  const plain = await openai.responses.create({ model: MODELS[0], input: 'x' });
+  assert.equal(plain.store, false);
+  await assert.rejects(openai.responses.retrieve(plain.id), (e) => e.status === 404);
+  const old = await openai.responses.create({ model: MODELS[0], input: 'old', store: true });
+  sql(`UPDATE stored_responses SET created_at = NOW() - INTERVAL 400 DAY WHERE id = ${q(old.id)}`);
+  const pr = cli(['prune', '--days', '90']);
+  assert.equal(pr.status, 0, pr.stderr);
+  assert.match(pr.stdout, /deleted [1-9][0-9]* stored response/);
+  assert.equal(sql(`SELECT COUNT(*) FROM stored_responses WHERE id = ${q(old.id)}`)[0][0], '0');
 });

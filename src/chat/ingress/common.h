@@ -27,6 +27,8 @@ struct ingress_stream {
 	char			 name[INGRESS_MAX_ID];
 	struct buf		 acc;		/* responses: open item's text/args */
 	cJSON			*output;	/* responses: the finished items */
+	cJSON			*final;		/* responses: the object the end sent */
+	const cJSON		*req;		/* the client's request */
 };
 
 struct ingress_ops {
@@ -34,7 +36,9 @@ struct ingress_ops {
 			    size_t errlen);
 	cJSON		*(*response)(const cJSON *completion,
 			    const struct adapter_usage *u, const char *id,
-			    const char *model);
+			    const char *model, const cJSON *req);
+	/* Stored conversation (NULL: none for this format). */
+	cJSON		*(*conversation)(const cJSON *canonical, const cJSON *response);
 	cJSON		*(*error)(int status, const char *code, const char *message,
 			    const char *request_id);
 	/* One canonical chunk's delta (choice 0) and finish_reason. */

@@ -97,9 +97,19 @@ ingress_request(enum ingress_format f, const cJSON *in, cJSON **out, char *err,
 
 cJSON *
 ingress_response(enum ingress_format f, const cJSON *completion,
-    const struct adapter_usage *u, const char *id, const char *model)
+    const struct adapter_usage *u, const char *id, const char *model,
+    const cJSON *req)
 {
-	return ingress_ops_of[f]->response(completion, u, id, model);
+	return ingress_ops_of[f]->response(completion, u, id, model, req);
+}
+
+cJSON *
+ingress_conversation(enum ingress_format f, const cJSON *canonical,
+    const cJSON *response)
+{
+	const struct ingress_ops	*ops = ingress_ops_of[f];
+
+	return ops->conversation ? ops->conversation(canonical, response) : NULL;
 }
 
 cJSON *
@@ -112,7 +122,8 @@ ingress_error(enum ingress_format f, int status, const char *code,
 }
 
 struct ingress_stream *
-ingress_stream_new(enum ingress_format f, const char *id, const char *model)
+ingress_stream_new(enum ingress_format f, const char *id, const char *model,
+    const cJSON *req)
 {
 	struct ingress_stream	*s = calloc(1, sizeof(*s));
 
@@ -123,6 +134,7 @@ ingress_stream_new(enum ingress_format f, const char *id, const char *model)
 	snprintf(s->model, sizeof(s->model), "%s", model);
 	buf_init(&s->acc, SB_MAX_UPSTREAM_BODY);
 	s->output = cJSON_CreateArray();
+	s->req = req;
 	return s;
 }
 
@@ -165,6 +177,12 @@ ingress_stream_fail(struct ingress_stream *s, int status, const char *code,
 	return ingress_ops_of[s->format]->fail(s, status, code, message, out);
 }
 
+const cJSON *
+ingress_stream_final(const struct ingress_stream *s)
+{
+	return s ? s->final : NULL;
+}
+
 void
 ingress_stream_free(struct ingress_stream *s)
 {
@@ -172,6 +190,7 @@ ingress_stream_free(struct ingress_stream *s)
 		return;
 	buf_free(&s->acc);
 	cJSON_Delete(s->output);
+	cJSON_Delete(s->final);
 	free(s);
 }
 

@@ -495,7 +495,7 @@ msg_tool_use_block(const cJSON *tc)
 
 static cJSON *
 msg_response(const cJSON *completion, const struct adapter_usage *u,
-    const char *id, const char *model)
+    const char *id, const char *model, const cJSON *req)
 {
 	const char	*text, *finish;
 	const cJSON	*calls = ingress_choice(completion, &text, &finish), *tc;
@@ -505,6 +505,7 @@ msg_response(const cJSON *completion, const struct adapter_usage *u,
 	    cJSON_GetObjectItemCaseSensitive(completion, "choices"), 0), "message"),
 	    "reasoning_content");
 
+	(void)req;	/* nothing is echoed */
 	if (think && think[0]) {
 		b = cJSON_CreateObject();
 		cJSON_AddStringToObject(b, "type", "thinking");
@@ -716,6 +717,7 @@ msg_fail(struct ingress_stream *s, int status, const char *code,
 const struct ingress_ops ingress_messages_ops = {
 	.request = msg_request,
 	.response = msg_response,
+	.conversation = NULL,	/* Messages clients send the whole conversation */
 	.error = msg_error,
 	.delta = msg_delta,
 	.end = msg_end,

@@ -163,23 +163,16 @@ rsp_function_output(const cJSON *it, cJSON *msgs, char *err, size_t errlen)
 	    "output must be a string or text parts") : 0;
 }
 
+/* Input items (or a response's output items, which are valid input) as
+ * canonical messages appended to msgs. */
 static int
-rsp_input(const cJSON *in, cJSON *msgs, char *err, size_t errlen)
+rsp_items(const cJSON *items, cJSON *msgs, char *err, size_t errlen)
 {
-	const cJSON	*input = cJSON_GetObjectItemCaseSensitive(in, "input"), *it;
+	const cJSON	*it;
 	const char	*type;
 	int		 rc = 0;
 
-	if (cJSON_IsString(input)) {
-		cJSON_AddItemToArray(msgs, rsp_message("user",
-		    cJSON_CreateString(input->valuestring)));
-		return 0;
-	}
-	if (!cJSON_IsArray(input) || cJSON_GetArraySize(input) == 0 ||
-	    cJSON_GetArraySize(input) > RESPONSES_MAX_ITEMS)
-		return ingress_fail(err, errlen, "input: a string or a non-empty "
-		    "array of items is required");
-	cJSON_ArrayForEach(it, input) {
+	cJSON_ArrayForEach(it, items) {
 		type = rsp_str(it, "type");
 		if (type == NULL || !strcmp(type, "message"))
 			rc = rsp_input_message(it, msgs, err, errlen);
@@ -198,6 +191,23 @@ rsp_input(const cJSON *in, cJSON *msgs, char *err, size_t errlen)
 			return rc;
 	}
 	return 0;
+}
+
+static int
+rsp_input(const cJSON *in, cJSON *msgs, char *err, size_t errlen)
+{
+	const cJSON	*input = cJSON_GetObjectItemCaseSensitive(in, "input");
+
+	if (cJSON_IsString(input)) {
+		cJSON_AddItemToArray(msgs, rsp_message("user",
+		    cJSON_CreateString(input->valuestring)));
+		return 0;
+	}
+	if (!cJSON_IsArray(input) || cJSON_GetArraySize(input) == 0 ||
+	    cJSON_GetArraySize(input) > RESPONSES_MAX_ITEMS)
+		return ingress_fail(err, errlen, "input: a string or a non-empty "
+		    "array of items is required");
+	return rsp_items(input, msgs, err, errlen);
 }
 
 /* Function tools; hosted tools (web_search, file_search, …) have nothing to
@@ -268,6 +278,8 @@ rsp_format(const cJSON *in, cJSON *out, char *err, size_t errlen)
 	return 0;
 }
 
+/* The request; previous_response_id is the caller's to resolve (chat.c
+ * puts the stored conversation before these messages). */
 static enum err_category
 rsp_request(const cJSON *in, cJSON **out, char *err, size_t errlen)
 {
@@ -277,10 +289,8 @@ rsp_request(const cJSON *in, cJSON **out, char *err, size_t errlen)
 
 	if (rsp_str(in, "model") == NULL)
 		return ingress_fail(err, errlen, "model: a string is required");
-	if (prev != NULL && !cJSON_IsNull(prev))
-		return ingress_fail(err, errlen, "previous_response_id: Switchboard "
-		    "does not store responses; send the whole conversation in "
-		    "\"input\" (store: false)");
+	if (prev != NULL && !cJSON_IsNull(prev) && !cJSON_IsString(prev))
+		return ingress_fail(err, errlen, "previous_response_id must be a string");
 	o = cJSON_CreateObject();
 	cJSON_AddStringToObject(o, "model", rsp_str(in, "model"));
 	msgs = cJSON_AddArrayToObject(o, "messages");
@@ -326,11 +336,18 @@ rsp_usage(const struct adapter_usage *u)
 }
 
 /* The response object; status "in_progress", "completed", "incomplete" or
- * "failed". output (consumed) may be NULL for an empty list. */
+ * "failed". output (consumed) may be NULL for an empty list; req is the
+ * client's request (instructions, store, previous_response_id, metadata,
+ * tool settings are echoed as the API does). */
 static cJSON *
 rsp_object(const char *id, const char *model, const char *status, cJSON *output,
-    const struct adapter_usage *u)
+    const struct adapter_usage *u, const cJSON *req)
 {
+	static const char *const echo[] = { "instructions", "previous_response_id",
+	    "tool_choice", "tools", "temperature", "top_p", "max_output_tokens",
+	    "parallel_tool_calls", "text", "reasoning", "user" };
+	const cJSON	*v;
+	size_t		 i;
 	cJSON	*o = cJSON_CreateObject();
 	char	 rid[INGRESS_MAX_ID + 8];
 
@@ -347,9 +364,15 @@ rsp_object(const char *id, const char *model, const char *status, cJSON *output,
 		    "incomplete_details"), "reason", "max_output_tokens");
 	else
 		cJSON_AddNullToObject(o, "incomplete_details");
-	cJSON_AddFalseToObject(o, "store");
-	cJSON_AddNullToObject(o, "previous_response_id");
-	cJSON_AddObjectToObject(o, "metadata");
+	cJSON_AddBoolToObject(o, "store", cJSON_IsTrue(
+	    cJSON_GetObjectItemCaseSensitive(req, "store")));
+	for (i = 0; i < sizeof(echo) / sizeof(echo[0]); i++)
+		if ((v = cJSON_GetObjectItemCaseSensitive(req, echo[i])) != NULL)
+			cJSON_AddItemToObject(o, echo[i], cJSON_Duplicate(v, 1));
+	if (cJSON_IsObject(v = cJSON_GetObjectItemCaseSensitive(req, "metadata")))
+		cJSON_AddItemToObject(o, "metadata", cJSON_Duplicate(v, 1));
+	else
+		cJSON_AddObjectToObject(o, "metadata");
 	if (u != NULL)
 		cJSON_AddItemToObject(o, "usage", rsp_usage(u));
 	else
@@ -408,7 +431,7 @@ rsp_status(const char *finish)
 
 static cJSON *
 rsp_response(const cJSON *completion, const struct adapter_usage *u,
-    const char *id, const char *model)
+    const char *id, const char *model, const cJSON *req)
 {
 	const char	*text, *finish, *cid;
 	const cJSON	*calls = ingress_choice(completion, &text, &finish), *tc, *fn;
@@ -427,7 +450,28 @@ rsp_response(const cJSON *completion, const struct adapter_usage *u,
 		    rsp_str(fn, "arguments") ? rsp_str(fn, "arguments") : "{}",
 		    "completed"));
 	}
-	return rsp_object(id, model, rsp_status(finish), output, u);
+	return rsp_object(id, model, rsp_status(finish), output, u, req);
+}
+
+static cJSON *
+rsp_conversation(const cJSON *canonical, const cJSON *response)
+{
+	const cJSON	*m;
+	cJSON		*msgs = cJSON_CreateArray();
+	char		 err[8];
+
+	cJSON_ArrayForEach(m, cJSON_GetObjectItemCaseSensitive(canonical, "messages")) {
+		const char *role = rsp_str(m, "role");
+
+		if (role == NULL || strcmp(role, "system") != 0)
+			cJSON_AddItemToArray(msgs, cJSON_Duplicate(m, 1));
+	}
+	if (rsp_items(cJSON_GetObjectItemCaseSensitive(response, "output"), msgs,
+	    err, sizeof(err)) != 0) {
+		cJSON_Delete(msgs);
+		return NULL;
+	}
+	return msgs;
 }
 
 /* --- stream -------------------------------------------------------------- */
@@ -475,9 +519,9 @@ rsp_start(struct ingress_stream *s, struct buf *out)
 		return 0;
 	s->started = 1;
 	return rsp_event_response(s, "response.created",
-	    rsp_object(s->id, s->model, "in_progress", NULL, NULL), out) ||
+	    rsp_object(s->id, s->model, "in_progress", NULL, NULL, s->req), out) ||
 	    rsp_event_response(s, "response.in_progress",
-	    rsp_object(s->id, s->model, "in_progress", NULL, NULL), out);
+	    rsp_object(s->id, s->model, "in_progress", NULL, NULL, s->req), out);
 }
 
 static int
@@ -613,8 +657,10 @@ rsp_end(struct ingress_stream *s, const struct adapter_usage *u, struct buf *out
 
 	if (rsp_start(s, out) != 0 || rsp_close_item(s, out) != 0)
 		return -1;
-	resp = rsp_object(s->id, s->model, status, s->output, u);
+	resp = rsp_object(s->id, s->model, status, s->output, u, s->req);
 	s->output = NULL;
+	cJSON_Delete(s->final);
+	s->final = cJSON_Duplicate(resp, 1);
 	return rsp_event_response(s, !strcmp(status, "completed") ?
 	    "response.completed" : "response.incomplete", resp, out);
 }
@@ -628,7 +674,7 @@ rsp_fail(struct ingress_stream *s, int status, const char *code,
 	(void)status;
 	if (rsp_start(s, out) != 0)
 		return -1;
-	resp = rsp_object(s->id, s->model, "failed", s->output, NULL);
+	resp = rsp_object(s->id, s->model, "failed", s->output, NULL, s->req);
 	s->output = NULL;
 	cJSON_DeleteItemFromObjectCaseSensitive(resp, "error");
 	e = cJSON_AddObjectToObject(resp, "error");
@@ -640,6 +686,7 @@ rsp_fail(struct ingress_stream *s, int status, const char *code,
 const struct ingress_ops ingress_responses_ops = {
 	.request = rsp_request,
 	.response = rsp_response,
+	.conversation = rsp_conversation,
 	.error = NULL,		/* OpenAI's error shape: the caller's own */
 	.delta = rsp_delta,
 	.end = rsp_end,
