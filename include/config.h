@@ -69,6 +69,7 @@ struct config {
 	int	 retention_days;	/* a longer Retry-After moves on to the next target */
 	/* [limits] */
 	int	 global_rpm;
+	int	 user_max_concurrent;	/* requests in flight per user, 0 = none */
 	/* every raw entry, for modules that read their own settings */
 	struct config_entry	 entries[CONFIG_MAX_ENTRIES];
 	int			 nentries;

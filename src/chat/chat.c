@@ -1237,6 +1237,42 @@ not_allowed:
 	    "allowed models.", c->model);
 }
 
+/* The caps on requests in flight, counted over the in-flight notes (this
+ * request's own included): a race between two requests may refuse both,
+ * never admit one over the cap. A note of a dead process stops counting
+ * once it is older than any request can live. */
+static int
+chat_concurrency(struct chat *c)
+{
+	const struct quota_limits	*l = &c->lim;
+	struct req			*r = c->r;
+	long long			 nu, nk, cap;
+	const char			*who;
+
+	if (l->concurrent[QUOTA_USER] <= 0 && l->concurrent[QUOTA_KEY] <= 0)
+		return 0;
+	if (inflight_count(r->who.user_id, r->who.key_id,
+	    cfg()->request_timeout_ms / 1000 + 60, &nu, &nk) != 0)
+		return err_db_unavailable(&r->err);
+	if (l->concurrent[QUOTA_KEY] > 0 && r->who.key_id != 0 &&
+	    nk > l->concurrent[QUOTA_KEY]) {
+		cap = l->concurrent[QUOTA_KEY];
+		who = "This API key";
+	} else if (l->concurrent[QUOTA_USER] > 0 && nu > l->concurrent[QUOTA_USER]) {
+		cap = l->concurrent[QUOTA_USER];
+		who = "Your account";
+	} else
+		return 0;
+	http_fail(r, ERR_RATE_LIMIT, 429, "concurrency_limit",
+	    "%s may have at most %lld request(s) in flight at once and has "
+	    "that many now; retry when one finishes.", who, cap);
+	r->err.retry_after = 1;
+	r->err.has_limit = 1;
+	r->err.limit = cap;
+	r->err.remaining = 0;
+	return -1;
+}
+
 /* Write the usage row and settle budget and token counters. */
 static void
 chat_finish(struct chat *c, int rc)
@@ -1313,7 +1349,7 @@ chat_run(struct req *r, enum chat_mode mode)
 		err_clear(&r->err);
 		inflight_begin(&c->rec, &c->resv);
 		c->noted = 1;
-		rc = chat_dispatch(c);
+		rc = chat_concurrency(c) != 0 ? -1 : chat_dispatch(c);
 	}
 	chat_finish(c, rc);
 	OPENSSL_cleanse(c->key, sizeof(c->key));
@@ -1361,6 +1397,7 @@ int
 chat_init(const struct config *c)
 {
 	chatcache_configure(c->route_cache_s, c->key_cache_s);
+	quota_configure(c->user_max_concurrent);
 	circuit_configure(c->route_cache_s);
 	(void)inflight_recover();	/* requests of processes that died */
 	return upstream_init();

@@ -48,6 +48,10 @@
 	"  ag.target_model,"						\
 	"  SUBSTRING(ag.target_model, LOCATE('/', ag.target_model) + 1))"
 
+/* 22-23 (18-19 in the lite form): the user's and the key's concurrency caps. */
+#define CC_COL_CONCURRENT	22
+#define CC_COL_CONCURRENT_LITE	18
+
 static const char SQL_SNAPSHOT[] =
     "SELECT k.id, k.user_id, u.username, u.role, k.allowed_models,"
     " k.revoked_at IS NOT NULL,"
@@ -56,7 +60,8 @@ static const char SQL_SNAPSHOT[] =
     CC_USER_LIMITS
     " k.rpm_limit, k.tpm_limit, k.monthly_budget_micros, k.budget_alert_pct,"
     " k.budget_hard_stop,"
-    CC_FP_COLS
+    CC_FP_COLS ","
+    " r.max_concurrent, k.max_concurrent"
     " FROM gateway_keys k JOIN users u ON u.id = k.user_id"
     CC_JOINS("k.user_id")
     " WHERE k.key_hash = ? AND u.is_active = 1 GROUP BY k.id";
@@ -65,7 +70,8 @@ static const char SQL_SNAPSHOT_USER[] =
     "SELECT 0, u.id, u.username, u.role, NULL, 0, 0, 0,"
     CC_USER_LIMITS
     " NULL, NULL, NULL, NULL, NULL,"
-    CC_FP_COLS
+    CC_FP_COLS ","
+    " r.max_concurrent, NULL"
     " FROM users u"
     CC_JOINS("u.id")
     " WHERE u.id = ? AND u.is_active = 1 GROUP BY u.id";
@@ -78,7 +84,7 @@ static const char SQL_SNAPSHOT_LITE[] =
     " r.rpm_limit, r.tpm_limit, b.monthly_budget_micros, b.budget_alert_pct,"
     " b.budget_hard_stop,"
     " k.rpm_limit, k.tpm_limit, k.monthly_budget_micros, k.budget_alert_pct,"
-    " k.budget_hard_stop"
+    " k.budget_hard_stop, r.max_concurrent, k.max_concurrent"
     " FROM gateway_keys k JOIN users u ON u.id = k.user_id"
     " LEFT JOIN user_rate_limits r ON r.user_id = k.user_id"
     " LEFT JOIN user_budgets b ON b.user_id = k.user_id"
@@ -298,6 +304,7 @@ chatcache_load_user(long long user_id, const char *model, int global_rpm,
 		return -1;
 	}
 	quota_limits_row(&rows, 8, lim, QUOTA_USER);
+	quota_concurrency_row(&rows, CC_COL_CONCURRENT, CC_COL_CONCURRENT + 1, lim);
 	cc_snap_fill(&rows, s);
 	db_rows_free(&rows);
 	return 0;
@@ -337,6 +344,9 @@ chatcache_load(struct req *r, const char *model, int global_rpm,
 		goto out;
 	quota_limits_row(&rows, 8, lim, QUOTA_USER);
 	quota_limits_row(&rows, 13, lim, QUOTA_KEY);
+	quota_concurrency_row(&rows, cc_trust_s > 0 ? CC_COL_CONCURRENT_LITE :
+	    CC_COL_CONCURRENT, (cc_trust_s > 0 ? CC_COL_CONCURRENT_LITE :
+	    CC_COL_CONCURRENT) + 1, lim);
 	cc_snap_fill(&rows, s);
 	if (db_ll(&rows, 0, 7, 0)) {
 		p[0] = db_int(r->who.key_id);

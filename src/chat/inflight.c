@@ -37,6 +37,11 @@ static const char SQL_INFLIGHT_TO_USAGE[] =
 static const char SQL_INFLIGHT_GET[] =
     "SELECT period, reserved_micros, user_scope_id, key_scope_id"
     " FROM inflight_requests WHERE request_id = ?";
+static const char SQL_INFLIGHT_COUNT[] =
+    "SELECT (SELECT COUNT(*) FROM inflight_requests WHERE user_id = ?"
+    "  AND started_at > NOW(6) - INTERVAL ? SECOND),"
+    " (SELECT COUNT(*) FROM inflight_requests WHERE key_id = ?"
+    "  AND started_at > NOW(6) - INTERVAL ? SECOND)";
 static const char SQL_INFLIGHT_RELEASE[] =
     "UPDATE budget_periods SET reserved_micros = GREATEST(reserved_micros - ?, 0)"
     " WHERE scope = ? AND scope_id = ? AND period = ?";
@@ -77,6 +82,25 @@ inflight_begin(const struct usage_rec *rec, const struct quota_reservation *r)
 	p[14] = db_int(r->active ? r->scope_id[QUOTA_KEY] : 0);
 	if (db_exec(SQL_INFLIGHT_ADD, p, 15, NULL, NULL) != DB_OK)
 		log_warn("in-flight note for %s not written: %s", rec->request_id, db_error());
+}
+
+int
+inflight_count(long long user_id, long long key_id, long max_age_s,
+    long long *by_user, long long *by_key)
+{
+	struct db_param	 p[4] = { db_int(user_id), db_int(max_age_s),
+	    db_int(key_id), db_int(max_age_s) };
+	struct db_rows	 rows;
+	int		 rc = -1;
+
+	*by_user = *by_key = 0;
+	if (db_query(SQL_INFLIGHT_COUNT, p, 4, &rows) == DB_OK && rows.nrows == 1) {
+		*by_user = db_ll(&rows, 0, 0, 0);
+		*by_key = key_id != 0 ? db_ll(&rows, 0, 1, 0) : 0;
+		rc = 0;
+	}
+	db_rows_free(&rows);
+	return rc;
 }
 
 void

@@ -16,6 +16,11 @@
 void	inflight_begin(const struct usage_rec *rec, const struct quota_reservation *r);
 /* Drop the note of request_id. */
 void	inflight_end(const char *request_id);
+/* How many requests of the user and of the key (0: none) are in flight:
+ * notes younger than max_age_s (older ones belong to dead processes, as no
+ * request lives that long). 0, or -1 when the database failed. */
+int	inflight_count(long long user_id, long long key_id, long max_age_s,
+	    long long *by_user, long long *by_key);
 /* Turn the notes of dead processes into usage rows and release their
  * reservations. Returns how many were recovered, or -1 (logged). */
 int	inflight_recover(void);

@@ -21,7 +21,7 @@ static const char SQL_LIMITS[] =
     "SELECT r.rpm_limit, r.tpm_limit, b.monthly_budget_micros,"
     " b.budget_alert_pct, b.budget_hard_stop,"
     " k.id, k.rpm_limit, k.tpm_limit, k.monthly_budget_micros,"
-    " k.budget_alert_pct, k.budget_hard_stop"
+    " k.budget_alert_pct, k.budget_hard_stop, r.max_concurrent, k.max_concurrent"
     " FROM (SELECT ? AS uid, ? AS kid) x"
     " LEFT JOIN user_rate_limits r ON r.user_id = x.uid"
     " LEFT JOIN user_budgets b ON b.user_id = x.uid"
@@ -71,6 +71,14 @@ static const char SQL_BUDGET_SETTLE[] =
 /* A huge limit for budgets that only track (no hard stop). */
 #define QUOTA_UNBOUNDED	(INT64_C(1) << 60)
 
+static long long	quota_user_concurrent;	/* [limits] user_max_concurrent */
+
+void
+quota_configure(int user_max_concurrent)
+{
+	quota_user_concurrent = user_max_concurrent > 0 ? user_max_concurrent : 0;
+}
+
 void
 quota_limits_init(struct quota_limits *l, int global_rpm)
 {
@@ -82,6 +90,7 @@ quota_limits_init(struct quota_limits *l, int global_rpm)
 		l->alert_pct[s] = 80;
 	}
 	l->rpm[QUOTA_GLOBAL] = global_rpm > 0 ? global_rpm : 0;
+	l->concurrent[QUOTA_USER] = quota_user_concurrent;
 }
 
 void
@@ -94,6 +103,15 @@ quota_limits_row(const struct db_rows *rows, int off, struct quota_limits *l,
 	    QUOTA_NO_LIMIT;
 	l->alert_pct[s] = (int)db_ll(rows, 0, off + 3, 80);
 	l->hard_stop[s] = db_ll(rows, 0, off + 4, 1) != 0;
+}
+
+void
+quota_concurrency_row(const struct db_rows *rows, int cu, int ck,
+    struct quota_limits *l)
+{
+	if (db_val(rows, 0, cu) != NULL)
+		l->concurrent[QUOTA_USER] = db_ll(rows, 0, cu, 0);
+	l->concurrent[QUOTA_KEY] = db_ll(rows, 0, ck, 0);
 }
 
 int
@@ -113,6 +131,7 @@ quota_load(long long user_id, long long key_id, int global_rpm,
 		quota_limits_row(&rows, 0, l, QUOTA_USER);
 		if (key_id != 0 && db_val(&rows, 0, 5) != NULL)
 			quota_limits_row(&rows, 6, l, QUOTA_KEY);
+		quota_concurrency_row(&rows, 11, 12, l);
 	}
 	db_rows_free(&rows);
 	return 0;

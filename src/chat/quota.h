@@ -21,6 +21,7 @@ struct quota_limits {
 	long long	 budget[QUOTA_SCOPE__MAX];	/* micro-USD, QUOTA_NO_LIMIT = none */
 	int		 alert_pct[QUOTA_SCOPE__MAX];
 	int		 hard_stop[QUOTA_SCOPE__MAX];
+	long long	 concurrent[QUOTA_SCOPE__MAX];	/* in flight, 0 = none */
 };
 
 /* What the rate check saw, for x-ratelimit-* headers (the tightest limit). */
@@ -41,12 +42,18 @@ struct quota_reservation {
 
 struct db_rows;
 
+/* Once per process: the default cap on a user's requests in flight. */
+void	quota_configure(int user_max_concurrent);
 /* No limits but the global request limit (global_rpm, 0 = none). */
 void	quota_limits_init(struct quota_limits *l, int global_rpm);
 /* Scope s from columns off..off+4 of row 0: rpm, tpm, monthly budget
  * micros (NULL = none), alert percent, hard stop. */
 void	quota_limits_row(const struct db_rows *rows, int off,
 	    struct quota_limits *l, enum quota_scope s);
+/* The user's and the key's concurrency caps from columns cu and ck of row
+ * 0 (NULL: none; the user's falls back to [limits] user_max_concurrent). */
+void	quota_concurrency_row(const struct db_rows *rows, int cu, int ck,
+	    struct quota_limits *l);
 /* Load the caller's limits (key_id 0 = session). 0, or -1 with e (503). */
 int	quota_load(long long user_id, long long key_id, int global_rpm,
 	    struct quota_limits *l, struct sb_error *e);

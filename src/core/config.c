@@ -130,6 +130,7 @@ static const struct config_long config_longs[] = {
 	{ "usage", "rollup_lag_minutes", offsetof(struct config, rollup_lag_minutes), 1, 0, 24 * 60, SB_ROLLUP_LAG_DEFAULT_MIN },
 	{ "usage", "retention_days", offsetof(struct config, retention_days), 1, SB_RETENTION_MIN_D, 36500, SB_RETENTION_DEFAULT_D },
 	{ "limits", "global_rpm", offsetof(struct config, global_rpm), 1, 0, 100000000, 0 },
+	{ "limits", "user_max_concurrent", offsetof(struct config, user_max_concurrent), 1, 0, 100000, 0 },
 	{ "server", "metrics_max_series", offsetof(struct config, metrics_max_series), 1, 1, 100000, 1000 },
 };
 

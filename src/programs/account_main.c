@@ -62,14 +62,15 @@ static const char SQL_KEYS_LIST[] =
     "SELECT k.id, k.name, k.prefix, k.monthly_budget_micros, k.rpm_limit, k.tpm_limit, k.allowed_models,"
     " DATE_FORMAT(k.expires_at, '%Y-%m-%dT%H:%i:%sZ'), DATE_FORMAT(k.revoked_at, '%Y-%m-%dT%H:%i:%sZ'),"
     " DATE_FORMAT(k.last_used_at, '%Y-%m-%dT%H:%i:%sZ'), DATE_FORMAT(k.created_at, '%Y-%m-%dT%H:%i:%sZ'),"
-    " k.budget_alert_pct, k.budget_hard_stop, COALESCE(s.cost, 0)"
+    " k.budget_alert_pct, k.budget_hard_stop, COALESCE(s.cost, 0), k.max_concurrent"
     " FROM gateway_keys k LEFT JOIN (SELECT gateway_key_id, SUM(cost_micros) AS cost"
     "  FROM aggregator_usage_logs WHERE user_id = ? AND created_at >= DATE_FORMAT(NOW(), '%Y-%m-01')"
     "  GROUP BY gateway_key_id) s ON s.gateway_key_id = k.id"
     " WHERE k.user_id = ? AND (? = 0 OR k.id = ?) ORDER BY k.created_at DESC";
 static const char SQL_KEY_INSERT[] =
     "INSERT INTO gateway_keys (user_id, name, prefix, key_hash, monthly_budget_micros,"
-    " rpm_limit, tpm_limit, allowed_models, expires_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)";
+    " rpm_limit, tpm_limit, allowed_models, expires_at, max_concurrent)"
+    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
 static const char SQL_KEY_REVOKE[] =
     "UPDATE gateway_keys SET revoked_at = COALESCE(revoked_at, NOW(6)) WHERE id = ? AND user_id = ?";
 
@@ -507,6 +508,7 @@ key_json(const struct db_rows *rows, int i)
 	cJSON_AddNumberToObject(k, "budget_alert_pct", (double)db_ll(rows, i, 11, 80));
 	cJSON_AddBoolToObject(k, "budget_hard_stop", db_ll(rows, i, 12, 1) != 0);
 	json_add_usd(k, "month_cost_usd", db_ll(rows, i, 13, 0));
+	key_add_limit(k, "max_concurrent", db_val(rows, i, 14));
 	return k;
 }
 
@@ -598,13 +600,19 @@ expires_field(struct req *r, char out[REPORT_TIME_MAX], int *present)
 	return 0;
 }
 
+/* A new key's limits; each absent one is none. */
+struct key_limits {
+	long long	 budget, rpm, tpm, conc;
+	int		 has_budget, has_rpm, has_tpm, has_conc;
+};
+
 static int
-key_limits(struct req *r, long long *budget, int *has_budget, long long *rpm, int *has_rpm,
-    long long *tpm, int *has_tpm)
+key_limits(struct req *r, struct key_limits *k)
 {
-	if (json_field_usd(r->json, "monthly_budget_usd", 0, budget, has_budget, &r->err) == -1 ||
-	    json_field_int(r->json, "rpm_limit", 0, 1, 1000000, rpm, has_rpm, &r->err) == -1 ||
-	    json_field_int(r->json, "tpm_limit", 0, 1, 1000000000, tpm, has_tpm, &r->err) == -1)
+	if (json_field_usd(r->json, "monthly_budget_usd", 0, &k->budget, &k->has_budget, &r->err) == -1 ||
+	    json_field_int(r->json, "rpm_limit", 0, 1, 1000000, &k->rpm, &k->has_rpm, &r->err) == -1 ||
+	    json_field_int(r->json, "tpm_limit", 0, 1, 1000000000, &k->tpm, &k->has_tpm, &r->err) == -1 ||
+	    json_field_int(r->json, "max_concurrent", 0, 1, 100000, &k->conc, &k->has_conc, &r->err) == -1)
 		return -1;
 	return 0;
 }
@@ -612,19 +620,20 @@ key_limits(struct req *r, long long *budget, int *has_budget, long long *rpm, in
 static int
 handle_keys_create(struct req *r)
 {
-	struct db_param		 p[9];
+	struct db_param		 p[10];
 	struct db_rows		 rows;
 	const char		*name;
 	char			*models = NULL, secret[80], prefix[AUTH_KEY_VISIBLE + 1], expires[REPORT_TIME_MAX];
 	unsigned char		 hash[32];
-	long long		 budget = 0, rpm = 0, tpm = 0;
-	int			 has_budget, has_rpm, has_tpm, has_exp, rc = -1;
+	struct key_limits	 kl;
+	int			 has_exp, rc = -1;
 	unsigned long long	 id;
 	cJSON			*root;
 
+	memset(&kl, 0, sizeof(kl));
 	if (body_or_fail(r) == -1 ||
 	    json_field_str(r->json, "name", 1, 1, SB_MAX_NAME, &name, NULL, &r->err) == -1 ||
-	    key_limits(r, &budget, &has_budget, &rpm, &has_rpm, &tpm, &has_tpm) == -1 ||
+	    key_limits(r, &kl) == -1 ||
 	    expires_field(r, expires, &has_exp) == -1 || allowed_models_field(r, &models) == -1)
 		goto out;
 	if (auth_key_generate(secret, sizeof(secret), hash, prefix) == -1) {
@@ -635,12 +644,13 @@ handle_keys_create(struct req *r)
 	p[1] = db_str(name);
 	p[2] = db_str(prefix);
 	p[3] = db_bytes(hash, sizeof(hash));
-	p[4] = has_budget ? db_int(budget) : db_null();
-	p[5] = has_rpm ? db_int(rpm) : db_null();
-	p[6] = has_tpm ? db_int(tpm) : db_null();
+	p[4] = kl.has_budget ? db_int(kl.budget) : db_null();
+	p[5] = kl.has_rpm ? db_int(kl.rpm) : db_null();
+	p[6] = kl.has_tpm ? db_int(kl.tpm) : db_null();
 	p[7] = db_str(models);
 	p[8] = has_exp ? db_str(expires) : db_null();
-	if (db_exec(SQL_KEY_INSERT, p, 9, NULL, &id) != DB_OK) {
+	p[9] = kl.has_conc ? db_int(kl.conc) : db_null();
+	if (db_exec(SQL_KEY_INSERT, p, 10, NULL, &id) != DB_OK) {
 		err_db_unavailable(&r->err);
 		goto out;
 	}
