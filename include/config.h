@@ -62,6 +62,7 @@ struct config {
 	int	 route_cache_s;		/* trust cached routes N s (0 = check each request) */
 	int	 key_cache_s;		/* trust a key's identity N s (needs route_cache_s) */
 	int	 test_headers;		/* honour X-Switchboard-Timeout-Ms / -Heartbeat-Ms */
+	int	 auto_migrate;		/* programs bring an older schema up to date */
 	/* [sync] */
 	long	 sync_timeout_ms;
 	/* [usage] */

@@ -16,5 +16,12 @@ struct cli_command {
 int	cli_migrate(const struct config *cfg, int argc, char **argv);
 /* Highest migration number found in the sql directory (0 if none). */
 int	cli_latest_migration(const char *sql_dir);
+/* At a program's start ([server] auto_migrate): when the schema is older
+ * than the sql directory, apply what is missing, one process at a time (a
+ * lock row in schema_migrations; the others wait for it, up to a minute; a
+ * lock older than ten minutes is a dead process's). Uploading a new bundle
+ * is the whole upgrade. 0 when the schema is current or the database cannot
+ * be reached (requests will say so), -1 when a migration failed (logged). */
+int	migrate_auto(const struct config *cfg);
 
 #endif

@@ -91,12 +91,13 @@ Switchboard $version for Linux x86_64 (kernel 3.2 or later; no compiler, no root
    sql/), and [vault] key_1: a master key of 64 hex digits (openssl rand -hex 32,
    or any password generator set to hex). Losing it loses the stored provider keys.
    Edit the SetEnv line of .htaccess to that file's full path.
-4. Create the tables, once and after each upgrade (SSH or a one-off cron job):
-       SWITCHBOARD_CONFIG=~/private/switchboard.ini bin/switchboard migrate
-5. Open the site: the first visit asks for the administrator's name and password.
-6. One cron line (every 5 minutes) keeps reports and health current:
-       */5 * * * * SWITCHBOARD_CONFIG=~/private/switchboard.ini ~/www/bin/switchboard rollup
-   and a daily one prunes old rows: ... bin/switchboard prune
+4. Open the site: the programs create the tables on their first start, and
+   the first visit asks for the administrator's name and password.
+5. One cron line (every 5 minutes; your panel's cron form) does everything
+   periodic (usage roll-ups, health probes, model sync, pruning):
+       */5 * * * * SWITCHBOARD_CONFIG=~/private/switchboard.ini ~/www/bin/switchboard cron >/dev/null
+6. Upgrading: upload the new bundle over this one; the programs migrate the
+   tables themselves on their next start.
 
 Apache needs AllowOverride FileInfo AuthConfig Indexes Options=ExecCGI,Indexes,
 mod_rewrite, mod_headers and mod_fcgid plus mod_cgid (or mod_cgi). Chat runs

@@ -65,7 +65,16 @@ var=$(echo "$env_out" | sed -n 's/^VAR=//p')
 mock=$(echo "$env_out" | sed -n 's/^MOCK_URL=//p')
 db_port=$((33070 + slot))
 mkdir -p "$jail/app/private"
+# What a hosting panel gives: an empty database and a user with ALL on it and
+# nothing else (no global privileges), over TCP with a password. The tables
+# are created by the programs' first start (auto_migrate).
+dbq() { mariadb --defaults-file="$var/my.cnf" -uroot -N -e "$1"; }
+panel_pw=$(od -An -tx1 -N12 /dev/urandom | tr -d ' \n')
+dbq "DROP DATABASE IF EXISTS sb_panel; CREATE DATABASE sb_panel CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci;
+     DROP USER IF EXISTS 'panel'@'127.0.0.1'; CREATE USER 'panel'@'127.0.0.1' IDENTIFIED BY '$panel_pw';
+     GRANT ALL ON sb_panel.* TO 'panel'@'127.0.0.1';"
 sed -e '/^socket *=/d' -e "s|^host *=.*|host = 127.0.0.1|" -e "s|^port *= *[0-9]*$|port = $db_port|" \
+    -e "s|^user *=.*|user = panel|" -e "s|^password *=.*|password = $panel_pw|" -e "s|^name *=.*|name = sb_panel|" \
     -e "s|^sql_dir *=.*|sql_dir = /app/sql|" -e "s|^password_iterations *=.*|password_iterations = 20000|" \
     "$var/switchboard.ini" >"$jail/app/private/switchboard.ini"
 # The stack's [database] port line is the first "port ="; the one above covers it.
@@ -86,6 +95,9 @@ field() { tr -d '\r' <"$out" | sed -n "s/.*\"$1\":\"\([^\"]*\)\".*/\1/p" | head 
 
 cgi account.fcgi GET /api/health
 check "health through the launcher ($(status); $(head -c 200 "$jail/err"))" sh -c "[ '$(status)' = 200 ] && grep -q '\"status\":\"ok\"' '$out'"
+want=$(ls sql | grep -c '^[0-9][0-9][0-9]_.*\.sql$')
+have=$(dbq "SELECT COUNT(*) FROM sb_panel.schema_migrations WHERE version > 0")
+check "the first request created the tables with the panel's user ($have of $want migrations)" [ "$have" = "$want" ]
 cgi account.fcgi POST /api/auth/setup '{"username":"admin","password":"dist-password-123"}'
 check "first-run setup ($(status))" [ "$(status)" = 201 ]
 cgi account.fcgi POST /api/auth/login '{"username":"admin","password":"dist-password-123"}'

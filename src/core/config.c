@@ -200,10 +200,11 @@ config_apply_strs(struct config *cfg, char *err, size_t errsz)
 static int
 config_apply_flags(struct config *cfg, char *err, size_t errsz)
 {
-	static const struct { const char *section, *key; size_t offset; } flags[] = {
-		{ "server", "allow_private_endpoints", offsetof(struct config, allow_private_endpoints) },
-		{ "server", "log_debug", offsetof(struct config, log_debug) },
-		{ "chat", "test_headers", offsetof(struct config, test_headers) },
+	static const struct { const char *section, *key; size_t offset; int def; } flags[] = {
+		{ "server", "allow_private_endpoints", offsetof(struct config, allow_private_endpoints), 0 },
+		{ "server", "log_debug", offsetof(struct config, log_debug), 0 },
+		{ "server", "auto_migrate", offsetof(struct config, auto_migrate), 1 },
+		{ "chat", "test_headers", offsetof(struct config, test_headers), 0 },
 	};
 	const char	*v;
 	int		*out;
@@ -211,7 +212,7 @@ config_apply_flags(struct config *cfg, char *err, size_t errsz)
 
 	for (i = 0; i < sizeof(flags) / sizeof(flags[0]); i++) {
 		out = (int *)((char *)cfg + flags[i].offset);
-		*out = 0;
+		*out = flags[i].def;
 		if ((v = config_get(cfg, flags[i].section, flags[i].key)) &&
 		    parse_bool(v, out) == -1) {
 			snprintf(err, errsz, "[%s] %s: expected true or false",

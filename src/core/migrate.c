@@ -7,9 +7,12 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <unistd.h>
+
 #include "buf.h"
 #include "migrate.h"
 #include "db.h"
+#include "log.h"
 
 #define MIGRATE_MAX_FILES	512
 #define MIGRATE_MAX_SIZE	(4 * 1024 * 1024)
@@ -18,6 +21,19 @@ static const char SQL_APPLIED[] =
     "SELECT 1 FROM schema_migrations WHERE version = ?";
 static const char SQL_RECORD[] =
     "INSERT INTO schema_migrations (version, name) VALUES (?, ?)";
+static const char SQL_VERSION[] =
+    "SELECT COALESCE(MAX(version), 0) FROM schema_migrations";
+/* The migration lock: row 0, taken by inserting it; a dead holder's
+ * expires. */
+static const char SQL_LOCK_STALE[] =
+    "DELETE FROM schema_migrations WHERE version = 0"
+    " AND applied_at < NOW(6) - INTERVAL 600 SECOND";
+static const char SQL_LOCK[] =
+    "INSERT INTO schema_migrations (version, name) VALUES (0, 'lock')";
+static const char SQL_UNLOCK[] =
+    "DELETE FROM schema_migrations WHERE version = 0";
+
+#define MIGRATE_WAIT_TRIES	600	/* × 100 ms: another process migrating */
 
 static int
 migration_number(const char *name)
@@ -108,8 +124,9 @@ is_applied(int version)
 	return applied;
 }
 
+/* Apply one file and record it; "applied NAME" goes to out. */
 static int
-apply_one(const char *dir, const char *name)
+apply_one(const char *dir, const char *name, FILE *out)
 {
 	struct buf	 b;
 	struct db_param	 p[2];
@@ -132,24 +149,23 @@ apply_one(const char *dir, const char *name)
 		fprintf(stderr, "migrate: cannot record %s: %s\n", name, db_error());
 		goto out;
 	}
-	printf("applied %s\n", name);
+	fprintf(out, "applied %s\n", name);
 	rc = 0;
 out:
 	buf_free(&b);
 	return rc;
 }
 
-int
-cli_migrate(const struct config *cfg, int argc, char **argv)
+/* Apply every migration not yet recorded; returns how many, or -1. */
+static int
+migrate_run(const char *dir, FILE *out)
 {
 	char	*names[MIGRATE_MAX_FILES];
 	int	 n, i, applied, done = 0, rc = 0;
 
-	(void)argc;
-	(void)argv;
-	if ((n = list_migrations(cfg->sql_dir, names, MIGRATE_MAX_FILES)) < 0) {
-		fprintf(stderr, "migrate: cannot read %s: %s\n", cfg->sql_dir, strerror(errno));
-		return 1;
+	if ((n = list_migrations(dir, names, MIGRATE_MAX_FILES)) < 0) {
+		fprintf(stderr, "migrate: cannot read %s: %s\n", dir, strerror(errno));
+		return -1;
 	}
 	for (i = 0; i < n; i++) {
 		if (rc == 0) {
@@ -158,7 +174,7 @@ cli_migrate(const struct config *cfg, int argc, char **argv)
 			if (applied == -1)
 				rc = 1;
 			else if (!applied && (migration_number(names[i]) != 1 || is_applied(1) != 1)) {
-				if (apply_one(cfg->sql_dir, names[i]) == -1)
+				if (apply_one(dir, names[i], out) == -1)
 					rc = 1;
 				else
 					done++;
@@ -166,7 +182,118 @@ cli_migrate(const struct config *cfg, int argc, char **argv)
 		}
 		free(names[i]);
 	}
-	if (rc == 0)
-		printf("migrate: %d applied, schema at %d\n", done, cli_latest_migration(cfg->sql_dir));
+	return rc == 0 ? done : -1;
+}
+
+/* The first migration (it creates schema_migrations, idempotently), run
+ * before the lock row can exist; recorded by migrate_run. */
+static int
+migrate_bootstrap(const char *dir)
+{
+	char	*names[MIGRATE_MAX_FILES];
+	struct buf b;
+	char	 path[1024];
+	int	 n, i, rc = -1;
+
+	if ((n = list_migrations(dir, names, MIGRATE_MAX_FILES)) < 0)
+		return -1;
+	buf_init(&b, MIGRATE_MAX_SIZE);
+	for (i = 0; i < n; i++) {
+		if (rc == -1 && migration_number(names[i]) == 1) {
+			snprintf(path, sizeof(path), "%s/%s", dir, names[i]);
+			rc = read_file(path, &b) == 0 && b.len > 0 &&
+			    db_run_script(b.data) == DB_OK ? 0 : -1;
+		}
+		free(names[i]);
+	}
+	buf_free(&b);
 	return rc;
+}
+
+/* Take the migration lock: 0 taken, 1 another process holds it, -1 error. */
+static int
+migrate_lock(void)
+{
+	int	 rc;
+
+	(void)db_exec(SQL_LOCK_STALE, NULL, 0, NULL, NULL);
+	rc = db_exec(SQL_LOCK, NULL, 0, NULL, NULL);
+	return rc == DB_OK ? 0 : rc == DB_DUPLICATE ? 1 : -1;
+}
+
+/* The schema's version (0: none yet), or -1 when the database failed. */
+static long long
+migrate_version(void)
+{
+	struct db_rows	 rows;
+	long long	 v = -1;
+
+	if (db_query(SQL_VERSION, NULL, 0, &rows) == DB_OK)
+		v = db_ll(&rows, 0, 0, 0);
+	else if (db_errno() == 1146)	/* no schema_migrations: an empty database */
+		v = 0;
+	db_rows_free(&rows);
+	return v;
+}
+
+/* Run the migrations under the lock (waiting for another holder). */
+static int
+migrate_locked(const char *dir, FILE *out)
+{
+	int	 tries, rc;
+
+	if (migrate_bootstrap(dir) != 0)
+		return -1;
+	for (tries = 0; tries < MIGRATE_WAIT_TRIES; tries++) {
+		if ((rc = migrate_lock()) < 0)
+			return -1;
+		if (rc == 0) {
+			rc = migrate_run(dir, out);
+			(void)db_exec(SQL_UNLOCK, NULL, 0, NULL, NULL);
+			return rc;
+		}
+		usleep(100000);
+	}
+	fprintf(stderr, "migrate: another process has been migrating for a minute\n");
+	return -1;
+}
+
+int
+migrate_auto(const struct config *cfg)
+{
+	int		 latest = cli_latest_migration(cfg->sql_dir), n;
+	long long	 have;
+
+	if (!cfg->auto_migrate || latest == 0)
+		return 0;
+	if (db_connect() != DB_OK || (have = migrate_version()) < 0) {
+		log_warn("schema check skipped: the database is unavailable");
+		return 0;
+	}
+	if (have >= latest)
+		return 0;
+	log_info("schema at %lld, sql/ at %d: migrating", have, latest);
+	if ((n = migrate_locked(cfg->sql_dir, stderr)) < 0) {
+		log_err("migration failed; the schema stays at %lld", migrate_version());
+		return -1;
+	}
+	log_info("schema migrated: %d applied", n);
+	return 0;
+}
+
+int
+cli_migrate(const struct config *cfg, int argc, char **argv)
+{
+	int	 n;
+
+	(void)argc;
+	(void)argv;
+	if (db_connect() != DB_OK) {
+		fprintf(stderr, "migrate: database unavailable: %s\n", db_error());
+		return 1;
+	}
+	if ((n = migrate_locked(cfg->sql_dir, stdout)) < 0)
+		return 1;
+	printf("migrate: %d applied, schema at %d\n", n, cli_latest_migration(cfg->sql_dir));
+	return 0;
 }

@@ -13,6 +13,7 @@
 #include "auth.h"
 #include "db.h"
 #include "log.h"
+#include "migrate.h"
 #include "server.h"
 #include "vault.h"
 
@@ -190,6 +191,8 @@ server_init(const struct program *prog, const char *path)
 		return -1;
 	}
 	db_configure(&server_cfg);
+	if (migrate_auto(&server_cfg) == -1)
+		return -1;
 	if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK)
 		return -1;
 	if (prog->init && prog->init(&server_cfg) == -1)

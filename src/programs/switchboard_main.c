@@ -12,6 +12,7 @@
 
 #include "account.h"
 #include "catalog.h"
+#include "cron.h"
 #include "migrate.h"
 #include "db.h"
 #include "health.h"
@@ -33,6 +34,7 @@ static const struct cli_command commands[] = {
 	{ "sync",    sync_cli,    "sync --all                   fetch every active provider config's model list (cron)" },
 	{ "rotate-key", catalog_rotate_cli, "rotate-key                   re-encrypt stored provider keys under current_key_id" },
 	{ "health",  health_cli,  "health [--probe]             provider states; --probe checks each config (cron)" },
+	{ "cron",    cron_cli,    "cron                         every job that is due (the one crontab line, every 5 minutes)" },
 };
 
 static void
