@@ -32,6 +32,7 @@ struct program {
 	size_t			 nroutes;
 	int			(*init)(const struct config *);	/* once per process; may be NULL */
 	void			(*fini)(void);			/* may be NULL */
+	int			 installer;	/* serves the web installer (install.h) */
 };
 
 /* Run the program: FastCGI loop, or one request under plain CGI. */

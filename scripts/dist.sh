@@ -86,16 +86,20 @@ Switchboard $version for Linux x86_64 (kernel 3.2 or later; no compiler, no root
    unpack the .zip there). Keep cgi-bin/, www/, sql/, lib/ and bin/ together.
    Move the files of www/ up into the web root itself (index.html beside
    cgi-bin/), or point the web root at www/ and keep cgi-bin/ beside it.
-3. Copy switchboard.ini.example OUTSIDE the web root (e.g. ~/private/), fill
-   in [database] (host, port, user, password, name), sql_dir (the full path of
-   sql/), and [vault] key_1: a master key of 64 hex digits (openssl rand -hex 32,
-   or any password generator set to hex). Losing it loses the stored provider keys.
-   Edit the SetEnv line of .htaccess to that file's full path.
-4. Open the site: the programs create the tables on their first start, and
-   the first visit asks for the administrator's name and password.
+3. Edit the SetEnv line of .htaccess: the full path where the config file
+   will live, OUTSIDE the web root, in a folder the site may write
+   (e.g. /home/YOU/private/switchboard.ini; create the folder).
+4. Open https://your.site/install.html. It asks for a setup token: open the
+   file setup-token.txt that appeared in that folder (file manager or FTP)
+   and copy its 32 characters. Enter the database host, port, name, user and
+   password from your panel, "Test the database", then "Install": it creates
+   the tables, generates the master key and writes the config file (mode
+   0600; keep a copy: losing it loses the stored provider keys). Then create
+   the administrator. (By hand instead: copy switchboard.ini.example to that
+   path and fill it in; the programs create the tables on their first start.)
 5. One cron line (every 5 minutes; your panel's cron form) does everything
    periodic (usage roll-ups, health probes, model sync, pruning):
-       */5 * * * * SWITCHBOARD_CONFIG=~/private/switchboard.ini ~/www/bin/switchboard cron >/dev/null
+       */5 * * * * SWITCHBOARD_CONFIG=/home/YOU/private/switchboard.ini ~/www/bin/switchboard cron >/dev/null
 6. Upgrading: upload the new bundle over this one; the programs migrate the
    tables themselves on their next start.
 

@@ -6,7 +6,10 @@
 # environment, the body on stdin) against the test stack's MariaDB over TCP
 # and the mock upstream: health, first-run setup, login, a gateway key, a
 # provider config and a chat. Every ELF file in the bundle must find all it
-# needs inside the bundle. Needs root (chroot). Ends with "dist: N passed, N failed".
+# needs inside the bundle. The install itself is the web installer's, with a
+# database user such as a hosting panel gives (ALL on one database, TCP,
+# password): token, database check, install (tables, master key, config
+# file). Needs root (chroot). Ends with "dist: N passed, N failed".
 set -u
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root" || exit 1
@@ -64,20 +67,13 @@ env_out=$(TEST_SLOT=$slot scripts/stack.sh start test) || { bad "stack: $env_out
 var=$(echo "$env_out" | sed -n 's/^VAR=//p')
 mock=$(echo "$env_out" | sed -n 's/^MOCK_URL=//p')
 db_port=$((33070 + slot))
-mkdir -p "$jail/app/private"
 # What a hosting panel gives: an empty database and a user with ALL on it and
-# nothing else (no global privileges), over TCP with a password. The tables
-# are created by the programs' first start (auto_migrate).
+# nothing else (no global privileges), over TCP with a password.
 dbq() { mariadb --defaults-file="$var/my.cnf" -uroot -N -e "$1"; }
 panel_pw=$(od -An -tx1 -N12 /dev/urandom | tr -d ' \n')
 dbq "DROP DATABASE IF EXISTS sb_panel; CREATE DATABASE sb_panel CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci;
      DROP USER IF EXISTS 'panel'@'127.0.0.1'; CREATE USER 'panel'@'127.0.0.1' IDENTIFIED BY '$panel_pw';
      GRANT ALL ON sb_panel.* TO 'panel'@'127.0.0.1';"
-sed -e '/^socket *=/d' -e "s|^host *=.*|host = 127.0.0.1|" -e "s|^port *= *[0-9]*$|port = $db_port|" \
-    -e "s|^user *=.*|user = panel|" -e "s|^password *=.*|password = $panel_pw|" -e "s|^name *=.*|name = sb_panel|" \
-    -e "s|^sql_dir *=.*|sql_dir = /app/sql|" -e "s|^password_iterations *=.*|password_iterations = 20000|" \
-    "$var/switchboard.ini" >"$jail/app/private/switchboard.ini"
-# The stack's [database] port line is the first "port ="; the one above covers it.
 
 out=$jail/out
 chroot_bin=$(command -v chroot)
@@ -86,6 +82,7 @@ cgi() {	# PROGRAM METHOD URI [BODY [COOKIE [CSRF [AUTH]]]]: the response in $out
 	printf '%s' "$body" | env -i PATH=/bin SWITCHBOARD_CONFIG=/app/private/switchboard.ini \
 	    GATEWAY_INTERFACE=CGI/1.1 SERVER_PROTOCOL=HTTP/1.1 SERVER_NAME=localhost SERVER_PORT=80 \
 	    REMOTE_ADDR=127.0.0.1 REQUEST_METHOD="$2" REQUEST_URI="$3" SCRIPT_NAME="$3" QUERY_STRING= \
+	    SCRIPT_FILENAME="/app/cgi-bin/$1" \
 	    CONTENT_TYPE=application/json CONTENT_LENGTH=${#body} HTTP_HOST=localhost \
 	    HTTP_COOKIE="${5:-}" HTTP_X_CSRF_TOKEN="${6:-}" HTTP_AUTHORIZATION="${7:-}" \
 	    "$chroot_bin" "$jail" "/app/cgi-bin/$1" >"$out" 2>"$jail/err"
@@ -93,11 +90,34 @@ cgi() {	# PROGRAM METHOD URI [BODY [COOKIE [CSRF [AUTH]]]]: the response in $out
 status() { sed -n '1s/^Status: \([0-9]*\).*/\1/p' "$out" | tr -d '\r'; }
 field() { tr -d '\r' <"$out" | sed -n "s/.*\"$1\":\"\([^\"]*\)\".*/\1/p" | head -1; }
 
+# ---- the web installer: no config file yet
+cgi chat.cgi POST /v1/chat/completions '{}'
+check "before the install every program says not_installed ($(status))" sh -c "[ '$(status)' = 503 ] && grep -q not_installed '$out'"
+cgi account.fcgi GET /api/install
+check "the installer answers and names the token file ($(status); $(head -c 300 "$out"))" \
+    sh -c "[ '$(status)' = 200 ] && grep -q '/app/private/setup-token.txt' '$out' && [ -s '$jail/app/private/setup-token.txt' ]"
+token=$(cat "$jail/app/private/setup-token.txt")
+dbjson() { printf '{"token":"%s","database":{"host":"127.0.0.1","port":%s,"name":"sb_panel","user":"panel","password":"%s"}}' "$1" "$db_port" "$2"; }
+cgi account.fcgi POST /api/install "$(dbjson 0123456789abcdef0123456789abcdef "$panel_pw")"
+check "a wrong setup token is refused ($(status))" [ "$(status)" = 403 ]
+cgi account.fcgi POST /api/install/check "$(dbjson "$token" wrong-password)"
+check "a wrong database password is named as such ($(status); $(tail -c 200 "$out"))" sh -c "[ '$(status)' = 400 ] && grep -q db_access_denied '$out'"
+cgi account.fcgi POST /api/install/check "$(dbjson "$token" "$panel_pw")"
+check "the database check passes ($(status); $(tail -c 200 "$out"))" [ "$(status)" = 200 ]
+cgi account.fcgi POST /api/install "$(dbjson "$token" "$panel_pw")"
+check "install ($(status); $(tail -c 300 "$out"))" [ "$(status)" = 201 ]
+check "the config file is written, mode 0600, with a master key; the token is gone" sh -c \
+    "[ \"\$(stat -c %a '$jail/app/private/switchboard.ini')\" = 600 ] && grep -q '^key_1 = [0-9a-f]\{64\}$' '$jail/app/private/switchboard.ini' && [ ! -e '$jail/app/private/setup-token.txt' ]"
+cgi account.fcgi GET /api/install
+check "the installer is gone once installed ($(status))" [ "$(status)" = 404 ]
+# The test's upstream is a loopback mock; faster password hashing for the test.
+printf 'allow_private_endpoints = true\npassword_iterations = 20000\n' >>"$jail/app/private/switchboard.ini"
+
 cgi account.fcgi GET /api/health
 check "health through the launcher ($(status); $(head -c 200 "$jail/err"))" sh -c "[ '$(status)' = 200 ] && grep -q '\"status\":\"ok\"' '$out'"
 want=$(ls sql | grep -c '^[0-9][0-9][0-9]_.*\.sql$')
 have=$(dbq "SELECT COUNT(*) FROM sb_panel.schema_migrations WHERE version > 0")
-check "the first request created the tables with the panel's user ($have of $want migrations)" [ "$have" = "$want" ]
+check "the installer created the tables with the panel's user ($have of $want migrations)" [ "$have" = "$want" ]
 cgi account.fcgi POST /api/auth/setup '{"username":"admin","password":"dist-password-123"}'
 check "first-run setup ($(status))" [ "$(status)" = 201 ]
 cgi account.fcgi POST /api/auth/login '{"username":"admin","password":"dist-password-123"}'

@@ -12,6 +12,7 @@
 
 #include "auth.h"
 #include "db.h"
+#include "install.h"
 #include "log.h"
 #include "migrate.h"
 #include "server.h"
@@ -20,6 +21,7 @@
 extern char **environ;
 
 static struct config	server_cfg;
+static char		server_cfg_path[1024];	/* where the config is (to be) */
 
 const struct config *
 server_config(void)
@@ -211,6 +213,30 @@ server_fini(const struct program *prog)
 	config_free(&server_cfg);
 }
 
+/* Install mode: the installer (account.fcgi) or 503 not_installed. */
+static void
+server_handle_install(const struct program *prog, struct req *r)
+{
+	log_set_request(r->request_id);
+	if (install_handle(r, server_cfg_path, prog->installer) != 0 && r->status == 0)
+		http_send_error(r);
+	if (r->status >= 500 && r->status != 503)
+		log_err("%s %s -> %d %s: %s", r->method, r->path, r->status,
+		    r->err.code, r->err.message);
+	log_set_request(NULL);
+}
+
+/* 1 configured, 0 broken, 2 install mode (no config file yet: each request
+ * looks again, so every program leaves it once the installer wrote one). */
+static int
+server_start(const struct program *prog, const char *path)
+{
+	snprintf(server_cfg_path, sizeof(server_cfg_path), "%s", path);
+	if (install_pending(path))
+		return 2;
+	return server_init(prog, path) == 0;
+}
+
 /* A config failure still answers every request, with a clear 500. */
 static void
 server_handle_broken(struct req *r)
@@ -220,29 +246,32 @@ server_handle_broken(struct req *r)
 	http_send_error(r);
 }
 
-/* *ok is 1 (configured), 0 (broken) or -1 (not yet: the config path comes
- * from the first request's parameters, as Apache's SetEnv in .htaccess
- * passes it, when the environment has none). */
+/* *ok is 1 (configured), 0 (broken), 2 (install mode) or -1 (not yet: the
+ * config path comes from the first request's parameters, as Apache's SetEnv
+ * in .htaccess passes it, when the environment has none). */
 static int
 server_loop(const struct program *prog, int *okp)
 {
 	FCGX_Request	 freq;
 	struct req	 r;
 	const char	*path;
-	int		 ok;
+	int		 ok, rc;
 
 	if (FCGX_InitRequest(&freq, 0, 0) != 0)
 		return 1;
 	while (FCGX_Accept_r(&freq) >= 0) {
-		if (*okp == -1) {
+		if (*okp == -1 || *okp == 2) {
 			path = FCGX_GetParam("SWITCHBOARD_CONFIG", freq.envp);
-			*okp = server_init(prog, path && *path ? path : config_path()) == 0;
+			*okp = server_start(prog, path && *path ? path : config_path());
 		}
 		ok = *okp;
-		if (http_req_init(&r, freq.envp, freq.in, freq.out,
-		    ok ? server_cfg.url_prefix : "") == 0 && !ok)
+		rc = http_req_init(&r, freq.envp, freq.in, freq.out,
+		    ok == 1 ? server_cfg.url_prefix : "");
+		if (rc == 0 && ok == 2)
+			server_handle_install(prog, &r);
+		else if (rc == 0 && ok == 0)
 			server_handle_broken(&r);
-		else if (ok)
+		else if (ok == 1)
 			server_handle(prog, &r);
 		else
 			http_send_error(&r);
@@ -280,13 +309,15 @@ server_run(const struct program *prog)
 	if (FCGX_Init() != 0)
 		return 1;
 	if (FCGX_IsCGI() || (env && *env))
-		ok = server_init(prog, config_path()) == 0;
+		ok = server_start(prog, config_path());
 	if (!FCGX_IsCGI()) {
 		rc = server_loop(prog, &ok);
 	} else {
-		if (http_req_init(&r, environ, NULL, NULL, ok ? server_cfg.url_prefix : "") == -1)
+		if (http_req_init(&r, environ, NULL, NULL, ok == 1 ? server_cfg.url_prefix : "") == -1)
 			http_send_error(&r);
-		else if (ok)
+		else if (ok == 2)
+			server_handle_install(prog, &r);
+		else if (ok == 1)
 			server_handle(prog, &r);
 		else
 			server_handle_broken(&r);

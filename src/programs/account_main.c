@@ -717,7 +717,8 @@ int
 main(void)
 {
 	static const struct program prog = {
-		"account", account_routes, sizeof(account_routes) / sizeof(account_routes[0]), NULL, NULL
+		"account", account_routes, sizeof(account_routes) / sizeof(account_routes[0]), NULL, NULL,
+		1	/* serves the web installer while no config exists */
 	};
 
 	return server_run(&prog);

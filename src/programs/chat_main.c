@@ -204,7 +204,7 @@ int
 main(void)
 {
 	static const struct program prog = { "chat", routes,
-	    sizeof(routes) / sizeof(routes[0]), chat_init, chat_fini };
+	    sizeof(routes) / sizeof(routes[0]), chat_init, chat_fini, 0 };
 
 	return server_run(&prog);
 }

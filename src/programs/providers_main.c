@@ -675,7 +675,7 @@ int
 main(void)
 {
 	static const struct program prog = {
-		"providers", routes, sizeof(routes) / sizeof(routes[0]), providers_init, NULL,
+		"providers", routes, sizeof(routes) / sizeof(routes[0]), providers_init, NULL, 0
 	};
 
 	return server_run(&prog);

@@ -516,7 +516,7 @@ int
 main(void)
 {
 	static const struct program prog = {
-		"usage", routes, sizeof(routes) / sizeof(routes[0]), NULL, NULL
+		"usage", routes, sizeof(routes) / sizeof(routes[0]), NULL, NULL, 0
 	};
 
 	return server_run(&prog);

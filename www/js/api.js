@@ -101,6 +101,12 @@ async function send(method, path, { body, params, signal, noRedirect, accept } =
     throw new ApiError(0, null, '', undefined);
   }
   if (res.status === 401 && !noRedirect) { toLogin(); throw await readError(res); }
+  if (res.status === 503) {
+    // No config file yet: the whole site is the installer.
+    const err = await readError(res);
+    if (err.code === 'not_installed' && !location.pathname.endsWith('/install.html')) location.assign(page('install.html'));
+    throw err;
+  }
   if (!res.ok) throw await readError(res);
   return res;
 }
