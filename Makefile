@@ -43,7 +43,7 @@ UNITINC  := $(foreach d,$(LAYERS),-Isrc/$(d))
 # Keep the *_main.o intermediates: no rebuild on the next run.
 .SECONDARY:
 
-.PHONY: all build install-cgi deps run stop test test-deploy test-scale test-agents dist unit fuzz fuzzers bench lint clean
+.PHONY: all build install install-cgi deps run stop test test-deploy test-scale test-agents dist unit fuzz fuzzers bench lint clean
 all: build install-cgi
 
 build: $(FCGI) $(CLI) $(UNITS)
@@ -86,6 +86,22 @@ fuzz:
 # Replace running binaries by rename: a plain cp over them fails with "Text file busy".
 install-cgi: $(FCGI)
 	@for f in $(FCGI); do cp $$f cgi-bin/.tmp.$$(basename $$f) && mv -f cgi-bin/.tmp.$$(basename $$f) cgi-bin/$$(basename $$f); done
+
+# A VPS install: make install PREFIX=/usr/local DESTDIR=… puts the programs in
+# $(PREFIX)/lib/switchboard/cgi-bin (point the web server there), the CLI in
+# $(PREFIX)/bin, and www/, sql/ and the example configs in
+# $(PREFIX)/share/switchboard (set [server] sql_dir to its sql/).
+PREFIX  ?= /usr/local
+SHARE    = $(DESTDIR)$(PREFIX)/share/switchboard
+install: build
+	@install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/lib/switchboard/cgi-bin $(SHARE)/sql $(SHARE)/conf
+	@for f in $(FCGI); do install -m 0755 $$f $(DESTDIR)$(PREFIX)/lib/switchboard/cgi-bin/.tmp.$$(basename $$f) && \
+	    mv -f $(DESTDIR)$(PREFIX)/lib/switchboard/cgi-bin/.tmp.$$(basename $$f) $(DESTDIR)$(PREFIX)/lib/switchboard/cgi-bin/$$(basename $$f); done
+	@install -m 0755 $(CLI) $(DESTDIR)$(PREFIX)/bin/switchboard
+	@cp -R www $(SHARE)/
+	@install -m 0644 sql/*.sql sql/prices.tsv $(SHARE)/sql/
+	@install -m 0644 conf/switchboard.ini.example conf/apache-switchboard.conf conf/nginx-switchboard.conf $(SHARE)/conf/
+	@echo "installed under $(DESTDIR)$(PREFIX)"
 
 deps:
 	@scripts/deps.sh run

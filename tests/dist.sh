@@ -138,4 +138,13 @@ check "usage answers ($(status); $(tail -c 200 "$out"))" [ "$(status)" = 200 ]
 env -i PATH=/bin SWITCHBOARD_CONFIG=/app/private/switchboard.ini "$chroot_bin" "$jail" \
     /app/bin/switchboard check >"$out" 2>&1
 check "the CLI checks the config and the database ($(tail -c 200 "$out"))" grep -qi "ok" "$out"
+
+# ---- make install (a VPS): the layout docs/deploy.md describes
+dest=$(mktemp -d)
+make -s install DESTDIR="$dest" PREFIX=/usr >/dev/null 2>&1
+check "make install DESTDIR=… PREFIX=/usr lays out programs, CLI, www/, sql/ and configs" sh -c \
+    "[ -x '$dest/usr/lib/switchboard/cgi-bin/chat.fcgi' ] && [ -x '$dest/usr/bin/switchboard' ] && \
+     [ -f '$dest/usr/share/switchboard/www/index.html' ] && [ -f '$dest/usr/share/switchboard/sql/001_create_schema_migrations.sql' ] && \
+     [ -f '$dest/usr/share/switchboard/conf/switchboard.ini.example' ]"
+rm -rf "$dest"
 finish

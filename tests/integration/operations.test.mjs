@@ -99,3 +99,38 @@ test('switchboard cron runs what is due, once per period, one run at a time', ()
   assert.doesNotMatch(r.stdout, /^cron: sync$/m);
   assert.equal(sql(`SELECT holder FROM ${db}.job_leases WHERE name = 'cron'`)[0][0], null, 'the lease is freed');
 });
+
+test('an upgrade works from every earlier schema level, with data in it', async () => {
+  const lvl = `${db}_lvl`;
+  const env = { SWITCHBOARD_CONFIG: ini };
+  const levelIni = (sqlDir) => writeFileSync(ini, readFileSync(process.env.SWITCHBOARD_CONFIG, 'utf8')
+    .replace(/^name = .*$/m, `name = ${lvl}`).replace(/^sql_dir = .*$/m, `sql_dir = ${sqlDir}`));
+  try {
+    for (let k = 1; k < files.length; k++) {
+      sql(`DROP DATABASE IF EXISTS ${lvl}`);
+      sql(`CREATE DATABASE ${lvl} CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci`);
+      for (const [host] of sql("SELECT host FROM mysql.user WHERE user = 'switchboard'")) {
+        sql(`GRANT ALL ON ${lvl}.* TO 'switchboard'@'${host}'`);
+      }
+      const old = join(dir, `sql-${k}`);
+      mkdirSync(old);
+      for (const f of files.slice(0, k)) copyFileSync(join(ROOT, 'sql', f), join(old, f));
+      levelIni(old);
+      let r = cli(['migrate'], '', env);
+      assert.equal(r.status, 0, `level ${k}: ${r.stderr}`);
+      const withUsers = files.slice(0, k).some((f) => f.includes('create_users'));
+      if (withUsers) {
+        r = cli(['user', 'add', 'before-upgrade'], 'before-upgrade-pw-1\n', env);
+        assert.equal(r.status, 0, `level ${k}: ${r.stderr}${r.stdout}`);
+      }
+      levelIni(join(ROOT, 'sql'));
+      const out = await cgi('account.fcgi', '/api/health');
+      assert.match(out, /^Status: 200/, `from level ${files[k - 1]}: ${out.slice(0, 300)}`);
+      assert.equal(Number(sql(`SELECT MAX(version) FROM ${lvl}.schema_migrations`)[0][0]), latest, `from ${files[k - 1]}`);
+      if (withUsers) assert.equal(sql(`SELECT COUNT(*) FROM ${lvl}.users`)[0][0], '1', `from ${files[k - 1]}`);
+    }
+  } finally {
+    sql(`DROP DATABASE IF EXISTS ${lvl}`);
+    writeIni(join(ROOT, 'sql'));
+  }
+});
