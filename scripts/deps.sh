@@ -7,7 +7,8 @@ profile=${1:-run}
 pkgs="gcc make pkg-config libfcgi-dev libcurl4-openssl-dev libssl-dev libmariadb-dev
       libcjson-dev mariadb-server mariadb-client lighttpd openssl curl"
 case $profile in
-	test)  pkgs="$pkgs valgrind chromium libfcgi-bin spawn-fcgi clang libclang-rt-14-dev busybox-static zip" ;;
+	test)  pkgs="$pkgs valgrind chromium libfcgi-bin spawn-fcgi clang libclang-rt-14-dev busybox-static zip
+	             apache2 libapache2-mod-fcgid nginx-light" ;;
 	bench) pkgs="$pkgs wrk hyperfine nginx-light" ;;
 esac
 missing=""
@@ -27,5 +28,14 @@ fi
 echo "installing:$missing"
 export DEBIAN_FRONTEND=noninteractive
 apt-get update -qq
+# Web servers are installed for the deploy tests, which run them on private
+# ports: their packages must not start them on port 80 (policy-rc.d says no).
+norc=""
+if [ ! -e /usr/sbin/policy-rc.d ]; then
+	printf '#!/bin/sh\nexit 101\n' >/usr/sbin/policy-rc.d
+	chmod 755 /usr/sbin/policy-rc.d
+	norc=1
+fi
 # shellcheck disable=SC2086
 apt-get install -y -qq $missing >/dev/null
+if [ -n "$norc" ]; then rm -f /usr/sbin/policy-rc.d; fi
