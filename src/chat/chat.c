@@ -786,6 +786,30 @@ chat_all_paused(struct chat *c)
 	c->r->err.retry_after = p->retry_after_s;
 }
 
+/* The route note of target t: how its attempts ended (usage row "route"). */
+static void
+chat_note_route(struct chat *c, const struct catalog_target *t,
+    enum chat_step step, int tries, const struct circuit_pause *paused)
+{
+	char	 target[CATALOG_REF_MAX + 1], outcome[160];
+
+	snprintf(target, sizeof(target), "%s/%s", t->config.name, t->model.model_id);
+	if (paused)
+		snprintf(outcome, sizeof(outcome), "skipped, paused (%s) for %d s",
+		    err_category_names[paused->cat], paused->retry_after_s);
+	else if (c->rec.status == USAGE_CANCELLED)
+		snprintf(outcome, sizeof(outcome), "the client disconnected");
+	else if (step == STEP_OK)
+		snprintf(outcome, sizeof(outcome), "ok");
+	else
+		snprintf(outcome, sizeof(outcome), "%d %s", c->r->err.status,
+		    c->r->err.code[0] ? c->r->err.code : err_category_names[c->r->err.category]);
+	if (tries > 1)
+		snprintf(outcome + strlen(outcome), sizeof(outcome) - strlen(outcome),
+		    " after %d attempts", tries);
+	usage_rec_route(&c->rec, target, outcome);
+}
+
 /* Keep the pause that lifts first (the one the client can retry after). */
 static void
 chat_note_pause(struct chat *c, const struct circuit_pause *why)
@@ -814,11 +838,13 @@ chat_dispatch(struct chat *c)
 			if (!tried)
 				chat_note_target(c, t);
 			chat_note_pause(c, &why);
+			chat_note_route(c, t, STEP_NEXT, 0, &why);
 			continue;
 		}
 		tried = 1;
 		step = chat_try_target(c, t, &tries);
 		chat_circuit_report(c, t, step, v, tries);
+		chat_note_route(c, t, step, tries, NULL);
 		if (step == STEP_OK || step == STEP_FATAL || c->sent ||
 		    c->r->client_gone)
 			break;

@@ -1,6 +1,7 @@
 /* usage: cost arithmetic in integers (128-bit intermediate, never floats) and
  * the single usage-log insert per request. The row is written with one
  * prepared INSERT; a failure is logged, never shown to the client. */
+#include <stdio.h>
 #include <string.h>
 
 #include "db.h"
@@ -18,8 +19,8 @@ static const char SQL_USAGE_INSERT[] =
     " prompt_tokens, completion_tokens, total_tokens, cache_read_tokens,"
     " cache_write_tokens, reasoning_tokens, tokens_estimated, cost_micros,"
     " price_known, latency_ms, ttft_ms, http_status, status, error_category,"
-    " error_message, attempts)"
-    " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)";
+    " error_message, attempts, route)"
+    " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)";
 
 long long
 usage_cost(const struct adapter_usage *u, const struct usage_prices *p,
@@ -92,10 +93,19 @@ usage_clamp(long long v, long long max)
 	return v < 0 ? 0 : v > max ? max : v;
 }
 
+void
+usage_rec_route(struct usage_rec *rec, const char *target, const char *outcome)
+{
+	size_t	 n = strlen(rec->route);
+
+	snprintf(rec->route + n, sizeof(rec->route) - n, "%s%s: %s",
+	    n ? "; " : "", target, outcome);
+}
+
 int
 usage_log(struct usage_rec *rec)
 {
-	struct db_param	 p[25];
+	struct db_param	 p[26];
 	long long	 now = http_now_us(), lat, ttft = -1;
 	const long long	 U32 = 4294967295LL;
 	int		 rc;
@@ -131,7 +141,8 @@ usage_log(struct usage_rec *rec)
 	    db_str(err_category_names[rec->category]) : db_null();
 	p[23] = db_str(rec->error_message[0] ? rec->error_message : NULL);
 	p[24] = db_int(usage_clamp(rec->attempts, 255));
-	rc = db_exec(SQL_USAGE_INSERT, p, 25, NULL, NULL);
+	p[25] = db_str(rec->route[0] ? rec->route : NULL);
+	rc = db_exec(SQL_USAGE_INSERT, p, 26, NULL, NULL);
 	if (rc != DB_OK)
 		log_err("usage row for %s not written: %s", rec->request_id,
 		    db_error());

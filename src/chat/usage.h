@@ -11,6 +11,7 @@
 #include "error.h"
 
 #define USAGE_MAX_ERROR	255
+#define USAGE_MAX_ROUTE	1023
 
 enum usage_status { USAGE_SUCCESS = 0, USAGE_ERROR, USAGE_CANCELLED,
 	USAGE_STATUS__MAX };
@@ -45,6 +46,7 @@ struct usage_rec {
 	enum err_category	 category;
 	char			 error_message[USAGE_MAX_ERROR + 1];
 	int			 attempts;
+	char			 route[USAGE_MAX_ROUTE + 1];	/* "target: outcome; …" */
 };
 
 /* Cost of u at prices p, rounded half up to a micro-USD. Returns the cost, or
@@ -59,6 +61,9 @@ void		usage_rec_init(struct usage_rec *rec, const char *request_id,
 /* Note an error on the record (category, status, message). */
 void		usage_rec_error(struct usage_rec *rec, enum err_category cat,
 		    int http_status, const char *message);
+/* Add "target: outcome" to the record's route (cut at its size). */
+void		usage_rec_route(struct usage_rec *rec, const char *target,
+		    const char *outcome);
 /* Insert the row (once; later calls do nothing). 0 or -1 (logged). */
 int		usage_log(struct usage_rec *rec);
 

@@ -283,6 +283,7 @@ static const struct log_col log_cols[] = {
 	{ "latency_ms", ULC_LATENCY, LOG_INT, LOG_JSON | LOG_CSV, 0 },
 	{ "ttft_ms", ULC_TTFT, LOG_INT, LOG_JSON | LOG_CSV, 0 },
 	{ "attempts", ULC_ATTEMPTS, LOG_INT, LOG_JSON | LOG_CSV, 0 },
+	{ "route", ULC_ROUTE, LOG_STR, LOG_JSON | LOG_CSV, 0 },
 };
 #define LOG_NCOLS (sizeof(log_cols) / sizeof(log_cols[0]))
 

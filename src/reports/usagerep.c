@@ -55,7 +55,7 @@ static const char SQL_TIME_RAW[] =
 	" l.endpoint, l.is_stream, l.prompt_tokens, l.completion_tokens," \
 	" l.total_tokens, l.cost_micros, l.price_known, l.tokens_estimated," \
 	" l.latency_ms, l.ttft_ms, l.http_status, l.status, l.error_category," \
-	" l.error_message, l.attempts"
+	" l.error_message, l.attempts, l.route"
 
 /* The log queries come in one constant per combination of filters, so
  * MariaDB never has to evaluate "? IS NULL OR col = ?" row by row (it does

@@ -334,6 +334,10 @@ test('request-level "models" fallback: openai fails, the listed anthropic model 
   const row = await usageRow(rid(r));
   assert.equal(row.provider, 'anthropic', 'the fallback served it');
   assert.equal(row.attempts, '4', 'three tries on openai, then anthropic');
+  assert.equal(row.route, 'openai/gpt-fail-503: 502 provider_error after 3 attempts; '
+    + 'anthropic/claude-3-5-sonnet-20241022: ok', 'every target tried, and why it was left');
+  const logs = await u.get(`/api/usage/logs?range=all&model=claude-3-5-sonnet-20241022`);
+  assert.ok(logs.json.logs.some((l) => l.route === row.route), 'the logs API shows the route');
   const sent = await mock.requests({ model: 'gpt-fail-503' });
   assert.ok(sent.length > 0);
   assert.equal(sent[0].body.models, undefined, 'the fallback list is not sent upstream');

@@ -90,7 +90,7 @@ export function toolArgs(events) {
 const COLS = ['request_id', 'user_id', 'gateway_key_id', 'provider', 'config_id', 'endpoint', 'requested_model',
   'resolved_model', 'is_stream', 'prompt_tokens', 'completion_tokens', 'total_tokens', 'cache_read_tokens',
   'cache_write_tokens', 'reasoning_tokens', 'tokens_estimated', 'cost_micros', 'price_known', 'latency_ms',
-  'ttft_ms', 'http_status', 'status', 'error_category', 'error_message', 'attempts'];
+  'ttft_ms', 'http_status', 'status', 'error_category', 'error_message', 'attempts', 'route'];
 
 // The usage row of a request id (waits briefly: the row is written after the response).
 export async function usageRow(requestId) {
