@@ -21,6 +21,7 @@ enum adapter_format {
 	ADAPTER_OPENAI = 0,
 	ADAPTER_ANTHROPIC,
 	ADAPTER_GEMINI,
+	ADAPTER_OPENAI_RESPONSES,	/* OpenAI's /responses: pass-through only */
 	ADAPTER_FORMAT__MAX
 };
 extern const char *const adapter_format_names[ADAPTER_FORMAT__MAX];

@@ -66,7 +66,8 @@ cJSON	*ingress_conversation(enum ingress_format f, const cJSON *canonical,
 	    const cJSON *response);
 
 /* The upstream format that speaks this ingress natively (its requests are
- * passed through, its answers and streams forwarded as they come), or -1. */
+ * passed through, its answers and streams forwarded as they come), or -1.
+ * Whether a given provider speaks it is the caller's rule (chat.c). */
 int	ingress_native_format(enum ingress_format f);
 
 /* A request's size in tokens, estimated from its text (count_tokens). */

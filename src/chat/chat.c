@@ -52,6 +52,7 @@ struct chat {
 	cJSON			*orig;		/* the client's own body (ingress) */
 	cJSON			*final;		/* the response object sent (non-stream ingress) */
 	int			 native;	/* this attempt passes orig through */
+	int			 prev_remote;	/* previous_response_id is the upstream's */
 	struct buf		 raw;		/* native stream: bytes of an unfinished event */
 	int			 stream;	/* upstream and client stream */
 	int			 include_usage;
@@ -627,6 +628,27 @@ chat_build(struct chat *c, const struct catalog_target *t,
 	return STEP_NEXT;
 }
 
+/* Does target t speak the client's own format, so that the request is
+ * passed through? Anthropic upstreams speak Messages; OpenAI's own API
+ * (the catalog provider "openai") speaks Responses, other OpenAI-format
+ * servers mostly do not. */
+static int
+chat_speaks_native(const struct chat *c, const struct catalog_target *t)
+{
+	int	 nf = c->orig ? ingress_native_format(c->ingress) : -1;
+
+	if (nf == ADAPTER_ANTHROPIC)
+		return t->config.api_format == CATALOG_FMT_ANTHROPIC;
+	if (nf == ADAPTER_OPENAI_RESPONSES)
+		/* Ours to keep (store: true) or continue (a stored id): translated. */
+		return t->config.api_format == CATALOG_FMT_OPENAI &&
+		    strcmp(t->config.provider, "openai") == 0 &&
+		    !cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(c->orig, "store")) &&
+		    (c->prev_remote || !cJSON_IsString(cJSON_GetObjectItemCaseSensitive(
+		    c->orig, "previous_response_id")));
+	return 0;
+}
+
 static enum chat_step
 chat_attempt(struct chat *c, const struct catalog_target *t)
 {
@@ -637,7 +659,8 @@ chat_attempt(struct chat *c, const struct catalog_target *t)
 
 	c->t = t;
 	c->fmt = route_format(t->config.api_format);
-	c->native = c->orig != NULL && (int)c->fmt == ingress_native_format(c->ingress);
+	if ((c->native = chat_speaks_native(c, t)) != 0)
+		c->fmt = ingress_native_format(c->ingress);
 	chat_note_target(c, t);
 	if ((step = chat_build(c, t, &call)) != STEP_OK)
 		return step;
@@ -1160,11 +1183,11 @@ chat_previous(struct chat *c)
 		return 0;
 	if ((rc = respstore_conversation(id, c->r->who.user_id, &conv)) < 0)
 		return err_db_unavailable(&c->r->err);
-	if (rc > 0)
-		return http_fail(c->r, ERR_VALIDATION, 404, "response_not_found",
-		    "previous_response_id '%.100s' is not a stored response of "
-		    "yours (only requests with \"store\": true are kept, for "
-		    "the usage retention period).", id);
+	if (rc > 0) {
+		/* Not ours: OpenAI's own, when the request goes there as it came. */
+		c->prev_remote = 1;
+		return 0;
+	}
 	msgs = cJSON_GetObjectItemCaseSensitive(c->r->json, "messages");
 	all = cJSON_CreateArray();
 	while ((m = msgs->child) != NULL && chat_is_system(m))
@@ -1256,6 +1279,12 @@ chat_prepare(struct chat *c)
 		    c->targets[0].config.name);
 	}
 	chat_note_target(c, &c->targets[0]);
+	if (c->prev_remote && !chat_speaks_native(c, &c->targets[0]))
+		return http_fail(r, ERR_VALIDATION, 404, "response_not_found",
+		    "previous_response_id '%.100s' is not a stored response of "
+		    "yours (only requests with \"store\": true are kept, for "
+		    "the usage retention period).", cJSON_GetStringValue(
+		    cJSON_GetObjectItemCaseSensitive(c->orig, "previous_response_id")));
 	return chat_limits(c);
 not_allowed:
 	return http_fail(r, ERR_AUTH, 403, "model_not_allowed",

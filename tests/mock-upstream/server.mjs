@@ -467,6 +467,7 @@ async function openaiLike(ctx, req, res, rest) {
     return sendJson(res, 200, { id, object: 'model', created: 1715367049, owned_by: 'system' });
   }
   if (route === 'chat/completions' && req.method === 'POST') return openaiChat(ctx, style);
+  if (route === 'responses' && req.method === 'POST' && family === 'openai') return openaiResponses(ctx, style);
   if (route === 'embeddings' && req.method === 'POST') return openaiEmbeddings(ctx, style);
   sendError(ctx, style, 404, `Invalid URL (${req.method} ${new URL(req.url, 'http://x').pathname})`, 'unknown_url');
 }
@@ -578,6 +579,60 @@ async function openaiChat(ctx, style) {
     silentAfter: style === 'openrouter' ? 2 : 1, malformedAt: style === 'openrouter' ? 3 : 2,
     malformedLine: 'data: {not json\n\n', noGapBefore: 0,
   });
+}
+
+/* OpenAI's Responses API (the openai family only): text or a function call
+ * for the first function tool, non-stream or with the documented events. */
+async function openaiResponses(ctx, style) {
+  const { res } = ctx;
+  const body = ctx.body;
+  if (!ctx.bodyIsJson || !body || typeof body !== 'object') return sendError(ctx, style, 400, 'Invalid body', null);
+  if (typeof body.model !== 'string' || !body.model) return sendError(ctx, style, 400, 'Missing required parameter: \'model\'.', null);
+  if (body.input === undefined) return sendError(ctx, style, 400, 'Missing required parameter: \'input\'.', null);
+  const issued = (ctx.state.responseIds ??= new Set());
+  if (body.previous_response_id && !issued.has(body.previous_response_id)) {
+    return sendError(ctx, style, 400, `Previous response with id '${body.previous_response_id}' not found.`, 'previous_response_not_found');
+  }
+  const model = body.model;
+  ctx.rec.model = model;
+  const plan = planFor(model);
+  if (await applyFaults(ctx, plan, style, model)) return;
+  const items = typeof body.input === 'string' ? [{ role: 'user', content: body.input }] : body.input;
+  const msgs = items.filter((i) => i && i.role).map((i) => ({ role: i.role,
+    content: typeof i.content === 'string' ? i.content : (i.content || []).map((c) => c.text || '').join('') }));
+  const fn = Array.isArray(body.tools) ? body.tools.find((t) => t && t.type === 'function') : null;
+  const ans = answerFor(plan, lastUserText(msgs), fn ? fn.name : null);
+  const prompt = countTokens(msgs.map((m) => m.content).join('\n') + (body.instructions || ''));
+  const pieces = ans.kind === 'tool' ? ans.args : ans.pieces;
+  const id = 'resp_' + rid(14);
+  issued.add(id);
+  const usage = { input_tokens: prompt, input_tokens_details: { cached_tokens: 0 }, output_tokens: pieces.length,
+    output_tokens_details: { reasoning_tokens: 0 }, total_tokens: prompt + pieces.length };
+  const callId = 'call_' + rid(12);
+  const item = ans.kind === 'tool'
+    ? { id: 'fc_' + rid(8), type: 'function_call', status: 'completed', call_id: callId, name: ans.name, arguments: pieces.join('') }
+    : { id: 'msg_' + rid(8), type: 'message', status: 'completed', role: 'assistant',
+      content: [{ type: 'output_text', text: pieces.join(''), annotations: [] }] };
+  const response = (status, output, u) => ({ id, object: 'response', created_at: nowSec(), status, model, output, usage: u });
+  if (!body.stream) return sendJson(res, 200, response('completed', [item], usage));
+  let seq = 0;
+  const ev = (type, data) => `event: ${type}\ndata: ${JSON.stringify({ type, sequence_number: seq++, ...data })}\n\n`;
+  const events = [ev('response.created', { response: response('in_progress', [], null) })];
+  if (ans.kind === 'tool') {
+    events.push(ev('response.output_item.added', { output_index: 0, item: { ...item, status: 'in_progress', arguments: '' } }));
+    for (const p of pieces) events.push(ev('response.function_call_arguments.delta', { item_id: item.id, output_index: 0, delta: p }));
+    events.push(ev('response.function_call_arguments.done', { item_id: item.id, output_index: 0, arguments: item.arguments }));
+  } else {
+    events.push(ev('response.output_item.added', { output_index: 0, item: { ...item, status: 'in_progress', content: [] } }));
+    events.push(ev('response.content_part.added', { item_id: item.id, output_index: 0, content_index: 0, part: { type: 'output_text', text: '', annotations: [] } }));
+    for (const p of pieces) events.push(ev('response.output_text.delta', { item_id: item.id, output_index: 0, content_index: 0, delta: p }));
+    events.push(ev('response.output_text.done', { item_id: item.id, output_index: 0, content_index: 0, text: pieces.join('') }));
+  }
+  events.push(ev('response.output_item.done', { output_index: 0, item }));
+  events.push(ev('response.completed', { response: response('completed', [item], usage) }));
+  res.writeHead(200, { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache', connection: 'keep-alive' });
+  res.flushHeaders();
+  await writeEvents(ctx, plan, events, { silentAfter: 1, malformedAt: 2, malformedLine: 'data: {not json\n\n', noGapBefore: 0 });
 }
 
 function embeddingVector(text, dims) {

@@ -10,13 +10,14 @@
 #include "common.h"
 
 const char *const adapter_format_names[ADAPTER_FORMAT__MAX] = {
-	"openai", "anthropic", "gemini",
+	"openai", "anthropic", "gemini", "openai-responses",
 };
 
 static const struct adapter_ops *const adapter_ops_of[ADAPTER_FORMAT__MAX] = {
 	[ADAPTER_OPENAI] = &adapter_openai_ops,
 	[ADAPTER_ANTHROPIC] = &adapter_anthropic_ops,
 	[ADAPTER_GEMINI] = &adapter_gemini_ops,
+	[ADAPTER_OPENAI_RESPONSES] = &adapter_responses_ops,
 };
 
 /* The key must be a single header-safe token. */

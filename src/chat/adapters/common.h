@@ -66,6 +66,7 @@ struct adapter_ops {
 extern const struct adapter_ops adapter_openai_ops;
 extern const struct adapter_ops adapter_anthropic_ops;
 extern const struct adapter_ops adapter_gemini_ops;
+extern const struct adapter_ops adapter_responses_ops;
 
 /* Shared helpers (common.c). */
 /* A clear 400 when req sets one of fields (NULL-terminated) to anything but

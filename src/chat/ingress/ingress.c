@@ -197,7 +197,8 @@ ingress_stream_free(struct ingress_stream *s)
 int
 ingress_native_format(enum ingress_format f)
 {
-	return f == INGRESS_MESSAGES ? ADAPTER_ANTHROPIC : -1;
+	return f == INGRESS_MESSAGES ? ADAPTER_ANTHROPIC :
+	    f == INGRESS_RESPONSES ? ADAPTER_OPENAI_RESPONSES : -1;
 }
 
 /* About four bytes a token over everything the model reads. */
