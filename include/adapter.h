@@ -76,6 +76,11 @@ enum err_category adapter_build_embeddings(const struct adapter_params *p,
  * (checked) forwarded. ERR_VALIDATION when the format has no such form. */
 enum err_category adapter_build_native(const struct adapter_params *p,
 	    const cJSON *req, struct adapter_call *out, char *err, size_t errlen);
+/* The upstream's own token count for a native request (Anthropic's
+ * /v1/messages/count_tokens); ERR_VALIDATION when the format has none. */
+enum err_category adapter_build_count(const struct adapter_params *p,
+	    const cJSON *req, struct adapter_call *out, char *err, size_t errlen);
+int	adapter_has_count(enum adapter_format f);
 /* Whether the format takes its own requests (adapter_build_native). */
 int	adapter_has_native(enum adapter_format f);
 void	adapter_call_free(struct adapter_call *c);

@@ -108,10 +108,22 @@ test('Messages: system blocks and a base64 image reach each upstream', async () 
   }
 });
 
-test('Messages: count_tokens estimates, and errors come in Anthropic\'s shape', async () => {
-  const n = await anthropic.messages.countTokens({ model: MODELS[1],
+test('Messages: count_tokens asks Anthropic, estimates elsewhere; errors come in Anthropic\'s shape', async () => {
+  await mock.clear();
+  const n = await anthropic.messages.countTokens({ model: MODELS[1], system: 'sys',
     messages: [{ role: 'user', content: 'x'.repeat(400) }] });
-  assert.ok(n.input_tokens >= 100 && n.input_tokens < 200, String(n.input_tokens));
+  assert.equal(n.input_tokens, 101, 'the mock counts ceil(characters / 4) of all text');
+  const [asked] = (await mock.requests({ path: 'count_tokens' }));
+  assert.equal(asked.body.model, 'claude-3-5-sonnet-20241022');
+  assert.equal(asked.body.system, 'sys');
+  assert.equal(asked.body.max_tokens, undefined);
+  // OpenAI has no counting call: an estimate, and no upstream request.
+  await mock.clear();
+  const e = await anthropic.messages.countTokens({ model: MODELS[0], messages: [{ role: 'user', content: 'x'.repeat(400) }] });
+  assert.ok(e.input_tokens >= 100 && e.input_tokens < 200, String(e.input_tokens));
+  assert.equal((await mock.requests()).length, 0);
+  await assert.rejects(anthropic.messages.countTokens({ model: 'nope/missing', messages: [{ role: 'user', content: 'x' }] }),
+    (err) => err.status === 404 && err.error?.error?.type === 'not_found_error');
 
   await assert.rejects(anthropic.messages.create({ model: 'nope/missing', max_tokens: 10,
     messages: [{ role: 'user', content: 'x' }] }), (e) => e.status === 404 && e.error?.error?.type === 'not_found_error');

@@ -194,6 +194,27 @@ adapter_build_native(const struct adapter_params *p, const cJSON *req,
 	    "this provider has no native form of the request", out, err, errlen);
 }
 
+static adapter_build_fn
+adapter_pick_count(const struct adapter_ops *o)
+{
+	return o->build_count;
+}
+
+enum err_category
+adapter_build_count(const struct adapter_params *p, const cJSON *req,
+    struct adapter_call *out, char *err, size_t errlen)
+{
+	return adapter_build_with(p, req, adapter_pick_count,
+	    "this provider has no token-counting call", out, err, errlen);
+}
+
+int
+adapter_has_count(enum adapter_format f)
+{
+	return f >= 0 && f < ADAPTER_FORMAT__MAX &&
+	    adapter_ops_of[f]->build_count != NULL;
+}
+
 int
 adapter_has_native(enum adapter_format f)
 {

@@ -466,6 +466,29 @@ adapter_anthropic_auth(const struct adapter_params *p, struct adapter_call *c)
 	return 0;
 }
 
+/* A count_tokens request: the Messages request's fields that count
+ * (messages, system, tools, tool_choice, thinking), with our model name. */
+static enum err_category
+adapter_anthropic_build_count(const struct adapter_params *p, const cJSON *req,
+    cJSON **body, struct buf *url, char *err, size_t errlen)
+{
+	static const char *const keep[] = { "messages", "system", "tools",
+	    "tool_choice", "thinking" };
+	const cJSON	*v;
+	cJSON		*b = cJSON_CreateObject();
+	size_t		 i;
+
+	cJSON_AddStringToObject(b, "model", p->model);
+	for (i = 0; i < sizeof(keep) / sizeof(keep[0]); i++)
+		if ((v = cJSON_GetObjectItemCaseSensitive(req, keep[i])) != NULL)
+			cJSON_AddItemToObject(b, keep[i], cJSON_Duplicate(v, 1));
+	*body = b;
+	if (buf_puts(url, "/v1/messages/count_tokens") != BUF_OK)
+		return adapter_fail(err, errlen, ERR_INTERNAL,
+		    "the provider's base URL is too long");
+	return ERR_NONE;
+}
+
 /* A Messages request from a Messages client: as it came, with our model
  * name and stream flag. */
 static enum err_category
@@ -788,6 +811,7 @@ const struct adapter_ops adapter_anthropic_ops = {
 	.auth_headers = adapter_anthropic_auth,
 	.build = adapter_anthropic_build,
 	.build_native = adapter_anthropic_build_native,
+	.build_count = adapter_anthropic_build_count,
 	.parse = adapter_anthropic_parse,
 	.event = adapter_anthropic_event,
 };

@@ -51,6 +51,8 @@ struct adapter_ops {
 	/* The client's own request in this format, passed through with the
 	 * model (and stream) set; NULL: the format has no ingress. */
 	adapter_build_fn	 build_native;
+	/* Its token-counting call for a native request; NULL: none. */
+	adapter_build_fn	 build_count;
 	/* A 2xx non-stream body, parsed, into an OpenAI chat.completion. */
 	enum err_category	(*parse)(const cJSON *resp, const char *client_model,
 				    cJSON **out, struct adapter_usage *u, char *err,
