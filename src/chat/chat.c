@@ -414,6 +414,22 @@ chat_note_target(struct chat *c, const struct catalog_target *t)
 
 /* --- one upstream attempt ------------------------------------------------ */
 
+/* The provider refused the key itself (401/403): its config leaves the
+ * rotation, visibly (status key_refused in Providers), until its owner
+ * replaces the key (or a model sync succeeds with it again). */
+static void
+chat_key_refused(struct chat *c, long status, const char *msg)
+{
+	char	 why[CATALOG_ERROR_MAX + 1];
+
+	snprintf(why, sizeof(why), "The provider refused this API key (HTTP %ld: "
+	    "%.120s); it is out of rotation until you replace it.", status, msg);
+	adapter_scrub_secret(why, c->key);
+	if (catalog_config_set_status(c->r->who.user_id, c->t->config.id,
+	    CATALOG_STATUS_KEY_REFUSED, why) != 0)
+		log_warn("could not mark config %lld: %s", c->t->config.id, db_error());
+}
+
 static enum chat_step
 chat_classify_http(struct chat *c, long status)
 {
@@ -423,6 +439,8 @@ chat_classify_http(struct chat *c, long status)
 	cat = adapter_parse_error(c->fmt, status, c->errbody.data,
 	    c->errbody.len, msg, sizeof(msg));
 	chat_fail_upstream(c, cat, msg);
+	if (cat == ERR_AUTH && (status == 401 || status == 403))
+		chat_key_refused(c, status, msg);
 	if (adapter_retryable(cat, status))
 		return STEP_RETRY;
 	return cat == ERR_VALIDATION ? STEP_FATAL : STEP_NEXT;
@@ -856,6 +874,17 @@ chat_dispatch(struct chat *c)
 	for (i = 0; i < c->ntargets; i++) {
 		const struct catalog_target *t = &c->targets[i];
 
+		if (strcmp(t->config.status, CATALOG_STATUS_KEY_REFUSED) == 0) {
+			if (!tried && c->r->err.category == ERR_NONE) {
+				chat_note_target(c, t);
+				http_fail(c->r, ERR_AUTH, 502, "provider_auth_failed",
+				    "Provider '%s' refused its API key earlier, so it is "
+				    "out of rotation: replace the key under Providers.",
+				    t->config.name);
+			}
+			usage_rec_route(&c->rec, t->config.name, "skipped, its key was refused");
+			continue;
+		}
 		v = circuit_allow(&c->snap, t->config.id, t->model.model_id, &why);
 		if (v == CIRCUIT_PAUSED) {
 			if (!tried)

@@ -378,3 +378,37 @@ test('a model-restricted key reaches /v1/ only; its model list is filtered', asy
   const free = await gatewayKey(s);
   assert.equal((await http('GET', '/api/models', { headers: { authorization: `Bearer ${free}` } })).status, 200);
 });
+
+// Issue 12: a provider key that the provider refuses (401/403) leaves the
+// rotation, visibly, until its owner replaces it; the same model is served
+// by another config meanwhile.
+test('a refused provider key is taken out of rotation until it is replaced', async () => {
+  const u = await chatUser();
+  const openai = configId(u.id, 'openai');
+  await u.put('/api/provider-configs/openai', { api_key: 'bad-key-refused-0001', validate: false });
+  addModel(u.id, 'openai', 'shared-model');
+  let r = await chat(u.key, { model: 'openai/shared-model', messages: hi });
+  assert.equal(r.status, 502, r.text);
+  assert.equal(r.json.error.code, 'provider_auth_failed');
+  const [status, lastError] = sql(`SELECT status, last_error FROM user_api_providers WHERE id=${openai}`)[0];
+  assert.equal(status, 'key_refused');
+  assert.match(lastError, /refused this API key.*replace it/);
+  assert.ok(!lastError.includes('bad-key-refused-0001'), 'the key itself is not in the status');
+  // Out of rotation: not asked again; another config serves the model.
+  await addConfig(u, 'custom', { name: 'backup', api_key: 'sk-backup-0002', base_url: mock.url('custom/v1'), priority: 50 });
+  addModel(u.id, 'backup', 'shared-model');
+  await mock.clear();
+  r = await chat(u.key, { model: 'shared-model', messages: hi });
+  assert.equal(r.status, 200, r.text);
+  const row = await usageRow(rid(r));
+  assert.equal(row.provider, 'backup');
+  assert.equal(row.route, 'openai: skipped, its key was refused; backup/shared-model: ok');
+  assert.equal((await mock.requests({ family: 'openai' })).length, 0, 'the refused key was not sent again');
+  r = await chat(u.key, { model: 'openai/shared-model', messages: hi });
+  assert.equal(r.status, 502);
+  assert.match(r.json.error.message, /out of rotation: replace the key/);
+  // Its owner replaces the key: back in rotation.
+  assert.equal((await u.put('/api/provider-configs/openai', { api_key: 'sk-prov-openai-NEW00001', validate: false })).status, 200);
+  r = await chat(u.key, { model: 'openai/shared-model', messages: hi });
+  assert.equal(r.status, 200, r.text);
+});

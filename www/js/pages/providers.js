@@ -40,6 +40,7 @@ function typeLabel(t) { return t === 'aggregator' ? 'Aggregator' : 'Direct provi
 
 function stateOf(cfg) {
   if (!cfg.is_active) return 'disabled';
+  if (cfg.status === 'key_refused') return 'down';	// out of rotation until the key is replaced
   const s = health.get(cfg.name);
   if (s && s.state && s.state !== 'unknown') return s.state;
   if (cfg.status === 'error') return 'down';
