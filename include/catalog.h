@@ -128,6 +128,15 @@ int	catalog_model_get(long long config_id, const char *model_id, struct catalog_
 /* Every available model the user can use now (active configs and providers),
  * grouped by config in priority order; fn returns non-zero to stop.
  * Returns 0, or -1 on a DB error. */
+/* The user's routing choice: 1 auto fallback on, 0 off, -1 database error. */
+int	catalog_auto_fallback(long long user_id);
+/* Set it; 0 or -1. */
+int	catalog_set_auto_fallback(long long user_id, int on);
+/* The user's other offers of the same model as model_id (the compare
+ * equivalence: the same price key), skipping config skip_config; written
+ * to out (at most max), by priority. The count, or -1 on a DB error. */
+int	catalog_equivalents(long long user_id, const char *model_id,
+	    long long skip_config, struct catalog_target *out, size_t max);
 int	catalog_each_model(long long user_id,
 	    int (*fn)(void *ctx, const struct catalog_config *c, const struct catalog_model *m),
 	    void *ctx);

@@ -859,41 +859,50 @@ chat_note_pause(struct chat *c, const struct circuit_pause *why)
 		c->paused = *why;
 }
 
-/* Try the targets in fallback order, each with retries, while nothing has
- * reached the client. A request that fails on a target counts as one
- * failure of its circuit, however many attempts it made there. Returns 0
- * when the response was sent, -1 with r->err. */
-static int
-chat_dispatch(struct chat *c)
+static int	chat_add_equivalents(struct chat *c);
+
+/* One target that cannot be tried: its key was refused. */
+static void
+chat_skip_refused(struct chat *c, const struct catalog_target *t, int tried)
+{
+	if (!tried && c->r->err.category == ERR_NONE) {
+		chat_note_target(c, t);
+		http_fail(c->r, ERR_AUTH, 502, "provider_auth_failed",
+		    "Provider '%s' refused its API key earlier, so it is "
+		    "out of rotation: replace the key under Providers.",
+		    t->config.name);
+	}
+	usage_rec_route(&c->rec, t->config.name, "skipped, its key was refused");
+}
+
+/* Try targets from..ntargets in order, each with retries, while nothing
+ * has reached the client. A request that fails on a target counts as one
+ * failure of its circuit, however many attempts it made there. *tried is
+ * set once a target was called. Returns the last step. */
+static enum chat_step
+chat_walk(struct chat *c, int from, int *tried)
 {
 	struct circuit_pause	 why;
 	enum circuit_verdict	 v;
 	enum chat_step		 step = STEP_NEXT;
-	int			 i, tries, tried = 0;
+	int			 i, tries;
 
-	for (i = 0; i < c->ntargets; i++) {
+	for (i = from; i < c->ntargets; i++) {
 		const struct catalog_target *t = &c->targets[i];
 
 		if (strcmp(t->config.status, CATALOG_STATUS_KEY_REFUSED) == 0) {
-			if (!tried && c->r->err.category == ERR_NONE) {
-				chat_note_target(c, t);
-				http_fail(c->r, ERR_AUTH, 502, "provider_auth_failed",
-				    "Provider '%s' refused its API key earlier, so it is "
-				    "out of rotation: replace the key under Providers.",
-				    t->config.name);
-			}
-			usage_rec_route(&c->rec, t->config.name, "skipped, its key was refused");
+			chat_skip_refused(c, t, *tried);
 			continue;
 		}
 		v = circuit_allow(&c->snap, t->config.id, t->model.model_id, &why);
 		if (v == CIRCUIT_PAUSED) {
-			if (!tried)
+			if (!*tried)
 				chat_note_target(c, t);
 			chat_note_pause(c, &why);
 			chat_note_route(c, t, STEP_NEXT, 0, &why);
 			continue;
 		}
-		tried = 1;
+		*tried = 1;
 		step = chat_try_target(c, t, &tries);
 		chat_circuit_report(c, t, step, v, tries);
 		chat_note_route(c, t, step, tries, NULL);
@@ -901,6 +910,23 @@ chat_dispatch(struct chat *c)
 		    c->r->client_gone)
 			break;
 	}
+	return step;
+}
+
+/* The targets in order; when every one failed before anything reached the
+ * client, and the user turned automatic fallback on, the same model on
+ * their other providers. Returns 0 when the response was sent, -1 with
+ * r->err. */
+static int
+chat_dispatch(struct chat *c)
+{
+	enum chat_step		 step;
+	int			 from, tried = 0;
+
+	step = chat_walk(c, 0, &tried);
+	if (step != STEP_OK && step != STEP_FATAL && !c->sent && !c->r->client_gone &&
+	    (from = chat_add_equivalents(c)) > 0)
+		step = chat_walk(c, from, &tried);
 	c->ok = step == STEP_OK;
 	if (!tried && c->r->err.category == ERR_NONE)
 		chat_all_paused(c);
@@ -1249,6 +1275,37 @@ chat_store(struct chat *c)
 	chat_response_id(c->r, id, sizeof(id));
 	(void)respstore_save(id, c->r->who.user_id, conv, resp);	/* logged */
 	cJSON_Delete(conv);
+}
+
+/* Automatic fallback (user_routing.auto_fallback): the same model as the
+ * first target's on the user's other providers, after the targets already
+ * there; only asked for once every target failed, so it costs nothing on
+ * the way of a request that succeeds. Returns the index of the first added
+ * target, or 0 when none was added. */
+static int
+chat_add_equivalents(struct chat *c)
+{
+	struct catalog_target	 more[CATALOG_TARGETS_MAX];
+	int			 n0 = c->ntargets, n, k;
+
+	/* Under a hard budget the reservation covers the targets known at the
+	 * start only: no automatic fallback there (a "models" list is fine). */
+	if (c->ntargets == 0 || c->ntargets >= CATALOG_TARGETS_MAX ||
+	    chat_budget_binds(&c->lim) || catalog_auto_fallback(c->r->who.user_id) != 1)
+		return 0;
+	n = catalog_equivalents(c->r->who.user_id, c->targets[0].model.model_id, 0,
+	    more, CATALOG_TARGETS_MAX);
+	for (k = 0; k < n && c->ntargets < CATALOG_TARGETS_MAX; k++) {
+		if (chat_has_target(c, &more[k]) ||
+		    (c->r->who.via == AUTH_VIA_KEY && !chat_target_allowed(c,
+		    c->r->who.allowed_models, &more[k])) ||
+		    (c->mode == CHAT_EMBED && more[k].config.api_format != CATALOG_FMT_OPENAI))
+			continue;
+		c->targets[c->ntargets++] = more[k];
+	}
+	if (c->ntargets > n0)
+		usage_rec_route(&c->rec, "automatic fallback", "the same model elsewhere");
+	return c->ntargets > n0 ? n0 : 0;
 }
 
 static int

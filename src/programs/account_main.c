@@ -54,6 +54,7 @@ static const char *const SQL_USER_PURGE[] = {
 	"DELETE FROM user_rate_limits WHERE user_id = ?",
 	"DELETE FROM sessions WHERE user_id = ?",
 	"DELETE FROM stored_responses WHERE user_id = ?",
+	"DELETE FROM user_routing WHERE user_id = ?",
 	SQL_USER_DELETE,
 };
 static const char SQL_ADMINS_OTHER[] =

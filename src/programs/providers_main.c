@@ -231,10 +231,11 @@ handle_provider_create(struct req *r)
 
 	struct catalog_provider		 cur;
 
-	if (!prov_catalog_name_ok(name) || strcmp(name, "status") == 0 || strcmp(name, "compare") == 0)
+	if (!prov_catalog_name_ok(name) || strcmp(name, "status") == 0 ||
+	    strcmp(name, "compare") == 0 || strcmp(name, "routing") == 0)
 		return http_fail(r, ERR_VALIDATION, 400, "invalid_name",
 		    "Provider names are 1-64 lowercase letters, digits, '_' or '-' "
-		    "(not \"status\" or \"compare\").");
+		    "(not \"status\", \"compare\" or \"routing\").");
 	if (catalog_provider_get(name, &cur, &r->err) == 0)
 		return http_fail(r, ERR_VALIDATION, 409, "conflict",
 		    "A provider named '%.64s' already exists; change it with PUT.", name);
@@ -641,6 +642,38 @@ handle_alias_delete(struct req *r)
 	return http_send_empty(r, 204);
 }
 
+/* ---- routing choices ---------------------------------------------------------------- */
+
+static cJSON *
+routing_json(int auto_fallback)
+{
+	cJSON	*o = cJSON_CreateObject();
+
+	cJSON_AddBoolToObject(o, "auto_fallback", auto_fallback);
+	return o;
+}
+
+static int
+handle_routing_get(struct req *r)
+{
+	int	 on = catalog_auto_fallback(r->who.user_id);
+
+	return prov_send(r, 200, on < 0 ? NULL : routing_json(on));
+}
+
+static int
+handle_routing_put(struct req *r)
+{
+	int	 on, present;
+
+	if (http_json_body(r, 4096, 4) != 0 ||
+	    json_field_bool(r->json, "auto_fallback", 1, &on, &present, &r->err) != 0)
+		return -1;
+	if (catalog_set_auto_fallback(r->who.user_id, on) != 0)
+		return err_db_unavailable(&r->err);
+	return prov_send(r, 200, routing_json(on));
+}
+
 /* ---- the program ------------------------------------------------------------------------ */
 
 static int
@@ -654,6 +687,8 @@ static const struct route routes[] = {
 	{ "GET",    "/api/providers",                    handle_providers_list,  ROUTE_USER },
 	{ "GET",    "/api/providers/status",             health_handle_status,    ROUTE_USER },
 	{ "GET",    "/api/providers/compare",            handle_compare,         ROUTE_USER },
+	{ "GET",    "/api/providers/routing",            handle_routing_get,     ROUTE_USER },
+	{ "PUT",    "/api/providers/routing",            handle_routing_put,     ROUTE_SESSION },
 	{ "POST",   "/api/providers/{name}",             handle_provider_create, ROUTE_ADMIN },
 	{ "PUT",    "/api/providers/{name}",             handle_provider_update, ROUTE_ADMIN },
 	{ "DELETE", "/api/providers/{name}",             handle_provider_delete, ROUTE_ADMIN },

@@ -839,3 +839,71 @@ catalog_rotate_cli(const struct config *cfg, int argc, char **argv)
 	    rotated, vault_current_key_id(), failed);
 	return failed ? 1 : 0;
 }
+
+/* ---- routing choices ------------------------------------------------------- */
+
+static const char SQL_ROUTING_GET[] =
+    "SELECT auto_fallback FROM user_routing WHERE user_id = ?";
+static const char SQL_ROUTING_SET[] =
+    "INSERT INTO user_routing (user_id, auto_fallback) VALUES (?, ?)"
+    " ON DUPLICATE KEY UPDATE auto_fallback = VALUES(auto_fallback)";
+
+int
+catalog_auto_fallback(long long user_id)
+{
+	struct db_param	 p = db_int(user_id);
+	struct db_rows	 rows;
+	int		 rc = -1;
+
+	if (db_query(SQL_ROUTING_GET, &p, 1, &rows) == DB_OK)
+		rc = rows.nrows > 0 && db_ll(&rows, 0, 0, 0) != 0;
+	db_rows_free(&rows);
+	return rc;
+}
+
+int
+catalog_set_auto_fallback(long long user_id, int on)
+{
+	struct db_param	 p[2] = { db_int(user_id), db_int(on != 0) };
+
+	return db_exec(SQL_ROUTING_SET, p, 2, NULL, NULL) == DB_OK ? 0 : -1;
+}
+
+struct catalog_equiv_ctx {
+	char			 key[CATALOG_REF_MAX + 1];
+	long long		 skip;
+	struct catalog_target	*out;
+	size_t			 max, n;
+};
+
+static int
+catalog_equiv_cb(void *ctx, const struct catalog_config *c, const struct catalog_model *m)
+{
+	struct catalog_equiv_ctx	*x = ctx;
+	char				 key[CATALOG_REF_MAX + 1];
+
+	if (c->id == x->skip || price_model_key(m->model_id, key, sizeof(key)) != 0 ||
+	    strcmp(key, x->key) != 0)
+		return 0;
+	x->out[x->n].config = *c;
+	x->out[x->n].model = *m;
+	x->out[x->n].model_known = 1;
+	return ++x->n >= x->max;
+}
+
+int
+catalog_equivalents(long long user_id, const char *model_id, long long skip_config,
+    struct catalog_target *out, size_t max)
+{
+	struct catalog_equiv_ctx	 x;
+
+	memset(&x, 0, sizeof(x));
+	if (max == 0 || price_model_key(model_id, x.key, sizeof(x.key)) != 0)
+		return 0;
+	x.skip = skip_config;
+	x.out = out;
+	x.max = max;
+	if (catalog_each_model(user_id, catalog_equiv_cb, &x) != 0)
+		return -1;
+	return (int)x.n;
+}

@@ -33,6 +33,24 @@ test('settings: favorites, aliases, budget, admin', { timeout: 180000 }, async (
     await page.keyboard.press('Escape');
   });
 
+  await t.test('automatic fallback is switched on and off under Providers', async () => {
+    await page.goto('providers.html');
+    await settled(page);
+    const box = page.locator('#auto-fallback');
+    await box.waitFor();
+    const before = await box.isChecked();
+    await box.click();
+    await page.waitForFunction((want) => document.querySelector('#auto-fallback').checked === want, !before);
+    await page.waitForSelector('.toast');
+    const r = await session.get('/api/providers/routing');
+    assert.equal(r.json.auto_fallback, !before);
+    await box.click();
+    await page.waitForFunction(async (want) => {
+      const res = await fetch('api/providers/routing', { credentials: 'same-origin' });
+      return (await res.json()).auto_fallback === want;
+    }, before);
+  });
+
   const alias = unique('al');
   await t.test('add and delete an alias', async () => {
     await page.goto('models.html');

@@ -412,3 +412,31 @@ test('a refused provider key is taken out of rotation until it is replaced', asy
   r = await chat(u.key, { model: 'openai/shared-model', messages: hi });
   assert.equal(r.status, 200, r.text);
 });
+
+// Issue 12: automatic fallback to the same model on the user's other
+// providers (the compare equivalence), once every target failed; off by
+// default, switched on under Providers (PUT /api/providers/routing).
+test('automatic fallback: openai/gpt-4o fails, the same model via OpenRouter serves', async () => {
+  const u = await chatUser();
+  sql(`UPDATE user_api_providers SET base_url='http://127.0.0.1:1/v1' WHERE id=${configId(u.id, 'openai')}`);
+  addModel(u.id, 'openai', 'gpt-4o');
+  await addConfig(u, 'openrouter', { api_key: 'sk-or-prov-0009', base_url: mock.url('openrouter/api/v1'), priority: 40 });
+  addModel(u.id, 'openrouter', 'openai/gpt-4o');
+  let r = await chat(u.key, { model: 'openai/gpt-4o', messages: hi });
+  assert.equal(r.status, 502, 'off by default: nothing else is tried');
+  assert.equal((await u.get('/api/providers/routing')).json.auto_fallback, false);
+  const put = await u.put('/api/providers/routing', { auto_fallback: true });
+  assert.equal(put.status, 200, put.text);
+  assert.equal(put.json.auto_fallback, true);
+  resetCircuits(u);
+  r = await chat(u.key, { model: 'openai/gpt-4o', messages: hi });
+  assert.equal(r.status, 200, r.text);
+  const row = await usageRow(rid(r));
+  assert.equal(row.provider, 'openrouter');
+  assert.equal(row.resolved_model, 'openai/gpt-4o');
+  assert.match(row.route, /^openai\/gpt-4o: 502 provider_unreachable after 3 attempts; automatic fallback: the same model elsewhere; openrouter\/openai\/gpt-4o: ok$/);
+  // A gateway key cannot change it (a session setting).
+  const k = await fetch(`${BASE}/api/providers/routing`, { method: 'PUT', headers: auth(u.key), body: JSON.stringify({ auto_fallback: false }) });
+  assert.equal(k.status, 401);
+  resetCircuits(u);
+});

@@ -48,6 +48,34 @@ function stateOf(cfg) {
   return cfg.status && ['healthy', 'degraded', 'down'].includes(cfg.status) ? cfg.status : 'unknown';
 }
 
+// Automatic fallback: when every provider of a model failed, try the same
+// model on the person's other providers (the Compare view's equivalence).
+async function loadRouting() {
+  const box = h('input', { type: 'checkbox', id: 'auto-fallback' });
+  const label = h('label', { class: 'check', for: 'auto-fallback' }, box,
+    h('span', null, 'If a model fails on every provider it was asked from, try the same model on my other providers'));
+  const hint = h('p', { class: 'field-hint' }, 'E.g. openai/gpt-4o failing falls over to openrouter/openai/gpt-4o. '
+    + 'Only before the answer has started, and not under a hard budget. Each request\'s route shows in Usage.');
+  replace($('#routing'), h('div', { class: 'card' }, label, hint));
+  try {
+    const r = await get('api/providers/routing');
+    box.checked = !!(r && r.auto_fallback);
+  } catch (err) {
+    if (!(err instanceof ApiError && err.status === 401)) showError($('#routing'), err);
+    return;
+  }
+  box.addEventListener('change', async () => {
+    try {
+      const r = await put('api/providers/routing', { auto_fallback: box.checked });
+      box.checked = !!r.auto_fallback;
+      toast(box.checked ? 'Automatic fallback is on.' : 'Automatic fallback is off.', 'ok');
+    } catch (err) {
+      box.checked = !box.checked;
+      toast(err.message, 'error');
+    }
+  });
+}
+
 async function load() {
   try {
     const [cat, cfg, st] = await Promise.all([
@@ -299,3 +327,4 @@ function keyDialog({ provider, config }) {
 }
 
 load();
+loadRouting();
