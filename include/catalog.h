@@ -63,6 +63,7 @@ struct catalog_config {
 	char			 status[CATALOG_STATUS_MAX + 1];
 	char			 key_hint[CATALOG_HINT_MAX + 1];
 	int			 key_id;		/* vault master key id */
+	int			 weight;		/* share among equal priorities, >= 1 */
 };
 
 /* A model as stored for one config. Prices: micro-USD per 1M tokens, or
@@ -181,6 +182,8 @@ struct catalog_config_input {
 	int		 priority_set;
 	int		 is_active;
 	int		 is_active_set;
+	int		 weight;	/* 1..1000 */
+	int		 weight_set;
 };
 
 /* 0 with *id, or -1 with e (409 "conflict" for a taken name or a key already

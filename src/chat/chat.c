@@ -3,6 +3,7 @@
  * budget, call the upstream through its adapter (retrying and falling back
  * while nothing reached the client), stream or answer, settle, and write
  * exactly one usage row. The routes live in chat_main.c. */
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -1277,6 +1278,38 @@ chat_store(struct chat *c)
 	cJSON_Delete(conv);
 }
 
+/* Several configs of equal priority (e.g. two keys of one provider) share
+ * the load by weight: each run of equal priority is put in a weighted
+ * random order (Efraimidis–Spirakis: the largest u^(1/weight) first), so a
+ * config with weight 3 comes first three times as often as one with 1, and
+ * the others stay its fallbacks. */
+static void
+chat_share_load(struct catalog_target *t, int n)
+{
+	double			 key[CATALOG_TARGETS_MAX], kx;
+	struct catalog_target	 tx;
+	int			 i, j, k, m;
+
+	for (i = 0; i < n; i = j) {
+		for (j = i + 1; j < n && t[j].config.priority == t[i].config.priority; j++)
+			;
+		if (j - i < 2)
+			continue;
+		for (k = i; k < j; k++)
+			key[k] = pow(((double)random() + 1.0) / ((double)RAND_MAX + 2.0),
+			    1.0 / (t[k].config.weight > 0 ? t[k].config.weight : 1));
+		for (k = i + 1; k < j; k++)	/* insertion sort, largest key first */
+			for (m = k; m > i && key[m] > key[m - 1]; m--) {
+				kx = key[m];
+				key[m] = key[m - 1];
+				key[m - 1] = kx;
+				tx = t[m];
+				t[m] = t[m - 1];
+				t[m - 1] = tx;
+			}
+	}
+}
+
 /* Automatic fallback (user_routing.auto_fallback): the same model as the
  * first target's on the user's other providers, after the targets already
  * there; only asked for once every target failed, so it costs nothing on
@@ -1352,6 +1385,7 @@ chat_prepare(struct chat *c)
 		return -1;
 	}
 	c->ntargets = n;
+	chat_share_load(c->targets, n);
 	chat_add_fallbacks(c);
 	if (r->who.via == AUTH_VIA_KEY && chat_keep_allowed(c,
 	    r->who.allowed_models) == 0)
@@ -1624,6 +1658,7 @@ chat_init(const struct config *c)
 {
 	chatcache_configure(c->route_cache_s, c->key_cache_s);
 	quota_configure(c->user_max_concurrent);
+	srandom((unsigned)(time(NULL) ^ (getpid() << 16)));	/* load sharing only */
 	circuit_configure(c->route_cache_s);
 	(void)inflight_recover();	/* requests of processes that died */
 	return upstream_init();

@@ -381,7 +381,7 @@ static int
 prov_config_input(struct req *r, int creating, struct catalog_config_input *in, int *validate)
 {
 	const cJSON	*bu;
-	long long	 prio = 100;
+	long long	 prio = 100, weight = 1;
 	int		 present;
 
 	memset(in, 0, sizeof(in[0]));
@@ -390,9 +390,11 @@ prov_config_input(struct req *r, int creating, struct catalog_config_input *in, 
 	    json_field_int(r->json, "priority", 0, -PROV_PRIORITY_MAX, PROV_PRIORITY_MAX, &prio,
 	    &in->priority_set, &r->err) ||
 	    json_field_bool(r->json, "is_active", 0, &in->is_active, &in->is_active_set, &r->err) ||
+	    json_field_int(r->json, "weight", 0, 1, 1000, &weight, &in->weight_set, &r->err) ||
 	    json_field_bool(r->json, "validate", 0, validate, NULL, &r->err))
 		return -1;
 	in->priority = (int)prio;
+	in->weight = (int)weight;
 	if (in->api_key != NULL && !prov_key_ok(in->api_key))
 		return http_fail(r, ERR_VALIDATION, 400, "invalid_api_key",
 		    "api_key must be printable characters without spaces.");
@@ -463,10 +465,14 @@ handle_config_create(struct req *r)
 	if (!p.is_active)
 		return http_fail(r, ERR_VALIDATION, 400, "provider_inactive",
 		    "The provider '%s' is deactivated by the administrator.", p.name);
+	/* A custom endpoint needs a name; a catalog provider may take one too,
+	 * for a second key of the same provider (e.g. another project's). */
 	in.name = p.name;
-	if (strcmp(p.name, "custom") == 0 &&
-	    json_field_str(r->json, "name", 1, 1, CATALOG_NAME_MAX, &in.name, NULL, &r->err) != 0)
+	if (json_field_str(r->json, "name", strcmp(p.name, "custom") == 0, 1,
+	    CATALOG_NAME_MAX, &in.name, NULL, &r->err) != 0)
 		return -1;
+	if (in.name == NULL)
+		in.name = p.name;
 	if (!prov_name_ok(in.name))
 		return http_fail(r, ERR_VALIDATION, 400, "invalid_name",
 		    "Config names are 1-64 letters, digits, '.', '_' or '-'.");

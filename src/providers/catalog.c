@@ -25,8 +25,9 @@ const char *const catalog_api_format_names[CATALOG_FMT__MAX] = {
 #define CONFIG_COLS \
     "c.id, c.user_id, c.name, p.name, p.display_name, p.provider_type, p.api_format," \
     " COALESCE(NULLIF(c.base_url, ''), p.base_url), (c.base_url IS NOT NULL AND c.base_url <> '')," \
-    " c.priority, (c.is_active = 1 AND p.is_active = 1), c.status, c.key_hint, c.key_id"
-#define CONFIG_NCOLS 14
+    " c.priority, (c.is_active = 1 AND p.is_active = 1), c.status, c.key_hint, c.key_id," \
+    " c.weight"
+#define CONFIG_NCOLS 15
 #define CONFIG_FROM \
     " FROM user_api_providers c JOIN api_providers p ON p.id = c.provider_id"
 #define MODEL_COLS \
@@ -119,6 +120,7 @@ catalog_row_config(const struct db_rows *rows, int r, int c0, struct catalog_con
 	catalog_copy(c->status, sizeof(c->status), db_val(rows, r, c0 + 11));
 	catalog_copy(c->key_hint, sizeof(c->key_hint), db_val(rows, r, c0 + 12));
 	c->key_id = (int)db_ll(rows, r, c0 + 13, 0);
+	c->weight = (int)db_ll(rows, r, c0 + 14, 1);
 }
 
 static enum model_type
@@ -579,13 +581,13 @@ static const char SQL_KEY_DUPLICATE[] =
     " LIMIT 1";
 static const char SQL_CONFIG_INSERT[] =
     "INSERT INTO user_api_providers (user_id, provider_id, name, api_key_enc, key_id, key_hint,"
-    " key_fingerprint, base_url, priority, is_active) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
+    " key_fingerprint, base_url, priority, is_active, weight) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
 static const char SQL_CONFIG_SET_KEY[] =
     "UPDATE user_api_providers SET api_key_enc = ?, key_id = ?, key_hint = ?, key_fingerprint = ?,"
     " status = 'unknown', last_error = NULL WHERE user_id = ? AND id = ?";
 static const char SQL_CONFIG_SET_FIELDS[] =
     "UPDATE user_api_providers SET base_url = IF(?, ?, base_url), priority = IF(?, ?, priority),"
-    " is_active = IF(?, ?, is_active) WHERE user_id = ? AND id = ?";
+    " is_active = IF(?, ?, is_active), weight = IF(?, ?, weight) WHERE user_id = ? AND id = ?";
 static const char SQL_CONFIG_DELETE_MODELS[] =
     "DELETE FROM aggregator_models WHERE user_id = ? AND config_id = ?";
 static const char SQL_CONFIG_DELETE[] =
@@ -654,7 +656,7 @@ catalog_config_create(long long user_id, const struct catalog_provider *pv,
     const struct catalog_config_input *in, long long *id, struct sb_error *e)
 {
 	struct catalog_sealed	 s;
-	struct db_param		 p[10];
+	struct db_param		 p[11];
 	unsigned long long	 newid = 0;
 	int			 rc = -1, dbrc;
 
@@ -672,7 +674,8 @@ catalog_config_create(long long user_id, const struct catalog_provider *pv,
 	p[7] = in->base_url_set && in->base_url && in->base_url[0] ? db_str(in->base_url) : db_null();
 	p[8] = db_int(in->priority_set ? in->priority : 100);
 	p[9] = db_int(in->is_active_set ? in->is_active : 1);
-	dbrc = db_exec(SQL_CONFIG_INSERT, p, 10, NULL, &newid);
+	p[10] = db_int(in->weight_set ? in->weight : 1);
+	dbrc = db_exec(SQL_CONFIG_INSERT, p, 11, NULL, &newid);
 	if (dbrc == DB_DUPLICATE) {
 		err_set(e, ERR_VALIDATION, 409, "conflict",
 		    "You already have a provider config named '%.64s'; update it with PUT.", in->name);
@@ -695,7 +698,7 @@ catalog_config_update(long long user_id, long long config_id,
 {
 	struct catalog_config	 cur;
 	struct catalog_sealed	 s;
-	struct db_param		 p[8];
+	struct db_param		 p[10];
 	int			 rc = -1;
 
 	memset(&s, 0, sizeof(s));
@@ -722,9 +725,11 @@ catalog_config_update(long long user_id, long long config_id,
 	p[3] = db_int(in->priority);
 	p[4] = db_int(in->is_active_set);
 	p[5] = db_int(in->is_active);
-	p[6] = db_int(user_id);
-	p[7] = db_int(config_id);
-	if (db_exec(SQL_CONFIG_SET_FIELDS, p, 8, NULL, NULL) != DB_OK) {
+	p[6] = db_int(in->weight_set);
+	p[7] = db_int(in->weight);
+	p[8] = db_int(user_id);
+	p[9] = db_int(config_id);
+	if (db_exec(SQL_CONFIG_SET_FIELDS, p, 10, NULL, NULL) != DB_OK) {
 		catalog_db_error(e);
 		goto out;
 	}

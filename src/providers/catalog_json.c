@@ -32,7 +32,8 @@ static const char SQL_CONFIGS[] =
     "  AND m.user_id = c.user_id AND m.is_available = 1),"
     " (SELECT COALESCE(SUM(u.cost_micros), 0) FROM aggregator_usage_logs u"
     "  WHERE u.user_id = c.user_id AND u.config_id = c.id"
-    "  AND u.created_at >= DATE_FORMAT(UTC_TIMESTAMP(), '%Y-%m-01'))"
+    "  AND u.created_at >= DATE_FORMAT(UTC_TIMESTAMP(), '%Y-%m-01')),"
+    " c.weight"
     " FROM user_api_providers c JOIN api_providers p ON p.id = c.provider_id"
     " WHERE c.user_id = ? AND (? = 0 OR c.id = ?) ORDER BY c.priority, c.created_at, c.name";
 static const char SQL_ALIASES[] =
@@ -146,6 +147,7 @@ catalog_config_row(const struct db_rows *rows, int r)
 	json_add_str_or_null(o, "created_at", db_val(rows, r, 15));
 	cJSON_AddNumberToObject(o, "model_count", (double)db_ll(rows, r, 16, 0));
 	json_add_usd(o, "month_cost_usd", db_ll(rows, r, 17, 0));
+	cJSON_AddNumberToObject(o, "weight", (double)db_ll(rows, r, 18, 1));
 	return o;
 }
 

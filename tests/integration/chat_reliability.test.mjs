@@ -440,3 +440,30 @@ test('automatic fallback: openai/gpt-4o fails, the same model via OpenRouter ser
   assert.equal(k.status, 401);
   resetCircuits(u);
 });
+
+// Issue 12: two keys of one provider (a second config named by the user),
+// equal priority, weights 3 and 1: the load splits about 3:1.
+test('two keys of one provider share the load by weight', async () => {
+  const u = await chatUser();
+  assert.equal((await u.put('/api/provider-configs/openai', { weight: 3, validate: false })).status, 200);
+  const add = await u.post('/api/provider-configs/openai', { name: 'openai-b', api_key: 'sk-prov-openai-SECOND001',
+    base_url: mock.url('openai/v1'), priority: 10, weight: 1, validate: false });
+  assert.equal(add.status, 201, add.text);
+  assert.equal(add.json.config.weight, 1);
+  assert.equal(add.json.config.provider, 'openai');
+  addModel(u.id, 'openai', 'gpt-shared');
+  addModel(u.id, 'openai-b', 'gpt-shared');
+  const ids = [];
+  for (let i = 0; i < 200; i++) {
+    const r = await chat(u.key, { model: 'gpt-shared', messages: hi });
+    assert.equal(r.status, 200, r.text);
+    ids.push(rid(r));
+  }
+  const counts = Object.fromEntries(sql(`SELECT provider, COUNT(*) FROM aggregator_usage_logs
+    WHERE request_id IN (${ids.map(q).join(',')}) GROUP BY provider`));
+  const a = Number(counts.openai ?? 0);
+  const b = Number(counts['openai-b'] ?? 0);
+  assert.equal(a + b, 200);
+  // Expected 150 : 50; the bounds are over five standard deviations wide.
+  assert.ok(a >= 120 && a <= 180, `openai served ${a}, openai-b ${b}`);
+});
