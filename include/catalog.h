@@ -144,7 +144,7 @@ int	catalog_each_model(long long user_id,
 
 /* Record the outcome of talking to a config (status "ok" / "error" and a
  * short error text, NULL to clear). Bound to user_id. */
-/* A config whose key the provider refused (401/403): left out of routing
+/* A config whose key the provider refused (401): left out of routing
  * until the key is replaced or a sync succeeds. */
 #define CATALOG_STATUS_KEY_REFUSED	"key_refused"
 int	catalog_config_set_status(long long user_id, long long config_id, const char *status,

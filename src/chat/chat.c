@@ -415,7 +415,7 @@ chat_note_target(struct chat *c, const struct catalog_target *t)
 
 /* --- one upstream attempt ------------------------------------------------ */
 
-/* The provider refused the key itself (401/403): its config leaves the
+/* The provider refused the key itself (401): its config leaves the
  * rotation, visibly (status key_refused in Providers), until its owner
  * replaces the key (or a model sync succeeds with it again). */
 static void
@@ -440,7 +440,7 @@ chat_classify_http(struct chat *c, long status)
 	cat = adapter_parse_error(c->fmt, status, c->errbody.data,
 	    c->errbody.len, msg, sizeof(msg));
 	chat_fail_upstream(c, cat, msg);
-	if (cat == ERR_AUTH && (status == 401 || status == 403))
+	if (cat == ERR_AUTH && status == 401)	/* a 403 may be about one model */
 		chat_key_refused(c, status, msg);
 	if (adapter_retryable(cat, status))
 		return STEP_RETRY;

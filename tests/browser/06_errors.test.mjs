@@ -46,6 +46,10 @@ test('chat errors are explained', { timeout: 240000 }, async (t) => {
     assert.match(text, /Authentication/i);
     assert.match(text, /Key rejected by errs — check it in Settings → Providers/);
     assert.equal(await page.locator('.msg-assistant').last().locator('a[href$="providers.html"]').count(), 1);
+    // A refused key takes the config out of rotation until it is replaced.
+    const cfg = (await session.get('/api/provider-configs/errs')).json.config;
+    assert.equal(cfg.status, 'key_refused');
+    assert.equal((await session.put('/api/provider-configs/errs', { api_key: 'sk-errs-replaced-0001', validate: false })).status, 200);
   });
 
   await t.test('an upstream rate limit', async () => {

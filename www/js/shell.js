@@ -50,15 +50,20 @@ function statusIndicator() {
   const a = h('a', { href: page('status.html'), class: 'status-ind status-off', id: 'status-indicator', title: 'Provider status' }, glyph, text);
   a.setAttribute('aria-label', 'Provider status: loading');
   statusLoader = () => get('api/providers/status', null, { noRedirect: true }).then((s) => {
-    const n = s && Array.isArray(s.providers) ? s.providers.length : 0;
-    const key = n === 0 ? 'none' : (OVERALL[s.overall] ? s.overall : 'unknown');
+    const list = s && Array.isArray(s.providers) ? s.providers : [];
+    const key = list.length === 0 ? 'none' : (OVERALL[s.overall] ? s.overall : 'unknown');
     const [cls, g, long, short] = OVERALL[key];
+    // Which providers are in trouble (an open circuit, down, degraded): named
+    // in the tooltip, and the link goes to the first one's row.
+    const trouble = list.filter((p) => p.is_active !== false && ['circuit_open', 'down', 'degraded'].includes(p.state));
+    const detail = trouble.map((p) => p.config + ': ' + (p.state === 'circuit_open' ? 'circuit open' : p.state)).join(', ');
     a.className = 'status-ind status-' + cls;
     a.dataset.overall = key;
     glyph.textContent = g;
-    text.textContent = short;
-    a.title = long;
-    a.setAttribute('aria-label', 'Provider status: ' + long);
+    text.textContent = trouble.length === 1 ? short + ' · ' + trouble[0].config : short;
+    a.title = detail ? long + ' — ' + detail : long;
+    a.href = page('status.html') + (trouble.length ? '#' + encodeURIComponent(trouble[0].config) : '');
+    a.setAttribute('aria-label', 'Provider status: ' + a.title);
   }).catch(() => { a.dataset.overall = 'unknown'; });
   statusLoader();
   return a;

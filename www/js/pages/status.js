@@ -43,6 +43,10 @@ async function load() {
     box.appendChild(h('div', { class: 'table-wrap' }, h('table', null,
       h('thead', null, h('tr', null, ['Provider', 'State', 'Success 15 min', 'Success 24 h', 'p50', 'p95', 'Last error', 'Last seen'].map((t, i) => h('th', { scope: 'col', class: [[2, 3, 4, 5].includes(i) && 'num', [3, 4, 7].includes(i) && 'hide-sm'] }, t)))),
       body)));
+    // The header's indicator links here with #config: that provider's row.
+    const want = decodeURIComponent(location.hash.slice(1));
+    const row = want && [...body.rows].find((tr) => tr.dataset.config === want);
+    if (row) { row.classList.add('is-target'); row.scrollIntoView({ block: 'center' }); }
   } catch (err) {
     if (err instanceof ApiError && err.status === 401) return;
     showError($('#overall'), err);
