@@ -129,6 +129,17 @@ int	catalog_model_get(long long config_id, const char *model_id, struct catalog_
 /* Every available model the user can use now (active configs and providers),
  * grouped by config in priority order; fn returns non-zero to stop.
  * Returns 0, or -1 on a DB error. */
+#define CATALOG_MAX_FALLBACKS	8	/* names in one stored fallback list */
+
+/* The stored fallback list of ref (a JSON array of names, caller owns), or
+ * NULL: none, or a database error (then *failed = 1). */
+cJSON	*catalog_fallbacks(long long user_id, const char *ref, int *failed);
+/* Store list (an array of at most CATALOG_MAX_FALLBACKS names) for ref; an
+ * empty list removes it. 0, or -1 with e. */
+int	catalog_set_fallbacks(long long user_id, const char *ref, const cJSON *list,
+	    struct sb_error *e);
+/* Every stored list of the user: {"fallbacks":[{model, fallbacks}]}. */
+cJSON	*catalog_fallbacks_json(long long user_id);
 /* The user's routing choice: 1 auto fallback on, 0 off, -1 database error. */
 int	catalog_auto_fallback(long long user_id);
 /* Set it; 0 or -1. */

@@ -860,6 +860,7 @@ chat_note_pause(struct chat *c, const struct circuit_pause *why)
 		c->paused = *why;
 }
 
+static int	chat_add_stored(struct chat *c);
 static int	chat_add_equivalents(struct chat *c);
 
 /* One target that cannot be tried: its key was refused. */
@@ -915,19 +916,25 @@ chat_walk(struct chat *c, int from, int *tried)
 }
 
 /* The targets in order; when every one failed before anything reached the
- * client, and the user turned automatic fallback on, the same model on
- * their other providers. Returns 0 when the response was sent, -1 with
- * r->err. */
+ * client, the user's stored fallback list for the model, then (when turned
+ * on) the same model on their other providers. Returns 0 when the response
+ * was sent, -1 with r->err. */
 static int
 chat_dispatch(struct chat *c)
 {
 	enum chat_step		 step;
 	int			 from, tried = 0;
 
+	static int	(*const more[])(struct chat *) = {
+		chat_add_stored, chat_add_equivalents,
+	};
+	size_t		 i;
+
 	step = chat_walk(c, 0, &tried);
-	if (step != STEP_OK && step != STEP_FATAL && !c->sent && !c->r->client_gone &&
-	    (from = chat_add_equivalents(c)) > 0)
-		step = chat_walk(c, from, &tried);
+	for (i = 0; i < sizeof(more) / sizeof(more[0]); i++)
+		if (step != STEP_OK && step != STEP_FATAL && !c->sent &&
+		    !c->r->client_gone && (from = more[i](c)) > 0)
+			step = chat_walk(c, from, &tried);
 	c->ok = step == STEP_OK;
 	if (!tried && c->r->err.category == ERR_NONE)
 		chat_all_paused(c);
@@ -1310,6 +1317,56 @@ chat_share_load(struct catalog_target *t, int n)
 	}
 }
 
+/* Append target t unless it is there already or the caller may not use it
+ * (a key's allowed models, embeddings from OpenAI-format configs only). */
+static void
+chat_append_target(struct chat *c, const struct catalog_target *t)
+{
+	if (c->ntargets >= CATALOG_TARGETS_MAX || chat_has_target(c, t) ||
+	    (c->r->who.via == AUTH_VIA_KEY && !chat_target_allowed(c,
+	    c->r->who.allowed_models, t)) ||
+	    (c->mode == CHAT_EMBED && t->config.api_format != CATALOG_FMT_OPENAI))
+		return;
+	c->targets[c->ntargets++] = *t;
+}
+
+/* May more targets be added once the first ones failed? Not under a hard
+ * budget: its reservation covered the targets known at the start. */
+static int
+chat_may_add(const struct chat *c)
+{
+	return c->ntargets > 0 && c->ntargets < CATALOG_TARGETS_MAX &&
+	    !chat_budget_binds(&c->lim);
+}
+
+/* The user's stored fallback list for the name the request used (a model
+ * or an alias; model_fallbacks), asked for only once every target failed.
+ * Returns the index of the first added target, or 0. */
+static int
+chat_add_stored(struct chat *c)
+{
+	struct catalog_target	 more[CATALOG_TARGETS_MAX];
+	struct sb_error		 e;
+	const cJSON		*it;
+	cJSON			*list;
+	int			 n0 = c->ntargets, n, k, failed;
+
+	if (!chat_may_add(c) ||
+	    (list = catalog_fallbacks(c->r->who.user_id, c->model, &failed)) == NULL)
+		return 0;
+	cJSON_ArrayForEach(it, list) {
+		err_clear(&e);
+		n = cJSON_IsString(it) ? chatcache_resolve(&c->snap, c->r->who.user_id,
+		    it->valuestring, more, CATALOG_TARGETS_MAX, NULL, &e) : 0;
+		for (k = 0; k < n; k++)
+			chat_append_target(c, &more[k]);
+	}
+	cJSON_Delete(list);
+	if (c->ntargets > n0)
+		usage_rec_route(&c->rec, "stored fallbacks", "tried next");
+	return c->ntargets > n0 ? n0 : 0;
+}
+
 /* Automatic fallback (user_routing.auto_fallback): the same model as the
  * first target's on the user's other providers, after the targets already
  * there; only asked for once every target failed, so it costs nothing on
@@ -1321,21 +1378,12 @@ chat_add_equivalents(struct chat *c)
 	struct catalog_target	 more[CATALOG_TARGETS_MAX];
 	int			 n0 = c->ntargets, n, k;
 
-	/* Under a hard budget the reservation covers the targets known at the
-	 * start only: no automatic fallback there (a "models" list is fine). */
-	if (c->ntargets == 0 || c->ntargets >= CATALOG_TARGETS_MAX ||
-	    chat_budget_binds(&c->lim) || catalog_auto_fallback(c->r->who.user_id) != 1)
+	if (!chat_may_add(c) || catalog_auto_fallback(c->r->who.user_id) != 1)
 		return 0;
 	n = catalog_equivalents(c->r->who.user_id, c->targets[0].model.model_id, 0,
 	    more, CATALOG_TARGETS_MAX);
-	for (k = 0; k < n && c->ntargets < CATALOG_TARGETS_MAX; k++) {
-		if (chat_has_target(c, &more[k]) ||
-		    (c->r->who.via == AUTH_VIA_KEY && !chat_target_allowed(c,
-		    c->r->who.allowed_models, &more[k])) ||
-		    (c->mode == CHAT_EMBED && more[k].config.api_format != CATALOG_FMT_OPENAI))
-			continue;
-		c->targets[c->ntargets++] = more[k];
-	}
+	for (k = 0; k < n; k++)
+		chat_append_target(c, &more[k]);
 	if (c->ntargets > n0)
 		usage_rec_route(&c->rec, "automatic fallback", "the same model elsewhere");
 	return c->ntargets > n0 ? n0 : 0;

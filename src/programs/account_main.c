@@ -55,6 +55,7 @@ static const char *const SQL_USER_PURGE[] = {
 	"DELETE FROM sessions WHERE user_id = ?",
 	"DELETE FROM stored_responses WHERE user_id = ?",
 	"DELETE FROM user_routing WHERE user_id = ?",
+	"DELETE FROM model_fallbacks WHERE user_id = ?",
 	SQL_USER_DELETE,
 };
 static const char SQL_ADMINS_OTHER[] =

@@ -607,6 +607,33 @@ handle_favorite(struct req *r)
 }
 
 static int
+handle_fallbacks_list(struct req *r)
+{
+	return prov_send(r, 200, catalog_fallbacks_json(r->who.user_id));
+}
+
+/* PUT {model, fallbacks: [names]}: the list for that model or alias; an
+ * empty list removes it. */
+static int
+handle_fallbacks_set(struct req *r)
+{
+	const char	*model = NULL;
+	const cJSON	*list;
+	cJSON		*root;
+
+	if (prov_body(r) != 0 ||
+	    json_field_str(r->json, "model", 1, 1, CATALOG_REF_MAX, &model, NULL, &r->err))
+		return -1;
+	list = cJSON_GetObjectItemCaseSensitive(r->json, "fallbacks");
+	if (catalog_set_fallbacks(r->who.user_id, model, list, &r->err) != 0)
+		return -1;
+	root = cJSON_CreateObject();
+	cJSON_AddStringToObject(root, "model", model);
+	cJSON_AddItemToObject(root, "fallbacks", cJSON_Duplicate(list, 1));
+	return prov_send(r, 200, root);
+}
+
+static int
 handle_aliases_list(struct req *r)
 {
 	return prov_send(r, 200, catalog_aliases_json(r->who.user_id));
@@ -707,6 +734,8 @@ static const struct route routes[] = {
 	{ "POST",   "/api/provider-configs/{name}/sync", handle_config_sync,     ROUTE_SESSION },
 	{ "GET",    "/api/models",                       handle_models,          ROUTE_USER },
 	{ "PUT",    "/api/models/favorites",             handle_favorite,        ROUTE_SESSION },
+	{ "GET",    "/api/models/fallbacks",             handle_fallbacks_list,  ROUTE_USER },
+	{ "PUT",    "/api/models/fallbacks",             handle_fallbacks_set,   ROUTE_SESSION },
 	{ "GET",    "/api/aliases",                      handle_aliases_list,    ROUTE_USER },
 	{ "POST",   "/api/aliases",                      handle_alias_create,    ROUTE_SESSION },
 	{ "DELETE", "/api/aliases/{id}",                 handle_alias_delete,    ROUTE_SESSION },

@@ -912,3 +912,102 @@ catalog_equivalents(long long user_id, const char *model_id, long long skip_conf
 		return -1;
 	return (int)x.n;
 }
+
+/* ---- stored fallback lists ------------------------------------------------- */
+
+static const char SQL_FALLBACKS_GET[] =
+    "SELECT fallbacks FROM model_fallbacks WHERE user_id = ? AND model_ref = ?";
+static const char SQL_FALLBACKS_SET[] =
+    "INSERT INTO model_fallbacks (user_id, model_ref, fallbacks) VALUES (?, ?, ?)"
+    " ON DUPLICATE KEY UPDATE fallbacks = VALUES(fallbacks)";
+static const char SQL_FALLBACKS_DELETE[] =
+    "DELETE FROM model_fallbacks WHERE user_id = ? AND model_ref = ?";
+static const char SQL_FALLBACKS_ALL[] =
+    "SELECT model_ref, fallbacks FROM model_fallbacks WHERE user_id = ? ORDER BY model_ref";
+
+cJSON *
+catalog_fallbacks(long long user_id, const char *ref, int *failed)
+{
+	struct db_param	 p[2] = { db_int(user_id), db_str(ref) };
+	struct db_rows	 rows;
+	cJSON		*list = NULL;
+
+	*failed = 0;
+	if (db_query(SQL_FALLBACKS_GET, p, 2, &rows) != DB_OK)
+		*failed = 1;
+	else if (rows.nrows > 0 && (list = cJSON_Parse(db_val(&rows, 0, 0))) != NULL &&
+	    !cJSON_IsArray(list)) {
+		cJSON_Delete(list);
+		list = NULL;
+	}
+	db_rows_free(&rows);
+	return list;
+}
+
+int
+catalog_set_fallbacks(long long user_id, const char *ref, const cJSON *list,
+    struct sb_error *e)
+{
+	struct db_param	 p[3] = { db_int(user_id), db_str(ref), db_null() };
+	const cJSON	*it;
+	char		*text;
+	int		 rc;
+
+	if (!cJSON_IsArray(list) || cJSON_GetArraySize(list) > CATALOG_MAX_FALLBACKS) {
+		err_set(e, ERR_VALIDATION, 400, "invalid_fallbacks",
+		    "'fallbacks' must be a list of at most %d model names.",
+		    CATALOG_MAX_FALLBACKS);
+		return -1;
+	}
+	cJSON_ArrayForEach(it, list)
+		if (!cJSON_IsString(it) || it->valuestring[0] == '\0' ||
+		    strlen(it->valuestring) > CATALOG_REF_MAX || strcmp(it->valuestring, ref) == 0) {
+			err_set(e, ERR_VALIDATION, 400, "invalid_fallbacks",
+			    "Each fallback is a model name ('config/model', a bare id "
+			    "or an alias) other than the model itself.");
+			return -1;
+		}
+	if (cJSON_GetArraySize(list) == 0)
+		rc = db_exec(SQL_FALLBACKS_DELETE, p, 2, NULL, NULL);
+	else {
+		if ((text = cJSON_PrintUnformatted(list)) == NULL) {
+			err_set(e, ERR_INTERNAL, 500, "out_of_memory", "Out of memory.");
+			return -1;
+		}
+		p[2] = db_str(text);
+		rc = db_exec(SQL_FALLBACKS_SET, p, 3, NULL, NULL);
+		free(text);
+	}
+	if (rc != DB_OK) {
+		catalog_db_error(e);
+		return -1;
+	}
+	return 0;
+}
+
+cJSON *
+catalog_fallbacks_json(long long user_id)
+{
+	struct db_param	 p = db_int(user_id);
+	struct db_rows	 rows;
+	cJSON		*root, *arr, *o, *list;
+	int		 i;
+
+	if (db_query(SQL_FALLBACKS_ALL, &p, 1, &rows) != DB_OK) {
+		db_rows_free(&rows);
+		return NULL;
+	}
+	root = cJSON_CreateObject();
+	arr = cJSON_AddArrayToObject(root, "fallbacks");
+	for (i = 0; i < rows.nrows; i++) {
+		o = cJSON_CreateObject();
+		cJSON_AddStringToObject(o, "model", db_val(&rows, i, 0));
+		list = cJSON_Parse(db_val(&rows, i, 1));
+		cJSON_AddItemToObject(o, "fallbacks", cJSON_IsArray(list) ? list : cJSON_CreateArray());
+		if (!cJSON_IsArray(list))
+			cJSON_Delete(list);
+		cJSON_AddItemToArray(arr, o);
+	}
+	db_rows_free(&rows);
+	return root;
+}

@@ -51,6 +51,19 @@ test('settings: favorites, aliases, budget, admin', { timeout: 180000 }, async (
     }, before);
   });
 
+  await t.test('a fallback list is saved and removed on the Models page', async () => {
+    await page.goto('models.html');
+    await settled(page);
+    await page.fill('#fallback-form input[aria-label="Model"]', 'setx/aaa-model');
+    await page.fill('#fallback-form input[aria-label="Fallback models, in order"]', 'setx/zzz-model');
+    await page.click('#fallback-form button[type=submit]');
+    await page.waitForSelector('#fallbacks tr[data-model="setx/aaa-model"]');
+    const r = await session.get('/api/models/fallbacks');
+    assert.ok(r.json.fallbacks.some((f) => f.model === 'setx/aaa-model' && f.fallbacks[0] === 'setx/zzz-model'));
+    await page.click('#fallbacks tr[data-model="setx/aaa-model"] button');
+    await page.waitForSelector('#fallbacks tr[data-model="setx/aaa-model"]', { state: 'detached' });
+  });
+
   const alias = unique('al');
   await t.test('add and delete an alias', async () => {
     await page.goto('models.html');

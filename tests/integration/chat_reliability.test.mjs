@@ -467,3 +467,28 @@ test('two keys of one provider share the load by weight', async () => {
   // Expected 150 : 50; the bounds are over five standard deviations wide.
   assert.ok(a >= 120 && a <= 180, `openai served ${a}, openai-b ${b}`);
 });
+
+// Issue 12: a stored fallback list per model or alias: "gpt-4o from OpenAI,
+// else the same via OpenRouter", tried only once the model's own targets failed.
+test('a stored fallback list: openai/gpt-4o fails, the listed openrouter model serves', async () => {
+  const u = await chatUser();
+  sql(`UPDATE user_api_providers SET base_url='http://127.0.0.1:1/v1' WHERE id=${configId(u.id, 'openai')}`);
+  addModel(u.id, 'openai', 'gpt-4o');
+  await addConfig(u, 'openrouter', { api_key: 'sk-or-prov-0010', base_url: mock.url('openrouter/api/v1'), priority: 40 });
+  addModel(u.id, 'openrouter', 'openai/gpt-4o');
+  const bad = await u.put('/api/models/fallbacks', { model: 'openai/gpt-4o', fallbacks: ['openai/gpt-4o'] });
+  assert.equal(bad.status, 400, 'a model is not its own fallback');
+  const put = await u.put('/api/models/fallbacks', { model: 'openai/gpt-4o', fallbacks: ['openrouter/openai/gpt-4o'] });
+  assert.equal(put.status, 200, put.text);
+  assert.deepEqual((await u.get('/api/models/fallbacks')).json.fallbacks,
+    [{ model: 'openai/gpt-4o', fallbacks: ['openrouter/openai/gpt-4o'] }]);
+  const r = await chat(u.key, { model: 'openai/gpt-4o', messages: hi });
+  assert.equal(r.status, 200, r.text);
+  const row = await usageRow(rid(r));
+  assert.equal(row.provider, 'openrouter');
+  assert.match(row.route, /^openai\/gpt-4o: 502 provider_unreachable after 3 attempts; stored fallbacks: tried next; openrouter\/openai\/gpt-4o: ok$/);
+  // An empty list removes it.
+  assert.equal((await u.put('/api/models/fallbacks', { model: 'openai/gpt-4o', fallbacks: [] })).status, 200);
+  assert.deepEqual((await u.get('/api/models/fallbacks')).json.fallbacks, []);
+  resetCircuits(u);
+});

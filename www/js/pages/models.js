@@ -14,6 +14,7 @@ const tableEl = $('#models-table');
 const aliasEl = $('#aliases');
 let rows = [];
 let aliases = [];
+let fallbacks = [];
 let user = null;
 
 const q = h('input', { type: 'search', placeholder: 'Search models…', 'aria-label': 'Search models', autocomplete: 'off' });
@@ -28,15 +29,18 @@ shell({ active: 'models', settings: true }).then((u) => { user = u; renderAliase
 
 async function load() {
   try {
-    const [m, a] = await Promise.all([get('api/models'), get('api/aliases').catch(() => ({ aliases: [] }))]);
+    const [m, a, f] = await Promise.all([get('api/models'), get('api/aliases').catch(() => ({ aliases: [] })),
+      get('api/models/fallbacks').catch(() => ({ fallbacks: [] }))]);
     rows = [];
     const groups = Array.isArray(m && m.providers) ? m.providers : [];
     for (const g of groups) for (const x of (Array.isArray(g.models) ? g.models : [])) rows.push({ ...x, group: (g.provider === 'custom' ? g.config : g.display_name) || g.config, config: g.config, aggregator: !!(x.aggregator || g.type === 'aggregator') });
     const known = new Set(Array.from(provSel.options).map((o) => o.value));
     for (const g of groups) if (!known.has(g.config)) provSel.appendChild(h('option', { value: g.config }, g.provider === 'custom' ? g.config : (g.display_name || g.config)));
     aliases = Array.isArray(a && a.aliases) ? a.aliases : [];
+    fallbacks = Array.isArray(f && f.fallbacks) ? f.fallbacks : [];
     renderTable();
     renderAliases();
+    renderFallbacks();
   } catch (err) {
     if (err instanceof ApiError && err.status === 401) return;
     showError(tableEl, err);
@@ -123,6 +127,39 @@ function renderAliases() {
     body.appendChild(h('tr', null, h('td', { class: 'cell-main mono' }, a.alias), h('td', { class: 'mono' }, a.model), h('td', null, h('span', { class: ['tag', a.scope === 'global' && 'tag-accent'] }, a.scope === 'global' ? 'Global' : 'Mine')), h('td', { class: 'actions' }, rm)));
   }
   aliasEl.appendChild(h('div', { class: 'table-wrap section' }, h('table', null, h('thead', null, h('tr', null, h('th', null, 'Alias'), h('th', null, 'Model'), h('th', null, 'Scope'), h('th', null, h('span', { class: 'sr-only' }, 'Actions')))), body)));
+}
+
+// "If this model fails, try these": a list per model or alias, tried in
+// order once every provider of the model failed (before the answer starts).
+function renderFallbacks() {
+  const box = $('#fallbacks');
+  clear(box);
+  const model = h('input', { type: 'text', placeholder: 'openai/gpt-4o', list: 'model-ids', 'aria-label': 'Model', autocomplete: 'off', spellcheck: 'false' });
+  const list = h('input', { type: 'text', placeholder: 'openrouter/openai/gpt-4o, anthropic/claude-sonnet-4-5', 'aria-label': 'Fallback models, in order', autocomplete: 'off', spellcheck: 'false' });
+  const save = h('button', { type: 'submit', class: 'btn btn-primary' }, icon(ICONS.plus), 'Save fallbacks');
+  const out = h('div', { 'aria-live': 'polite' });
+  const form = h('form', { class: 'toolbar', id: 'fallback-form' }, model, h('span', { 'aria-hidden': 'true' }, '→'), list, save);
+  const store = async (name, names) => {
+    await put('api/models/fallbacks', { model: name, fallbacks: names });
+    toast(names.length ? 'Fallbacks saved' : 'Fallbacks removed', 'ok');
+    await load();
+  };
+  form.addEventListener('submit', (e) => {
+    e.preventDefault();
+    const names = list.value.split(',').map((s) => s.trim()).filter(Boolean);
+    if (!model.value.trim() || !names.length) { replace(out, errorBox({ type: 'validation', message: 'Enter a model and the models to try when it fails, separated by commas.' }, { compact: true })); return; }
+    busy(save, async () => { try { await store(model.value.trim(), names); } catch (err) { replace(out, errorBox(err, { compact: true })); } });
+  });
+  box.append(h('div', { class: 'card card-tight' }, h('p', { class: 'muted small' },
+    'When every provider of a model (or alias) fails before the answer starts, these are tried in order. Each request\'s route shows in Usage.'), form, out));
+  if (!fallbacks.length) return;
+  const body = h('tbody');
+  for (const f of fallbacks) {
+    const rm = h('button', { type: 'button', class: 'btn btn-sm btn-ghost danger', 'aria-label': 'Remove the fallbacks of ' + f.model }, icon(ICONS.trash), 'Remove');
+    rm.addEventListener('click', async () => { try { await store(f.model, []); } catch (err) { toast(err.message, 'error'); } });
+    body.appendChild(h('tr', { dataset: { model: f.model } }, h('td', { class: 'cell-main mono' }, f.model), h('td', { class: 'mono' }, f.fallbacks.join(' → ')), h('td', { class: 'actions' }, rm)));
+  }
+  box.appendChild(h('div', { class: 'table-wrap section' }, h('table', null, h('thead', null, h('tr', null, h('th', null, 'Model'), h('th', null, 'Then try'), h('th', null, h('span', { class: 'sr-only' }, 'Actions')))), body)));
 }
 
 load();
