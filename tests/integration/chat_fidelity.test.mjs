@@ -146,6 +146,15 @@ test('Anthropic thinking comes back: reasoning_content in Chat Completions, thin
   const starts = ms.text.split('\n').filter((l) => l.startsWith('data: {"type":"content_block_start"')).map((l) => JSON.parse(l.slice(6)));
   assert.deepEqual(starts.map((e) => [e.index, e.content_block.type]), [[0, 'thinking'], [1, 'text']]);
   assert.ok(ms.text.includes('"thinking_delta"'));
+  // Responses: a reasoning item (its text as the summary) before the message.
+  const rr = await post('/v1/responses', s.key, { model, input: 'x' });
+  assert.equal(rr.status, 200, rr.text);
+  assert.deepEqual(rr.json.output.map((o) => o.type), ['reasoning', 'message']);
+  assert.equal(rr.json.output[0].summary[0].text, THINKING);
+  const rs = await post('/v1/responses', s.key, { model, input: 'x', stream: true });
+  const types = rs.text.split('\n').filter((l) => l.startsWith('event: ')).map((l) => l.slice(7));
+  assert.ok(types.includes('response.reasoning_summary_text.delta'), types.join(' '));
+  assert.ok(types.indexOf('response.reasoning_summary_text.done') < types.indexOf('response.output_text.delta'));
 });
 
 test('What an upstream cannot do is a clear 400, defaults pass', async () => {

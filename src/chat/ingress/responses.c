@@ -423,6 +423,24 @@ rsp_call_item(const char *call_id, const char *name, const char *args,
 	return f;
 }
 
+/* A reasoning item: the upstream's reasoning text as its summary. */
+static cJSON *
+rsp_reasoning_item(const char *item_id, const char *text)
+{
+	cJSON	*r = cJSON_CreateObject(), *sum, *p;
+
+	cJSON_AddStringToObject(r, "id", item_id);
+	cJSON_AddStringToObject(r, "type", "reasoning");
+	sum = cJSON_AddArrayToObject(r, "summary");
+	if (text != NULL) {
+		p = cJSON_CreateObject();
+		cJSON_AddStringToObject(p, "type", "summary_text");
+		cJSON_AddStringToObject(p, "text", text);
+		cJSON_AddItemToArray(sum, p);
+	}
+	return r;
+}
+
 static const char *
 rsp_status(const char *finish)
 {
@@ -437,7 +455,14 @@ rsp_response(const cJSON *completion, const struct adapter_usage *u,
 	const cJSON	*calls = ingress_choice(completion, &text, &finish), *tc, *fn;
 	cJSON		*output = cJSON_CreateArray();
 	char		 mid[INGRESS_MAX_ID + 8];
+	const char	*think = rsp_str(cJSON_GetObjectItemCaseSensitive(cJSON_GetArrayItem(
+	    cJSON_GetObjectItemCaseSensitive(completion, "choices"), 0), "message"),
+	    "reasoning_content");
 
+	if (think && think[0]) {
+		snprintf(mid, sizeof(mid), "rs_%s", id);
+		cJSON_AddItemToArray(output, rsp_reasoning_item(mid, think));
+	}
 	if (text && text[0]) {
 		snprintf(mid, sizeof(mid), "msg_%s", id);
 		cJSON_AddItemToArray(output, rsp_message_item(mid, "completed", text));
@@ -533,7 +558,18 @@ rsp_close_item(struct ingress_stream *s, struct buf *out)
 
 	if (s->open == BLOCK_NONE)
 		return 0;
-	if (s->open == BLOCK_TEXT) {
+	if (s->open == BLOCK_THINKING) {
+		o = rsp_item_ref(s);
+		cJSON_AddNumberToObject(o, "summary_index", 0);
+		cJSON_AddStringToObject(o, "text", acc);
+		rc = rsp_event(s, "response.reasoning_summary_text.done", o, out);
+		item = rsp_reasoning_item(s->item_id, acc);
+		o = rsp_item_ref(s);
+		cJSON_AddNumberToObject(o, "summary_index", 0);
+		cJSON_AddItemToObject(o, "part", cJSON_Duplicate(cJSON_GetArrayItem(
+		    cJSON_GetObjectItemCaseSensitive(item, "summary"), 0), 1));
+		rc |= rsp_event(s, "response.reasoning_summary_part.done", o, out);
+	} else if (s->open == BLOCK_TEXT) {
 		o = rsp_item_ref(s);
 		cJSON_AddNumberToObject(o, "content_index", 0);
 		cJSON_AddStringToObject(o, "text", acc);
@@ -608,6 +644,33 @@ rsp_text_delta(struct ingress_stream *s, const char *text, struct buf *out)
 	return rsp_event(s, "response.output_text.delta", o, out);
 }
 
+/* Reasoning text (reasoning_content) as a reasoning item's summary. */
+static int
+rsp_reasoning_delta(struct ingress_stream *s, const char *text, struct buf *out)
+{
+	char	 rid[INGRESS_MAX_ID + 32];
+	cJSON	*o, *part;
+
+	if (s->open != BLOCK_THINKING) {
+		snprintf(rid, sizeof(rid), "rs_%s_%d", s->id, s->nitems);
+		if (rsp_open_item(s, BLOCK_THINKING, rsp_reasoning_item(rid, NULL), out) != 0)
+			return -1;
+		o = rsp_item_ref(s);
+		cJSON_AddNumberToObject(o, "summary_index", 0);
+		part = cJSON_AddObjectToObject(o, "part");
+		cJSON_AddStringToObject(part, "type", "summary_text");
+		cJSON_AddStringToObject(part, "text", "");
+		if (rsp_event(s, "response.reasoning_summary_part.added", o, out) != 0)
+			return -1;
+	}
+	if (buf_puts(&s->acc, text) != BUF_OK)
+		return -1;
+	o = rsp_item_ref(s);
+	cJSON_AddNumberToObject(o, "summary_index", 0);
+	cJSON_AddStringToObject(o, "delta", text);
+	return rsp_event(s, "response.reasoning_summary_text.delta", o, out);
+}
+
 static int
 rsp_tool_delta(struct ingress_stream *s, const cJSON *tc, struct buf *out)
 {
@@ -637,9 +700,12 @@ static int
 rsp_delta(struct ingress_stream *s, const cJSON *delta, struct buf *out)
 {
 	const char	*text = rsp_str(delta, "content");
+	const char	*think = rsp_str(delta, "reasoning_content");
 	const cJSON	*tc;
 
 	if (rsp_start(s, out) != 0)
+		return -1;
+	if (think && think[0] && rsp_reasoning_delta(s, think, out) != 0)
 		return -1;
 	if (text && text[0] && rsp_text_delta(s, text, out) != 0)
 		return -1;
