@@ -87,6 +87,7 @@ export function shell({ active, settings = false, adminOnly = false } = {}) {
   const nav = h('nav', { class: 'nav', 'aria-label': 'Main', id: 'main-nav' },
     navLink('chat', 'Chat', 'index.html', active),
     navLink('usage', 'Usage', 'usage.html', active),
+    navLink('requests', 'Requests', 'requests.html', active),
     h('div', { class: 'nav-drop' }, settingsBtn, settingsMenu));
   disclosure(settingsBtn, settingsMenu);
 

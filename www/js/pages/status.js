@@ -37,7 +37,7 @@ async function load() {
         h('td', { class: 'num hide-sm' }, ratio(p.success_rate_24h)),
         h('td', { class: 'num hide-sm' }, ms(p.p50_latency_ms)),
         h('td', { class: 'num' }, ms(p.p95_latency_ms)),
-        h('td', { class: 'small' }, p.last_error && p.last_error.message ? [h('span', { class: 'tag tag-error' }, p.last_error.type || 'error'), ' ', h('span', { class: 'err-msg' }, p.last_error.message), h('div', { class: 'cell-sub' }, ago(p.last_error.at))] : h('span', { class: 'faint' }, 'none')),
+        h('td', { class: 'small' }, p.last_error && p.last_error.message ? [h('span', { class: 'tag tag-error' }, p.last_error.type || 'error'), ' ', h('span', { class: 'err-msg' }, p.last_error.message), h('div', { class: 'cell-sub' }, ago(p.last_error.at), ' · ', h('a', { href: 'requests.html?status=error&range=day&provider=' + encodeURIComponent(p.config) }, 'failed requests'))] : h('span', { class: 'faint' }, 'none')),
         h('td', { class: 'hide-sm small' }, 'success ', ago(p.last_success_at), h('div', { class: 'cell-sub' }, 'sync ' + ago(p.last_sync_at)))));
     }
     box.appendChild(h('div', { class: 'table-wrap' }, h('table', null,
