@@ -96,6 +96,10 @@ enum err_category adapter_parse_response(enum adapter_format f, const char *body
 int	adapter_parse_embeddings_usage(const char *body, size_t len,
 	    struct adapter_usage *u);
 
+/* An OpenAI tool call {id, type: function, function: {name, arguments}};
+ * NULL id or name become "", NULL args "{}". */
+cJSON	*adapter_tool_call(const char *id, const char *name, const char *args);
+
 /* The request's max output tokens: max_completion_tokens, max_tokens, or 0. */
 long long adapter_req_max_tokens(const cJSON *req);
 

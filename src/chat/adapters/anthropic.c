@@ -495,20 +495,7 @@ static enum err_category
 adapter_anthropic_build_native(const struct adapter_params *p, const cJSON *req,
     cJSON **body, struct buf *url, char *err, size_t errlen)
 {
-	cJSON	*b = cJSON_Duplicate(req, 1);
-
-	if (b == NULL)
-		return adapter_fail(err, errlen, ERR_INTERNAL, "out of memory");
-	cJSON_DeleteItemFromObjectCaseSensitive(b, "model");
-	cJSON_AddStringToObject(b, "model", p->model);
-	cJSON_DeleteItemFromObjectCaseSensitive(b, "stream");
-	if (p->stream)
-		cJSON_AddTrueToObject(b, "stream");
-	*body = b;
-	if (buf_puts(url, "/v1/messages") != BUF_OK)
-		return adapter_fail(err, errlen, ERR_INTERNAL,
-		    "the provider's base URL is too long");
-	return ERR_NONE;
+	return adapter_native_body(p, req, "/v1/messages", body, url, err, errlen);
 }
 
 static enum err_category
@@ -590,17 +577,10 @@ anthropic_usage(const cJSON *usage, struct adapter_usage *u)
 static cJSON *
 anthropic_tool_call(const cJSON *block)
 {
-	cJSON	*tc = cJSON_CreateObject(), *fn;
-	char	*args = cJSON_PrintUnformatted(cJSON_GetObjectItem(block,
-	    "input"));
+	char	*args = cJSON_PrintUnformatted(cJSON_GetObjectItem(block, "input"));
+	cJSON	*tc = adapter_tool_call(adapter_jstr(block, "id"),
+	    adapter_jstr(block, "name"), args);
 
-	cJSON_AddStringToObject(tc, "id", adapter_jstr(block, "id") ?
-	    adapter_jstr(block, "id") : "");
-	cJSON_AddStringToObject(tc, "type", "function");
-	fn = cJSON_AddObjectToObject(tc, "function");
-	cJSON_AddStringToObject(fn, "name", adapter_jstr(block, "name") ?
-	    adapter_jstr(block, "name") : "");
-	cJSON_AddStringToObject(fn, "arguments", args ? args : "{}");
 	cJSON_free(args);
 	return tc;
 }

@@ -195,6 +195,39 @@ bad:
 }
 
 cJSON *
+adapter_tool_call(const char *id, const char *name, const char *args)
+{
+	cJSON	*tc = cJSON_CreateObject(), *fn;
+
+	cJSON_AddStringToObject(tc, "id", id ? id : "");
+	cJSON_AddStringToObject(tc, "type", "function");
+	fn = cJSON_AddObjectToObject(tc, "function");
+	cJSON_AddStringToObject(fn, "name", name ? name : "");
+	cJSON_AddStringToObject(fn, "arguments", args ? args : "{}");
+	return tc;
+}
+
+enum err_category
+adapter_native_body(const struct adapter_params *p, const cJSON *req,
+    const char *path, cJSON **body, struct buf *url, char *err, size_t errlen)
+{
+	cJSON	*b = cJSON_Duplicate(req, 1);
+
+	if (b == NULL)
+		return adapter_fail(err, errlen, ERR_INTERNAL, "out of memory");
+	cJSON_DeleteItemFromObjectCaseSensitive(b, "model");
+	cJSON_AddStringToObject(b, "model", p->model);
+	cJSON_DeleteItemFromObjectCaseSensitive(b, "stream");
+	if (p->stream)
+		cJSON_AddTrueToObject(b, "stream");
+	*body = b;
+	if (buf_puts(url, path) != BUF_OK)
+		return adapter_fail(err, errlen, ERR_INTERNAL,
+		    "the provider's base URL is too long");
+	return ERR_NONE;
+}
+
+cJSON *
 adapter_usage_json(const struct adapter_usage *u)
 {
 	cJSON	*o = cJSON_CreateObject(), *d;

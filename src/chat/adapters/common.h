@@ -114,6 +114,12 @@ int	adapter_emit_raw(struct adapter_stream *s, const char *json, size_t len,
 /* Record an error on the stream; returns ADAPTER_STREAM_ERROR. */
 int	adapter_stream_fail(struct adapter_stream *s, int status,
 	    enum err_category cat, const char *msg);
+/* A native request (the client's own, in this upstream's format) as the
+ * body: req with model set to ours and stream as the call streams; path is
+ * appended to url. ERR_NONE or ERR_INTERNAL with err. */
+enum err_category adapter_native_body(const struct adapter_params *p,
+	    const cJSON *req, const char *path, cJSON **body, struct buf *url,
+	    char *err, size_t errlen);
 /* An OpenAI "usage" object from u (with cached/reasoning details). */
 cJSON	*adapter_usage_json(const struct adapter_usage *u);
 void	adapter_copy(char *dst, size_t dstlen, const char *src);

@@ -12,20 +12,7 @@ static enum err_category
 adapter_responses_build_native(const struct adapter_params *p, const cJSON *req,
     cJSON **body, struct buf *url, char *err, size_t errlen)
 {
-	cJSON	*b = cJSON_Duplicate(req, 1);
-
-	if (b == NULL)
-		return adapter_fail(err, errlen, ERR_INTERNAL, "out of memory");
-	cJSON_DeleteItemFromObjectCaseSensitive(b, "model");
-	cJSON_AddStringToObject(b, "model", p->model);
-	cJSON_DeleteItemFromObjectCaseSensitive(b, "stream");
-	if (p->stream)
-		cJSON_AddTrueToObject(b, "stream");
-	*body = b;
-	if (buf_puts(url, "/responses") != BUF_OK)
-		return adapter_fail(err, errlen, ERR_INTERNAL,
-		    "the provider's base URL is too long");
-	return ERR_NONE;
+	return adapter_native_body(p, req, "/responses", body, url, err, errlen);
 }
 
 static void
@@ -64,7 +51,7 @@ adapter_responses_parse(const cJSON *resp, const char *client_model,
 	const cJSON	*output = cJSON_GetObjectItemCaseSensitive(resp, "output"), *it, *c;
 	const char	*type;
 	struct buf	 text;
-	cJSON		*o, *choice, *msg, *calls = NULL, *tc, *fn;
+	cJSON		*o, *choice, *msg, *calls = NULL;
 
 	if (!cJSON_IsArray(output))
 		return adapter_fail(err, errlen, ERR_UPSTREAM,
@@ -79,16 +66,8 @@ adapter_responses_parse(const cJSON *resp, const char *client_model,
 		} else if (type && !strcmp(type, "function_call")) {
 			if (calls == NULL)
 				calls = cJSON_CreateArray();
-			tc = cJSON_CreateObject();
-			cJSON_AddStringToObject(tc, "id", adapter_jstr(it, "call_id") ?
-			    adapter_jstr(it, "call_id") : "");
-			cJSON_AddStringToObject(tc, "type", "function");
-			fn = cJSON_AddObjectToObject(tc, "function");
-			cJSON_AddStringToObject(fn, "name", adapter_jstr(it, "name") ?
-			    adapter_jstr(it, "name") : "");
-			cJSON_AddStringToObject(fn, "arguments", adapter_jstr(it,
-			    "arguments") ? adapter_jstr(it, "arguments") : "{}");
-			cJSON_AddItemToArray(calls, tc);
+			cJSON_AddItemToArray(calls, adapter_tool_call(adapter_jstr(it,
+			    "call_id"), adapter_jstr(it, "name"), adapter_jstr(it, "arguments")));
 		}
 	}
 	o = adapter_completion_new(adapter_jstr(resp, "id"), client_model ?
@@ -112,22 +91,14 @@ adapter_responses_parse(const cJSON *resp, const char *client_model,
 static int
 responses_ev_item(struct adapter_stream *s, const cJSON *item)
 {
-	cJSON	*delta, *calls, *tc, *fn;
+	cJSON	*delta, *tc;
 
 	if (!adapter_jstr(item, "type") || strcmp(adapter_jstr(item, "type"), "function_call"))
 		return ADAPTER_STREAM_OK;
 	delta = cJSON_CreateObject();
-	calls = cJSON_AddArrayToObject(delta, "tool_calls");
-	tc = cJSON_CreateObject();
+	tc = adapter_tool_call(adapter_jstr(item, "call_id"), adapter_jstr(item, "name"), "");
 	cJSON_AddNumberToObject(tc, "index", s->ntools++);
-	cJSON_AddStringToObject(tc, "id", adapter_jstr(item, "call_id") ?
-	    adapter_jstr(item, "call_id") : "");
-	cJSON_AddStringToObject(tc, "type", "function");
-	fn = cJSON_AddObjectToObject(tc, "function");
-	cJSON_AddStringToObject(fn, "name", adapter_jstr(item, "name") ?
-	    adapter_jstr(item, "name") : "");
-	cJSON_AddStringToObject(fn, "arguments", "");
-	cJSON_AddItemToArray(calls, tc);
+	cJSON_AddItemToArray(cJSON_AddArrayToObject(delta, "tool_calls"), tc);
 	return adapter_emit_delta(s, 0, delta, NULL);
 }
 

@@ -63,8 +63,6 @@ void	ingress_copy_number(const cJSON *in, const char *key, cJSON *out,
 /* Copy in[key] to out[as] (any JSON value) when present. */
 void	ingress_copy_item(const cJSON *in, const char *key, cJSON *out,
 	    const char *as);
-/* A canonical tool call {id, type: function, function: {name, arguments}}. */
-cJSON	*ingress_tool_call(const char *id, const char *name, const char *args);
 /* Text of choice 0's message and its tool_calls (either may be NULL). */
 const cJSON *ingress_choice(const cJSON *completion, const char **text,
 	    const char **finish);

@@ -53,19 +53,6 @@ ingress_copy_item(const cJSON *in, const char *key, cJSON *out, const char *as)
 		cJSON_AddItemToObject(out, as, cJSON_Duplicate(v, 1));
 }
 
-cJSON *
-ingress_tool_call(const char *id, const char *name, const char *args)
-{
-	cJSON	*tc = cJSON_CreateObject(), *fn;
-
-	cJSON_AddStringToObject(tc, "id", id);
-	cJSON_AddStringToObject(tc, "type", "function");
-	fn = cJSON_AddObjectToObject(tc, "function");
-	cJSON_AddStringToObject(fn, "name", name);
-	cJSON_AddStringToObject(fn, "arguments", args ? args : "{}");
-	return tc;
-}
-
 const cJSON *
 ingress_choice(const cJSON *completion, const char **text, const char **finish)
 {

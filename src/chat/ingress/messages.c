@@ -235,7 +235,7 @@ msg_assistant(const cJSON *content, cJSON *msgs, char *err, size_t errlen)
 		} else if (t && !strcmp(t, "tool_use") && msg_str(b, "id") &&
 		    msg_str(b, "name")) {
 			args = cJSON_PrintUnformatted(cJSON_GetObjectItemCaseSensitive(b, "input"));
-			cJSON_AddItemToArray(calls, ingress_tool_call(msg_str(b, "id"),
+			cJSON_AddItemToArray(calls, adapter_tool_call(msg_str(b, "id"),
 			    msg_str(b, "name"), args));
 			free(args);
 		} else if (t && (!strcmp(t, "thinking") || !strcmp(t, "redacted_thinking")))

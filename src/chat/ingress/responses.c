@@ -128,7 +128,7 @@ rsp_function_call(const cJSON *it, cJSON *msgs, char *err, size_t errlen)
 	}
 	if ((calls = cJSON_GetObjectItemCaseSensitive(last, "tool_calls")) == NULL)
 		calls = cJSON_AddArrayToObject(last, "tool_calls");
-	cJSON_AddItemToArray(calls, ingress_tool_call(id, name,
+	cJSON_AddItemToArray(calls, adapter_tool_call(id, name,
 	    rsp_str(it, "arguments")));
 	return 0;
 }
