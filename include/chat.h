@@ -18,7 +18,7 @@ enum chat_mode {
 
 /* Serve the request; 0 when the response was sent, -1 with r->err set. */
 int	chat_run(struct req *r, enum chat_mode mode);
-/* POST /v1/messages/count_tokens (estimated); 0 or -1 with r->err set. */
+/* POST /v1/messages/count_tokens (counttokens.c); 0 or -1 with r->err set. */
 int	chat_count_tokens(struct req *r);
 /* Once per process: [chat] settings, the upstream handle. -1 on bad config. */
 int	chat_init(const struct config *c);
