@@ -45,6 +45,7 @@ struct config {
 	char	*metrics_token;
 	int	 metrics_max_series;	/* labelled provider/model pairs on /metrics */
 	char	*url_prefix;		/* stripped from REQUEST_URI before routing */
+	char	*spool_dir;		/* [usage] usage rows the database could not take */
 	char	*sql_dir;
 	int	 log_debug;
 	/* [upstream] */

@@ -1,6 +1,7 @@
 /* cron: `switchboard cron`, the one crontab line. Runs each periodic job
- * when it is due (roll-ups every run, health probes hourly, model sync and
- * pruning daily), one run at a time across hosts (a job_leases row). */
+ * when it is due (spooled usage rows and roll-ups every run, health probes
+ * hourly, model sync and pruning daily), one run at a time across hosts (a
+ * job_leases row). */
 #ifndef SB_CRON_H
 #define SB_CRON_H
 

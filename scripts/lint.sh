@@ -24,7 +24,7 @@ core_h="$lib_h config db http server vault auth account migrate egress install"
 providers_h="$core_h catalog sync modellist"
 adapters_h="$providers_h adapter"
 ingress_h="$adapters_h ingress"
-chat_h="$ingress_h chat route circuit chatcache inflight quota respstore usage"
+chat_h="$ingress_h chat route circuit chatcache inflight quota respstore spool usage"
 reports_h="$chat_h usageapi usagerep rollup budget metrics health cron"
 check_layer() {	# FOLDER ALLOWED-HEADER-NAMES
 	for f in $(find "src/$1" -maxdepth 1 -name '*.[ch]'); do

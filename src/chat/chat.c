@@ -26,6 +26,7 @@
 #include "price.h"
 #include "quota.h"
 #include "respstore.h"
+#include "spool.h"
 #include "route.h"
 #include "server.h"
 #include "upstream.h"
@@ -1501,14 +1502,19 @@ static void
 chat_finish(struct chat *c, int rc)
 {
 	struct req	*r = c->r;
+	cJSON		*unwritten = NULL;
 
 	if (c->rec.status != USAGE_CANCELLED && !c->ok)
 		usage_rec_error(&c->rec, r->err.category != ERR_NONE ?
 		    r->err.category : ERR_INTERNAL, rc != 0 ? (r->err.status ?
 		    r->err.status : 500) : r->status, r->err.message);
 	/* The row first: a process that dies after it leaves a reservation
-	 * (never an overspend), one that dies before it a note to recover. */
-	usage_log(&c->rec);
+	 * (never an overspend), one that dies before it a note to recover. A
+	 * row the database did not take (down, restarting) is spooled with its
+	 * settlement, which the replay does. */
+	if (usage_log(&c->rec, &unwritten) != 0 && unwritten != NULL &&
+	    spool_write(unwritten, r->request_id, &c->resv, c->rec.cost_micros) == 0)
+		return;
 	quota_budget_settle(&c->resv, c->rec.cost_micros);
 	quota_rate_tokens(&c->lim, r->who.user_id, r->who.key_id, c->rec.u.total);
 	if (c->noted)
@@ -1544,6 +1550,8 @@ chat_run(struct req *r, enum chat_mode mode)
 	if ((c = calloc(1, sizeof(*c))) == NULL)
 		return http_fail(r, ERR_INTERNAL, 500, "out_of_memory",
 		    "The server is out of memory.");
+	if (spool_pending())
+		(void)spool_replay();	/* rows this process could not write before */
 	c->r = r;
 	c->mode = mode;
 	c->ingress = chat_ingress_of(mode);
@@ -1592,6 +1600,7 @@ chat_init(const struct config *c)
 {
 	chatcache_configure(c->route_cache_s, c->key_cache_s);
 	quota_configure(c->user_max_concurrent);
+	spool_configure(c->spool_dir);
 	srandom((unsigned)(time(NULL) ^ (getpid() << 16)));	/* load sharing only */
 	circuit_configure(c->route_cache_s);
 	(void)inflight_recover();	/* requests of processes that died */

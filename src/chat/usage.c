@@ -13,14 +13,19 @@ const char *const usage_status_names[USAGE_STATUS__MAX] = {
 	"success", "error", "cancelled",
 };
 
-static const char SQL_USAGE_INSERT[] =
-    "INSERT INTO aggregator_usage_logs (request_id, user_id, gateway_key_id,"
-    " provider, config_id, endpoint, requested_model, resolved_model, is_stream,"
-    " prompt_tokens, completion_tokens, total_tokens, cache_read_tokens,"
-    " cache_write_tokens, reasoning_tokens, tokens_estimated, cost_micros,"
-    " price_known, latency_ms, ttft_ms, http_status, status, error_category,"
-    " error_message, attempts, route)"
-    " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)";
+#define USAGE_NPARAMS	26
+#define USAGE_COLUMNS \
+    " aggregator_usage_logs (request_id, user_id, gateway_key_id," \
+    " provider, config_id, endpoint, requested_model, resolved_model, is_stream," \
+    " prompt_tokens, completion_tokens, total_tokens, cache_read_tokens," \
+    " cache_write_tokens, reasoning_tokens, tokens_estimated, cost_micros," \
+    " price_known, latency_ms, ttft_ms, http_status, status, error_category," \
+    " error_message, attempts, route)" \
+    " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)"
+static const char SQL_USAGE_INSERT[] = "INSERT INTO" USAGE_COLUMNS;
+/* A row from the spool: the request id is unique, so a row that did reach
+ * the database before is not written twice. */
+static const char SQL_USAGE_REPLAY[] = "INSERT IGNORE INTO" USAGE_COLUMNS;
 
 long long
 usage_cost(const struct adapter_usage *u, const struct usage_prices *p,
@@ -102,10 +107,45 @@ usage_rec_route(struct usage_rec *rec, const char *target, const char *outcome)
 	    n ? "; " : "", target, outcome);
 }
 
-int
-usage_log(struct usage_rec *rec)
+/* The row's values as a JSON array (the spool's form). */
+static cJSON *
+usage_params_json(const struct db_param *p, int np)
 {
-	struct db_param	 p[26];
+	cJSON	*row = cJSON_CreateArray();
+	int	 i;
+
+	for (i = 0; i < np; i++)
+		cJSON_AddItemToArray(row, p[i].type == DBP_INT ? cJSON_CreateNumber((double)p[i].i) :
+		    p[i].type == DBP_STR ? cJSON_CreateString((const char *)p[i].s) : cJSON_CreateNull());
+	return row;
+}
+
+int
+usage_insert_row(const cJSON *row)
+{
+	struct db_param	 p[USAGE_NPARAMS];
+	const cJSON	*v;
+	int		 i = 0, rc;
+
+	if (cJSON_GetArraySize(row) != USAGE_NPARAMS)
+		return 1;
+	cJSON_ArrayForEach(v, row) {
+		if (cJSON_IsNumber(v))
+			p[i] = db_int((long long)v->valuedouble);
+		else if (cJSON_IsString(v))
+			p[i] = db_str(v->valuestring);
+		else
+			p[i] = db_null();
+		i++;
+	}
+	rc = db_exec(SQL_USAGE_REPLAY, p, USAGE_NPARAMS, NULL, NULL);
+	return rc == DB_OK || rc == DB_DUPLICATE ? 0 : -1;
+}
+
+int
+usage_log(struct usage_rec *rec, cJSON **unwritten)
+{
+	struct db_param	 p[USAGE_NPARAMS];
 	long long	 now = http_now_us(), lat, ttft = -1;
 	const long long	 U32 = 4294967295LL;
 	int		 rc;
@@ -142,10 +182,15 @@ usage_log(struct usage_rec *rec)
 	p[23] = db_str(rec->error_message[0] ? rec->error_message : NULL);
 	p[24] = db_int(usage_clamp(rec->attempts, 255));
 	p[25] = db_str(rec->route[0] ? rec->route : NULL);
-	rc = db_exec(SQL_USAGE_INSERT, p, 26, NULL, NULL);
-	if (rc != DB_OK)
+	if (unwritten)
+		*unwritten = NULL;
+	rc = db_exec(SQL_USAGE_INSERT, p, USAGE_NPARAMS, NULL, NULL);
+	if (rc != DB_OK && rc != DB_DUPLICATE) {
 		log_err("usage row for %s not written: %s", rec->request_id,
 		    db_error());
+		if (unwritten)
+			*unwritten = usage_params_json(p, USAGE_NPARAMS);
+	}
 	rec->request_id = NULL;
-	return rc == DB_OK ? 0 : -1;
+	return rc == DB_OK || rc == DB_DUPLICATE ? 0 : -1;
 }

@@ -64,7 +64,11 @@ void		usage_rec_error(struct usage_rec *rec, enum err_category cat,
 /* Add "target: outcome" to the record's route (cut at its size). */
 void		usage_rec_route(struct usage_rec *rec, const char *target,
 		    const char *outcome);
-/* Insert the row (once; later calls do nothing). 0 or -1 (logged). */
-int		usage_log(struct usage_rec *rec);
+/* Insert the row (once; later calls do nothing). 0, or -1 (logged) with
+ * *unwritten (when not NULL) set to the row's values for the spool. */
+int		usage_log(struct usage_rec *rec, cJSON **unwritten);
+/* Insert a spooled row (usage_log's *unwritten) unless its request id is
+ * there already. 0 written or there, 1 malformed, -1 database failure. */
+int		usage_insert_row(const cJSON *row);
 
 #endif

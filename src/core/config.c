@@ -150,6 +150,7 @@ static const struct config_str config_strs[] = {
 	{ "server", "metrics_token", offsetof(struct config, metrics_token), "" },
 	{ "server", "url_prefix", offsetof(struct config, url_prefix), "" },
 	{ "server", "sql_dir", offsetof(struct config, sql_dir), "sql" },
+	{ "usage", "spool_dir", offsetof(struct config, spool_dir), "" },
 };
 
 static int
@@ -352,6 +353,25 @@ config_parse(struct config *cfg, const char *text, char *err, size_t errsz)
 	return rc;
 }
 
+/* [usage] spool_dir defaults to spool/ beside the config file. */
+static int
+config_default_spool(struct config *cfg, const char *path, char *err, size_t errsz)
+{
+	const char	*slash = strrchr(path, '/');
+	size_t		 n = slash ? (size_t)(slash - path) + 1 : 0;
+	char		*dir = malloc(n + 6);
+
+	if (dir == NULL) {
+		snprintf(err, errsz, "out of memory");
+		return -1;
+	}
+	memcpy(dir, path, n);
+	memcpy(dir + n, "spool", 6);
+	free(cfg->spool_dir);
+	cfg->spool_dir = dir;
+	return 0;
+}
+
 int
 config_load(struct config *cfg, const char *path, char *err, size_t errsz)
 {
@@ -373,6 +393,8 @@ config_load(struct config *cfg, const char *path, char *err, size_t errsz)
 			goto out;
 		}
 	rc = config_parse(cfg, b.data ? b.data : "", err, errsz);
+	if (rc == 0 && cfg->spool_dir[0] == '\0')
+		rc = config_default_spool(cfg, path, err, errsz);
 out:
 	fclose(f);
 	if (b.data)

@@ -19,6 +19,7 @@
 #include "log.h"
 #include "rollup.h"
 #include "sbconst.h"
+#include "spool.h"
 #include "sync.h"
 #include "vault.h"
 
@@ -34,6 +35,7 @@ static const struct cli_command commands[] = {
 	{ "sync",    sync_cli,    "sync --all                   fetch every active provider config's model list (cron)" },
 	{ "rotate-key", catalog_rotate_cli, "rotate-key                   re-encrypt stored provider keys under current_key_id" },
 	{ "health",  health_cli,  "health [--probe]             provider states; --probe checks each config (cron)" },
+	{ "spool",   spool_cli,   "spool                        write usage rows kept while the database was down (cron)" },
 	{ "cron",    cron_cli,    "cron                         every job that is due (the one crontab line, every 5 minutes)" },
 };
 

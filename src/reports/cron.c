@@ -9,6 +9,7 @@
 #include "db.h"
 #include "health.h"
 #include "rollup.h"
+#include "spool.h"
 #include "sync.h"
 
 #define CRON_LEASE_S	1800	/* a run that dies frees the lease after this */
@@ -34,6 +35,7 @@ struct cron_job {
 };
 
 static const struct cron_job cron_jobs[] = {
+	{ "spool", 0, spool_cli, { "spool", NULL, NULL } },
 	{ "rollup", 0, rollup_cli, { "rollup", NULL, NULL } },
 	{ "health", 3600, health_cli, { "health", "--probe", NULL } },
 	{ "sync", 86400, sync_cli, { "sync", "--all", NULL } },

@@ -1,0 +1,30 @@
+/* spool: usage rows the database could not take (it was down or
+ * restarting when a request ended) are kept in files under [usage]
+ * spool_dir, with what settling their budget reservation needs, and written
+ * later: by the same process's next request, or by `switchboard cron`.
+ * Nothing is lost and nothing is written twice (the request id is unique). */
+#ifndef SB_SPOOL_H
+#define SB_SPOOL_H
+
+#include <cjson/cJSON.h>
+
+#include "config.h"
+
+struct quota_reservation;	/* quota.h, in src/chat */
+
+/* Once per process: the folder ([usage] spool_dir). */
+void	spool_configure(const char *dir);
+/* Keep row (usage_log's unwritten values; consumed) and the reservation to
+ * settle at cost. 0, or -1 when the file could not be written (logged). */
+int	spool_write(cJSON *row, const char *request_id,
+	    const struct quota_reservation *res, long long cost);
+/* Whether this process spooled rows not yet replayed. */
+int	spool_pending(void);
+/* Write every spooled row (of any process), settle its reservation and drop
+ * its in-flight note. The number of rows written, or -1 when the database
+ * still fails (the rest stays spooled). */
+int	spool_replay(void);
+/* `switchboard spool`: spool_replay now (also a job of switchboard cron). */
+int	spool_cli(const struct config *cfg, int argc, char **argv);
+
+#endif
