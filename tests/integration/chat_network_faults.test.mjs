@@ -85,3 +85,25 @@ test('a storm of 5xx answers: every request gets a categorized error and one row
   const ok = await chat(s.key, { model: 'openai/gpt-4o-mini', messages: hi });
   assert.equal(ok.status, 200, ok.text);
 });
+
+// A client that goes away while still sending its body: the request cannot
+// be read, nothing is sent upstream, and the processes go on serving.
+test('a client that hangs up halfway through its request body', async () => {
+  const { connect } = await import('node:net');
+  const { mock, BASE } = await import('./lib.mjs');
+  const url = new URL(BASE);
+  await mock.clear();
+  for (let i = 0; i < 3; i++) {
+    await new Promise((resolve) => {
+      const sock = connect(Number(url.port), url.hostname, () => {
+        sock.write(`POST /v1/chat/completions HTTP/1.1\r\nHost: ${url.host}\r\nAuthorization: Bearer ${s.key}\r\n`
+          + 'Content-Type: application/json\r\nContent-Length: 100000\r\n\r\n{"model":"openai/gpt-4o-mini","messages":[');
+        setTimeout(() => { sock.destroy(); resolve(); }, 200);
+      });
+      sock.on('error', resolve);
+    });
+  }
+  assert.equal((await mock.requests()).filter((r) => r.method === 'POST').length, 0, 'nothing reached the upstream');
+  const r = await chat(s.key, { model: 'openai/gpt-4o-mini', messages: hi });
+  assert.equal(r.status, 200, 'still serving');
+});
