@@ -1286,35 +1286,48 @@ chat_store(struct chat *c)
 	cJSON_Delete(conv);
 }
 
-/* Several configs of equal priority (e.g. two keys of one provider) share
- * the load by weight: each run of equal priority is put in a weighted
- * random order (Efraimidis–Spirakis: the largest u^(1/weight) first), so a
- * config with weight 3 comes first three times as often as one with 1, and
- * the others stay its fallbacks. */
+/* Several keys of one provider (configs of the same catalog provider and
+ * equal priority) share the load by weight: their places in the list are
+ * filled in a weighted random order (Efraimidis–Spirakis: the largest
+ * u^(1/weight) first), so a config with weight 3 comes first three times as
+ * often as one with 1, and the others stay its fallbacks. Configs of other
+ * providers keep their places. */
 static void
 chat_share_load(struct catalog_target *t, int n)
 {
+	struct catalog_target	 tmp[CATALOG_TARGETS_MAX], tx;
 	double			 key[CATALOG_TARGETS_MAX], kx;
-	struct catalog_target	 tx;
-	int			 i, j, k, m;
+	int			 pos[CATALOG_TARGETS_MAX], done[CATALOG_TARGETS_MAX];
+	int			 i, k, m, a, b;
 
-	for (i = 0; i < n; i = j) {
-		for (j = i + 1; j < n && t[j].config.priority == t[i].config.priority; j++)
-			;
-		if (j - i < 2)
+	memset(done, 0, sizeof(done));
+	for (i = 0; i < n; i++) {
+		if (done[i])
 			continue;
-		for (k = i; k < j; k++)
-			key[k] = pow(((double)random() + 1.0) / ((double)RAND_MAX + 2.0),
-			    1.0 / (t[k].config.weight > 0 ? t[k].config.weight : 1));
-		for (k = i + 1; k < j; k++)	/* insertion sort, largest key first */
-			for (m = k; m > i && key[m] > key[m - 1]; m--) {
-				kx = key[m];
-				key[m] = key[m - 1];
-				key[m - 1] = kx;
-				tx = t[m];
-				t[m] = t[m - 1];
-				t[m - 1] = tx;
+		for (m = 0, k = i; k < n; k++)
+			if (t[k].config.priority == t[i].config.priority &&
+			    strcmp(t[k].config.provider, t[i].config.provider) == 0) {
+				done[k] = 1;
+				pos[m++] = k;
 			}
+		if (m < 2)
+			continue;
+		for (a = 0; a < m; a++) {
+			tmp[a] = t[pos[a]];
+			key[a] = pow(((double)random() + 1.0) / ((double)RAND_MAX + 2.0),
+			    1.0 / (tmp[a].config.weight > 0 ? tmp[a].config.weight : 1));
+		}
+		for (a = 1; a < m; a++)	/* insertion sort, largest key first */
+			for (b = a; b > 0 && key[b] > key[b - 1]; b--) {
+				kx = key[b];
+				key[b] = key[b - 1];
+				key[b - 1] = kx;
+				tx = tmp[b];
+				tmp[b] = tmp[b - 1];
+				tmp[b - 1] = tx;
+			}
+		for (a = 0; a < m; a++)
+			t[pos[a]] = tmp[a];
 	}
 }
 

@@ -4,7 +4,7 @@
 // alias and hides a catalog entry (then restores it).
 import test from 'node:test';
 import assert from 'node:assert/strict';
-import { launch, shot, settled, ensureUser, customProvider, login, assertClean, cspEvents, unique, Session } from './lib.mjs';
+import { launch, shot, settled, ensureUser, customProvider, login, assertClean, cspEvents, unique, Session, upstream } from './lib.mjs';
 
 test('settings: favorites, aliases, budget, admin', { timeout: 180000 }, async (t) => {
   const session = await ensureUser();
@@ -49,6 +49,29 @@ test('settings: favorites, aliases, budget, admin', { timeout: 180000 }, async (
       const res = await fetch('api/providers/routing', { credentials: 'same-origin' });
       return (await res.json()).auto_fallback === want;
     }, before);
+  });
+
+  await t.test('another key of a provider shares its requests by weight', async () => {
+    await session.del('/api/provider-configs/xai-2');
+    await session.post('/api/provider-configs/xai', { api_key: 'sk-xai-first-0001', base_url: upstream('xai'), validate: false });
+    await page.goto('providers.html');
+    await settled(page);
+    await page.click('[data-config="xai"] [data-action="addkey"]');
+    const dlg = page.locator('dialog[open]');
+    await dlg.waitFor();
+    assert.equal(await dlg.locator('input[pattern]').inputValue(), 'xai-2');
+    await dlg.locator('input[type=password]').fill('sk-xai-second-0002');
+    await dlg.locator('input[type=url]').fill(upstream('xai'));
+    await dlg.locator('input[aria-label="Weight"]').fill('3');
+    await dlg.getByRole('button', { name: 'Add provider' }).click();
+    await page.waitForSelector('[data-config="xai-2"]');
+    const both = (await session.get('/api/provider-configs')).json.configs.filter((c) => c.provider === 'xai');
+    const second = both.find((c) => c.name === 'xai-2');
+    assert.equal(second.weight, 3);
+    assert.equal(second.priority, both.find((c) => c.name === 'xai').priority, 'same priority: shared');
+    assert.match(await page.textContent('[data-config="xai-2"]'), /Shares with xai · weight 3/);
+    await session.del('/api/provider-configs/xai-2');
+    await session.del('/api/provider-configs/xai');
   });
 
   await t.test('a fallback list is saved and removed on the Models page', async () => {

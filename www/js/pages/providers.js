@@ -113,7 +113,8 @@ function render() {
 function activeCard(c, index) {
   const cat = catalog.find((p) => p.name === c.provider) || {};
   const custom = c.provider === 'custom';
-  const title = custom ? c.name : (c.display_name || cat.display_name || c.name);
+  const base = c.display_name || cat.display_name || c.name;
+  const title = custom ? c.name : c.name !== c.provider ? base + ' (' + c.name + ')' : base;
   const state = stateOf(c);
   const result = h('div', { class: 'sync-result', 'aria-live': 'polite' });
   if (syncResults.has(c.name)) result.appendChild(syncResults.get(c.name));
@@ -130,6 +131,11 @@ function activeCard(c, index) {
   }));
   const rekey = h('button', { type: 'button', class: 'btn btn-sm btn-ghost', dataset: { action: 'rekey' } }, icon(ICONS.key), 'Replace key');
   rekey.addEventListener('click', () => keyDialog({ provider: cat.name ? cat : { name: c.provider, display_name: title, type: c.type }, config: c }));
+  // Another key of the same provider (e.g. a second project): its own
+  // config, same priority, sharing the requests by weight.
+  const addKey = custom || !cat.name ? null : h('button', { type: 'button', class: 'btn btn-sm btn-ghost', dataset: { action: 'addkey' } }, icon(ICONS.plus), 'Add key');
+  if (addKey) addKey.addEventListener('click', () => keyDialog({ provider: cat, another: c }));
+  const sharing = configs.filter((x) => x !== c && x.provider === c.provider && x.priority === c.priority && x.is_active);
   const remove = h('button', { type: 'button', class: 'btn btn-sm btn-ghost danger', dataset: { action: 'remove' } }, icon(ICONS.trash), 'Remove');
   remove.addEventListener('click', async () => {
     const ok = await confirmDialog({ title: 'Remove ' + title + '?', message: 'Its stored key and its ' + num(c.model_count ?? 0) + ' synced models are deleted. Usage history stays. Gateway clients using ' + c.name + '/… models will get errors.', confirm: 'Remove provider', danger: true });
@@ -142,6 +148,7 @@ function activeCard(c, index) {
     h('span', null, 'This month: ', h('b', null, usd(c.month_cost_usd ?? 0))),
     h('span', null, 'Last sync ', h('b', null, ago(c.last_sync_at))),
     c.key_hint ? h('span', null, 'Key ', h('b', { class: 'mono' }, c.key_hint)) : null,
+    sharing.length ? h('span', { title: 'Same priority: requests are shared by weight (moving either ends the sharing)' }, 'Shares with ' + sharing.map((x) => x.name).join(', ') + ' · weight ', h('b', null, String(c.weight ?? 1))) : null,
     c.base_url && (c.base_url_override || c.provider === 'custom') ? h('span', null, 'Endpoint ', h('b', { class: 'mono' }, c.base_url)) : null);
   const hs = health.get(c.name);
   const lastErr = (hs && hs.last_error && hs.last_error.message) || c.last_error;
@@ -155,7 +162,7 @@ function activeCard(c, index) {
     result,
     h('div', { class: 'pcard-actions' }, syncBtn,
       h('span', { class: 'prio', title: 'Routing priority: lower goes first' }, 'Priority ' + (index + 1), up, down),
-      h('span', { class: 'spacer' }), toggle, rekey, remove));
+      h('span', { class: 'spacer' }), toggle, addKey, rekey, remove));
 }
 
 function syncNode(r) {
@@ -221,10 +228,14 @@ function dialogHint(e, provider) {
   }
 }
 
-/** Add a provider (no config) or replace the key of an existing config. */
-function keyDialog({ provider, config }) {
+/** Add a provider (no config), another key of a configured one (another:
+ * that config), or replace the key of an existing config. */
+function keyDialog({ provider, config, another }) {
   const custom = provider.name === 'custom' && !config;
-  const name = h('input', { type: 'text', placeholder: 'ollama', maxlength: '64', autocomplete: 'off', spellcheck: 'false', pattern: '[a-z0-9][a-z0-9_-]{0,63}' });
+  const named = custom || !!another;
+  const name = h('input', { type: 'text', placeholder: another ? another.provider + '-2' : 'ollama', maxlength: '64', autocomplete: 'off', spellcheck: 'false', pattern: '[a-z0-9][a-z0-9_-]{0,63}' });
+  if (another) name.value = another.provider + '-' + (configs.filter((x) => x.provider === another.provider).length + 1);
+  const weight = h('input', { type: 'number', min: '1', max: '1000', value: '1', 'aria-label': 'Weight' });
   const key = h('input', { type: 'password', autocomplete: 'off', spellcheck: 'false', placeholder: custom ? 'any value if the server needs none' : 'paste the API key', maxlength: '512' });
   const eye = h('button', { type: 'button', class: 'icon-btn', 'aria-label': 'Show key', 'aria-pressed': 'false' }, icon(ICONS.eye));
   eye.addEventListener('click', () => {
@@ -245,11 +256,13 @@ function keyDialog({ provider, config }) {
     provider.keys_url ? [h('span', null, 'Get a key from the provider’s dashboard '), extLink(provider.keys_url, provider.display_name)] : 'Stored encrypted; only its last characters are ever shown.');
   const body = h('form', { novalidate: true },
     custom ? field('Name', name, 'Lowercase; becomes the model prefix, e.g. ollama/llama3.') : null,
+    another ? field('Name', name, 'Lowercase; this key\'s own prefix, e.g. ' + name.value + '/gpt-4o. Bare model ids are shared with ' + another.name + '.') : null,
+    another ? field('Weight', weight, 'Requests are shared with ' + another.name + ' (weight ' + (another.weight ?? 1) + ') in proportion to the weights.') : null,
     keyField,
     field(custom ? 'Endpoint' : 'Custom endpoint (optional)', endpoint, custom ? 'Base URL of the OpenAI-compatible API, e.g. http://127.0.0.1:11434/v1' : 'Leave empty to use ' + (provider.base_url || 'the default') + '.'),
     h('div', { class: 'row' }, testBtn), result);
   body.addEventListener('submit', (e) => { e.preventDefault(); save.click(); });
-  const d = openDialog({ title: (config ? 'Replace key for ' : 'Add ') + (config ? (config.provider === 'custom' ? config.name : (config.display_name || config.name)) : provider.display_name), body, actions: [cancel, save] });
+  const d = openDialog({ title: another ? 'Add another ' + provider.display_name + ' key' : (config ? 'Replace key for ' : 'Add ') + (config ? (config.provider === 'custom' ? config.name : (config.display_name || config.name)) : provider.display_name), body, actions: [cancel, save] });
   (custom ? name : key).focus();
   cancel.addEventListener('click', () => d.close());
 
@@ -259,7 +272,8 @@ function keyDialog({ provider, config }) {
     return v;
   };
   const check = () => {
-    if (custom && !/^[a-z0-9][a-z0-9_-]{0,63}$/.test(name.value.trim())) return 'Give it a short lowercase name (letters, digits, - or _).';
+    if (named && !/^[a-z0-9][a-z0-9_-]{0,63}$/.test(name.value.trim())) return 'Give it a short lowercase name (letters, digits, - or _).';
+    if (another && !(Number(weight.value) >= 1 && Number(weight.value) <= 1000)) return 'The weight is a number from 1 to 1000.';
     if (!key.value.trim()) return custom ? 'Enter the API key (for a server without keys, any word such as none).' : 'Paste the API key first.';
     if (custom && !endpoint.value.trim()) return 'Enter the endpoint URL.';
     if (endpoint.value.trim() && !/^https?:\/\/\S+$/.test(endpoint.value.trim())) return 'The endpoint must start with http:// or https://.';
@@ -303,6 +317,10 @@ function keyDialog({ provider, config }) {
         } else if (custom) {
           cfgName = name.value.trim();
           r = await post('api/provider-configs/custom', { ...values(), name: cfgName });
+        } else if (another) {
+          cfgName = name.value.trim();
+          r = await post('api/provider-configs/' + encodeURIComponent(provider.name),
+            { ...values(), name: cfgName, priority: another.priority, weight: Number(weight.value) });
         } else {
           cfgName = provider.name;
           r = await post('api/provider-configs/' + encodeURIComponent(provider.name), values());
@@ -310,7 +328,7 @@ function keyDialog({ provider, config }) {
         if (r && r.config && r.config.name) cfgName = r.config.name;
         if (r && r.sync && typeof r.sync === 'object') syncResults.set(cfgName, syncNode(r.sync));
         d.close(true);
-        toast(config ? 'Key replaced' : (custom ? cfgName : provider.display_name) + ' added', 'ok');
+        toast(config ? 'Key replaced' : (named ? cfgName : provider.display_name) + ' added', 'ok');
         await load();
         if (!config && !(r && r.sync)) {
           const card = activeEl.querySelector('[data-config="' + CSS.escape(cfgName) + '"]');
