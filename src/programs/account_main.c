@@ -671,6 +671,79 @@ out:
 	return rc;
 }
 
+static const char SQL_KEY_UPDATE[] =
+    "UPDATE gateway_keys SET name = IF(?, ?, name),"
+    " monthly_budget_micros = IF(?, ?, monthly_budget_micros),"
+    " rpm_limit = IF(?, ?, rpm_limit), tpm_limit = IF(?, ?, tpm_limit),"
+    " max_concurrent = IF(?, ?, max_concurrent), allowed_models = IF(?, ?, allowed_models),"
+    " expires_at = IF(?, ?, expires_at)"
+    " WHERE id = ? AND user_id = ? AND revoked_at IS NULL";
+
+/* p[*i] = whether the field was sent, p[*i + 1] its value (set, or NULL
+ * for a JSON null: the limit is lifted). */
+static void
+key_update_param(struct req *r, const char *name, struct db_param v, int set,
+    struct db_param *p, int *i)
+{
+	int	 given = cJSON_GetObjectItemCaseSensitive(r->json, name) != NULL;
+
+	p[(*i)++] = db_int(given);
+	p[(*i)++] = given && set ? v : db_null();
+}
+
+/* PUT /api/keys/{id}: change a key's name, limits, allowed models or
+ * expiry (a field sent as null lifts it); the secret stays. */
+static int
+handle_keys_update(struct req *r)
+{
+	struct db_param		 p[16];
+	struct key_limits	 kl;
+	struct db_rows		 rows;
+	const char		*name = NULL;
+	char			*models = NULL, expires[REPORT_TIME_MAX];
+	long long		 id;
+	int			 has_name = 0, has_exp = 0, i = 0, rc = -1;
+	cJSON			*root;
+
+	memset(&kl, 0, sizeof(kl));
+	if (http_parse_id(http_route_param(r, 0), &id) == -1)
+		return http_fail(r, ERR_VALIDATION, 404, "not_found", "There is no such key.");
+	if (body_or_fail(r) == -1 ||
+	    json_field_str(r->json, "name", 0, 1, SB_MAX_NAME, &name, &has_name, &r->err) == -1 ||
+	    key_limits(r, &kl) == -1 || expires_field(r, expires, &has_exp) == -1 ||
+	    allowed_models_field(r, &models) == -1)
+		goto out;
+	if (cJSON_IsNull(cJSON_GetObjectItemCaseSensitive(r->json, "name"))) {
+		http_fail(r, ERR_VALIDATION, 400, "invalid_value", "A key keeps a name.");
+		goto out;
+	}
+	key_update_param(r, "name", db_str(name), has_name, p, &i);
+	key_update_param(r, "monthly_budget_usd", db_int(kl.budget), kl.has_budget, p, &i);
+	key_update_param(r, "rpm_limit", db_int(kl.rpm), kl.has_rpm, p, &i);
+	key_update_param(r, "tpm_limit", db_int(kl.tpm), kl.has_tpm, p, &i);
+	key_update_param(r, "max_concurrent", db_int(kl.conc), kl.has_conc, p, &i);
+	key_update_param(r, "allowed_models", db_str(models), models != NULL, p, &i);
+	key_update_param(r, "expires_at", db_str(expires), has_exp, p, &i);
+	p[i++] = db_int(id);
+	p[i++] = db_int(r->who.user_id);
+	if (db_exec(SQL_KEY_UPDATE, p, i, NULL, NULL) != DB_OK) {
+		err_db_unavailable(&r->err);
+		goto out;
+	}
+	if (keys_query(r, id, &rows) == 0 && rows.nrows == 1 && db_val(&rows, 0, 8) == NULL) {
+		root = cJSON_CreateObject();
+		cJSON_AddItemToObject(root, "key", key_json(&rows, 0));
+		http_send_json(r, 200, root);
+		cJSON_Delete(root);
+		rc = 0;
+	} else if (r->err.category == ERR_NONE)
+		http_fail(r, ERR_VALIDATION, 404, "not_found", "There is no such key (or it is revoked).");
+	db_rows_free(&rows);
+out:
+	cJSON_free(models);
+	return rc;
+}
+
 static int
 handle_keys_delete(struct req *r)
 {
@@ -712,6 +785,7 @@ static const struct route account_routes[] = {
 	{ "DELETE", "/api/users/{id}",      handle_users_delete, ROUTE_ADMIN },
 	{ "GET",    "/api/keys",            handle_keys_list,    ROUTE_SESSION },
 	{ "POST",   "/api/keys",            handle_keys_create,  ROUTE_SESSION },
+	{ "PUT",    "/api/keys/{id}",       handle_keys_update,  ROUTE_SESSION },
 	{ "DELETE", "/api/keys/{id}",       handle_keys_delete,  ROUTE_SESSION },
 };
 

@@ -189,6 +189,13 @@ test('new user path', { timeout: 240000 }, async (t) => {
     const row = page.locator('tr', { hasText: 'laptop' });
     await row.waitFor();
     assert.ok(!(await page.textContent('#keys')).includes(secret), 'the secret is not listed');
+    // Edit it: a limit is added; the secret stays the same.
+    await row.getByRole('button', { name: /Edit/ }).click();
+    const edit = page.locator('dialog[open]');
+    await edit.getByLabel('Requests per minute').fill('7');
+    await edit.getByRole('button', { name: 'Save' }).click();
+    await page.locator('tr', { hasText: 'laptop' }).getByText(/7 req\/min/).waitFor();
+    assert.equal((await http('GET', '/v1/models', { headers: { authorization: 'Bearer ' + secret } })).status, 200);
     await row.getByRole('button', { name: /Revoke/ }).click();
     await page.locator('dialog[open]').getByRole('button', { name: 'Revoke key' }).click();
     await row.getByText('Revoked').waitFor();

@@ -342,3 +342,36 @@ test('switchboard check refuses a bad [chat] setting and names it', () => {
   assert.match(out.stderr + out.stdout, /\[chat\] route_cache_s/);
   assert.doesNotMatch(out.stdout, /configuration OK/i);
 });
+
+// Issue 15: a key's name, limits, allowed models and expiry change after
+// creation (null lifts a limit); its secret stays the same and keeps working.
+test('a gateway key is edited after creation', async () => {
+  const u = await newUser('keyedit');
+  const created = await u.post('/api/keys', { name: 'before', rpm_limit: 60 });
+  assert.equal(created.status, 201, created.text);
+  const { key, secret } = created.json;
+  let r = await u.put(`/api/keys/${key.id}`, { name: 'after', rpm_limit: 5, monthly_budget_usd: 2.5,
+    max_concurrent: 3, allowed_models: ['openai/*'], expires_at: '2099-01-31' });
+  assert.equal(r.status, 200, r.text);
+  assert.equal(r.json.key.name, 'after');
+  assert.equal(r.json.key.rpm_limit, 5);
+  assert.equal(r.json.key.monthly_budget_usd, 2.5);
+  assert.equal(r.json.key.max_concurrent, 3);
+  assert.deepEqual(r.json.key.allowed_models, ['openai/*']);
+  assert.match(r.json.key.expires_at, /^2099-01-31T23:59:59Z$/);
+  r = await u.put(`/api/keys/${key.id}`, { rpm_limit: null, allowed_models: null, expires_at: null });
+  assert.equal(r.status, 200, r.text);
+  assert.equal(r.json.key.rpm_limit, null);
+  assert.equal(r.json.key.allowed_models, null);
+  assert.equal(r.json.key.expires_at, null);
+  assert.equal(r.json.key.name, 'after', 'fields not sent stay');
+  assert.equal(r.json.key.max_concurrent, 3);
+  assertError(await u.put(`/api/keys/${key.id}`, { rpm_limit: 0 }), 400);
+  assertError(await u.put(`/api/keys/${key.id}`, { name: null }), 400);
+  const other = await newUser('keyedit-other');
+  assertError(await other.put(`/api/keys/${key.id}`, { name: 'stolen' }), 404);
+  const models = await http('GET', '/v1/models', { headers: { authorization: `Bearer ${secret}` } });
+  assert.equal(models.status, 200, 'the secret still works');
+  assert.equal((await u.del(`/api/keys/${key.id}`)).status, 204);
+  assertError(await u.put(`/api/keys/${key.id}`, { name: 'revoked' }), 404);
+});

@@ -2,7 +2,7 @@
 // copy button and ready curl / OpenAI SDK snippets using this server's URL),
 // list them with prefix, last use, budget and limits, and revoke with confirm.
 
-import { get, post, del, url, ApiError } from '../api.js';
+import { get, post, put, del, url, ApiError } from '../api.js';
 import { h, $, clear, replace, icon, ICONS } from '../dom.js';
 import { shell } from '../shell.js';
 import { openDialog, confirmDialog, toast, busy, statePill, errorBox, showError, emptyState, field, copyButton } from '../ui.js';
@@ -35,6 +35,7 @@ function limits(k) {
   const out = [];
   if (k.rpm_limit) out.push(num(k.rpm_limit) + ' req/min');
   if (k.tpm_limit) out.push(num(k.tpm_limit) + ' tok/min');
+  if (k.max_concurrent) out.push(num(k.max_concurrent) + ' at once');
   if (Array.isArray(k.allowed_models) && k.allowed_models.length) out.push(k.allowed_models.length + ' model' + (k.allowed_models.length > 1 ? 's' : '') + ' allowed');
   if (k.expires_at) out.push('expires ' + date(k.expires_at));
   return out.length ? out.join(' · ') : 'No limits';
@@ -56,6 +57,8 @@ function render() {
       if (!ok) return;
       try { await del('api/keys/' + encodeURIComponent(k.id)); toast('Key revoked', 'ok'); await load(); } catch (err) { toast(err.message, 'error'); }
     });
+    const edit = k.revoked_at ? null : h('button', { type: 'button', class: 'btn btn-sm btn-ghost', 'aria-label': 'Edit key ' + k.name }, 'Edit');
+    if (edit) edit.addEventListener('click', () => createDialog(k));
     const spent = k.month_cost_usd ?? k.spent_usd;
     body.appendChild(h('tr', { dataset: { key: String(k.id) } },
       h('td', null, h('div', { class: 'cell-main' }, k.name), h('div', { class: 'cell-sub mono' }, k.prefix + '…')),
@@ -64,7 +67,7 @@ function render() {
       h('td', { class: 'num' }, spent !== undefined && spent !== null ? usd(spent) : '—', k.monthly_budget_usd ? h('div', { class: 'cell-sub' }, 'of ' + usd(k.monthly_budget_usd)) : null),
       h('td', { class: 'hide-sm small' }, limits(k)),
       h('td', { class: 'hide-sm' }, date(k.created_at)),
-      h('td', { class: 'actions' }, revoke)));
+      h('td', { class: 'actions' }, edit, revoke)));
   }
   listEl.appendChild(h('div', { class: 'table-wrap' }, h('table', null,
     h('thead', null, h('tr', null, ['Key', 'Status', 'Last used', 'Spend this month', 'Limits', 'Created', ''].map((t, i) => h('th', { scope: 'col', class: [i === 3 && 'num', [2, 4, 5].includes(i) && 'hide-sm'] }, t || h('span', { class: 'sr-only' }, 'Actions'))))),
@@ -96,36 +99,58 @@ function snippetTabs(secret) {
   return h('div', { class: 'snippet-tabs' }, seg, h('div', { class: 'snippet' }, pre, copyButton(() => list[current][1])));
 }
 
-function createDialog() {
+/** Create a key, or edit one (k): an emptied field lifts that limit. */
+function createDialog(k) {
   const name = h('input', { type: 'text', maxlength: '100', placeholder: 'e.g. laptop, ci, editor', autocomplete: 'off' });
   const budget = h('input', { type: 'number', min: '0', step: '0.01', placeholder: 'no limit', inputmode: 'decimal' });
   const rpm = h('input', { type: 'number', min: '1', step: '1', placeholder: 'no limit' });
   const tpm = h('input', { type: 'number', min: '1', step: '1', placeholder: 'no limit' });
+  const conc = h('input', { type: 'number', min: '1', step: '1', placeholder: 'no limit' });
   const models = h('input', { type: 'text', placeholder: 'all models', autocomplete: 'off', spellcheck: 'false' });
   const expires = h('input', { type: 'date' });
+  if (k) {
+    name.value = k.name || '';
+    budget.value = k.monthly_budget_usd ?? '';
+    rpm.value = k.rpm_limit ?? '';
+    tpm.value = k.tpm_limit ?? '';
+    conc.value = k.max_concurrent ?? '';
+    models.value = Array.isArray(k.allowed_models) ? k.allowed_models.join(', ') : '';
+    expires.value = k.expires_at ? String(k.expires_at).slice(0, 10) : '';
+  }
   const out = h('div', { 'aria-live': 'polite' });
   const cancel = h('button', { type: 'button', class: 'btn' }, 'Cancel');
-  const create = h('button', { type: 'button', class: 'btn btn-primary' }, 'Create key');
+  const create = h('button', { type: 'button', class: 'btn btn-primary' }, k ? 'Save' : 'Create key');
   const form = h('form', { novalidate: true },
     field('Name', name, 'So you can tell keys apart later.'),
     h('div', { class: 'form-row' }, field('Monthly budget (USD)', budget), field('Expires', expires)),
     h('div', { class: 'form-row' }, field('Requests per minute', rpm), field('Tokens per minute', tpm)),
+    field('Requests at once', conc, 'How many requests of this key may be in flight together.'),
     field('Allowed models', models, 'Comma-separated model ids or aliases; empty allows all.'), out);
   form.addEventListener('submit', (e) => { e.preventDefault(); create.click(); });
-  const d = openDialog({ title: 'Create API key', body: form, actions: [cancel, create] });
+  const d = openDialog({ title: k ? 'Edit API key “' + k.name + '”' : 'Create API key', body: form, actions: [cancel, create] });
   name.focus();
   cancel.addEventListener('click', () => d.close());
   create.addEventListener('click', () => {
     const body = { name: name.value.trim() };
     if (!body.name) { replace(out, errorBox({ type: 'validation', message: 'Give the key a name.' }, { compact: true })); return; }
-    if (budget.value) body.monthly_budget_usd = Number(budget.value);
-    if (rpm.value) body.rpm_limit = parseInt(rpm.value, 10);
-    if (tpm.value) body.tpm_limit = parseInt(tpm.value, 10);
+    // Creating: only what is set. Editing: every field, an empty one as null (no limit).
+    const set = (key, v) => { if (v !== null) body[key] = v; else if (k) body[key] = null; };
+    set('monthly_budget_usd', budget.value ? Number(budget.value) : null);
+    set('rpm_limit', rpm.value ? parseInt(rpm.value, 10) : null);
+    set('tpm_limit', tpm.value ? parseInt(tpm.value, 10) : null);
+    set('max_concurrent', conc.value ? parseInt(conc.value, 10) : null);
     const ms_ = models.value.split(',').map((s) => s.trim()).filter(Boolean);
-    if (ms_.length) body.allowed_models = ms_;
-    if (expires.value) body.expires_at = expires.value + 'T23:59:59Z';
+    set('allowed_models', ms_.length ? ms_ : null);
+    set('expires_at', expires.value ? expires.value + 'T23:59:59Z' : null);
     busy(create, async () => {
       try {
+        if (k) {
+          await put('api/keys/' + encodeURIComponent(k.id), body);
+          d.close(true);
+          toast('Key saved', 'ok');
+          await load();
+          return;
+        }
         const r = await post('api/keys', body);
         d.close(true);
         await load();
@@ -161,6 +186,6 @@ function howto() {
     snippetTabs('sk-sb-…'));
 }
 
-$('#create-key').addEventListener('click', createDialog);
+$('#create-key').addEventListener('click', () => createDialog());
 howto();
 load();
