@@ -671,6 +671,71 @@ out:
 	return rc;
 }
 
+/* Per-user rate limits (user_rate_limits), set by an admin: requests and
+ * tokens per minute and requests in flight, over all of the user's keys
+ * and the browser. NULL: none (max_concurrent: [limits] user_max_concurrent). */
+static const char SQL_USER_LIMITS_GET[] =
+    "SELECT rpm_limit, tpm_limit, max_concurrent FROM user_rate_limits WHERE user_id = ?";
+static const char SQL_USER_LIMITS_SET[] =
+    "INSERT INTO user_rate_limits (user_id, rpm_limit, tpm_limit, max_concurrent)"
+    " VALUES (?, ?, ?, ?) ON DUPLICATE KEY UPDATE rpm_limit = VALUES(rpm_limit),"
+    " tpm_limit = VALUES(tpm_limit), max_concurrent = VALUES(max_concurrent)";
+
+static int
+user_limits_send(struct req *r, long long id)
+{
+	struct db_param	 p = db_int(id);
+	struct db_rows	 rows;
+	cJSON		*o;
+
+	if (db_query(SQL_USER_LIMITS_GET, &p, 1, &rows) != DB_OK) {
+		db_rows_free(&rows);
+		return err_db_unavailable(&r->err);
+	}
+	o = cJSON_CreateObject();
+	cJSON_AddNumberToObject(o, "user_id", (double)id);
+	key_add_limit(o, "rpm_limit", rows.nrows ? db_val(&rows, 0, 0) : NULL);
+	key_add_limit(o, "tpm_limit", rows.nrows ? db_val(&rows, 0, 1) : NULL);
+	key_add_limit(o, "max_concurrent", rows.nrows ? db_val(&rows, 0, 2) : NULL);
+	db_rows_free(&rows);
+	http_send_json(r, 200, o);
+	cJSON_Delete(o);
+	return 0;
+}
+
+static int
+handle_user_limits_get(struct req *r)
+{
+	long long	 id;
+
+	if (user_id_param(r, &id) == -1)
+		return -1;
+	return user_limits_send(r, id);
+}
+
+/* PUT /api/users/{id}/limits {rpm_limit, tpm_limit, max_concurrent}: each
+ * a number, or null (or absent) for none. */
+static int
+handle_user_limits_put(struct req *r)
+{
+	struct db_param	 p[4];
+	long long	 id, rpm = 0, tpm = 0, conc = 0;
+	int		 has_rpm, has_tpm, has_conc;
+
+	if (user_id_param(r, &id) == -1 || body_or_fail(r) == -1 ||
+	    json_field_int(r->json, "rpm_limit", 0, 1, 1000000, &rpm, &has_rpm, &r->err) == -1 ||
+	    json_field_int(r->json, "tpm_limit", 0, 1, 1000000000, &tpm, &has_tpm, &r->err) == -1 ||
+	    json_field_int(r->json, "max_concurrent", 0, 1, 100000, &conc, &has_conc, &r->err) == -1)
+		return -1;
+	p[0] = db_int(id);
+	p[1] = has_rpm ? db_int(rpm) : db_null();
+	p[2] = has_tpm ? db_int(tpm) : db_null();
+	p[3] = has_conc ? db_int(conc) : db_null();
+	if (db_exec(SQL_USER_LIMITS_SET, p, 4, NULL, NULL) != DB_OK)
+		return err_db_unavailable(&r->err);
+	return user_limits_send(r, id);
+}
+
 static const char SQL_KEY_UPDATE[] =
     "UPDATE gateway_keys SET name = IF(?, ?, name),"
     " monthly_budget_micros = IF(?, ?, monthly_budget_micros),"
@@ -782,6 +847,8 @@ static const struct route account_routes[] = {
 	{ "GET",    "/api/users",           handle_users_list,   ROUTE_ADMIN },
 	{ "POST",   "/api/users",           handle_users_create, ROUTE_ADMIN },
 	{ "PUT",    "/api/users/{id}",      handle_users_update, ROUTE_ADMIN },
+	{ "GET",    "/api/users/{id}/limits", handle_user_limits_get, ROUTE_ADMIN },
+	{ "PUT",    "/api/users/{id}/limits", handle_user_limits_put, ROUTE_ADMIN },
 	{ "DELETE", "/api/users/{id}",      handle_users_delete, ROUTE_ADMIN },
 	{ "GET",    "/api/keys",            handle_keys_list,    ROUTE_SESSION },
 	{ "POST",   "/api/keys",            handle_keys_create,  ROUTE_SESSION },

@@ -4,7 +4,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync, writeFileSync } from 'node:fs';
-import { ADMIN, BASE, Session, admin, http, newUser, q, sql, unique, cli, gatewayKey } from './lib.mjs';
+import { ADMIN, BASE, Session, admin, http, newUser, q, sql, unique, cli, gatewayKey, inOneMinute } from './lib.mjs';
 
 function assertError(res, status, type) {
   assert.equal(res.status, status, res.text);
@@ -374,4 +374,39 @@ test('a gateway key is edited after creation', async () => {
   assert.equal(models.status, 200, 'the secret still works');
   assert.equal((await u.del(`/api/keys/${key.id}`)).status, 204);
   assertError(await u.put(`/api/keys/${key.id}`, { name: 'revoked' }), 404);
+});
+
+// Issue 15: an admin sets a user's rate limits (not SQL); they apply to the
+// user's next request, over all of their keys.
+test('an admin sets per-user limits', async () => {
+  const s = await admin();
+  const u = await newUser('limits');
+  const me = await u.get('/api/auth/me');
+  const id = me.json.user.id;
+  let r = await s.get(`/api/users/${id}/limits`);
+  assert.equal(r.status, 200, r.text);
+  assert.deepEqual(r.json, { user_id: id, rpm_limit: null, tpm_limit: null, max_concurrent: null });
+  r = await s.put(`/api/users/${id}/limits`, { rpm_limit: 1, max_concurrent: 4 });
+  assert.equal(r.status, 200, r.text);
+  assert.equal(r.json.rpm_limit, 1);
+  assert.equal(r.json.max_concurrent, 4);
+  assertError(await s.put(`/api/users/${id}/limits`, { rpm_limit: 0 }), 400);
+  assertError(await u.put(`/api/users/${id}/limits`, { rpm_limit: 100 }), 403);
+  assertError(await s.get('/api/users/999999999/limits'), 404);
+  const { chatUser } = await import('./chatlib.mjs');
+  const c = await chatUser();
+  assert.equal((await s.put(`/api/users/${c.id}/limits`, { rpm_limit: 1 })).status, 200);
+  const ask = () => http('POST', '/v1/chat/completions', { headers: { authorization: `Bearer ${c.key}` },
+    body: { model: 'anthropic/claude-3-5-sonnet-20241022', messages: [{ role: 'user', content: 'x' }] } });
+  // Both requests in one rate window (a retry takes a fresh minute).
+  await inOneMinute(async () => {
+    sql(`DELETE FROM rate_windows WHERE scope = 'user' AND scope_id = ${c.id}`);
+    const first = await ask();
+    const second = await ask();
+    assert.equal(first.status, 200, first.text);
+    assert.equal(second.status, 429, 'one request per minute for this user');
+  });
+  r = await s.put(`/api/users/${id}/limits`, { rpm_limit: null });
+  assert.equal(r.json.rpm_limit, null);
+  assert.equal(r.json.max_concurrent, null, 'fields not sent are lifted too: the body is the whole set');
 });

@@ -22,6 +22,8 @@ async function loadUsers() {
       role.addEventListener('change', () => update(u, { role: role.value }));
       const toggle = h('button', { type: 'button', class: 'btn btn-sm btn-ghost', disabled: self }, u.is_active ? 'Disable' : 'Enable');
       toggle.addEventListener('click', () => update(u, { is_active: !u.is_active }));
+      const lim = h('button', { type: 'button', class: 'btn btn-sm btn-ghost', 'aria-label': 'Limits of ' + u.username }, 'Limits');
+      lim.addEventListener('click', () => limitsDialog(u));
       const pw = h('button', { type: 'button', class: 'btn btn-sm btn-ghost' }, 'Reset password');
       pw.addEventListener('click', () => passwordDialog(u));
       const rm = h('button', { type: 'button', class: 'btn btn-sm btn-ghost danger', disabled: self, 'aria-label': 'Delete ' + u.username }, icon(ICONS.trash), 'Delete');
@@ -34,7 +36,7 @@ async function loadUsers() {
         h('td', null, role),
         h('td', null, statePill(u.is_active ? 'active' : 'disabled')),
         h('td', { class: 'hide-sm' }, date(u.created_at)),
-        h('td', { class: 'actions' }, toggle, pw, rm)));
+        h('td', { class: 'actions' }, toggle, lim, pw, rm)));
     }
     replace(box, h('div', { class: 'table-wrap' }, h('table', null,
       h('thead', null, h('tr', null, ['User', 'Role', 'Status', 'Created', ''].map((t, i) => h('th', { scope: 'col', class: i === 3 ? 'hide-sm' : null }, t || h('span', { class: 'sr-only' }, 'Actions'))))), body)));
@@ -47,6 +49,32 @@ async function loadUsers() {
 async function update(u, change) {
   try { await put('api/users/' + encodeURIComponent(u.id), change); toast('Saved', 'ok'); } catch (err) { toast(err.message, 'error'); }
   loadUsers();
+}
+
+// A user's rate limits over all their keys and the browser (their budget is
+// set on the Budget page with ?user=). Empty: no limit.
+async function limitsDialog(u) {
+  let cur;
+  try { cur = await get('api/users/' + encodeURIComponent(u.id) + '/limits'); } catch (err) { toast(err.message, 'error'); return; }
+  const num = (v) => h('input', { type: 'number', min: '1', step: '1', placeholder: 'no limit', value: v ?? '' });
+  const rpm = num(cur.rpm_limit);
+  const tpm = num(cur.tpm_limit);
+  const conc = num(cur.max_concurrent);
+  const out = h('div', { 'aria-live': 'polite' });
+  const cancel = h('button', { type: 'button', class: 'btn' }, 'Cancel');
+  const save = h('button', { type: 'button', class: 'btn btn-primary' }, 'Save limits');
+  const d = openDialog({ title: 'Limits for ' + u.username, body: [
+    field('Requests per minute', rpm), field('Tokens per minute', tpm),
+    field('Requests at once', conc, 'Over all of their keys and the chat page.'), out], actions: [cancel, save] });
+  cancel.addEventListener('click', () => d.close());
+  const val = (el) => (el.value ? parseInt(el.value, 10) : null);
+  save.addEventListener('click', () => busy(save, async () => {
+    try {
+      await put('api/users/' + encodeURIComponent(u.id) + '/limits', { rpm_limit: val(rpm), tpm_limit: val(tpm), max_concurrent: val(conc) });
+      d.close();
+      toast('Limits saved', 'ok');
+    } catch (err) { replace(out, errorBox(err, { compact: true })); }
+  }));
 }
 
 function passwordDialog(u) {
