@@ -136,6 +136,15 @@ test('settings: favorites, aliases, budget, admin', { timeout: 180000 }, async (
     const s = new Session();
     const r = await s.post('/api/auth/login', { username: name, password: 'person-pass-123' });
     assert.notEqual(r.status, 200, 'a disabled user cannot sign in');
+    // Their limits, from the Admin page.
+    await row.getByRole('button', { name: 'Limits of ' + name }).click();
+    const lim = page.locator('dialog[open]');
+    await lim.getByLabel('Requests per minute').fill('12');
+    await lim.getByRole('button', { name: 'Save limits' }).click();
+    await lim.waitFor({ state: 'detached' });
+    const users = (await session.get('/api/users')).json.users;
+    const id = users.find((x) => x.username === name).id;
+    assert.equal((await session.get(`/api/users/${id}/limits`)).json.rpm_limit, 12);
   });
 
   await t.test('admin: global alias and catalog entry', async () => {
