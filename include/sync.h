@@ -15,6 +15,7 @@
 
 #define SYNC_MAX_PAGES		100
 #define SYNC_LEASE_S		300	/* sync --all lease, renewed after every config */
+#define SYNC_LEASE		"sync_all"	/* its name in job_leases */
 
 enum sync_trigger { SYNC_TRIGGER_API = 0, SYNC_TRIGGER_CRON, SYNC_TRIGGER_CREATE, SYNC_TRIGGER__MAX };
 

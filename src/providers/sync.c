@@ -15,6 +15,7 @@
 #include "buf.h"
 #include "db.h"
 #include "egress.h"
+#include "lease.h"
 #include "log.h"
 #include "netcheck.h"
 #include "price.h"
@@ -60,16 +61,6 @@ static const char SQL_MODEL_VANISHED[] =
 static const char SQL_MODELS_SEEN[] =
     "UPDATE aggregator_models SET last_seen_at = NOW(6)"
     " WHERE config_id = ? AND user_id = ? AND is_available = 1";
-static const char SQL_LEASE_TAKE[] =
-    "UPDATE job_leases SET holder = ?, lease_until = NOW(6) + INTERVAL ? SECOND"
-    " WHERE name = 'sync_all' AND (holder IS NULL OR lease_until IS NULL OR lease_until < NOW(6))";
-static const char SQL_LEASE_SEED[] =
-    "INSERT IGNORE INTO job_leases (name, holder, lease_until) VALUES ('sync_all', NULL, NULL)";
-static const char SQL_LEASE_RENEW[] =
-    "UPDATE job_leases SET lease_until = NOW(6) + INTERVAL ? SECOND"
-    " WHERE name = 'sync_all' AND holder = ?";
-static const char SQL_LEASE_FREE[] =
-    "UPDATE job_leases SET holder = NULL, lease_until = NULL WHERE name = 'sync_all' AND holder = ?";
 static const char SQL_ALL_ACTIVE[] =
     "SELECT c.id, c.user_id, c.name FROM user_api_providers c JOIN api_providers p"
     " ON p.id = c.provider_id WHERE c.is_active = 1 AND p.is_active = 1"
@@ -685,41 +676,6 @@ out:
 
 /* ---- sync --all ------------------------------------------------------------------ */
 
-static int
-sync_lease_take(const char *holder)
-{
-	struct db_param		 p[] = { db_str(holder), db_int(SYNC_LEASE_S) };
-	unsigned long long	 affected = 0;
-	int			 attempt;
-
-	for (attempt = 0; attempt < 2; attempt++) {
-		if (db_exec(SQL_LEASE_TAKE, p, 2, &affected, NULL) != DB_OK)
-			return -1;
-		if (affected == 1)
-			return 1;
-		if (db_exec(SQL_LEASE_SEED, NULL, 0, &affected, NULL) != DB_OK || affected == 0)
-			return 0;
-	}
-	return 0;
-}
-
-static int
-sync_lease_renew(const char *holder)
-{
-	struct db_param		 p[] = { db_int(SYNC_LEASE_S), db_str(holder) };
-	unsigned long long	 affected = 0;
-
-	return db_exec(SQL_LEASE_RENEW, p, 2, &affected, NULL) == DB_OK && affected == 1 ? 0 : -1;
-}
-
-static void
-sync_lease_free(const char *holder)
-{
-	struct db_param	 p[] = { db_str(holder) };
-
-	db_exec(SQL_LEASE_FREE, p, 1, NULL, NULL);
-}
-
 /* Sync every active config; returns the number that failed, -1 on DB error. */
 static int
 sync_all(const char *holder)
@@ -746,7 +702,7 @@ sync_all(const char *holder)
 			failed++;
 		}
 		fflush(stdout);
-		if (sync_lease_renew(holder) != 0) {
+		if (lease_renew(SYNC_LEASE, holder, SYNC_LEASE_S) != 0) {
 			fprintf(stderr, "sync: lost the sync_all lease; stopping\n");
 			failed++;
 			break;
@@ -769,7 +725,7 @@ sync_cli(const struct config *cfg, int argc, char **argv)
 	sync_configure(cfg);
 	if (vault_token_hex(holder, 16) != 0)
 		return 1;
-	if ((got = sync_lease_take(holder)) < 0) {
+	if ((got = lease_take(SYNC_LEASE, holder, SYNC_LEASE_S)) < 0) {
 		fprintf(stderr, "sync: database error: %s\n", db_error());
 		return 1;
 	}
@@ -778,7 +734,7 @@ sync_cli(const struct config *cfg, int argc, char **argv)
 		return 3;
 	}
 	failed = sync_all(holder);
-	sync_lease_free(holder);
+	lease_free(SYNC_LEASE, holder);
 	if (sync_cfg.curl != NULL) {
 		curl_easy_cleanup(sync_cfg.curl);
 		sync_cfg.curl = NULL;

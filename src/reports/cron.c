@@ -8,19 +8,13 @@
 #include "cron.h"
 #include "db.h"
 #include "health.h"
+#include "lease.h"
 #include "rollup.h"
 #include "spool.h"
 #include "sync.h"
 
 #define CRON_LEASE_S	1800	/* a run that dies frees the lease after this */
 
-static const char SQL_LEASE_ROW[] =
-    "INSERT IGNORE INTO job_leases (name, holder, lease_until) VALUES ('cron', NULL, NULL)";
-static const char SQL_LEASE_TAKE[] =
-    "UPDATE job_leases SET holder = ?, lease_until = NOW(6) + INTERVAL ? SECOND"
-    " WHERE name = 'cron' AND (holder IS NULL OR lease_until IS NULL OR lease_until < NOW(6))";
-static const char SQL_LEASE_FREE[] =
-    "UPDATE job_leases SET holder = NULL, lease_until = NULL WHERE name = 'cron' AND holder = ?";
 static const char SQL_DUE[] =
     "SELECT COUNT(*) FROM cron_runs WHERE job = ? AND last_run > NOW(6) - INTERVAL ? SECOND";
 static const char SQL_DONE[] =
@@ -83,11 +77,9 @@ cron_run_job(const struct config *cfg, const struct cron_job *j)
 int
 cron_cli(const struct config *cfg, int argc, char **argv)
 {
-	struct db_param		 p[2];
-	unsigned long long	 got = 0;
 	char			 holder[33];
 	size_t			 i;
-	int			 due, failed = 0;
+	int			 due, got, failed = 0;
 
 	(void)argv;
 	if (argc != 1) {
@@ -99,10 +91,7 @@ cron_cli(const struct config *cfg, int argc, char **argv)
 		return 1;
 	}
 	snprintf(holder, sizeof(holder), "cron-%ld", (long)getpid());
-	p[0] = db_str(holder);
-	p[1] = db_int(CRON_LEASE_S);
-	if (db_exec(SQL_LEASE_ROW, NULL, 0, NULL, NULL) != DB_OK ||
-	    db_exec(SQL_LEASE_TAKE, p, 2, &got, NULL) != DB_OK) {
+	if ((got = lease_take("cron", holder, CRON_LEASE_S)) < 0) {
 		fprintf(stderr, "cron: database error: %s\n", db_error());
 		return 1;
 	}
@@ -115,7 +104,7 @@ cron_cli(const struct config *cfg, int argc, char **argv)
 		    (due && cron_run_job(cfg, &cron_jobs[i]) != 0))
 			failed++;
 	}
-	(void)db_exec(SQL_LEASE_FREE, p, 1, NULL, NULL);
+	lease_free("cron", holder);
 	printf("cron: done%s\n", failed ? " (with failures)" : "");
 	return failed ? 1 : 0;
 }
