@@ -14,6 +14,7 @@
 #include "adapter.h"
 #include "buf.h"
 #include "error.h"
+#include "http.h"
 
 enum ingress_format {
 	INGRESS_MESSAGES = 0,	/* Anthropic Messages */
@@ -38,6 +39,10 @@ cJSON	*ingress_response(enum ingress_format f, const cJSON *completion,
  * the format's errors are OpenAI's (the caller's own shape). */
 cJSON	*ingress_error(enum ingress_format f, int status, const char *code,
 	    const char *message, const char *request_id);
+
+/* A request's error (r->err) in Anthropic's shape: the error_body hook of
+ * the Messages routes (http.h). */
+cJSON	*ingress_messages_error(const struct req *r);
 
 struct ingress_stream;
 

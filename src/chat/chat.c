@@ -1187,20 +1187,29 @@ chat_has_target(const struct chat *c, const struct catalog_target *t)
 	return 0;
 }
 
-/* A request-level fallback list, OpenRouter's and LiteLLM's "models": after
- * the targets of "model", those of each entry in order (entries the user
- * cannot resolve are skipped). The list is not sent upstream. */
+/* Append target t unless it is there already or the caller may not use it
+ * (a key's allowed models, embeddings from OpenAI-format configs only). */
 static void
-chat_add_fallbacks(struct chat *c)
+chat_append_target(struct chat *c, const struct catalog_target *t)
+{
+	if (c->ntargets >= CATALOG_TARGETS_MAX || chat_has_target(c, t) ||
+	    (c->r->who.via == AUTH_VIA_KEY && !chat_target_allowed(c,
+	    c->r->who.allowed_models, t)) ||
+	    (c->mode == CHAT_EMBED && t->config.api_format != CATALOG_FMT_OPENAI))
+		return;
+	c->targets[c->ntargets++] = *t;
+}
+
+/* The targets of each name of list (at most CHAT_MAX_FALLBACKS; names the
+ * user cannot resolve are skipped), after those there, in order. */
+static void
+chat_add_names(struct chat *c, const cJSON *list)
 {
 	struct catalog_target	 more[CATALOG_TARGETS_MAX];
 	struct sb_error		 e;
-	const cJSON		*list, *it;
+	const cJSON		*it;
 	int			 n, k, entries = 0;
 
-	list = cJSON_GetObjectItemCaseSensitive(c->r->json, "models");
-	if (!cJSON_IsArray(list))
-		list = NULL;
 	cJSON_ArrayForEach(it, list) {
 		if (!cJSON_IsString(it) || strlen(it->valuestring) > SB_MAX_MODEL_REF ||
 		    ++entries > CHAT_MAX_FALLBACKS)
@@ -1208,10 +1217,21 @@ chat_add_fallbacks(struct chat *c)
 		err_clear(&e);
 		n = chatcache_resolve(&c->snap, c->r->who.user_id, it->valuestring,
 		    more, CATALOG_TARGETS_MAX, NULL, &e);
-		for (k = 0; k < n && c->ntargets < CATALOG_TARGETS_MAX; k++)
-			if (!chat_has_target(c, &more[k]))
-				c->targets[c->ntargets++] = more[k];
+		for (k = 0; k < n; k++)
+			chat_append_target(c, &more[k]);
 	}
+}
+
+/* A request-level fallback list, OpenRouter's and LiteLLM's "models": after
+ * the targets of "model", those of each entry in order. The list is not
+ * sent upstream. */
+static void
+chat_add_fallbacks(struct chat *c)
+{
+	const cJSON	*list = cJSON_GetObjectItemCaseSensitive(c->r->json, "models");
+
+	if (cJSON_IsArray(list))
+		chat_add_names(c, list);
 	cJSON_DeleteItemFromObjectCaseSensitive(c->r->json, "models");
 	cJSON_DeleteItemFromObjectCaseSensitive(c->orig, "models");
 }
@@ -1331,19 +1351,6 @@ chat_share_load(struct catalog_target *t, int n)
 	}
 }
 
-/* Append target t unless it is there already or the caller may not use it
- * (a key's allowed models, embeddings from OpenAI-format configs only). */
-static void
-chat_append_target(struct chat *c, const struct catalog_target *t)
-{
-	if (c->ntargets >= CATALOG_TARGETS_MAX || chat_has_target(c, t) ||
-	    (c->r->who.via == AUTH_VIA_KEY && !chat_target_allowed(c,
-	    c->r->who.allowed_models, t)) ||
-	    (c->mode == CHAT_EMBED && t->config.api_format != CATALOG_FMT_OPENAI))
-		return;
-	c->targets[c->ntargets++] = *t;
-}
-
 /* May more targets be added once the first ones failed? Not under a hard
  * budget: its reservation covered the targets known at the start. */
 static int
@@ -1359,22 +1366,13 @@ chat_may_add(const struct chat *c)
 static int
 chat_add_stored(struct chat *c)
 {
-	struct catalog_target	 more[CATALOG_TARGETS_MAX];
-	struct sb_error		 e;
-	const cJSON		*it;
-	cJSON			*list;
-	int			 n0 = c->ntargets, n, k, failed;
+	cJSON	*list;
+	int	 n0 = c->ntargets, failed;
 
 	if (!chat_may_add(c) ||
 	    (list = catalog_fallbacks(c->r->who.user_id, c->model, &failed)) == NULL)
 		return 0;
-	cJSON_ArrayForEach(it, list) {
-		err_clear(&e);
-		n = cJSON_IsString(it) ? chatcache_resolve(&c->snap, c->r->who.user_id,
-		    it->valuestring, more, CATALOG_TARGETS_MAX, NULL, &e) : 0;
-		for (k = 0; k < n; k++)
-			chat_append_target(c, &more[k]);
-	}
+	chat_add_names(c, list);
 	cJSON_Delete(list);
 	if (c->ntargets > n0)
 		usage_rec_route(&c->rec, "stored fallbacks", "tried next");
@@ -1536,17 +1534,6 @@ chat_finish(struct chat *c, int rc)
 		chat_store(c);
 }
 
-/* Errors of the Messages ingress in Anthropic's shape (Responses errors
- * are OpenAI's, which is ours). */
-static cJSON *
-chat_error_messages(const struct req *r)
-{
-	return ingress_error(INGRESS_MESSAGES, r->err.status ? r->err.status : 500,
-	    r->err.code[0] ? r->err.code : "internal_error", r->err.message[0] ?
-	    r->err.message : "Something went wrong inside Switchboard; the request "
-	    "id helps the operator find it in the log.", r->request_id);
-}
-
 static int
 chat_ingress_of(enum chat_mode mode)
 {
@@ -1569,7 +1556,7 @@ chat_run(struct req *r, enum chat_mode mode)
 	c->mode = mode;
 	c->ingress = chat_ingress_of(mode);
 	if (mode == CHAT_MESSAGES) {
-		r->error_body = chat_error_messages;
+		r->error_body = ingress_messages_error;
 		/* Anthropic's SDKs show this header as the request id. */
 		http_add_header(r, "request-id: %s", r->request_id);
 	}

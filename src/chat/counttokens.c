@@ -25,15 +25,6 @@ cfg(void)
 	return server_config();
 }
 
-/* Errors in Anthropic's shape, as on /v1/messages. */
-static cJSON *
-count_error_body(const struct req *r)
-{
-	return ingress_error(INGRESS_MESSAGES, r->err.status ? r->err.status : 500,
-	    r->err.code[0] ? r->err.code : "internal_error", r->err.message,
-	    r->request_id);
-}
-
 static int
 count_body(void *ctx, const char *p, size_t n)
 {
@@ -109,7 +100,7 @@ chat_count_tokens(struct req *r)
 	cJSON			*in, *canon = NULL, *o;
 	int			 rc, n;
 
-	r->error_body = count_error_body;
+	r->error_body = ingress_messages_error;
 	if (server_authenticate(r, ROUTE_USER) != 0 ||
 	    http_json_body(r, cfg()->max_body_bytes, cfg()->max_json_depth) != 0)
 		return -1;

@@ -54,6 +54,8 @@ extern const struct ingress_ops ingress_messages_ops;
 extern const struct ingress_ops ingress_responses_ops;
 
 /* Shared helpers (ingress.c). */
+/* o[key] when it is a string, else NULL. */
+const char *ingress_str(const cJSON *o, const char *key);
 enum err_category ingress_fail(char *err, size_t errlen, const char *msg);
 /* Append "event: <name>\ndata: <o>\n\n" to out; consumes o. 0 or -1. */
 int	ingress_sse(struct buf *out, const char *name, cJSON *o);

@@ -13,6 +13,12 @@ static const struct ingress_ops *const ingress_ops_of[INGRESS_FORMAT__MAX] = {
 	[INGRESS_RESPONSES] = &ingress_responses_ops,
 };
 
+const char *
+ingress_str(const cJSON *o, const char *key)
+{
+	return cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(o, key));
+}
+
 enum err_category
 ingress_fail(char *err, size_t errlen, const char *msg)
 {
@@ -106,6 +112,15 @@ ingress_error(enum ingress_format f, int status, const char *code,
 	const struct ingress_ops	*ops = ingress_ops_of[f];
 
 	return ops->error ? ops->error(status, code, message, request_id) : NULL;
+}
+
+cJSON *
+ingress_messages_error(const struct req *r)
+{
+	return ingress_error(INGRESS_MESSAGES, r->err.status ? r->err.status : 500,
+	    r->err.code[0] ? r->err.code : "internal_error", r->err.message[0] ?
+	    r->err.message : "Something went wrong inside Switchboard; the request "
+	    "id helps the operator find it in the log.", r->request_id);
 }
 
 struct ingress_stream *

@@ -11,12 +11,6 @@
 
 #define MESSAGES_MAX_BLOCKS	100000
 
-static const char *
-msg_str(const cJSON *o, const char *key)
-{
-	return cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(o, key));
-}
-
 /* "stop" → end_turn and so on: Anthropic's stop_reason. */
 static const char *
 msg_stop_reason(const char *finish)
@@ -67,8 +61,8 @@ static int
 msg_image(const cJSON *b, cJSON *parts, char *err, size_t errlen)
 {
 	const cJSON	*src = cJSON_GetObjectItemCaseSensitive(b, "source");
-	const char	*type = msg_str(src, "type");
-	const char	*mime = msg_str(src, "media_type"), *data = msg_str(src, "data");
+	const char	*type = ingress_str(src, "type");
+	const char	*mime = ingress_str(src, "media_type"), *data = ingress_str(src, "data");
 	struct buf	 url;
 	cJSON		*p;
 	int		 rc = 0;
@@ -77,8 +71,8 @@ msg_image(const cJSON *b, cJSON *parts, char *err, size_t errlen)
 	if (type && !strcmp(type, "base64") && mime && data)
 		rc = buf_printf(&url, "data:%s;base64,", mime) != BUF_OK ||
 		    buf_puts(&url, data) != BUF_OK;
-	else if (type && !strcmp(type, "url") && msg_str(src, "url"))
-		rc = buf_puts(&url, msg_str(src, "url")) != BUF_OK;
+	else if (type && !strcmp(type, "url") && ingress_str(src, "url"))
+		rc = buf_puts(&url, ingress_str(src, "url")) != BUF_OK;
 	else
 		rc = 1;
 	if (rc) {
@@ -136,12 +130,12 @@ msg_result_text(const cJSON *content, struct buf *out, char *err, size_t errlen)
 		return ingress_fail(err, errlen, "a tool_result's content must be "
 		    "a string or an array of blocks");
 	cJSON_ArrayForEach(b, content) {
-		t = msg_str(b, "type");
-		if (t == NULL || strcmp(t, "text") != 0 || msg_str(b, "text") == NULL)
+		t = ingress_str(b, "type");
+		if (t == NULL || strcmp(t, "text") != 0 || ingress_str(b, "text") == NULL)
 			return ingress_fail(err, errlen, "only text blocks can be "
 			    "carried in a tool_result through Switchboard");
 		if ((out->len && buf_puts(out, "\n") != BUF_OK) ||
-		    buf_puts(out, msg_str(b, "text")) != BUF_OK)
+		    buf_puts(out, ingress_str(b, "text")) != BUF_OK)
 			return ingress_fail(err, errlen, "a tool result is too large");
 	}
 	return 0;
@@ -150,7 +144,7 @@ msg_result_text(const cJSON *content, struct buf *out, char *err, size_t errlen)
 static int
 msg_tool_result(const cJSON *b, cJSON *msgs, char *err, size_t errlen)
 {
-	const char	*id = msg_str(b, "tool_use_id");
+	const char	*id = ingress_str(b, "tool_use_id");
 	struct buf	 text;
 	cJSON		*m;
 	int		 rc;
@@ -189,9 +183,9 @@ msg_user(const cJSON *content, cJSON *msgs, char *err, size_t errlen)
 	int		 rc = 0;
 
 	cJSON_ArrayForEach(b, content) {
-		t = msg_str(b, "type");
-		if (t && !strcmp(t, "text") && msg_str(b, "text"))
-			msg_text_part(parts, msg_str(b, "text"), b);
+		t = ingress_str(b, "type");
+		if (t && !strcmp(t, "text") && ingress_str(b, "text"))
+			msg_text_part(parts, ingress_str(b, "text"), b);
 		else if (t && !strcmp(t, "image"))
 			rc = msg_image(b, parts, err, errlen);
 		else if (t && !strcmp(t, "tool_result"))
@@ -228,15 +222,15 @@ msg_assistant(const cJSON *content, cJSON *msgs, char *err, size_t errlen)
 
 	buf_init(&text, SB_MAX_UPSTREAM_BODY);
 	cJSON_ArrayForEach(b, content) {
-		t = msg_str(b, "type");
-		if (t && !strcmp(t, "text") && msg_str(b, "text")) {
-			if (buf_puts(&text, msg_str(b, "text")) != BUF_OK)
+		t = ingress_str(b, "type");
+		if (t && !strcmp(t, "text") && ingress_str(b, "text")) {
+			if (buf_puts(&text, ingress_str(b, "text")) != BUF_OK)
 				rc = ingress_fail(err, errlen, "an assistant turn is too large");
-		} else if (t && !strcmp(t, "tool_use") && msg_str(b, "id") &&
-		    msg_str(b, "name")) {
+		} else if (t && !strcmp(t, "tool_use") && ingress_str(b, "id") &&
+		    ingress_str(b, "name")) {
 			args = cJSON_PrintUnformatted(cJSON_GetObjectItemCaseSensitive(b, "input"));
-			cJSON_AddItemToArray(calls, adapter_tool_call(msg_str(b, "id"),
-			    msg_str(b, "name"), args));
+			cJSON_AddItemToArray(calls, adapter_tool_call(ingress_str(b, "id"),
+			    ingress_str(b, "name"), args));
 			free(args);
 		} else if (t && (!strcmp(t, "thinking") || !strcmp(t, "redacted_thinking")))
 			continue;
@@ -270,7 +264,7 @@ msg_assistant(const cJSON *content, cJSON *msgs, char *err, size_t errlen)
 static int
 msg_turn(const cJSON *m, cJSON *msgs, char *err, size_t errlen)
 {
-	const char	*role = msg_str(m, "role");
+	const char	*role = ingress_str(m, "role");
 	const cJSON	*content = cJSON_GetObjectItemCaseSensitive(m, "content");
 	cJSON		*one;
 	int		 rc;
@@ -309,9 +303,9 @@ msg_system(const cJSON *sys, cJSON *msgs, char *err, size_t errlen)
 		rc = buf_puts(&text, sys->valuestring) != BUF_OK;
 	else if (cJSON_IsArray(sys)) {
 		cJSON_ArrayForEach(b, sys) {
-			if (msg_str(b, "text") == NULL || (text.len &&
+			if (ingress_str(b, "text") == NULL || (text.len &&
 			    buf_puts(&text, "\n\n") != BUF_OK) ||
-			    buf_puts(&text, msg_str(b, "text")) != BUF_OK) {
+			    buf_puts(&text, ingress_str(b, "text")) != BUF_OK) {
 				rc = 1;
 				break;
 			}
@@ -325,7 +319,7 @@ msg_system(const cJSON *sys, cJSON *msgs, char *err, size_t errlen)
 			cJSON *parts = cJSON_AddArrayToObject(m, "content");
 
 			cJSON_ArrayForEach(b, sys)
-				msg_text_part(parts, msg_str(b, "text"), b);
+				msg_text_part(parts, ingress_str(b, "text"), b);
 		} else
 			cJSON_AddStringToObject(m, "content", text.data);
 		cJSON_AddItemToArray(msgs, m);
@@ -345,8 +339,8 @@ msg_tools(const cJSON *in, cJSON *out, char *err, size_t errlen)
 	if (cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(in, "tools")) > 0) {
 		tools = cJSON_AddArrayToObject(out, "tools");
 		cJSON_ArrayForEach(t, cJSON_GetObjectItemCaseSensitive(in, "tools")) {
-			type = msg_str(t, "type");
-			if (msg_str(t, "name") == NULL || (type && strcmp(type, "custom")) ||
+			type = ingress_str(t, "type");
+			if (ingress_str(t, "name") == NULL || (type && strcmp(type, "custom")) ||
 			    !cJSON_IsObject(cJSON_GetObjectItemCaseSensitive(t, "input_schema")))
 				return ingress_fail(err, errlen, "tools: only client tools "
 				    "(name, input_schema) can be carried through "
@@ -354,25 +348,25 @@ msg_tools(const cJSON *in, cJSON *out, char *err, size_t errlen)
 			o = cJSON_CreateObject();
 			cJSON_AddStringToObject(o, "type", "function");
 			fn = cJSON_AddObjectToObject(o, "function");
-			cJSON_AddStringToObject(fn, "name", msg_str(t, "name"));
-			if (msg_str(t, "description"))
-				cJSON_AddStringToObject(fn, "description", msg_str(t, "description"));
+			cJSON_AddStringToObject(fn, "name", ingress_str(t, "name"));
+			if (ingress_str(t, "description"))
+				cJSON_AddStringToObject(fn, "description", ingress_str(t, "description"));
 			ingress_copy_item(t, "input_schema", fn, "parameters");
 			ingress_copy_item(t, "cache_control", o, "cache_control");
 			cJSON_AddItemToArray(tools, o);
 		}
 	}
-	if ((type = msg_str(tc, "type")) == NULL)
+	if ((type = ingress_str(tc, "type")) == NULL)
 		return 0;
 	if (!strcmp(type, "auto") || !strcmp(type, "none"))
 		cJSON_AddStringToObject(out, "tool_choice", type);
 	else if (!strcmp(type, "any"))
 		cJSON_AddStringToObject(out, "tool_choice", "required");
-	else if (!strcmp(type, "tool") && msg_str(tc, "name")) {
+	else if (!strcmp(type, "tool") && ingress_str(tc, "name")) {
 		o = cJSON_AddObjectToObject(out, "tool_choice");
 		cJSON_AddStringToObject(o, "type", "function");
 		cJSON_AddStringToObject(cJSON_AddObjectToObject(o, "function"), "name",
-		    msg_str(tc, "name"));
+		    ingress_str(tc, "name"));
 	} else
 		return ingress_fail(err, errlen, "tool_choice.type must be auto, "
 		    "any, tool (with name) or none");
@@ -390,7 +384,7 @@ msg_thinking(const cJSON *in, cJSON *out)
 {
 	const cJSON	*t = cJSON_GetObjectItemCaseSensitive(in, "thinking");
 	const cJSON	*b = cJSON_GetObjectItemCaseSensitive(t, "budget_tokens");
-	const char	*type = msg_str(t, "type");
+	const char	*type = ingress_str(t, "type");
 
 	if (type == NULL || strcmp(type, "enabled") != 0 || !cJSON_IsNumber(b))
 		return;
@@ -406,14 +400,14 @@ msg_request(const cJSON *in, cJSON **out, char *err, size_t errlen)
 	const cJSON	*m;
 	cJSON		*o, *list;
 
-	if (msg_str(in, "model") == NULL)
+	if (ingress_str(in, "model") == NULL)
 		return ingress_fail(err, errlen, "model: a string is required");
 	if (!cJSON_IsNumber(mt) || mt->valuedouble < 1 || mt->valuedouble > 1e9)
 		return ingress_fail(err, errlen, "max_tokens: a positive integer is required");
 	if (!cJSON_IsArray(msgs) || cJSON_GetArraySize(msgs) == 0)
 		return ingress_fail(err, errlen, "messages: a non-empty array is required");
 	o = cJSON_CreateObject();
-	cJSON_AddStringToObject(o, "model", msg_str(in, "model"));
+	cJSON_AddStringToObject(o, "model", ingress_str(in, "model"));
 	list = cJSON_AddArrayToObject(o, "messages");
 	if (msg_system(cJSON_GetObjectItemCaseSensitive(in, "system"), list, err,
 	    errlen) != 0)
@@ -426,8 +420,8 @@ msg_request(const cJSON *in, cJSON **out, char *err, size_t errlen)
 	ingress_copy_number(in, "top_p", o, "top_p");
 	if (cJSON_IsArray(cJSON_GetObjectItemCaseSensitive(in, "stop_sequences")))
 		ingress_copy_item(in, "stop_sequences", o, "stop");
-	if (msg_str(cJSON_GetObjectItemCaseSensitive(in, "metadata"), "user_id"))
-		cJSON_AddStringToObject(o, "user", msg_str(
+	if (ingress_str(cJSON_GetObjectItemCaseSensitive(in, "metadata"), "user_id"))
+		cJSON_AddStringToObject(o, "user", ingress_str(
 		    cJSON_GetObjectItemCaseSensitive(in, "metadata"), "user_id"));
 	if (msg_tools(in, o, err, errlen) != 0)
 		goto bad;
@@ -478,12 +472,12 @@ static cJSON *
 msg_tool_use_block(const cJSON *tc)
 {
 	const cJSON	*fn = cJSON_GetObjectItemCaseSensitive(tc, "function");
-	const char	*args = msg_str(fn, "arguments");
+	const char	*args = ingress_str(fn, "arguments");
 	cJSON		*b = cJSON_CreateObject(), *input;
 
 	cJSON_AddStringToObject(b, "type", "tool_use");
-	cJSON_AddStringToObject(b, "id", msg_str(tc, "id") ? msg_str(tc, "id") : "");
-	cJSON_AddStringToObject(b, "name", msg_str(fn, "name") ? msg_str(fn, "name") : "");
+	cJSON_AddStringToObject(b, "id", ingress_str(tc, "id") ? ingress_str(tc, "id") : "");
+	cJSON_AddStringToObject(b, "name", ingress_str(fn, "name") ? ingress_str(fn, "name") : "");
 	input = args ? cJSON_Parse(args) : NULL;
 	if (!cJSON_IsObject(input)) {
 		cJSON_Delete(input);
@@ -501,7 +495,7 @@ msg_response(const cJSON *completion, const struct adapter_usage *u,
 	const cJSON	*calls = ingress_choice(completion, &text, &finish), *tc;
 	cJSON		*o = msg_skeleton(id, model);
 	cJSON		*content = cJSON_GetObjectItemCaseSensitive(o, "content"), *b;
-	const char	*think = msg_str(cJSON_GetObjectItemCaseSensitive(cJSON_GetArrayItem(
+	const char	*think = ingress_str(cJSON_GetObjectItemCaseSensitive(cJSON_GetArrayItem(
 	    cJSON_GetObjectItemCaseSensitive(completion, "choices"), 0), "message"),
 	    "reasoning_content");
 
@@ -651,14 +645,14 @@ static int
 msg_tool_delta(struct ingress_stream *s, const cJSON *tc, struct buf *out)
 {
 	const cJSON	*fn = cJSON_GetObjectItemCaseSensitive(tc, "function");
-	const char	*args = msg_str(fn, "arguments");
+	const char	*args = ingress_str(fn, "arguments");
 	cJSON		*b;
 
-	if (msg_str(tc, "id") || s->open != BLOCK_TOOL) {
+	if (ingress_str(tc, "id") || s->open != BLOCK_TOOL) {
 		b = cJSON_CreateObject();
 		cJSON_AddStringToObject(b, "type", "tool_use");
-		cJSON_AddStringToObject(b, "id", msg_str(tc, "id") ? msg_str(tc, "id") : "");
-		cJSON_AddStringToObject(b, "name", msg_str(fn, "name") ? msg_str(fn, "name") : "");
+		cJSON_AddStringToObject(b, "id", ingress_str(tc, "id") ? ingress_str(tc, "id") : "");
+		cJSON_AddStringToObject(b, "name", ingress_str(fn, "name") ? ingress_str(fn, "name") : "");
 		cJSON_AddObjectToObject(b, "input");
 		if (msg_open_block(s, BLOCK_TOOL, b, out) != 0)
 			return -1;
@@ -671,8 +665,8 @@ msg_tool_delta(struct ingress_stream *s, const cJSON *tc, struct buf *out)
 static int
 msg_delta(struct ingress_stream *s, const cJSON *delta, struct buf *out)
 {
-	const char	*text = msg_str(delta, "content");
-	const char	*think = msg_str(delta, "reasoning_content");
+	const char	*text = ingress_str(delta, "content");
+	const char	*think = ingress_str(delta, "reasoning_content");
 	const cJSON	*tc;
 
 	if (msg_start(s, out) != 0)

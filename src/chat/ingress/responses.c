@@ -13,26 +13,20 @@
 
 #define RESPONSES_MAX_ITEMS	100000
 
-static const char *
-rsp_str(const cJSON *o, const char *key)
-{
-	return cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(o, key));
-}
-
 /* --- request ------------------------------------------------------------- */
 
 /* A content part of an input message into parts (user) or text (others). */
 static int
 rsp_part(const cJSON *p, cJSON *parts, struct buf *text, char *err, size_t errlen)
 {
-	const char	*type = rsp_str(p, "type"), *t = rsp_str(p, "text");
+	const char	*type = ingress_str(p, "type"), *t = ingress_str(p, "text");
 	const cJSON	*img;
 	cJSON		*o;
 
 	if (type && (!strcmp(type, "input_text") || !strcmp(type, "output_text") ||
 	    !strcmp(type, "text") || !strcmp(type, "refusal"))) {
 		if (t == NULL)
-			t = rsp_str(p, "refusal");
+			t = ingress_str(p, "refusal");
 		if (t == NULL)
 			return ingress_fail(err, errlen, "input: a text part needs \"text\"");
 		if (parts == NULL)
@@ -45,13 +39,13 @@ rsp_part(const cJSON *p, cJSON *parts, struct buf *text, char *err, size_t errle
 		return 0;
 	}
 	if (type && !strcmp(type, "input_image") && parts != NULL &&
-	    rsp_str(p, "image_url") != NULL) {
+	    ingress_str(p, "image_url") != NULL) {
 		o = cJSON_CreateObject();
 		cJSON_AddStringToObject(o, "type", "image_url");
 		img = cJSON_AddObjectToObject(o, "image_url");
-		cJSON_AddStringToObject((cJSON *)img, "url", rsp_str(p, "image_url"));
-		if (rsp_str(p, "detail"))
-			cJSON_AddStringToObject((cJSON *)img, "detail", rsp_str(p, "detail"));
+		cJSON_AddStringToObject((cJSON *)img, "url", ingress_str(p, "image_url"));
+		if (ingress_str(p, "detail"))
+			cJSON_AddStringToObject((cJSON *)img, "detail", ingress_str(p, "detail"));
 		cJSON_AddItemToArray(parts, o);
 		return 0;
 	}
@@ -74,7 +68,7 @@ rsp_message(const char *role, cJSON *content)
 static int
 rsp_input_message(const cJSON *it, cJSON *msgs, char *err, size_t errlen)
 {
-	const char	*role = rsp_str(it, "role");
+	const char	*role = ingress_str(it, "role");
 	const cJSON	*content = cJSON_GetObjectItemCaseSensitive(it, "content"), *p;
 	int		 user, rc = 0;
 	struct buf	 text;
@@ -116,12 +110,12 @@ rsp_function_call(const cJSON *it, cJSON *msgs, char *err, size_t errlen)
 {
 	cJSON		*last = cJSON_GetArrayItem(msgs, cJSON_GetArraySize(msgs) - 1);
 	cJSON		*calls;
-	const char	*id = rsp_str(it, "call_id"), *name = rsp_str(it, "name");
+	const char	*id = ingress_str(it, "call_id"), *name = ingress_str(it, "name");
 
 	if (id == NULL || name == NULL)
 		return ingress_fail(err, errlen, "input: a function_call needs "
 		    "call_id and name");
-	if (last == NULL || strcmp(rsp_str(last, "role") ? rsp_str(last, "role") :
+	if (last == NULL || strcmp(ingress_str(last, "role") ? ingress_str(last, "role") :
 	    "", "assistant") != 0) {
 		last = rsp_message("assistant", cJSON_CreateNull());
 		cJSON_AddItemToArray(msgs, last);
@@ -129,7 +123,7 @@ rsp_function_call(const cJSON *it, cJSON *msgs, char *err, size_t errlen)
 	if ((calls = cJSON_GetObjectItemCaseSensitive(last, "tool_calls")) == NULL)
 		calls = cJSON_AddArrayToObject(last, "tool_calls");
 	cJSON_AddItemToArray(calls, adapter_tool_call(id, name,
-	    rsp_str(it, "arguments")));
+	    ingress_str(it, "arguments")));
 	return 0;
 }
 
@@ -141,7 +135,7 @@ rsp_function_output(const cJSON *it, cJSON *msgs, char *err, size_t errlen)
 	cJSON		*m;
 	int		 rc = 0;
 
-	if (rsp_str(it, "call_id") == NULL)
+	if (ingress_str(it, "call_id") == NULL)
 		return ingress_fail(err, errlen, "input: a function_call_output "
 		    "needs call_id");
 	buf_init(&text, SB_MAX_UPSTREAM_BODY);
@@ -155,7 +149,7 @@ rsp_function_output(const cJSON *it, cJSON *msgs, char *err, size_t errlen)
 		rc = 1;
 	if (rc == 0) {
 		m = rsp_message("tool", cJSON_CreateString(text.data ? text.data : ""));
-		cJSON_AddStringToObject(m, "tool_call_id", rsp_str(it, "call_id"));
+		cJSON_AddStringToObject(m, "tool_call_id", ingress_str(it, "call_id"));
 		cJSON_AddItemToArray(msgs, m);
 	}
 	buf_free(&text);
@@ -173,7 +167,7 @@ rsp_items(const cJSON *items, cJSON *msgs, char *err, size_t errlen)
 	int		 rc = 0;
 
 	cJSON_ArrayForEach(it, items) {
-		type = rsp_str(it, "type");
+		type = ingress_str(it, "type");
 		if (type == NULL || !strcmp(type, "message"))
 			rc = rsp_input_message(it, msgs, err, errlen);
 		else if (!strcmp(type, "function_call"))
@@ -220,17 +214,17 @@ rsp_tools(const cJSON *in, cJSON *out)
 	cJSON		*tools = NULL, *o, *fn;
 
 	cJSON_ArrayForEach(t, cJSON_GetObjectItemCaseSensitive(in, "tools")) {
-		type = rsp_str(t, "type");
-		if (type == NULL || strcmp(type, "function") || rsp_str(t, "name") == NULL)
+		type = ingress_str(t, "type");
+		if (type == NULL || strcmp(type, "function") || ingress_str(t, "name") == NULL)
 			continue;
 		if (tools == NULL)
 			tools = cJSON_AddArrayToObject(out, "tools");
 		o = cJSON_CreateObject();
 		cJSON_AddStringToObject(o, "type", "function");
 		fn = cJSON_AddObjectToObject(o, "function");
-		cJSON_AddStringToObject(fn, "name", rsp_str(t, "name"));
-		if (rsp_str(t, "description"))
-			cJSON_AddStringToObject(fn, "description", rsp_str(t, "description"));
+		cJSON_AddStringToObject(fn, "name", ingress_str(t, "name"));
+		if (ingress_str(t, "description"))
+			cJSON_AddStringToObject(fn, "description", ingress_str(t, "description"));
 		ingress_copy_item(t, "parameters", fn, "parameters");
 		if (cJSON_IsBool(cJSON_GetObjectItemCaseSensitive(t, "strict")))
 			ingress_copy_item(t, "strict", fn, "strict");
@@ -240,12 +234,12 @@ rsp_tools(const cJSON *in, cJSON *out)
 		return;
 	if (cJSON_IsString(tc))
 		cJSON_AddStringToObject(out, "tool_choice", tc->valuestring);
-	else if ((type = rsp_str(tc, "type")) && !strcmp(type, "function") &&
-	    rsp_str(tc, "name")) {
+	else if ((type = ingress_str(tc, "type")) && !strcmp(type, "function") &&
+	    ingress_str(tc, "name")) {
 		o = cJSON_AddObjectToObject(out, "tool_choice");
 		cJSON_AddStringToObject(o, "type", "function");
 		cJSON_AddStringToObject(cJSON_AddObjectToObject(o, "function"), "name",
-		    rsp_str(tc, "name"));
+		    ingress_str(tc, "name"));
 	}
 	if (cJSON_IsBool(cJSON_GetObjectItemCaseSensitive(in, "parallel_tool_calls")))
 		ingress_copy_item(in, "parallel_tool_calls", out, "parallel_tool_calls");
@@ -257,7 +251,7 @@ rsp_format(const cJSON *in, cJSON *out, char *err, size_t errlen)
 {
 	const cJSON	*f = cJSON_GetObjectItemCaseSensitive(
 	    cJSON_GetObjectItemCaseSensitive(in, "text"), "format");
-	const char	*type = rsp_str(f, "type");
+	const char	*type = ingress_str(f, "type");
 	cJSON		*rf, *js;
 
 	if (type == NULL || !strcmp(type, "text"))
@@ -266,12 +260,12 @@ rsp_format(const cJSON *in, cJSON *out, char *err, size_t errlen)
 	cJSON_AddStringToObject(rf, "type", type);
 	if (!strcmp(type, "json_object"))
 		return 0;
-	if (strcmp(type, "json_schema") || rsp_str(f, "name") == NULL ||
+	if (strcmp(type, "json_schema") || ingress_str(f, "name") == NULL ||
 	    !cJSON_IsObject(cJSON_GetObjectItemCaseSensitive(f, "schema")))
 		return ingress_fail(err, errlen, "text.format must be text, "
 		    "json_object, or json_schema with name and schema");
 	js = cJSON_AddObjectToObject(rf, "json_schema");
-	cJSON_AddStringToObject(js, "name", rsp_str(f, "name"));
+	cJSON_AddStringToObject(js, "name", ingress_str(f, "name"));
 	ingress_copy_item(f, "description", js, "description");
 	ingress_copy_item(f, "schema", js, "schema");
 	ingress_copy_item(f, "strict", js, "strict");
@@ -287,14 +281,14 @@ rsp_request(const cJSON *in, cJSON **out, char *err, size_t errlen)
 	const char	*s;
 	cJSON		*o, *msgs;
 
-	if (rsp_str(in, "model") == NULL)
+	if (ingress_str(in, "model") == NULL)
 		return ingress_fail(err, errlen, "model: a string is required");
 	if (prev != NULL && !cJSON_IsNull(prev) && !cJSON_IsString(prev))
 		return ingress_fail(err, errlen, "previous_response_id must be a string");
 	o = cJSON_CreateObject();
-	cJSON_AddStringToObject(o, "model", rsp_str(in, "model"));
+	cJSON_AddStringToObject(o, "model", ingress_str(in, "model"));
 	msgs = cJSON_AddArrayToObject(o, "messages");
-	if ((s = rsp_str(in, "instructions")) != NULL && s[0])
+	if ((s = ingress_str(in, "instructions")) != NULL && s[0])
 		cJSON_AddItemToArray(msgs, rsp_message("system", cJSON_CreateString(s)));
 	if (rsp_input(in, msgs, err, errlen) != 0 || rsp_format(in, o, err, errlen) != 0) {
 		cJSON_Delete(o);
@@ -304,9 +298,9 @@ rsp_request(const cJSON *in, cJSON **out, char *err, size_t errlen)
 	ingress_copy_number(in, "max_output_tokens", o, "max_completion_tokens");
 	ingress_copy_number(in, "temperature", o, "temperature");
 	ingress_copy_number(in, "top_p", o, "top_p");
-	if ((s = rsp_str(cJSON_GetObjectItemCaseSensitive(in, "reasoning"), "effort")))
+	if ((s = ingress_str(cJSON_GetObjectItemCaseSensitive(in, "reasoning"), "effort")))
 		cJSON_AddStringToObject(o, "reasoning_effort", s);
-	if ((s = rsp_str(in, "user")) != NULL)
+	if ((s = ingress_str(in, "user")) != NULL)
 		cJSON_AddStringToObject(o, "user", s);
 	if (cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(in, "stream"))) {
 		cJSON_AddTrueToObject(o, "stream");
@@ -455,7 +449,7 @@ rsp_response(const cJSON *completion, const struct adapter_usage *u,
 	const cJSON	*calls = ingress_choice(completion, &text, &finish), *tc, *fn;
 	cJSON		*output = cJSON_CreateArray();
 	char		 mid[INGRESS_MAX_ID + 8];
-	const char	*think = rsp_str(cJSON_GetObjectItemCaseSensitive(cJSON_GetArrayItem(
+	const char	*think = ingress_str(cJSON_GetObjectItemCaseSensitive(cJSON_GetArrayItem(
 	    cJSON_GetObjectItemCaseSensitive(completion, "choices"), 0), "message"),
 	    "reasoning_content");
 
@@ -469,10 +463,10 @@ rsp_response(const cJSON *completion, const struct adapter_usage *u,
 	}
 	cJSON_ArrayForEach(tc, calls) {
 		fn = cJSON_GetObjectItemCaseSensitive(tc, "function");
-		cid = rsp_str(tc, "id");
+		cid = ingress_str(tc, "id");
 		cJSON_AddItemToArray(output, rsp_call_item(cid ? cid : "call",
-		    rsp_str(fn, "name") ? rsp_str(fn, "name") : "",
-		    rsp_str(fn, "arguments") ? rsp_str(fn, "arguments") : "{}",
+		    ingress_str(fn, "name") ? ingress_str(fn, "name") : "",
+		    ingress_str(fn, "arguments") ? ingress_str(fn, "arguments") : "{}",
 		    "completed"));
 	}
 	return rsp_object(id, model, rsp_status(finish), output, u, req);
@@ -486,7 +480,7 @@ rsp_conversation(const cJSON *canonical, const cJSON *response)
 	char		 err[8];
 
 	cJSON_ArrayForEach(m, cJSON_GetObjectItemCaseSensitive(canonical, "messages")) {
-		const char *role = rsp_str(m, "role");
+		const char *role = ingress_str(m, "role");
 
 		if (role == NULL || strcmp(role, "system") != 0)
 			cJSON_AddItemToArray(msgs, cJSON_Duplicate(m, 1));
@@ -611,7 +605,7 @@ rsp_open_item(struct ingress_stream *s, enum ingress_block kind, cJSON *item,
 	}
 	s->open = kind;
 	s->index = s->nitems++;
-	snprintf(s->item_id, sizeof(s->item_id), "%s", rsp_str(item, "id"));
+	snprintf(s->item_id, sizeof(s->item_id), "%s", ingress_str(item, "id"));
 	o = cJSON_CreateObject();
 	cJSON_AddNumberToObject(o, "output_index", s->index);
 	cJSON_AddItemToObject(o, "item", item);
@@ -675,14 +669,14 @@ static int
 rsp_tool_delta(struct ingress_stream *s, const cJSON *tc, struct buf *out)
 {
 	const cJSON	*fn = cJSON_GetObjectItemCaseSensitive(tc, "function");
-	const char	*args = rsp_str(fn, "arguments");
+	const char	*args = ingress_str(fn, "arguments");
 	cJSON		*o;
 
-	if (rsp_str(tc, "id") || s->open != BLOCK_TOOL) {
-		snprintf(s->call_id, sizeof(s->call_id), "%s", rsp_str(tc, "id") ?
-		    rsp_str(tc, "id") : "call");
-		snprintf(s->name, sizeof(s->name), "%s", rsp_str(fn, "name") ?
-		    rsp_str(fn, "name") : "");
+	if (ingress_str(tc, "id") || s->open != BLOCK_TOOL) {
+		snprintf(s->call_id, sizeof(s->call_id), "%s", ingress_str(tc, "id") ?
+		    ingress_str(tc, "id") : "call");
+		snprintf(s->name, sizeof(s->name), "%s", ingress_str(fn, "name") ?
+		    ingress_str(fn, "name") : "");
 		if (rsp_open_item(s, BLOCK_TOOL, rsp_call_item(s->call_id, s->name,
 		    "", "in_progress"), out) != 0)
 			return -1;
@@ -699,8 +693,8 @@ rsp_tool_delta(struct ingress_stream *s, const cJSON *tc, struct buf *out)
 static int
 rsp_delta(struct ingress_stream *s, const cJSON *delta, struct buf *out)
 {
-	const char	*text = rsp_str(delta, "content");
-	const char	*think = rsp_str(delta, "reasoning_content");
+	const char	*text = ingress_str(delta, "content");
+	const char	*think = ingress_str(delta, "reasoning_content");
 	const cJSON	*tc;
 
 	if (rsp_start(s, out) != 0)
