@@ -3,6 +3,7 @@
  * never answers once one does (the programs leave install mode). The
  * database is reached through db.c with a config built from the form, the
  * schema created by migrate.c, the first administrator by the setup page. */
+#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -123,11 +124,15 @@ install_value_ok(const char *s, size_t max)
 static int
 install_name_ok(const char *s, const char *extra)
 {
-	size_t	 n = strlen(s);
+	size_t	 i, n = strlen(s);
 
-	return n > 0 && n <= 255 && strspn(s, "abcdefghijklmnopqrstuvwxyz"
-	    "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_$.-") + strspn(s, extra) >= n &&
-	    strcspn(s, " \t\r\n;#") == n;
+	if (n == 0 || n > 255)
+		return 0;
+	for (i = 0; i < n; i++)
+		if (!isalnum((unsigned char)s[i]) && strchr("_$.-", s[i]) == NULL &&
+		    strchr(extra, s[i]) == NULL)
+			return 0;
+	return 1;
 }
 
 /* The token (constant-time) and the database fields of the body. */
