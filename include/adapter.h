@@ -111,6 +111,10 @@ enum err_category adapter_parse_error(enum adapter_format f, long status,
  * secret (the exact provider key, or a long piece of it) by "…". Done before
  * pattern masking: a key with '.', '/', '+' or '=' is not a "token". */
 void	adapter_scrub_secret(char *msg, const char *secret);
+/* Whether an upstream's message (from adapter_parse_error) says the prompt
+ * is longer than the model's context window (OpenAI, Anthropic, Gemini and
+ * the OpenAI-compatible servers' wordings). */
+int	adapter_context_exceeded(const char *msg);
 /* Whether an upstream failure of this category/status is worth a retry. */
 int	adapter_retryable(enum err_category cat, long status);
 

@@ -126,19 +126,22 @@ int	catalog_config_key(long long user_id, long long config_id, char *key, size_t
 /* A model of one config (available or not). 1 found, 0 not found, -1 DB error. */
 int	catalog_model_get(long long config_id, const char *model_id, struct catalog_model *out);
 
-/* Every available model the user can use now (active configs and providers),
- * grouped by config in priority order; fn returns non-zero to stop.
- * Returns 0, or -1 on a DB error. */
 #define CATALOG_MAX_FALLBACKS	8	/* names in one stored fallback list */
 
-/* The stored fallback list of ref (a JSON array of names, caller owns), or
- * NULL: none, or a database error (then *failed = 1). */
-cJSON	*catalog_fallbacks(long long user_id, const char *ref, int *failed);
-/* Store list (an array of at most CATALOG_MAX_FALLBACKS names) for ref; an
- * empty list removes it. 0, or -1 with e. */
-int	catalog_set_fallbacks(long long user_id, const char *ref, const cJSON *list,
-	    struct sb_error *e);
-/* Every stored list of the user: {"fallbacks":[{model, fallbacks}]}. */
+/* A model's two stored lists: tried when its targets failed, and tried
+ * when it answered that the prompt exceeds its context window. */
+enum catalog_fallback_kind { FALLBACK_ON_FAILURE, FALLBACK_ON_CONTEXT };
+
+/* The stored list of that kind for ref (a JSON array of names, caller
+ * owns), or NULL: none, or a database error (then *failed = 1). */
+cJSON	*catalog_fallbacks(long long user_id, const char *ref,
+	    enum catalog_fallback_kind kind, int *failed);
+/* Store ref's lists (arrays of at most CATALOG_MAX_FALLBACKS names; NULL
+ * keeps the stored one); both empty removes the entry. 0, or -1 with e. */
+int	catalog_set_fallbacks(long long user_id, const char *ref,
+	    const cJSON *on_failure, const cJSON *on_context, struct sb_error *e);
+/* Every stored entry of the user:
+ * {"fallbacks":[{model, fallbacks, context_fallbacks}]}. */
 cJSON	*catalog_fallbacks_json(long long user_id);
 /* The user's routing choice: 1 auto fallback on, 0 off, -1 database error. */
 int	catalog_auto_fallback(long long user_id);
@@ -149,6 +152,9 @@ int	catalog_set_auto_fallback(long long user_id, int on);
  * to out (at most max), by priority. The count, or -1 on a DB error. */
 int	catalog_equivalents(long long user_id, const char *model_id,
 	    long long skip_config, struct catalog_target *out, size_t max);
+/* Every available model the user can use now (active configs and providers),
+ * grouped by config in priority order; fn returns non-zero to stop.
+ * Returns 0, or -1 on a DB error. */
 int	catalog_each_model(long long user_id,
 	    int (*fn)(void *ctx, const struct catalog_config *c, const struct catalog_model *m),
 	    void *ctx);

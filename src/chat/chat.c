@@ -91,6 +91,7 @@ struct chat {
 	long			 attempt_ms;	/* one attempt's total time */
 	long long		 deadline_us;	/* the whole request's */
 	struct circuit_pause	 paused;	/* why targets were skipped */
+	int			 too_long;	/* a target said: context window exceeded */
 };
 
 /* --- small helpers ------------------------------------------------------- */
@@ -443,6 +444,11 @@ chat_classify_http(struct chat *c, long status)
 	chat_fail_upstream(c, cat, msg);
 	if (cat == ERR_AUTH && status == 401)	/* a 403 may be about one model */
 		chat_key_refused(c, status, msg);
+	if (cat == ERR_VALIDATION && adapter_context_exceeded(msg)) {
+		c->too_long = 1;	/* OpenAI's code, which clients know */
+		snprintf(c->r->err.code, sizeof(c->r->err.code),
+		    "context_length_exceeded");
+	}
 	if (adapter_retryable(cat, status))
 		return STEP_RETRY;
 	return cat == ERR_VALIDATION ? STEP_FATAL : STEP_NEXT;
@@ -863,6 +869,7 @@ chat_note_pause(struct chat *c, const struct circuit_pause *why)
 
 static int	chat_add_stored(struct chat *c);
 static int	chat_add_equivalents(struct chat *c);
+static int	chat_add_larger(struct chat *c);
 
 /* One target that cannot be tried: its key was refused. */
 static void
@@ -916,10 +923,21 @@ chat_walk(struct chat *c, int from, int *tried)
 	return step;
 }
 
+/* May the walk go on to targets added after the first ones? Only while
+ * nothing reached the client, and after a refused request only when it was
+ * refused for its length (then only the context fallbacks follow). */
+static int
+chat_may_continue(const struct chat *c, enum chat_step step)
+{
+	return step != STEP_OK && (step != STEP_FATAL || c->too_long) &&
+	    !c->sent && !c->r->client_gone;
+}
+
 /* The targets in order; when every one failed before anything reached the
  * client, the user's stored fallback list for the model, then (when turned
- * on) the same model on their other providers. Returns 0 when the response
- * was sent, -1 with r->err. */
+ * on) the same model on their other providers; when a target said the
+ * prompt is too long for it, the model's context fallbacks. Returns 0 when
+ * the response was sent, -1 with r->err. */
 static int
 chat_dispatch(struct chat *c)
 {
@@ -927,14 +945,13 @@ chat_dispatch(struct chat *c)
 	int			 from, tried = 0;
 
 	static int	(*const more[])(struct chat *) = {
-		chat_add_stored, chat_add_equivalents,
+		chat_add_stored, chat_add_equivalents, chat_add_larger,
 	};
 	size_t		 i;
 
 	step = chat_walk(c, 0, &tried);
 	for (i = 0; i < sizeof(more) / sizeof(more[0]); i++)
-		if (step != STEP_OK && step != STEP_FATAL && !c->sent &&
-		    !c->r->client_gone && (from = more[i](c)) > 0)
+		if (chat_may_continue(c, step) && (from = more[i](c)) > 0)
 			step = chat_walk(c, from, &tried);
 	c->ok = step == STEP_OK;
 	if (!tried && c->r->err.category == ERR_NONE)
@@ -1360,23 +1377,47 @@ chat_may_add(const struct chat *c)
 	    !chat_budget_binds(&c->lim);
 }
 
-/* The user's stored fallback list for the name the request used (a model
- * or an alias; model_fallbacks), asked for only once every target failed.
- * Returns the index of the first added target, or 0. */
+/* One of the user's stored lists for the name the request used (a model or
+ * an alias; model_fallbacks), appended after the targets. Returns the index
+ * of the first added target, or 0. */
 static int
-chat_add_stored(struct chat *c)
+chat_add_list(struct chat *c, enum catalog_fallback_kind kind, const char *label)
 {
 	cJSON	*list;
 	int	 n0 = c->ntargets, failed;
 
-	if (!chat_may_add(c) ||
-	    (list = catalog_fallbacks(c->r->who.user_id, c->model, &failed)) == NULL)
+	if (!chat_may_add(c) || (list = catalog_fallbacks(c->r->who.user_id,
+	    c->model, kind, &failed)) == NULL)
 		return 0;
 	chat_add_names(c, list);
 	cJSON_Delete(list);
 	if (c->ntargets > n0)
-		usage_rec_route(&c->rec, "stored fallbacks", "tried next");
+		usage_rec_route(&c->rec, label, "tried next");
 	return c->ntargets > n0 ? n0 : 0;
+}
+
+/* The stored fallbacks, asked for only once every target failed (not when
+ * one refused the request for its length: the same prompt would fail). */
+static int
+chat_add_stored(struct chat *c)
+{
+	return c->too_long ? 0 : chat_add_list(c, FALLBACK_ON_FAILURE,
+	    "stored fallbacks");
+}
+
+/* The context fallbacks (LiteLLM's context_window_fallbacks), asked for
+ * only when a target said the prompt exceeds its context window. */
+static int
+chat_add_larger(struct chat *c)
+{
+	int	 from;
+
+	if (!c->too_long)
+		return 0;
+	from = chat_add_list(c, FALLBACK_ON_CONTEXT, "context fallbacks");
+	if (from > 0)
+		c->too_long = 0;	/* the walk starts afresh */
+	return from;
 }
 
 /* Automatic fallback (user_routing.auto_fallback): the same model as the
@@ -1390,7 +1431,8 @@ chat_add_equivalents(struct chat *c)
 	struct catalog_target	 more[CATALOG_TARGETS_MAX];
 	int			 n0 = c->ntargets, n, k;
 
-	if (!chat_may_add(c) || catalog_auto_fallback(c->r->who.user_id) != 1)
+	if (c->too_long || !chat_may_add(c) ||
+	    catalog_auto_fallback(c->r->who.user_id) != 1)
 		return 0;
 	n = catalog_equivalents(c->r->who.user_id, c->targets[0].model.model_id, 0,
 	    more, CATALOG_TARGETS_MAX);

@@ -612,24 +612,29 @@ handle_fallbacks_list(struct req *r)
 	return prov_send(r, 200, catalog_fallbacks_json(r->who.user_id));
 }
 
-/* PUT {model, fallbacks: [names]}: the list for that model or alias; an
- * empty list removes it. */
+/* PUT {model, fallbacks?: [names], context_fallbacks?: [names]}: the lists
+ * for that model or alias (a list left out stays as it was); both empty
+ * removes the entry. Answers the entry as stored. */
 static int
 handle_fallbacks_set(struct req *r)
 {
 	const char	*model = NULL;
-	const cJSON	*list;
-	cJSON		*root;
+	cJSON		*root, *list;
+	int		 failed;
 
 	if (prov_body(r) != 0 ||
 	    json_field_str(r->json, "model", 1, 1, CATALOG_REF_MAX, &model, NULL, &r->err))
 		return -1;
-	list = cJSON_GetObjectItemCaseSensitive(r->json, "fallbacks");
-	if (catalog_set_fallbacks(r->who.user_id, model, list, &r->err) != 0)
+	if (catalog_set_fallbacks(r->who.user_id, model,
+	    cJSON_GetObjectItemCaseSensitive(r->json, "fallbacks"),
+	    cJSON_GetObjectItemCaseSensitive(r->json, "context_fallbacks"), &r->err) != 0)
 		return -1;
 	root = cJSON_CreateObject();
 	cJSON_AddStringToObject(root, "model", model);
-	cJSON_AddItemToObject(root, "fallbacks", cJSON_Duplicate(list, 1));
+	list = catalog_fallbacks(r->who.user_id, model, FALLBACK_ON_FAILURE, &failed);
+	cJSON_AddItemToObject(root, "fallbacks", list ? list : cJSON_CreateArray());
+	list = catalog_fallbacks(r->who.user_id, model, FALLBACK_ON_CONTEXT, &failed);
+	cJSON_AddItemToObject(root, "context_fallbacks", list ? list : cJSON_CreateArray());
 	return prov_send(r, 200, root);
 }
 

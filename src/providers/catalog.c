@@ -916,17 +916,33 @@ catalog_equivalents(long long user_id, const char *model_id, long long skip_conf
 /* ---- stored fallback lists ------------------------------------------------- */
 
 static const char SQL_FALLBACKS_GET[] =
-    "SELECT fallbacks FROM model_fallbacks WHERE user_id = ? AND model_ref = ?";
+    "SELECT fallbacks, context_fallbacks FROM model_fallbacks"
+    " WHERE user_id = ? AND model_ref = ?";
 static const char SQL_FALLBACKS_SET[] =
-    "INSERT INTO model_fallbacks (user_id, model_ref, fallbacks) VALUES (?, ?, ?)"
-    " ON DUPLICATE KEY UPDATE fallbacks = VALUES(fallbacks)";
+    "INSERT INTO model_fallbacks (user_id, model_ref, fallbacks, context_fallbacks)"
+    " VALUES (?, ?, ?, ?) ON DUPLICATE KEY UPDATE fallbacks = VALUES(fallbacks),"
+    " context_fallbacks = VALUES(context_fallbacks)";
 static const char SQL_FALLBACKS_DELETE[] =
     "DELETE FROM model_fallbacks WHERE user_id = ? AND model_ref = ?";
 static const char SQL_FALLBACKS_ALL[] =
-    "SELECT model_ref, fallbacks FROM model_fallbacks WHERE user_id = ? ORDER BY model_ref";
+    "SELECT model_ref, fallbacks, context_fallbacks FROM model_fallbacks"
+    " WHERE user_id = ? ORDER BY model_ref";
+
+/* A stored list: the array, or an empty one for NULL or damaged text. */
+static cJSON *
+catalog_list_parse(const char *text)
+{
+	cJSON	*list = text ? cJSON_Parse(text) : NULL;
+
+	if (cJSON_IsArray(list))
+		return list;
+	cJSON_Delete(list);
+	return cJSON_CreateArray();
+}
 
 cJSON *
-catalog_fallbacks(long long user_id, const char *ref, int *failed)
+catalog_fallbacks(long long user_id, const char *ref,
+    enum catalog_fallback_kind kind, int *failed)
 {
 	struct db_param	 p[2] = { db_int(user_id), db_str(ref) };
 	struct db_rows	 rows;
@@ -935,27 +951,29 @@ catalog_fallbacks(long long user_id, const char *ref, int *failed)
 	*failed = 0;
 	if (db_query(SQL_FALLBACKS_GET, p, 2, &rows) != DB_OK)
 		*failed = 1;
-	else if (rows.nrows > 0 && (list = cJSON_Parse(db_val(&rows, 0, 0))) != NULL &&
-	    !cJSON_IsArray(list)) {
-		cJSON_Delete(list);
-		list = NULL;
+	else if (rows.nrows > 0) {
+		list = catalog_list_parse(db_val(&rows, 0, kind == FALLBACK_ON_CONTEXT));
+		if (cJSON_GetArraySize(list) == 0) {
+			cJSON_Delete(list);
+			list = NULL;
+		}
 	}
 	db_rows_free(&rows);
 	return list;
 }
 
-int
-catalog_set_fallbacks(long long user_id, const char *ref, const cJSON *list,
+/* 0 when list is a valid fallback list for ref (or NULL), -1 with e. */
+static int
+catalog_check_fallbacks(const char *ref, const cJSON *list, const char *field,
     struct sb_error *e)
 {
-	struct db_param	 p[3] = { db_int(user_id), db_str(ref), db_null() };
 	const cJSON	*it;
-	char		*text;
-	int		 rc;
 
+	if (list == NULL)
+		return 0;
 	if (!cJSON_IsArray(list) || cJSON_GetArraySize(list) > CATALOG_MAX_FALLBACKS) {
 		err_set(e, ERR_VALIDATION, 400, "invalid_fallbacks",
-		    "'fallbacks' must be a list of at most %d model names.",
+		    "'%s' must be a list of at most %d model names.", field,
 		    CATALOG_MAX_FALLBACKS);
 		return -1;
 	}
@@ -967,16 +985,50 @@ catalog_set_fallbacks(long long user_id, const char *ref, const cJSON *list,
 			    "or an alias) other than the model itself.");
 			return -1;
 		}
-	if (cJSON_GetArraySize(list) == 0)
+	return 0;
+}
+
+int
+catalog_set_fallbacks(long long user_id, const char *ref, const cJSON *on_failure,
+    const cJSON *on_context, struct sb_error *e)
+{
+	struct db_param	 p[4] = { db_int(user_id), db_str(ref), db_null(), db_null() };
+	cJSON		*keep[2] = { NULL, NULL };
+	char		*text[2] = { NULL, NULL };
+	int		 rc, failed, i;
+
+	if (on_failure == NULL && on_context == NULL) {
+		err_set(e, ERR_VALIDATION, 400, "invalid_fallbacks",
+		    "Send 'fallbacks', 'context_fallbacks' or both.");
+		return -1;
+	}
+	if (catalog_check_fallbacks(ref, on_failure, "fallbacks", e) != 0 ||
+	    catalog_check_fallbacks(ref, on_context, "context_fallbacks", e) != 0)
+		return -1;
+	/* A list the request left out stays as stored. */
+	failed = 0;
+	if (on_failure == NULL)
+		on_failure = keep[0] = catalog_fallbacks(user_id, ref, FALLBACK_ON_FAILURE, &failed);
+	if (on_context == NULL && !failed)
+		on_context = keep[1] = catalog_fallbacks(user_id, ref, FALLBACK_ON_CONTEXT, &failed);
+	if (failed)
+		rc = DB_ERROR;
+	else if (cJSON_GetArraySize(on_failure) == 0 && cJSON_GetArraySize(on_context) == 0)
 		rc = db_exec(SQL_FALLBACKS_DELETE, p, 2, NULL, NULL);
 	else {
-		if ((text = cJSON_PrintUnformatted(list)) == NULL) {
-			err_set(e, ERR_INTERNAL, 500, "out_of_memory", "Out of memory.");
-			return -1;
-		}
-		p[2] = db_str(text);
-		rc = db_exec(SQL_FALLBACKS_SET, p, 3, NULL, NULL);
-		free(text);
+		/* The column is NOT NULL: an entry with context fallbacks only
+		 * keeps an empty list. */
+		text[0] = on_failure ? cJSON_PrintUnformatted(on_failure) : NULL;
+		if (cJSON_GetArraySize(on_context) > 0)
+			text[1] = cJSON_PrintUnformatted(on_context);
+		p[2] = db_str(text[0] ? text[0] : "[]");
+		if (text[1])
+			p[3] = db_str(text[1]);
+		rc = db_exec(SQL_FALLBACKS_SET, p, 4, NULL, NULL);
+	}
+	for (i = 0; i < 2; i++) {
+		free(text[i]);
+		cJSON_Delete(keep[i]);
 	}
 	if (rc != DB_OK) {
 		catalog_db_error(e);
@@ -990,7 +1042,7 @@ catalog_fallbacks_json(long long user_id)
 {
 	struct db_param	 p = db_int(user_id);
 	struct db_rows	 rows;
-	cJSON		*root, *arr, *o, *list;
+	cJSON		*root, *arr, *o;
 	int		 i;
 
 	if (db_query(SQL_FALLBACKS_ALL, &p, 1, &rows) != DB_OK) {
@@ -1002,10 +1054,9 @@ catalog_fallbacks_json(long long user_id)
 	for (i = 0; i < rows.nrows; i++) {
 		o = cJSON_CreateObject();
 		cJSON_AddStringToObject(o, "model", db_val(&rows, i, 0));
-		list = cJSON_Parse(db_val(&rows, i, 1));
-		cJSON_AddItemToObject(o, "fallbacks", cJSON_IsArray(list) ? list : cJSON_CreateArray());
-		if (!cJSON_IsArray(list))
-			cJSON_Delete(list);
+		cJSON_AddItemToObject(o, "fallbacks", catalog_list_parse(db_val(&rows, i, 1)));
+		cJSON_AddItemToObject(o, "context_fallbacks",
+		    catalog_list_parse(db_val(&rows, i, 2)));
 		cJSON_AddItemToArray(arr, o);
 	}
 	db_rows_free(&rows);

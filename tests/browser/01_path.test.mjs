@@ -212,6 +212,10 @@ test('new user path', { timeout: 240000 }, async (t) => {
       await shot(page, name);
     }
     assert.ok(await page.locator('#status-indicator[data-overall]').count() === 1);
+    // The header says which provider is serving: the one that answered last.
+    assert.equal(await page.getAttribute('#status-indicator', 'data-serving'), 'openrouter');
+    assert.match(await page.textContent('#status-indicator'), /via openrouter/);
+    assert.match(await page.getAttribute('#status-indicator', 'href'), /status\.html#openrouter$/);
   });
 
   await t.test('remove a provider with confirmation', async () => {

@@ -69,7 +69,32 @@ test('settings: favorites, aliases, budget, admin', { timeout: 180000 }, async (
     const second = both.find((c) => c.name === 'xai-2');
     assert.equal(second.weight, 3);
     assert.equal(second.priority, both.find((c) => c.name === 'xai').priority, 'same priority: shared');
-    assert.match(await page.textContent('[data-config="xai-2"]'), /Shares with xai · weight 3/);
+    assert.match(await page.textContent('[data-config="xai-2"]'), /Shares with xai · weight/);
+    const w = page.locator('[data-config="xai-2"] input[aria-label^="Weight of"]');
+    assert.equal(await w.inputValue(), '3');
+    // The weight is edited in place.
+    await w.fill('5');
+    await w.press('Enter');
+    await w.blur();
+    await page.waitForFunction(async () => {
+      const res = await fetch('api/provider-configs', { credentials: 'same-origin' });
+      return (await res.json()).configs.find((c) => c.name === 'xai-2').weight === 5;
+    });
+    // The priority arrows move both keys together: they keep sharing.
+    const xaiPrio = async () => (await session.get('/api/provider-configs')).json.configs.filter((c) => c.provider === 'xai').map((c) => c.priority);
+    const lower = page.locator('[data-config="xai"] [aria-label^="Lower priority"]');
+    const raise = page.locator('[data-config="xai"] [aria-label^="Raise priority"]');
+    const arrow = (await lower.isDisabled()) ? raise : lower;
+    await arrow.click();
+    await settled(page);
+    await page.waitForSelector('[data-config="xai-2"] input[aria-label^="Weight of"]');
+    const [p1, p2] = await xaiPrio();
+    assert.equal(p1, p2, 'moved together');
+    // "Stop sharing" gives the second key its own priority.
+    await page.click('[data-config="xai-2"] [data-action="unshare"]');
+    await page.waitForSelector('[data-config="xai-2"] [data-action="unshare"]', { state: 'detached' });
+    const [q1, q2] = await xaiPrio();
+    assert.notEqual(q1, q2);
     await session.del('/api/provider-configs/xai-2');
     await session.del('/api/provider-configs/xai');
   });
@@ -83,6 +108,14 @@ test('settings: favorites, aliases, budget, admin', { timeout: 180000 }, async (
     await page.waitForSelector('#fallbacks tr[data-model="setx/aaa-model"]');
     const r = await session.get('/api/models/fallbacks');
     assert.ok(r.json.fallbacks.some((f) => f.model === 'setx/aaa-model' && f.fallbacks[0] === 'setx/zzz-model'));
+    // The second list, for prompts too long for the model, keeps the first.
+    await page.fill('#fallback-form input[aria-label="Model"]', 'setx/aaa-model');
+    await page.selectOption('#fallback-form select[aria-label="When"]', 'context_fallbacks');
+    await page.fill('#fallback-form input[aria-label="Fallback models, in order"]', 'setx/big-model');
+    await page.click('#fallback-form button[type=submit]');
+    await page.waitForFunction(() => document.querySelector('#fallbacks tr[data-model="setx/aaa-model"] td:nth-child(3)')?.textContent === 'setx/big-model');
+    const both = (await session.get('/api/models/fallbacks')).json.fallbacks.find((f) => f.model === 'setx/aaa-model');
+    assert.deepEqual(both, { model: 'setx/aaa-model', fallbacks: ['setx/zzz-model'], context_fallbacks: ['setx/big-model'] });
     await page.click('#fallbacks tr[data-model="setx/aaa-model"] button');
     await page.waitForSelector('#fallbacks tr[data-model="setx/aaa-model"]', { state: 'detached' });
   });

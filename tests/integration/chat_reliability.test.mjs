@@ -481,7 +481,7 @@ test('a stored fallback list: openai/gpt-4o fails, the listed openrouter model s
   const put = await u.put('/api/models/fallbacks', { model: 'openai/gpt-4o', fallbacks: ['openrouter/openai/gpt-4o'] });
   assert.equal(put.status, 200, put.text);
   assert.deepEqual((await u.get('/api/models/fallbacks')).json.fallbacks,
-    [{ model: 'openai/gpt-4o', fallbacks: ['openrouter/openai/gpt-4o'] }]);
+    [{ model: 'openai/gpt-4o', fallbacks: ['openrouter/openai/gpt-4o'], context_fallbacks: [] }]);
   const r = await chat(u.key, { model: 'openai/gpt-4o', messages: hi });
   assert.equal(r.status, 200, r.text);
   const row = await usageRow(rid(r));
@@ -491,4 +491,43 @@ test('a stored fallback list: openai/gpt-4o fails, the listed openrouter model s
   assert.equal((await u.put('/api/models/fallbacks', { model: 'openai/gpt-4o', fallbacks: [] })).status, 200);
   assert.deepEqual((await u.get('/api/models/fallbacks')).json.fallbacks, []);
   resetCircuits(u);
+});
+
+// Issue 12: "context-window-exceeded to a configured larger model" (LiteLLM's
+// context_window_fallbacks), in each family's own wording; the model's other
+// fallbacks are not tried for it, and without a context list the client gets
+// OpenAI's 400 context_length_exceeded.
+test('a prompt too long for a model goes to its context fallback', async () => {
+  const u = await chatUser();
+  addModel(u.id, 'openai', 'gpt-ctx-small');
+  addModel(u.id, 'anthropic', 'claude-ctx-small');
+  addModel(u.id, 'google', 'gemini-ctx-small');
+  addModel(u.id, 'openai', 'gpt-4o-large');
+  addModel(u.id, 'openai', 'gpt-4o-other');
+  for (const model of ['openai/gpt-ctx-small', 'anthropic/claude-ctx-small', 'google/gemini-ctx-small']) {
+    const none = await chat(u.key, { model, messages: hi });
+    assert.equal(none.status, 400, none.text);
+    assert.equal(none.json.error.code, 'context_length_exceeded', model);
+    const put = await u.put('/api/models/fallbacks', { model, context_fallbacks: ['openai/gpt-4o-large'] });
+    assert.equal(put.status, 200, put.text);
+    assert.deepEqual(put.json, { model, fallbacks: [], context_fallbacks: ['openai/gpt-4o-large'] });
+    const r = await chat(u.key, { model, messages: hi });
+    assert.equal(r.status, 200, r.text);
+    const row = await usageRow(rid(r));
+    assert.equal(row.resolved_model, 'gpt-4o-large', model);
+    assert.match(row.route, /: 400 context_length_exceeded; context fallbacks: tried next; openai\/gpt-4o-large: ok$/);
+  }
+  // A stored failure list is kept when only the context list changes, and
+  // is not tried for a prompt that is too long.
+  const model = 'openai/gpt-ctx-small';
+  assert.equal((await u.put('/api/models/fallbacks', { model, fallbacks: ['openai/gpt-4o-other'] })).status, 200);
+  const both = (await u.get('/api/models/fallbacks')).json.fallbacks.find((f) => f.model === model);
+  assert.deepEqual(both, { model, fallbacks: ['openai/gpt-4o-other'], context_fallbacks: ['openai/gpt-4o-large'] });
+  const r = await chat(u.key, { model, messages: hi, stream: true });
+  assert.equal(r.status, 200, r.text);
+  assert.doesNotMatch((await usageRow(rid(r))).route, /stored fallbacks|gpt-4o-other/);
+  assert.equal((await u.put('/api/models/fallbacks', { model, fallbacks: [], context_fallbacks: [] })).status, 200);
+  assert.equal((await u.get('/api/models/fallbacks')).json.fallbacks.some((f) => f.model === model), false);
+  const bad = await u.put('/api/models/fallbacks', { model });
+  assert.equal(bad.status, 400, 'a request with neither list is refused');
 });

@@ -78,6 +78,7 @@ export function planFor(model) {
     long: m.includes('long'),
     cached: m.includes('cached'),
     thinking: m.includes('thinking'),
+    smallContext: m.includes('ctx-small'),
   };
   const f = m.match(/fail-(\d{3})/);
   if (f) plan.failStatus = Number(f[1]);
@@ -122,6 +123,13 @@ const DEFAULT_MSG = { 400: 'Bad request.', 401: 'Invalid API key.', 403: 'Forbid
   429: 'Rate limit reached for requests. Please try again in 1s.',
   500: 'The server had an error while processing your request. Sorry about that!',
   502: 'Bad gateway.', 503: 'The server is overloaded or not ready yet.', 504: 'Gateway timeout.' };
+
+/* Each family's wording when a prompt exceeds the context window (ctx-small). */
+const CONTEXT_MSG = {
+  openai: "This model's maximum context length is 16 tokens. However, your messages resulted in 42 tokens. Please reduce the length of the messages.",
+  anthropic: 'prompt is too long: 42 tokens > 16 maximum',
+  gemini: 'The input token count (42) exceeds the maximum number of tokens allowed (16).',
+};
 
 function errorBody(style, status, message, code) {
   const msg = message || DEFAULT_MSG[status] || `Mock error ${status}.`;
@@ -328,6 +336,10 @@ async function applyFaults(ctx, plan, style, model) {
   }
   if (plan.failStatus) {
     sendError(ctx, style, plan.failStatus, null);
+    return true;
+  }
+  if (plan.smallContext) {
+    sendError(ctx, style, 400, CONTEXT_MSG[style] || CONTEXT_MSG.openai, 'context_length_exceeded');
     return true;
   }
   if (plan.xssError) {

@@ -57,12 +57,16 @@ function statusIndicator() {
     // in the tooltip, and the link goes to the first one's row.
     const trouble = list.filter((p) => p.is_active !== false && ['circuit_open', 'down', 'degraded'].includes(p.state));
     const detail = trouble.map((p) => p.config + ': ' + (p.state === 'circuit_open' ? 'circuit open' : p.state)).join(', ');
+    // Which provider is serving: the one that answered last.
+    const serving = list.filter((p) => p.last_success_at).sort((x, y) => String(y.last_success_at).localeCompare(String(x.last_success_at)))[0];
     a.className = 'status-ind status-' + cls;
     a.dataset.overall = key;
+    a.dataset.serving = serving ? serving.config : '';
     glyph.textContent = g;
-    text.textContent = trouble.length === 1 ? short + ' · ' + trouble[0].config : short;
-    a.title = detail ? long + ' — ' + detail : long;
-    a.href = page('status.html') + (trouble.length ? '#' + encodeURIComponent(trouble[0].config) : '');
+    text.textContent = trouble.length === 1 ? short + ' · ' + trouble[0].config : serving ? short + ' · via ' + serving.config : short;
+    a.title = [long, serving && 'serving: ' + serving.config + ' (last answer ' + String(serving.last_success_at).replace('T', ' ').slice(0, 16) + ')', detail].filter(Boolean).join(' — ');
+    const row = trouble.length ? trouble[0] : serving;
+    a.href = page('status.html') + (row ? '#' + encodeURIComponent(row.config) : '');
     a.setAttribute('aria-label', 'Provider status: ' + a.title);
   }).catch(() => { a.dataset.overall = 'unknown'; });
   statusLoader();

@@ -443,6 +443,24 @@ adapter_parse_error(enum adapter_format f, long status, const char *body,
 }
 
 int
+adapter_context_exceeded(const char *msg)
+{
+	static const char *const says[] = {
+		"context length",		/* OpenAI, vLLM, OpenRouter */
+		"context window",
+		"prompt is too long",		/* Anthropic */
+		"maximum number of tokens",	/* Gemini */
+		"too many tokens",
+	};
+	size_t	 i;
+
+	for (i = 0; i < sizeof(says) / sizeof(says[0]); i++)
+		if (adapter_contains(msg, says[i]))
+			return 1;
+	return 0;
+}
+
+int
 adapter_retryable(enum err_category cat, long status)
 {
 	if (cat == ERR_NETWORK || cat == ERR_TIMEOUT)

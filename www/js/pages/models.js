@@ -129,37 +129,43 @@ function renderAliases() {
   aliasEl.appendChild(h('div', { class: 'table-wrap section' }, h('table', null, h('thead', null, h('tr', null, h('th', null, 'Alias'), h('th', null, 'Model'), h('th', null, 'Scope'), h('th', null, h('span', { class: 'sr-only' }, 'Actions')))), body)));
 }
 
-// "If this model fails, try these": a list per model or alias, tried in
-// order once every provider of the model failed (before the answer starts).
+// "If this model fails, try these": two lists per model or alias. The first
+// is tried once every provider of the model failed (before the answer
+// starts); the second when the model says the prompt is longer than its
+// context window (point it at a model with a larger one).
+const WHEN = { fallbacks: 'it fails', context_fallbacks: 'the prompt is too long for it' };
+
 function renderFallbacks() {
   const box = $('#fallbacks');
   clear(box);
   const model = h('input', { type: 'text', placeholder: 'openai/gpt-4o', list: 'model-ids', 'aria-label': 'Model', autocomplete: 'off', spellcheck: 'false' });
+  const when = h('select', { 'aria-label': 'When' }, Object.entries(WHEN).map(([v, t]) => h('option', { value: v }, 'when ' + t)));
   const list = h('input', { type: 'text', placeholder: 'openrouter/openai/gpt-4o, anthropic/claude-sonnet-4-5', 'aria-label': 'Fallback models, in order', autocomplete: 'off', spellcheck: 'false' });
   const save = h('button', { type: 'submit', class: 'btn btn-primary' }, icon(ICONS.plus), 'Save fallbacks');
   const out = h('div', { 'aria-live': 'polite' });
-  const form = h('form', { class: 'toolbar', id: 'fallback-form' }, model, h('span', { 'aria-hidden': 'true' }, '→'), list, save);
-  const store = async (name, names) => {
-    await put('api/models/fallbacks', { model: name, fallbacks: names });
-    toast(names.length ? 'Fallbacks saved' : 'Fallbacks removed', 'ok');
+  const form = h('form', { class: 'toolbar', id: 'fallback-form' }, model, when, h('span', { 'aria-hidden': 'true' }, '→'), list, save);
+  const store = async (body, what) => {
+    await put('api/models/fallbacks', body);
+    toast(what, 'ok');
     await load();
   };
   form.addEventListener('submit', (e) => {
     e.preventDefault();
     const names = list.value.split(',').map((s) => s.trim()).filter(Boolean);
-    if (!model.value.trim() || !names.length) { replace(out, errorBox({ type: 'validation', message: 'Enter a model and the models to try when it fails, separated by commas.' }, { compact: true })); return; }
-    busy(save, async () => { try { await store(model.value.trim(), names); } catch (err) { replace(out, errorBox(err, { compact: true })); } });
+    if (!model.value.trim() || !names.length) { replace(out, errorBox({ type: 'validation', message: 'Enter a model and the models to try, separated by commas.' }, { compact: true })); return; }
+    busy(save, async () => { try { await store({ model: model.value.trim(), [when.value]: names }, 'Fallbacks saved'); } catch (err) { replace(out, errorBox(err, { compact: true })); } });
   });
   box.append(h('div', { class: 'card card-tight' }, h('p', { class: 'muted small' },
-    'When every provider of a model (or alias) fails before the answer starts, these are tried in order. Each request\'s route shows in Usage.'), form, out));
+    'When every provider of a model (or alias) fails before the answer starts, the first list is tried in order; when the model says the prompt is too long for it, the second (a model with a larger context window). Each request\'s route shows under Requests.'), form, out));
   if (!fallbacks.length) return;
   const body = h('tbody');
+  const names = (l) => (l && l.length ? l.join(' → ') : '—');
   for (const f of fallbacks) {
     const rm = h('button', { type: 'button', class: 'btn btn-sm btn-ghost danger', 'aria-label': 'Remove the fallbacks of ' + f.model }, icon(ICONS.trash), 'Remove');
-    rm.addEventListener('click', async () => { try { await store(f.model, []); } catch (err) { toast(err.message, 'error'); } });
-    body.appendChild(h('tr', { dataset: { model: f.model } }, h('td', { class: 'cell-main mono' }, f.model), h('td', { class: 'mono' }, f.fallbacks.join(' → ')), h('td', { class: 'actions' }, rm)));
+    rm.addEventListener('click', async () => { try { await store({ model: f.model, fallbacks: [], context_fallbacks: [] }, 'Fallbacks removed'); } catch (err) { toast(err.message, 'error'); } });
+    body.appendChild(h('tr', { dataset: { model: f.model } }, h('td', { class: 'cell-main mono' }, f.model), h('td', { class: 'mono' }, names(f.fallbacks)), h('td', { class: 'mono' }, names(f.context_fallbacks)), h('td', { class: 'actions' }, rm)));
   }
-  box.appendChild(h('div', { class: 'table-wrap section' }, h('table', null, h('thead', null, h('tr', null, h('th', null, 'Model'), h('th', null, 'Then try'), h('th', null, h('span', { class: 'sr-only' }, 'Actions')))), body)));
+  box.appendChild(h('div', { class: 'table-wrap section' }, h('table', null, h('thead', null, h('tr', null, h('th', null, 'Model'), h('th', null, 'When it fails'), h('th', null, 'When the prompt is too long'), h('th', null, h('span', { class: 'sr-only' }, 'Actions')))), body)));
 }
 
 load();

@@ -101,7 +101,7 @@ function render() {
   if (!configs.length) {
     activeEl.appendChild(emptyState('No providers yet', 'Pick one from the list below and paste its API key. An aggregator such as OpenRouter reaches hundreds of models with one key.'));
   }
-  configs.forEach((c, i) => activeEl.appendChild(activeCard(c, i)));
+  for (const c of configs) activeEl.appendChild(activeCard(c));
   clear(availEl);
   const used = new Set(configs.map((c) => c.provider));
   const avail = catalog.filter((p) => p.is_active !== false && (p.name === 'custom' || !used.has(p.name)));
@@ -110,7 +110,7 @@ function render() {
   if (!avail.length) availEl.appendChild(h('p', { class: 'muted' }, 'Every provider in the catalog is configured.'));
 }
 
-function activeCard(c, index) {
+function activeCard(c) {
   const cat = catalog.find((p) => p.name === c.provider) || {};
   const custom = c.provider === 'custom';
   const base = c.display_name || cat.display_name || c.name;
@@ -121,10 +121,12 @@ function activeCard(c, index) {
 
   const syncBtn = h('button', { type: 'button', class: 'btn btn-sm', dataset: { action: 'sync' } }, icon(ICONS.sync), 'Sync models');
   syncBtn.addEventListener('click', () => sync(c, syncBtn, result));
-  const up = h('button', { type: 'button', class: 'icon-btn', 'aria-label': 'Raise priority of ' + title, disabled: index === 0 }, icon(ICONS.up));
-  const down = h('button', { type: 'button', class: 'icon-btn', 'aria-label': 'Lower priority of ' + title, disabled: index === configs.length - 1 }, icon(ICONS.down));
-  up.addEventListener('click', () => move(index, -1));
-  down.addEventListener('click', () => move(index, 1));
+  const groups = priorityGroups();
+  const g = groups.findIndex((grp) => grp.includes(c));
+  const up = h('button', { type: 'button', class: 'icon-btn', 'aria-label': 'Raise priority of ' + title, disabled: g === 0 }, icon(ICONS.up));
+  const down = h('button', { type: 'button', class: 'icon-btn', 'aria-label': 'Lower priority of ' + title, disabled: g === groups.length - 1 }, icon(ICONS.down));
+  up.addEventListener('click', () => move(c, -1));
+  down.addEventListener('click', () => move(c, 1));
   const toggle = h('button', { type: 'button', class: 'btn btn-sm btn-ghost', dataset: { action: 'toggle' } }, c.is_active ? 'Disable' : 'Enable');
   toggle.addEventListener('click', () => busy(toggle, async () => {
     try { await put('api/provider-configs/' + encodeURIComponent(c.name), { is_active: !c.is_active }); toast(title + (c.is_active ? ' disabled' : ' enabled'), 'ok'); await load(); } catch (err) { toast(err.message, 'error'); }
@@ -148,7 +150,7 @@ function activeCard(c, index) {
     h('span', null, 'This month: ', h('b', null, usd(c.month_cost_usd ?? 0))),
     h('span', null, 'Last sync ', h('b', null, ago(c.last_sync_at))),
     c.key_hint ? h('span', null, 'Key ', h('b', { class: 'mono' }, c.key_hint)) : null,
-    sharing.length ? h('span', { title: 'Same priority: requests are shared by weight (moving either ends the sharing)' }, 'Shares with ' + sharing.map((x) => x.name).join(', ') + ' · weight ', h('b', null, String(c.weight ?? 1))) : null,
+    sharing.length ? shareControls(c, title, sharing) : null,
     c.base_url && (c.base_url_override || c.provider === 'custom') ? h('span', null, 'Endpoint ', h('b', { class: 'mono' }, c.base_url)) : null);
   const hs = health.get(c.name);
   const lastErr = (hs && hs.last_error && hs.last_error.message) || c.last_error;
@@ -161,7 +163,7 @@ function activeCard(c, index) {
     lastErr ? h('div', { class: 'small', role: 'note' }, h('span', { class: 'tag tag-error' }, 'Last error'), ' ', h('span', { class: 'err-msg' }, lastErr)) : null,
     result,
     h('div', { class: 'pcard-actions' }, syncBtn,
-      h('span', { class: 'prio', title: 'Routing priority: lower goes first' }, 'Priority ' + (index + 1), up, down),
+      h('span', { class: 'prio', title: 'Routing priority: lower goes first; keys sharing a priority move together' }, 'Priority ' + (g + 1), up, down),
       h('span', { class: 'spacer' }), toggle, addKey, rekey, remove));
 }
 
@@ -186,17 +188,60 @@ async function sync(c, btn, out) {
   }, 'Syncing…');
 }
 
-async function move(index, dir) {
-  const j = index + dir;
-  if (j < 0 || j >= configs.length) return;
-  const order = configs.slice();
-  [order[index], order[j]] = [order[j], order[index]];
+// Keys of one provider at the same priority share its requests by weight:
+// the weight is edited here, and "Stop sharing" gives this key its own
+// priority, right after the others.
+function shareControls(c, title, sharing) {
+  const weight = h('input', { type: 'number', min: '1', max: '1000', value: String(c.weight ?? 1), class: 'input-sm', 'aria-label': 'Weight of ' + title });
+  weight.addEventListener('change', async () => {
+    const w = Number(weight.value);
+    if (!(Number.isInteger(w) && w >= 1 && w <= 1000)) { toast('The weight is a whole number from 1 to 1000.', 'error'); weight.value = String(c.weight ?? 1); return; }
+    try { await put('api/provider-configs/' + encodeURIComponent(c.name), { weight: w }); toast('Weight of ' + title + ' set to ' + w, 'ok'); await load(); } catch (err) { toast(err.message, 'error'); }
+  });
+  const split = h('button', { type: 'button', class: 'btn btn-sm btn-ghost', dataset: { action: 'unshare' } }, 'Stop sharing');
+  split.addEventListener('click', () => busy(split, async () => {
+    const groups = priorityGroups();
+    const g = groups.findIndex((grp) => grp.includes(c));
+    groups.splice(g + 1, 0, [c]);
+    groups[g] = groups[g].filter((x) => x !== c);
+    await renumber(groups);
+  }));
+  return h('span', { class: 'share', title: 'Same priority: requests are shared in proportion to the weights' },
+    'Shares with ' + sharing.map((x) => x.name).join(', ') + ' · weight ', weight, split);
+}
+
+// The configs in routing order; the keys of one provider at one priority
+// (which share its requests) form one group.
+function priorityGroups() {
+  const groups = [];
+  for (const c of configs) {
+    const last = groups[groups.length - 1];
+    if (last && last[0].priority === c.priority && last[0].provider === c.provider) last.push(c);
+    else groups.push([c]);
+  }
+  return groups;
+}
+
+// Store the groups' order as priorities 10, 20, …; a group shares one.
+async function renumber(groups) {
   try {
-    await Promise.all(order.map((c, k) => ((k + 1) * 10 !== c.priority ? put('api/provider-configs/' + encodeURIComponent(c.name), { priority: (k + 1) * 10 }) : null)));
+    await Promise.all(groups.flatMap((grp, k) => grp.map((c) => ((k + 1) * 10 !== c.priority ?
+      put('api/provider-configs/' + encodeURIComponent(c.name), { priority: (k + 1) * 10 }) : null))));
   } catch (err) { toast(err.message, 'error'); }
   await load();
-  const btns = activeEl.querySelectorAll('.pcard')[j];
-  if (btns) { const b = btns.querySelector(dir < 0 ? '[aria-label^="Raise"]' : '[aria-label^="Lower"]'); if (b && !b.disabled) b.focus(); }
+}
+
+// Move c's priority group one place up (dir -1) or down (1).
+async function move(c, dir) {
+  const groups = priorityGroups();
+  const i = groups.findIndex((grp) => grp.includes(c));
+  const j = i + dir;
+  if (i < 0 || j < 0 || j >= groups.length) return;
+  [groups[i], groups[j]] = [groups[j], groups[i]];
+  await renumber(groups);
+  const card = activeEl.querySelector('[data-config="' + CSS.escape(c.name) + '"]');
+  const b = card && card.querySelector(dir < 0 ? '[aria-label^="Raise"]' : '[aria-label^="Lower"]');
+  if (b && !b.disabled) b.focus();
 }
 
 function availableCard(p) {
