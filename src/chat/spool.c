@@ -1,12 +1,15 @@
 /* spool: the usage-row spool (spool.h). Owns the files under spool_dir:
  * usage-<host>-<pid>.jsonl, one JSON line per row ({row, request_id, settle}),
- * appended with O_APPEND; a replay claims a file by renaming it first, so
- * two processes never replay the same rows. */
+ * appended with O_APPEND; a replay claims a file by renaming it first
+ * (…jsonl.replay-<host>-<pid>), so two processes never replay the same rows.
+ * A claim whose process died (same host, pid gone) is claimed again; rows it
+ * had written already are skipped, and their budgets not settled twice. */
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <signal.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -52,6 +55,14 @@ spool_settle_json(const struct quota_reservation *res, long long cost)
 	return s;
 }
 
+static void
+spool_host(char *host, size_t size)
+{
+	if (gethostname(host, size) != 0)
+		snprintf(host, size, "localhost");
+	host[size - 1] = '\0';
+}
+
 /* Append one line to this process's spool file. */
 static int
 spool_append(const char *line)
@@ -62,9 +73,7 @@ spool_append(const char *line)
 
 	if (spool_dir[0] == '\0')
 		return -1;
-	if (gethostname(host, sizeof(host)) != 0)
-		snprintf(host, sizeof(host), "localhost");
-	host[sizeof(host) - 1] = '\0';
+	spool_host(host, sizeof(host));
 	(void)mkdir(spool_dir, 0700);
 	snprintf(path, sizeof(path), "%s/usage-%s-%ld.jsonl", spool_dir, host, (long)getpid());
 	if ((fd = open(path, O_WRONLY | O_APPEND | O_CREAT, 0600)) < 0)
@@ -167,7 +176,10 @@ spool_replay_file(const char *path)
 		if (rc == 0) {
 			spool_settle(o);
 			done++;
-		} else if (rc < 0) {
+		} else if (rc == 2)	/* written before: settled then */
+			inflight_end(cJSON_GetStringValue(
+			    cJSON_GetObjectItemCaseSensitive(o, "request_id")));
+		else if (rc < 0) {
 			failed = 1;
 			if (spool_append(line) != 0 || spool_append("\n") != 0)
 				log_err("spool: a row of %s was lost", path);
@@ -180,22 +192,51 @@ spool_replay_file(const char *path)
 	return failed ? -1 : done;
 }
 
+/* Whether name is a spool file to replay: a process's own file, or a
+ * claim by a process of this host that died before it finished. */
+static int
+spool_claimable(const char *name, const char *host)
+{
+	const char	*claim;
+	char		 prefix[96];
+	char		*end;
+	long		 pid;
+	size_t		 n = strlen(name);
+
+	if (strncmp(name, "usage-", 6) != 0)
+		return 0;
+	if (n > 6 && strcmp(name + n - 6, ".jsonl") == 0)
+		return 1;
+	if ((claim = strstr(name, ".jsonl.replay-")) == NULL)
+		return 0;
+	snprintf(prefix, sizeof(prefix), "%s-", host);
+	claim += strlen(".jsonl.replay-");
+	if (strncmp(claim, prefix, strlen(prefix)) != 0)
+		return 0;		/* another host's claim */
+	pid = strtol(claim + strlen(prefix), &end, 10);
+	return *end == '\0' && pid > 0 && pid != (long)getpid() &&
+	    kill((pid_t)pid, 0) != 0 && errno == ESRCH;
+}
+
 int
 spool_replay(void)
 {
 	struct dirent	*de;
 	DIR		*d;
-	char		 from[1300], claimed[1400];
+	char		 host[64], from[1300], claimed[1400], *dot;
 	int		 total = 0, n, failed = 0;
 
 	if (spool_dir[0] == '\0' || (d = opendir(spool_dir)) == NULL)
 		return 0;
+	spool_host(host, sizeof(host));
 	while (!failed && (de = readdir(d)) != NULL) {
-		if (strncmp(de->d_name, "usage-", 6) != 0 ||
-		    strlen(de->d_name) < 7 || strcmp(de->d_name + strlen(de->d_name) - 6, ".jsonl") != 0)
+		if (!spool_claimable(de->d_name, host))
 			continue;
 		snprintf(from, sizeof(from), "%s/%s", spool_dir, de->d_name);
-		snprintf(claimed, sizeof(claimed), "%s.replay-%ld", from, (long)getpid());
+		dot = strstr(de->d_name, ".jsonl");	/* there: claimable */
+		snprintf(claimed, sizeof(claimed), "%s/%.*s.jsonl.replay-%s-%ld",
+		    spool_dir, (int)(dot - de->d_name), de->d_name, host,
+		    (long)getpid());
 		if (rename(from, claimed) != 0)
 			continue;	/* another process claimed it */
 		if ((n = spool_replay_file(claimed)) < 0)

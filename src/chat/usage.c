@@ -125,6 +125,7 @@ usage_insert_row(const cJSON *row)
 {
 	struct db_param	 p[USAGE_NPARAMS];
 	const cJSON	*v;
+	unsigned long long affected = 0;
 	int		 i = 0, rc;
 
 	if (cJSON_GetArraySize(row) != USAGE_NPARAMS)
@@ -138,8 +139,10 @@ usage_insert_row(const cJSON *row)
 			p[i] = db_null();
 		i++;
 	}
-	rc = db_exec(SQL_USAGE_REPLAY, p, USAGE_NPARAMS, NULL, NULL);
-	return rc == DB_OK || rc == DB_DUPLICATE ? 0 : -1;
+	rc = db_exec(SQL_USAGE_REPLAY, p, USAGE_NPARAMS, &affected, NULL);
+	if (rc == DB_DUPLICATE || (rc == DB_OK && affected == 0))
+		return 2;
+	return rc == DB_OK ? 0 : -1;
 }
 
 int

@@ -68,7 +68,8 @@ void		usage_rec_route(struct usage_rec *rec, const char *target,
  * *unwritten (when not NULL) set to the row's values for the spool. */
 int		usage_log(struct usage_rec *rec, cJSON **unwritten);
 /* Insert a spooled row (usage_log's *unwritten) unless its request id is
- * there already. 0 written or there, 1 malformed, -1 database failure. */
+ * there already. 0 written, 2 there already (written by an earlier replay
+ * or recovered from its in-flight note), 1 malformed, -1 database failure. */
 int		usage_insert_row(const cJSON *row);
 
 #endif

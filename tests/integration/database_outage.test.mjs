@@ -4,8 +4,9 @@
 // it on its own after every other integration file.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync, spawn } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
+import { existsSync, readdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { hostname } from 'node:os';
 import { admin, http, sql } from './lib.mjs';
 
 const mycnf = process.env.MYCNF;
@@ -74,6 +75,12 @@ test('a request that ends while the database is down keeps its usage row', async
   const spooled = () => existsSync(`${varDir}/spool`) && readdirSync(`${varDir}/spool`)
     .some((f) => f.endsWith('.jsonl') && readFileSync(`${varDir}/spool/${f}`, 'utf8').includes(rid));
   await waitFor(async () => spooled(), 30000);
+  // A replay that claimed the file and died before finishing: its claim is
+  // taken over (same host, its process gone).
+  const file = readdirSync(`${varDir}/spool`).find((f) => f.endsWith('.jsonl') &&
+    readFileSync(`${varDir}/spool/${f}`, 'utf8').includes(rid));
+  const line = readFileSync(`${varDir}/spool/${file}`, 'utf8').split('\n').find((l) => l.includes(rid));
+  renameSync(`${varDir}/spool/${file}`, `${varDir}/spool/${file}.replay-${hostname()}-${deadPid()}`);
   const child = spawn('/usr/sbin/mariadbd', [`--defaults-file=${mycnf}`], { detached: true, stdio: 'ignore' });
   child.unref();
   await waitFor(async () => (await http('GET', '/api/health')).status === 200, 30000);
@@ -84,4 +91,69 @@ test('a request that ends while the database is down keeps its usage row', async
   assert.deepEqual(rows, [['cancelled', '499']], 'exactly one row, as the request ended');
   assert.equal(sql(`SELECT COUNT(*) FROM inflight_requests WHERE request_id='${rid}'`)[0][0], '0', 'its note is gone');
   assert.match(cli(['spool']).stdout, /spool: 0 usage row/, 'nothing written twice');
+  assert.deepEqual(readdirSync(`${varDir}/spool`).filter((f) => f.includes('.replay-')), [], 'no claim left');
+  // The same line replayed again (a replay that died after writing it) is
+  // skipped: no second row, nothing settled twice.
+  writeFileSync(`${varDir}/spool/usage-${hostname()}-${deadPid()}.jsonl`, line + '\n');
+  assert.match(cli(['spool']).stdout, /spool: 0 usage row/);
+  assert.equal(sql(`SELECT COUNT(*) FROM aggregator_usage_logs WHERE request_id='${rid}'`)[0][0], '1');
 });
+
+// The database restarted under concurrent traffic: while it is down the
+// clients get clean 503s (or their answer), every process serves again
+// afterwards without a restart, and every answered request has exactly one
+// usage row (written at once, or from the spool once the database is back).
+test('the database restarted under concurrent traffic: 503s, then service, no row lost or doubled', async () => {
+  const { chatUser, addModel, auth } = await import('./chatlib.mjs');
+  const { BASE, cli } = await import('./lib.mjs');
+  const u = await chatUser();
+  addModel(u.id, 'openai', 'gpt-slow');
+  const seen = [];		// [status, request id, error type]
+  let stop = false;
+  const worker = async (i) => {
+    while (!stop) {
+      const stream = i % 2 === 1;
+      try {
+        const res = await fetch(`${BASE}/v1/chat/completions`, { method: 'POST', headers: auth(u.key),
+          body: JSON.stringify({ model: 'openai/gpt-slow', stream, messages: [{ role: 'user', content: 'hi' }] }) });
+        const text = await res.text();
+        let type = null;
+        if (res.status !== 200) type = JSON.parse(text).error.type;	// a JSON error, never a crash page
+        seen.push([res.status, res.headers.get('x-request-id'), type, stream && res.status === 200 ? text : '']);
+      } catch (e) {
+        seen.push([0, null, String(e), '']);
+      }
+    }
+  };
+  const workers = [0, 1, 2, 3].map(worker);
+  await waitFor(async () => seen.filter((x) => x[0] === 200).length >= 8, 30000);
+  execFileSync('mariadb-admin', [`--defaults-file=${mycnf}`, '-uroot', 'shutdown']);
+  await waitFor(async () => !existsSync(`${varDir}/run/mysqld.pid`));
+  const downAt = seen.length;
+  await waitFor(async () => seen.slice(downAt).some((x) => x[0] === 503), 30000);
+  const child = spawn('/usr/sbin/mariadbd', [`--defaults-file=${mycnf}`], { detached: true, stdio: 'ignore' });
+  child.unref();
+  await waitFor(async () => (await http('GET', '/api/health')).status === 200, 30000);
+  const upAt = seen.length;
+  await waitFor(async () => seen.slice(upAt).filter((x) => x[0] === 200).length >= 16, 60000);
+  stop = true;
+  await Promise.all(workers);
+  assert.deepEqual([...new Set(seen.map((x) => x[0]))].filter((st) => st !== 200 && st !== 503), [],
+    'every answer is a 200 or a clean 503');
+  assert.ok(seen.filter((x) => x[0] === 503).every((x) => x[2] === 'internal' || x[2] === 'network' || x[2] === 'upstream'));
+  // Every process serves again: the last answers are all 200.
+  assert.ok(seen.slice(-8).every((x) => x[0] === 200), 'service resumed');
+  assert.equal(cli(['spool']).status, 0);
+  const ok = seen.filter((x) => x[0] === 200 && !(x[3] && !x[3].includes('[DONE]')));
+  assert.ok(ok.length >= 24);
+  const ids = ok.map((x) => `'${x[1]}'`).join(',');
+  const rows = sql(`SELECT request_id, COUNT(*) FROM aggregator_usage_logs WHERE request_id IN (${ids}) GROUP BY request_id`);
+  assert.equal(rows.length, ok.length, 'every answered request has its row');
+  assert.ok(rows.every((r) => r[1] === '1'), 'and only one');
+});
+
+// A pid no process has now (a child that has exited).
+function deadPid() {
+  const r = spawnSync('true');
+  return r.pid;
+}
