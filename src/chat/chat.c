@@ -1116,22 +1116,6 @@ chat_limits(struct chat *c)
 	return 0;
 }
 
-/* A bad body with a key: a refused key is still reported first. */
-static int
-chat_auth_first(struct chat *c)
-{
-	struct req	*r = c->r;
-	struct sb_error	 bad = r->err;
-
-	err_clear(&r->err);
-	if (auth_from_key(r) != 0)
-		return -1;
-	c->rec.user_id = r->who.user_id;
-	c->rec.key_id = r->who.key_id;
-	r->err = bad;
-	return -1;
-}
-
 /* Is "config/model" of target t allowed by a key's allowed_models? The
  * requested name, the alias-resolved name and the provider/model it
  * resolved to are all matched. */
@@ -1449,28 +1433,23 @@ chat_prepare(struct chat *c)
 	struct req	*r = c->r;
 	int		 n;
 
+	/* Who asks first (a gateway key with its limits and the change
+	 * stamps in one statement), then the body. */
 	if (auth_key_header(r) != NULL) {
-		/* Gateway key: the body first, so that one statement can also
-		 * load limits and what resolution needs for this model. */
-		if (chat_read(c) != 0)
-			return chat_auth_first(c);
-		if (chatcache_load(r, c->model, cfg()->global_rpm, &c->lim,
-		    &c->snap) != 0)
+		if (chatcache_load(r, cfg()->global_rpm, &c->lim, &c->snap) != 0)
 			return -1;
-		c->rec.user_id = r->who.user_id;
-		c->rec.key_id = r->who.key_id;
 	} else {
 		if (server_authenticate(r, ROUTE_USER) != 0)
 			return -1;
-		c->rec.user_id = r->who.user_id;
-		c->rec.key_id = r->who.key_id;
-		if (chat_read(c) != 0)
-			return -1;
 		if (r->who.via == AUTH_VIA_SESSION && chatcache_load_user(
-		    r->who.user_id, c->model, cfg()->global_rpm, &c->lim,
-		    &c->snap, &r->err) != 0)
+		    r->who.user_id, cfg()->global_rpm, &c->lim, &c->snap,
+		    &r->err) != 0)
 			return -1;
 	}
+	c->rec.user_id = r->who.user_id;
+	c->rec.key_id = r->who.key_id;
+	if (chat_read(c) != 0)
+		return -1;
 	if (chat_previous(c) != 0)
 		return -1;
 	n = chatcache_resolve(&c->snap, r->who.user_id, c->model, c->targets,

@@ -1,7 +1,8 @@
 /* chatcache: one SELECT per gateway-key chat request for identity, limits
- * and fingerprints, and the per-process caches of model resolution and
- * decrypted provider keys validated by those fingerprints (see chatcache.h).
- * Entries are bounded in number and age; keys are wiped on eviction. */
+ * and the change stamps, and the per-process caches of model resolution,
+ * decrypted provider keys and the user's circuit state, valid while the
+ * stamps are unchanged (see chatcache.h). Entries are bounded in number and
+ * age; keys are wiped on eviction. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,40 +18,21 @@
 
 /* Columns: 0 key id, 1 user id, 2 username, 3 role, 4 allowed_models,
  * 5 revoked, 6 expired, 7 needs a last_used_at touch, 8-12 user limits,
- * 13-17 key limits, 18 alias target (the user's, else the global one),
- * 19 fingerprint of the user's configs and their providers, 20 of the
- * model rows resolution can read (count and newest updated_at each), 21
- * every circuit of the user closed. Flat joins: each subquery would cost
- * an optimizer pass per execution. Parameters: the requested name twice
- * (aliases), the name and its part after "config/", then the key hash (or
- * the user id). */
+ * 13-17 key limits, 18 the change stamps (the user's and everyone's: see
+ * stamp.h), 19-20 the user's and the key's concurrency caps. Primary-key
+ * lookups only. Parameter: the key hash (or the user id). */
 #define CC_USER_LIMITS							\
 	" r.rpm_limit, r.tpm_limit, b.monthly_budget_micros,"		\
 	" b.budget_alert_pct, b.budget_hard_stop,"
-#define CC_FP_COLS							\
-	" COALESCE(MAX(au.target_model), MAX(ag.target_model)),"	\
-	" CONCAT(COUNT(c.id), '/', COALESCE(MAX(c.updated_at), '-'), '/',"	\
-	"  COALESCE(MAX(p.updated_at), '-')),"				\
-	" CONCAT(COUNT(m.id), '/', COALESCE(MAX(m.updated_at), '-')),"	\
-	" COUNT(s.config_id) = 0"
+#define CC_STAMPS							\
+	" CONCAT(COALESCE(su.gen, 0), '.', COALESCE(sg.gen, 0)),"
 #define CC_JOINS(uid)							\
 	" LEFT JOIN user_rate_limits r ON r.user_id = " uid		\
 	" LEFT JOIN user_budgets b ON b.user_id = " uid			\
-	" LEFT JOIN model_aliases au ON au.user_id = " uid " AND au.alias = ?"	\
-	" LEFT JOIN model_aliases ag ON ag.user_id = 0 AND ag.alias = ?"	\
-	" LEFT JOIN user_api_providers c ON c.user_id = " uid		\
-	" LEFT JOIN api_providers p ON p.id = c.provider_id"		\
-	" LEFT JOIN circuit_state s ON s.config_id = c.id"		\
-	"  AND (s.failures > 0 OR s.open_until IS NOT NULL OR s.cooldown_until > NOW(6))"		\
-	" LEFT JOIN aggregator_models m ON m.config_id = c.id AND m.model_id IN"	\
-	"  (?, ?, au.target_model,"					\
-	"  SUBSTRING(au.target_model, LOCATE('/', au.target_model) + 1),"	\
-	"  ag.target_model,"						\
-	"  SUBSTRING(ag.target_model, LOCATE('/', ag.target_model) + 1))"
-
-/* 22-23 (18-19 in the lite form): the user's and the key's concurrency caps. */
-#define CC_COL_CONCURRENT	22
-#define CC_COL_CONCURRENT_LITE	18
+	" LEFT JOIN route_stamps su ON su.scope_id = " uid		\
+	" LEFT JOIN route_stamps sg ON sg.scope_id = 0"
+#define CC_COL_STAMPS		18
+#define CC_COL_CONCURRENT	19
 
 static const char SQL_SNAPSHOT[] =
     "SELECT k.id, k.user_id, u.username, u.role, k.allowed_models,"
@@ -60,35 +42,30 @@ static const char SQL_SNAPSHOT[] =
     CC_USER_LIMITS
     " k.rpm_limit, k.tpm_limit, k.monthly_budget_micros, k.budget_alert_pct,"
     " k.budget_hard_stop,"
-    CC_FP_COLS ","
+    CC_STAMPS
     " r.max_concurrent, k.max_concurrent"
     " FROM gateway_keys k JOIN users u ON u.id = k.user_id"
     CC_JOINS("k.user_id")
-    " WHERE k.key_hash = ? AND u.is_active = 1 GROUP BY k.id";
+    " WHERE k.key_hash = ? AND u.is_active = 1";
 /* The same for a browser session (no key: its columns are empty). */
 static const char SQL_SNAPSHOT_USER[] =
     "SELECT 0, u.id, u.username, u.role, NULL, 0, 0, 0,"
     CC_USER_LIMITS
     " NULL, NULL, NULL, NULL, NULL,"
-    CC_FP_COLS ","
+    CC_STAMPS
     " r.max_concurrent, NULL"
     " FROM users u"
     CC_JOINS("u.id")
-    " WHERE u.id = ? AND u.is_active = 1 GROUP BY u.id";
-/* The same without the fingerprints, for [chat] route_cache_s > 0. */
-static const char SQL_SNAPSHOT_LITE[] =
-    "SELECT k.id, k.user_id, u.username, u.role, k.allowed_models,"
-    " k.revoked_at IS NOT NULL,"
-    " k.expires_at IS NOT NULL AND k.expires_at <= NOW(6),"
-    " k.last_used_at IS NULL OR k.last_used_at < NOW(6) - INTERVAL 60 SECOND,"
-    " r.rpm_limit, r.tpm_limit, b.monthly_budget_micros, b.budget_alert_pct,"
-    " b.budget_hard_stop,"
-    " k.rpm_limit, k.tpm_limit, k.monthly_budget_micros, k.budget_alert_pct,"
-    " k.budget_hard_stop, r.max_concurrent, k.max_concurrent"
-    " FROM gateway_keys k JOIN users u ON u.id = k.user_id"
-    " LEFT JOIN user_rate_limits r ON r.user_id = k.user_id"
-    " LEFT JOIN user_budgets b ON b.user_id = k.user_id"
-    " WHERE k.key_hash = ? AND u.is_active = 1";
+    " WHERE u.id = ? AND u.is_active = 1";
+/* Whether any circuit of the user is not plainly closed: rows with failures
+ * or an open circuit, and the microseconds until the last cooldown ends
+ * (NULL: none running). Asked only when the user's stamp changed. */
+static const char SQL_CIRCUITS[] =
+    "SELECT COALESCE(SUM(s.failures > 0 OR s.open_until IS NOT NULL), 0),"
+    " TIMESTAMPDIFF(MICROSECOND, NOW(6), MAX(s.cooldown_until))"
+    " FROM circuit_state s JOIN user_api_providers c ON c.id = s.config_id"
+    " WHERE c.user_id = ? AND (s.failures > 0 OR s.open_until IS NOT NULL"
+    " OR s.cooldown_until > NOW(6))";
 static const char SQL_KEY_TOUCH[] =
     "UPDATE gateway_keys SET last_used_at = NOW(6) WHERE id = ?"
     " AND (last_used_at IS NULL OR last_used_at < NOW(6) - INTERVAL 60 SECOND)";
@@ -126,7 +103,17 @@ struct cc_ident {
 	struct quota_limits	 lim;
 };
 
+/* Whether a user's circuits were all plainly closed, as of a stamp. */
+struct cc_circuits {
+	long long		 user_id;	/* 0 = empty slot */
+	long long		 born_us;
+	long long		 recheck_us;	/* a cooldown ends: ask again (0: never) */
+	char			 fp[CHATCACHE_FP_MAX];
+	int			 clean;
+};
+
 static struct cc_resolved	cc_res[CHATCACHE_RESOLVED];
+static struct cc_circuits	cc_circ[CHATCACHE_KEYS];
 static struct cc_ident		cc_ids[CHATCACHE_KEYS];
 static int			cc_key_s;	/* 0 = read the key every request */
 static struct cc_key		cc_keys[CHATCACHE_KEYS];
@@ -237,63 +224,89 @@ cc_db_down(struct req *r)
 	return err_db_unavailable(&r->err);
 }
 
-/* The fingerprints (columns 18-21) into s; trust mode needs none. */
+/* The stamps (column 18) into s; trust mode needs none. */
 static void
 cc_snap_fill(const struct db_rows *rows, struct chatcache_snap *s)
 {
-	int	 n, m;
+	const char	*stamps = rows ? db_val(rows, 0, CC_COL_STAMPS) : NULL;
 
 	if (cc_trust_s > 0) {
 		/* Trust mode: entries live route_cache_s seconds, unchecked. */
-		snprintf(s->cfg_fp, sizeof(s->cfg_fp), "trust");
 		snprintf(s->fp, sizeof(s->fp), "trust");
 		s->valid = 1;
 		return;
 	}
-	n = snprintf(s->cfg_fp, sizeof(s->cfg_fp), "%s",
-	    db_val(rows, 0, 19) ? db_val(rows, 0, 19) : "");
-	m = snprintf(s->fp, sizeof(s->fp), "%s|%s|%s",
-	    db_val(rows, 0, 18) ? db_val(rows, 0, 18) : "-", s->cfg_fp,
-	    db_val(rows, 0, 20) ? db_val(rows, 0, 20) : "-");
-	s->circuits_clean = db_ll(rows, 0, 21, 0) != 0;
-	/* A fingerprint cut short could hide a change: then never cache. */
-	s->valid = db_val(rows, 0, 19) != NULL && db_val(rows, 0, 20) != NULL &&
-	    n > 0 && (size_t)n < sizeof(s->cfg_fp) && m > 0 &&
-	    (size_t)m < sizeof(s->fp);
+	/* No stamps (cannot happen with the row there): never cache. */
+	s->valid = stamps != NULL && strlen(stamps) < sizeof(s->fp);
+	if (s->valid)
+		snprintf(s->fp, sizeof(s->fp), "%s", stamps);
 }
 
-/* The four name parameters of the snapshot statements. */
+/* Whether every circuit of the user is plainly closed, from the cache while
+ * the stamps are unchanged and no cooldown has ended since; else asked (the
+ * rare case: after a change). */
 static void
-cc_name_params(struct db_param *p, const char *model)
+cc_circuits(long long user_id, struct chatcache_snap *s)
 {
-	const char	*slash = strchr(model, '/');
+	struct cc_circuits	*slot = NULL;
+	struct db_param		 p = db_int(user_id);
+	struct db_rows		 rows;
+	long long		 now = http_now_us(), left;
+	size_t			 i;
 
-	p[0] = db_str(model);
-	p[1] = db_str(model);
-	p[2] = db_str(model);
-	p[3] = db_str(slash ? slash + 1 : model);
+	s->circuits_clean = 0;
+	if (!s->valid || cc_trust_s > 0)
+		return;
+	for (i = 0; i < CHATCACHE_KEYS; i++) {
+		struct cc_circuits *c = &cc_circ[i];
+
+		if (c->user_id != user_id)
+			continue;
+		if (strcmp(c->fp, s->fp) == 0 && now - c->born_us >= 0 &&
+		    now - c->born_us < CHATCACHE_TTL_S * 1000000LL &&
+		    (c->recheck_us == 0 || now < c->recheck_us)) {
+			s->circuits_clean = c->clean;
+			return;
+		}
+		slot = c;
+		break;
+	}
+	if (db_query(SQL_CIRCUITS, &p, 1, &rows) != DB_OK || rows.nrows != 1) {
+		db_rows_free(&rows);
+		return;		/* not known clean: each target is asked */
+	}
+	/* This user's slot, else an empty one, else the oldest. */
+	for (i = 0; slot == NULL && i < CHATCACHE_KEYS; i++)
+		if (cc_circ[i].user_id == 0)
+			slot = &cc_circ[i];
+	if (slot == NULL) {
+		slot = &cc_circ[0];
+		for (i = 1; i < CHATCACHE_KEYS; i++)
+			if (cc_circ[i].born_us < slot->born_us)
+				slot = &cc_circ[i];
+	}
+	left = db_ll(&rows, 0, 1, 0);
+	s->circuits_clean = db_ll(&rows, 0, 0, 1) == 0 && left <= 0;
+	slot->user_id = user_id;
+	slot->born_us = now;
+	slot->clean = s->circuits_clean;
+	/* Only cooldowns: clean again once the last one ends. */
+	slot->recheck_us = db_ll(&rows, 0, 0, 1) == 0 && left > 0 ? now + left : 0;
+	cc_copy(slot->fp, sizeof(slot->fp), s->fp);
+	db_rows_free(&rows);
 }
 
 int
-chatcache_load_user(long long user_id, const char *model, int global_rpm,
-    struct quota_limits *lim, struct chatcache_snap *s, struct sb_error *e)
+chatcache_load_user(long long user_id, int global_rpm, struct quota_limits *lim,
+    struct chatcache_snap *s, struct sb_error *e)
 {
 	struct db_rows	 rows;
-	struct db_param	 p[5];
+	struct db_param	 p = db_int(user_id);
 	int		 rc;
 
 	memset(s, 0, sizeof(*s));
-	if (cc_trust_s > 0) {
-		/* Nothing to fingerprint: the limits as usual. */
-		if (quota_load(user_id, 0, global_rpm, lim, e) != 0)
-			return -1;
-		cc_snap_fill(NULL, s);
-		return 0;
-	}
 	quota_limits_init(lim, global_rpm);
-	cc_name_params(p, model);
-	p[4] = db_int(user_id);
-	if ((rc = db_query(SQL_SNAPSHOT_USER, p, 5, &rows)) != DB_OK ||
+	if ((rc = db_query(SQL_SNAPSHOT_USER, &p, 1, &rows)) != DB_OK ||
 	    rows.nrows == 0) {
 		db_rows_free(&rows);
 		if (rc == DB_OK)	/* deactivated since the session check */
@@ -307,17 +320,18 @@ chatcache_load_user(long long user_id, const char *model, int global_rpm,
 	quota_concurrency_row(&rows, CC_COL_CONCURRENT, CC_COL_CONCURRENT + 1, lim);
 	cc_snap_fill(&rows, s);
 	db_rows_free(&rows);
+	cc_circuits(user_id, s);
 	return 0;
 }
 
 int
-chatcache_load(struct req *r, const char *model, int global_rpm,
-    struct quota_limits *lim, struct chatcache_snap *s)
+chatcache_load(struct req *r, int global_rpm, struct quota_limits *lim,
+    struct chatcache_snap *s)
 {
 	const char	*key = auth_key_header(r);
 	unsigned char	 hash[32];
 	struct db_rows	 rows;
-	struct db_param	 p[5];
+	struct db_param	 p;
 	int		 rc = -1;
 
 	memset(s, 0, sizeof(*s));
@@ -333,10 +347,8 @@ chatcache_load(struct req *r, const char *model, int global_rpm,
 		cc_snap_fill(NULL, s);
 		return 0;
 	}
-	cc_name_params(p, model);
-	p[4] = db_bytes(hash, sizeof(hash));
-	if ((cc_trust_s > 0 ? db_query(SQL_SNAPSHOT_LITE, p + 4, 1, &rows) :
-	    db_query(SQL_SNAPSHOT, p, 5, &rows)) != DB_OK) {
+	p = db_bytes(hash, sizeof(hash));
+	if (db_query(SQL_SNAPSHOT, &p, 1, &rows) != DB_OK) {
 		cc_db_down(r);
 		goto out;
 	}
@@ -344,16 +356,15 @@ chatcache_load(struct req *r, const char *model, int global_rpm,
 		goto out;
 	quota_limits_row(&rows, 8, lim, QUOTA_USER);
 	quota_limits_row(&rows, 13, lim, QUOTA_KEY);
-	quota_concurrency_row(&rows, cc_trust_s > 0 ? CC_COL_CONCURRENT_LITE :
-	    CC_COL_CONCURRENT, (cc_trust_s > 0 ? CC_COL_CONCURRENT_LITE :
-	    CC_COL_CONCURRENT) + 1, lim);
+	quota_concurrency_row(&rows, CC_COL_CONCURRENT, CC_COL_CONCURRENT + 1, lim);
 	cc_snap_fill(&rows, s);
 	if (db_ll(&rows, 0, 7, 0)) {
-		p[0] = db_int(r->who.key_id);
-		(void)db_exec(SQL_KEY_TOUCH, p, 1, NULL, NULL);
+		p = db_int(r->who.key_id);
+		(void)db_exec(SQL_KEY_TOUCH, &p, 1, NULL, NULL);
 	}
 	if (cc_key_s > 0)
 		cc_ident_put(r, hash, lim);
+	cc_circuits(r->who.user_id, s);
 	rc = 0;
 out:
 	db_rows_free(&rows);
@@ -454,7 +465,7 @@ chatcache_config_key(const struct chatcache_snap *s, long long user_id,
 
 		if (c->key == NULL || c->user_id != user_id || c->config_id != config_id)
 			continue;
-		if (!cc_fresh(c->born_us, now) || strcmp(c->fp, s->cfg_fp) != 0 ||
+		if (!cc_fresh(c->born_us, now) || strcmp(c->fp, s->fp) != 0 ||
 		    c->keylen + 1 > keysz) {
 			cc_key_drop(c);
 			break;
@@ -483,7 +494,7 @@ chatcache_config_key(const struct chatcache_snap *s, long long user_id,
 	slot->user_id = user_id;
 	slot->config_id = config_id;
 	slot->born_us = now;
-	cc_copy(slot->fp, sizeof(slot->fp), s->cfg_fp);
+	cc_copy(slot->fp, sizeof(slot->fp), s->fp);
 	return 0;
 }
 
@@ -498,4 +509,5 @@ chatcache_flush(void)
 		cc_key_drop(&cc_keys[i]);
 	for (i = 0; i < CHATCACHE_KEYS; i++)
 		cc_ident_drop(&cc_ids[i]);
+	memset(cc_circ, 0, sizeof(cc_circ));
 }

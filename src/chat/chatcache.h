@@ -1,12 +1,13 @@
 /* chatcache: the chat hot path's one-statement request snapshot and its
- * small per-process caches. For a gateway-key request one SELECT returns the
- * key's identity and state (revoked, expired), the user's and the key's
- * limits, the alias target and fingerprints (row counts and newest
- * updated_at) of everything model resolution and key decryption read, and
- * whether any circuit of the user is not plainly closed. Resolution results
- * and decrypted provider keys are then reused while their fingerprint is
- * unchanged (and for at most CHATCACHE_TTL_S seconds), so a change in the
- * database takes effect on the very next request, in every process.
+ * small per-process caches. For a gateway-key request one SELECT (primary-key
+ * lookups only) returns the key's identity and state (revoked, expired), the
+ * user's and the key's limits, and the change stamps (stamp.h): the user's
+ * and everyone's generation counters, bumped by every write to what
+ * resolution, key decryption and the circuits read. Resolution results,
+ * decrypted provider keys and "all circuits closed" are then reused while
+ * the stamps are unchanged (and for at most CHATCACHE_TTL_S seconds), so a
+ * change made through Switchboard takes effect on the very next request, in
+ * every process; one made by hand in the database within CHATCACHE_TTL_S.
  * Optional trust mode ([chat] route_cache_s = N > 0): the key and its
  * limits are still read on every request, but resolutions, provider keys
  * and closed circuits are reused for N seconds without a check; with also
@@ -24,31 +25,31 @@
 #define CHATCACHE_TTL_S		10	/* longest reuse of a cached entry */
 #define CHATCACHE_RESOLVED	32	/* cached resolutions per process */
 #define CHATCACHE_KEYS		16	/* cached decrypted provider keys */
-#define CHATCACHE_FP_MAX	512
+#define CHATCACHE_FP_MAX	48	/* "user.everyone" stamps */
 
 /* What the snapshot saw; valid = 0 means "no snapshot, do not cache". */
 struct chatcache_snap {
 	int	 valid;
 	int	 circuits_clean;	/* no failures, nothing open for the user */
-	char	 cfg_fp[CHATCACHE_FP_MAX];	/* the user's configs + providers */
-	char	 fp[CHATCACHE_FP_MAX];		/* alias target + cfg_fp + models */
+	char	 fp[CHATCACHE_FP_MAX];	/* the stamps, "user.everyone" */
 };
 
 /* Authenticate r's gateway key and load the caller's limits (into lim) and
- * the snapshot for model in ONE statement; touches last_used_at at most once
- * a minute. 0 with r->who filled, or -1 with r->err (401 invalid_api_key /
- * key_revoked / key_expired, 503 database_unavailable). */
-int	chatcache_load(struct req *r, const char *model, int global_rpm,
-	    struct quota_limits *lim, struct chatcache_snap *s);
+ * the stamps in ONE statement (before the body is read); touches
+ * last_used_at at most once a minute. 0 with r->who filled, or -1 with
+ * r->err (401 invalid_api_key / key_revoked / key_expired, 503
+ * database_unavailable). */
+int	chatcache_load(struct req *r, int global_rpm, struct quota_limits *lim,
+	    struct chatcache_snap *s);
 
 /* The same for a browser session's user (already authenticated): limits
- * and snapshot in one statement. 0, or -1 with e (503, or 401 when the
+ * and stamps in one statement. 0, or -1 with e (503, or 401 when the
  * user was deactivated meanwhile). */
-int	chatcache_load_user(long long user_id, const char *model, int global_rpm,
+int	chatcache_load_user(long long user_id, int global_rpm,
 	    struct quota_limits *lim, struct chatcache_snap *s, struct sb_error *e);
 
-/* catalog_resolve, answered from the cache when the snapshot's fingerprint
- * matches (s NULL or not valid: always asks the catalog). */
+/* catalog_resolve, answered from the cache when the snapshot's stamps
+ * match (s NULL or not valid: always asks the catalog). */
 int	chatcache_resolve(const struct chatcache_snap *s, long long user_id,
 	    const char *ref, struct catalog_target *out, size_t max,
 	    char *resolved_ref, struct sb_error *e);

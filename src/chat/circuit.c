@@ -12,6 +12,7 @@
 #include "http.h"
 #include "log.h"
 #include "server.h"
+#include "stamp.h"
 
 /* Both circuits a target is under: its model's and its provider's (""). */
 static const char SQL_CIRCUIT_GET[] =
@@ -208,9 +209,11 @@ circuit_allow(const struct chatcache_snap *s, long long config_id,
 void
 circuit_ok(long long config_id, const char *model)
 {
-	struct db_param	 p[2] = { db_int(config_id), db_str(model) };
+	struct db_param		 p[2] = { db_int(config_id), db_str(model) };
+	unsigned long long	 closed = 0;
 
-	(void)db_exec(SQL_CIRCUIT_OK, p, 2, NULL, NULL);
+	if (db_exec(SQL_CIRCUIT_OK, p, 2, &closed, NULL) == DB_OK && closed > 0)
+		(void)stamp_config(config_id);
 }
 
 void
@@ -226,6 +229,8 @@ circuit_failed(long long config_id, const char *model, enum err_category cat)
 	circuit_forget(config_id, row);
 	if (db_exec(SQL_CIRCUIT_FAIL, p, 7, NULL, NULL) != DB_OK)
 		log_warn("circuit of config %lld not updated: %s", config_id, db_error());
+	else
+		(void)stamp_config(config_id);
 }
 
 void
@@ -238,4 +243,6 @@ circuit_cooldown(long long config_id, const char *model, int seconds)
 	circuit_forget(config_id, model);
 	if (db_exec(SQL_CIRCUIT_COOL, p, 3, NULL, NULL) != DB_OK)
 		log_warn("cooldown of config %lld not recorded: %s", config_id, db_error());
+	else
+		(void)stamp_config(config_id);
 }

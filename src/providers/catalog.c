@@ -15,6 +15,7 @@
 #include "log.h"
 #include "price.h"
 #include "sbconst.h"
+#include "stamp.h"
 #include "vault.h"
 
 const char *const catalog_api_format_names[CATALOG_FMT__MAX] = {
@@ -236,7 +237,9 @@ catalog_config_set_status(long long user_id, long long config_id, const char *st
 	p[1] = last_error ? db_str(err) : db_null();
 	p[2] = db_int(user_id);
 	p[3] = db_int(config_id);
-	return db_exec(SQL_CONFIG_SET_STATUS, p, 4, NULL, NULL) == DB_OK ? 0 : -1;
+	if (db_exec(SQL_CONFIG_SET_STATUS, p, 4, NULL, NULL) != DB_OK)
+		return -1;
+	return stamp_user(user_id);
 }
 
 /* The AAD that binds a sealed key to its owner. */
@@ -543,6 +546,8 @@ catalog_rotate_one(long long id, long long user_id, int old_kid, FILE *out)
 		goto out;
 	}
 	rc = affected == 1 ? 0 : 1;
+	if (rc == 0)
+		(void)stamp_user(user_id);	/* cached keys */
 out:
 	OPENSSL_cleanse(key, sizeof(key));
 	db_rows_free(&rows);
@@ -686,6 +691,7 @@ catalog_config_create(long long user_id, const struct catalog_provider *pv,
 		goto out;
 	}
 	*id = (long long)newid;
+	(void)stamp_user(user_id);
 	rc = 0;
 out:
 	OPENSSL_cleanse(&s, sizeof(s));
@@ -733,6 +739,7 @@ catalog_config_update(long long user_id, long long config_id,
 		catalog_db_error(e);
 		goto out;
 	}
+	(void)stamp_user(user_id);
 	rc = 0;
 out:
 	OPENSSL_cleanse(&s, sizeof(s));
@@ -748,6 +755,7 @@ catalog_config_delete(long long user_id, long long config_id, struct sb_error *e
 	if (db_exec(SQL_CONFIG_DELETE_MODELS, p, 2, NULL, NULL) != DB_OK ||
 	    db_exec(SQL_CONFIG_DELETE, p, 2, &affected, NULL) != DB_OK)
 		return catalog_db_error(e);
+	(void)stamp_user(user_id);
 	if (affected == 0) {
 		err_set(e, ERR_VALIDATION, 404, "not_found", "No such provider config.");
 		return -1;
@@ -788,7 +796,10 @@ catalog_provider_create(const char *name, const struct catalog_provider_input *i
 		    "A provider named '%.64s' already exists; change it with PUT.", name);
 		return -1;
 	}
-	return rc == DB_OK ? 0 : catalog_db_error(e);
+	if (rc != DB_OK)
+		return catalog_db_error(e);
+	(void)stamp_global();
+	return 0;
 }
 
 int
@@ -817,7 +828,10 @@ catalog_provider_update(const char *name, const struct catalog_provider_input *i
 	p[14] = db_int(in->is_active);
 	p[15] = db_int(in->is_active);
 	p[16] = db_str(name);
-	return db_exec(SQL_PROVIDER_UPDATE, p, 17, NULL, NULL) == DB_OK ? 0 : catalog_db_error(e);
+	if (db_exec(SQL_PROVIDER_UPDATE, p, 17, NULL, NULL) != DB_OK)
+		return catalog_db_error(e);
+	(void)stamp_global();
+	return 0;
 }
 
 int

@@ -12,6 +12,7 @@
 #include "db.h"
 #include "json.h"
 #include "price.h"
+#include "stamp.h"
 
 #define CATALOG_ALIAS_MAX	128
 #define CATALOG_LIST_MAX	2000	/* aliases / favorites loaded per request */
@@ -541,6 +542,7 @@ catalog_alias_create(long long user_id, const char *alias, const char *model, in
 		return -1;
 	}
 	*id = (long long)newid;
+	(void)(global ? stamp_global() : stamp_user(user_id));
 	return 0;
 }
 
@@ -553,12 +555,17 @@ catalog_alias_delete(long long user_id, long long alias_id, int is_admin, struct
 
 	if (db_exec(SQL_ALIAS_DELETE, p, 2, &affected, NULL) != DB_OK)
 		goto dberr;
-	if (affected == 0 && is_admin && db_exec(SQL_ALIAS_DELETE, g, 2, &affected, NULL) != DB_OK)
+	if (affected == 1) {
+		(void)stamp_user(user_id);
+		return 0;
+	}
+	if (is_admin && db_exec(SQL_ALIAS_DELETE, g, 2, &affected, NULL) != DB_OK)
 		goto dberr;
 	if (affected == 0) {
 		err_set(e, ERR_VALIDATION, 404, "not_found", "No such alias.");
 		return -1;
 	}
+	(void)stamp_global();
 	return 0;
 dberr:
 	err_db_unavailable(e);

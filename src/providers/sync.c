@@ -20,6 +20,7 @@
 #include "netcheck.h"
 #include "price.h"
 #include "sbconst.h"
+#include "stamp.h"
 #include "sync.h"
 #include "vault.h"
 
@@ -663,6 +664,7 @@ sync_config(long long user_id, long long config_id, enum sync_trigger trigger,
 		struct db_param p[] = { db_int(config_id), db_int(user_id) };
 
 		db_exec(SQL_CONFIG_SYNCED, p, 2, NULL, NULL);
+		(void)stamp_user(user_id);	/* its models and status */
 	}
 out:
 	if (rc != 0) {
@@ -761,6 +763,7 @@ sync_store(long long user_id, long long config_id, enum sync_trigger trigger,
 		return -1;
 	}
 	db_exec(SQL_CONFIG_SYNCED, p, 2, NULL, NULL);
+	(void)stamp_user(user_id);	/* its models and status */
 	sync_run_end(run, user_id, res, NULL);
 	return 0;
 }

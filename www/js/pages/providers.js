@@ -210,13 +210,14 @@ function shareControls(c, title, sharing) {
     'Shares with ' + sharing.map((x) => x.name).join(', ') + ' · weight ', weight, split);
 }
 
-// The configs in routing order; the keys of one provider at one priority
-// (which share its requests) form one group.
+// The configs in routing order; the keys of one catalog provider at one
+// priority (which share its requests) form one group. Custom endpoints are
+// each their own.
 function priorityGroups() {
   const groups = [];
   for (const c of configs) {
     const last = groups[groups.length - 1];
-    if (last && last[0].priority === c.priority && last[0].provider === c.provider) last.push(c);
+    if (last && c.provider !== 'custom' && last[0].priority === c.priority && last[0].provider === c.provider) last.push(c);
     else groups.push([c]);
   }
   return groups;
