@@ -10,6 +10,9 @@
 # p99, added p50, CPU per request (chat.fcgi + lighttpd + MariaDB), database
 # statements per request and memory per chat process (RSS, and the private part
 # that each extra process really adds), and saves the table to bench/out/chat.md.
+# Portkey's open-source gateway (@portkey-ai/gateway 1.15.2, installed into the
+# git-ignored bench/portkey/ on first use; BENCH_PORTKEY=0 skips it) runs the
+# same requests against the same upstream in the same run, one Node process.
 set -eu
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
@@ -52,9 +55,21 @@ else
 	node bench/fixed-upstream.mjs "$up" >"$bvar/log/upstream.log" 2>&1 &
 	uppid=$!
 fi
-trap 'kill $uppid 2>/dev/null; kill $(cat "$bvar/run/lighttpd.pid") 2>/dev/null; scripts/stack.sh stop test >/dev/null 2>&1' EXIT
+pk=$((28480 + 10 * slot + 7))
+pkpid=
+pkmain=bench/portkey/node_modules/@portkey-ai/gateway/build/start-server.js
+if [ "${BENCH_PORTKEY:-1}" = 1 ]; then
+	[ -f "$pkmain" ] || npm install --prefix bench/portkey --no-audit --no-fund --silent \
+	    @portkey-ai/gateway@1.15.2 >/dev/null 2>&1 || true
+	if [ -f "$pkmain" ]; then
+		NODE_ENV=production node "$pkmain" --port="$pk" --headless >"$bvar/log/portkey.log" 2>&1 &
+		pkpid=$!
+	fi
+fi
+trap 'kill $uppid $pkpid 2>/dev/null; kill $(cat "$bvar/run/lighttpd.pid") 2>/dev/null; scripts/stack.sh stop test >/dev/null 2>&1' EXIT
 i=0
-until curl -fsS -o /dev/null "$base/api/health" && curl -s -o /dev/null "http://127.0.0.1:$up/"; do
+until curl -fsS -o /dev/null "$base/api/health" && curl -s -o /dev/null "http://127.0.0.1:$up/" &&
+    { [ -z "$pkpid" ] || curl -s -o /dev/null "http://127.0.0.1:$pk/"; }; do
 	i=$((i + 1)); [ $i -lt 100 ] || { echo "bench: stack did not come up" >&2; exit 1; }; sleep 0.1
 done
 
@@ -79,11 +94,15 @@ done
 chatpids() { pgrep -P "$(cat "$bvar/run/lighttpd.pid")" -f chat.fcgi || true; }
 # CPU ticks used so far by: chat.fcgi processes, lighttpd, MariaDB.
 ticks1() { t=0; for p in "$@"; do set -- $(cut -d')' -f2 "/proc/$p/stat"); t=$((t + ${12} + ${13})); done; echo $t; }
-ticks() { echo "$(ticks1 $(chatpids)) $(ticks1 "$(cat "$bvar/run/lighttpd.pid")") $(ticks1 "$(cat "$var/run/mysqld.pid")")"; }
+ticks() {
+	if [ -n "${PORTKEY_HOST:-}" ]; then echo "$(ticks1 "$pkpid") 0 0"; return; fi
+	echo "$(ticks1 $(chatpids)) $(ticks1 "$(cat "$bvar/run/lighttpd.pid")") $(ticks1 "$(cat "$var/run/mysqld.pid")")"
+}
 dbq() { mariadb --defaults-file="$var/my.cnf" -uroot -N -B -e "SHOW GLOBAL STATUS LIKE 'Com_stmt_execute'" | awk '{print $2}'; }
 ms() { awk -v v="$1" 'BEGIN { if (v ~ /us$/) printf "%.3f", v / 1000; else if (v ~ /ms$/) printf "%.3f", v + 0; else printf "%.3f", v * 1000 }'; }
 
 # run LUA URL CONNS -> "rps p50 p99 requests chat_ticks lighttpd_ticks db_ticks non2xx stmts"
+# (for Portkey the "chat" ticks are its Node process's)
 run() {
 	q0=$(dbq)
 	set -- "$1" "$2" "$3" $(ticks)
@@ -97,7 +116,7 @@ run() {
 	p50=$(ms "$(awk '$1 == "50%" {print $2}' "$bvar/wrk.out")")
 	p99=$(ms "$(awk '$1 == "99%" {print $2}' "$bvar/wrk.out")")
 	n=$(awk '/requests in/ {print $1}' "$bvar/wrk.out")
-	bad=$(awk '/Non-2xx/ {print $4}' "$bvar/wrk.out")
+	bad=$(awk '/Non-2xx/ {print $NF}' "$bvar/wrk.out")
 	echo "$rps $p50 $p99 $n $((c1 - c0)) $((l1 - l0)) $((d1 - d0)) ${bad:-0} $((q1 - q0))"
 }
 
@@ -106,8 +125,8 @@ out=bench/out/chat.md
 	echo "Chat proxy benchmark — $(date -u +%Y-%m-%dT%H:%M:%SZ), $(nproc) cores ($(awk -F': ' '/model name/ {print $2; exit}' /proc/cpuinfo)),"
 	echo "$procs chat.fcgi processes, ${secs}s per run, wrk on the same machine, fixed upstream: $upstream, [chat] route_cache_s = ${BENCH_ROUTE_CACHE_S:-0}, key_cache_s = ${BENCH_KEY_CACHE_S:-0}."
 	echo
-	echo "| mode | conns | direct req/s | direct p50 ms | via req/s | via p50 ms | via p99 ms | added p50 ms | CPU µs/req total | chat.fcgi | lighttpd | MariaDB | DB stmts/req | non-2xx |"
-	echo "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"
+	echo "| mode | conns | direct req/s | direct p50 ms | via req/s | via p50 ms | via p99 ms | added p50 ms | CPU µs/req total | chat.fcgi | lighttpd | MariaDB | DB stmts/req | non-2xx | Portkey req/s | Portkey p50 ms | Portkey p99 ms | Portkey CPU µs/req | Portkey non-2xx | × Portkey |"
+	echo "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"
 } > "$out"
 for mode in json stream; do
 	lua=chat.lua direct=http://127.0.0.1:$up MODEL=bench/bench-model
@@ -119,7 +138,20 @@ for mode in json stream; do
 		set -- $(run "$lua" "$base" "$c")
 		us() { awk -v t="$1" -v n="$2" -v hz="$tck" 'BEGIN { if (n > 0) printf "%.0f", t / hz * 1e6 / n; else print "-" }'; }
 		add=$(awk -v a="$2" -v b="$dp50" 'BEGIN { printf "%.3f", a - b }')
-		echo "| $mode | $c | $drps | $dp50 | $1 | $2 | $3 | $add | $(us $(($5 + $6 + $7)) "$4") | $(us "$5" "$4") | $(us "$6" "$4") | $(us "$7" "$4") | $(awk -v q="$9" -v n="$4" 'BEGIN { printf "%.2f", (n > 0 ? q / n : 0) }') | $8 |" >> "$out"
+		row="| $mode | $c | $drps | $dp50 | $1 | $2 | $3 | $add | $(us $(($5 + $6 + $7)) "$4") | $(us "$5" "$4") | $(us "$6" "$4") | $(us "$7" "$4") | $(awk -v q="$9" -v n="$4" 'BEGIN { printf "%.2f", (n > 0 ? q / n : 0) }') | $8 |"
+		sbrps=$1 sbmodel=$MODEL
+		if [ -n "$pkpid" ]; then
+			host=http://127.0.0.1:$up/v1
+			[ $mode = stream ] && host=http://127.0.0.1:$up/stream/v1
+			export PORTKEY_HOST=$host MODEL=bench-model
+			set -- $(run "$lua" "http://127.0.0.1:$pk" "$c")
+			unset PORTKEY_HOST
+			MODEL=$sbmodel
+			row="$row $1 | $2 | $3 | $(us "$5" "$4") | $8 | $(awk -v a="$sbrps" -v b="$1" 'BEGIN { if (b > 0) printf "%.1f", a / b; else print "-" }') |"
+		else
+			row="$row - | - | - | - | - | - |"
+		fi
+		echo "$row" >> "$out"
 	done
 done
 rss=$(for p in $(chatpids); do awk '/^VmRSS/ {print $2}' "/proc/$p/status"; done | sort -n | tail -1)
