@@ -136,6 +136,9 @@ enum catalog_fallback_kind { FALLBACK_ON_FAILURE, FALLBACK_ON_CONTEXT };
  * owns), or NULL: none, or a database error (then *failed = 1). */
 cJSON	*catalog_fallbacks(long long user_id, const char *ref,
 	    enum catalog_fallback_kind kind, int *failed);
+/* ref's entry, {model, fallbacks, context_fallbacks} (empty lists when
+ * none is stored; caller owns), or NULL on a database error. */
+cJSON	*catalog_fallback_entry(long long user_id, const char *ref);
 /* Store ref's lists (arrays of at most CATALOG_MAX_FALLBACKS names; NULL
  * keeps the stored one); both empty removes the entry. 0, or -1 with e. */
 int	catalog_set_fallbacks(long long user_id, const char *ref,

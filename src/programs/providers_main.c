@@ -619,8 +619,6 @@ static int
 handle_fallbacks_set(struct req *r)
 {
 	const char	*model = NULL;
-	cJSON		*root, *list;
-	int		 failed;
 
 	if (prov_body(r) != 0 ||
 	    json_field_str(r->json, "model", 1, 1, CATALOG_REF_MAX, &model, NULL, &r->err))
@@ -629,13 +627,7 @@ handle_fallbacks_set(struct req *r)
 	    cJSON_GetObjectItemCaseSensitive(r->json, "fallbacks"),
 	    cJSON_GetObjectItemCaseSensitive(r->json, "context_fallbacks"), &r->err) != 0)
 		return -1;
-	root = cJSON_CreateObject();
-	cJSON_AddStringToObject(root, "model", model);
-	list = catalog_fallbacks(r->who.user_id, model, FALLBACK_ON_FAILURE, &failed);
-	cJSON_AddItemToObject(root, "fallbacks", list ? list : cJSON_CreateArray());
-	list = catalog_fallbacks(r->who.user_id, model, FALLBACK_ON_CONTEXT, &failed);
-	cJSON_AddItemToObject(root, "context_fallbacks", list ? list : cJSON_CreateArray());
-	return prov_send(r, 200, root);
+	return prov_send(r, 200, catalog_fallback_entry(r->who.user_id, model));
 }
 
 static int

@@ -954,25 +954,46 @@ catalog_list_parse(const char *text)
 	return cJSON_CreateArray();
 }
 
+/* {model, fallbacks, context_fallbacks} from a row's two list columns. */
+static cJSON *
+catalog_fallback_obj(const char *ref, const char *on_failure, const char *on_context)
+{
+	cJSON	*o = cJSON_CreateObject();
+
+	cJSON_AddStringToObject(o, "model", ref);
+	cJSON_AddItemToObject(o, "fallbacks", catalog_list_parse(on_failure));
+	cJSON_AddItemToObject(o, "context_fallbacks", catalog_list_parse(on_context));
+	return o;
+}
+
+cJSON *
+catalog_fallback_entry(long long user_id, const char *ref)
+{
+	struct db_param	 p[2] = { db_int(user_id), db_str(ref) };
+	struct db_rows	 rows;
+	cJSON		*o = NULL;
+
+	if (db_query(SQL_FALLBACKS_GET, p, 2, &rows) == DB_OK)
+		o = rows.nrows > 0 ? catalog_fallback_obj(ref, db_val(&rows, 0, 0),
+		    db_val(&rows, 0, 1)) : catalog_fallback_obj(ref, NULL, NULL);
+	db_rows_free(&rows);
+	return o;
+}
+
 cJSON *
 catalog_fallbacks(long long user_id, const char *ref,
     enum catalog_fallback_kind kind, int *failed)
 {
-	struct db_param	 p[2] = { db_int(user_id), db_str(ref) };
-	struct db_rows	 rows;
-	cJSON		*list = NULL;
+	cJSON	*o = catalog_fallback_entry(user_id, ref), *list;
 
-	*failed = 0;
-	if (db_query(SQL_FALLBACKS_GET, p, 2, &rows) != DB_OK)
-		*failed = 1;
-	else if (rows.nrows > 0) {
-		list = catalog_list_parse(db_val(&rows, 0, kind == FALLBACK_ON_CONTEXT));
-		if (cJSON_GetArraySize(list) == 0) {
-			cJSON_Delete(list);
-			list = NULL;
-		}
+	*failed = o == NULL;
+	list = cJSON_DetachItemFromObjectCaseSensitive(o, kind == FALLBACK_ON_CONTEXT ?
+	    "context_fallbacks" : "fallbacks");
+	cJSON_Delete(o);
+	if (cJSON_GetArraySize(list) == 0) {
+		cJSON_Delete(list);
+		return NULL;
 	}
-	db_rows_free(&rows);
 	return list;
 }
 
@@ -1007,9 +1028,9 @@ catalog_set_fallbacks(long long user_id, const char *ref, const cJSON *on_failur
     const cJSON *on_context, struct sb_error *e)
 {
 	struct db_param	 p[4] = { db_int(user_id), db_str(ref), db_null(), db_null() };
-	cJSON		*keep[2] = { NULL, NULL };
+	cJSON		*stored = NULL;
 	char		*text[2] = { NULL, NULL };
-	int		 rc, failed, i;
+	int		 rc;
 
 	if (on_failure == NULL && on_context == NULL) {
 		err_set(e, ERR_VALIDATION, 400, "invalid_fallbacks",
@@ -1020,19 +1041,20 @@ catalog_set_fallbacks(long long user_id, const char *ref, const cJSON *on_failur
 	    catalog_check_fallbacks(ref, on_context, "context_fallbacks", e) != 0)
 		return -1;
 	/* A list the request left out stays as stored. */
-	failed = 0;
-	if (on_failure == NULL)
-		on_failure = keep[0] = catalog_fallbacks(user_id, ref, FALLBACK_ON_FAILURE, &failed);
-	if (on_context == NULL && !failed)
-		on_context = keep[1] = catalog_fallbacks(user_id, ref, FALLBACK_ON_CONTEXT, &failed);
-	if (failed)
-		rc = DB_ERROR;
-	else if (cJSON_GetArraySize(on_failure) == 0 && cJSON_GetArraySize(on_context) == 0)
+	if (on_failure == NULL || on_context == NULL) {
+		if ((stored = catalog_fallback_entry(user_id, ref)) == NULL)
+			return catalog_db_error(e);
+		if (on_failure == NULL)
+			on_failure = cJSON_GetObjectItemCaseSensitive(stored, "fallbacks");
+		if (on_context == NULL)
+			on_context = cJSON_GetObjectItemCaseSensitive(stored, "context_fallbacks");
+	}
+	if (cJSON_GetArraySize(on_failure) == 0 && cJSON_GetArraySize(on_context) == 0)
 		rc = db_exec(SQL_FALLBACKS_DELETE, p, 2, NULL, NULL);
 	else {
-		/* The column is NOT NULL: an entry with context fallbacks only
-		 * keeps an empty list. */
-		text[0] = on_failure ? cJSON_PrintUnformatted(on_failure) : NULL;
+		/* The failure column is NOT NULL ("[]" when empty); the
+		 * context one is NULL when empty. */
+		text[0] = cJSON_PrintUnformatted(on_failure);
 		if (cJSON_GetArraySize(on_context) > 0)
 			text[1] = cJSON_PrintUnformatted(on_context);
 		p[2] = db_str(text[0] ? text[0] : "[]");
@@ -1040,10 +1062,9 @@ catalog_set_fallbacks(long long user_id, const char *ref, const cJSON *on_failur
 			p[3] = db_str(text[1]);
 		rc = db_exec(SQL_FALLBACKS_SET, p, 4, NULL, NULL);
 	}
-	for (i = 0; i < 2; i++) {
-		free(text[i]);
-		cJSON_Delete(keep[i]);
-	}
+	free(text[0]);
+	free(text[1]);
+	cJSON_Delete(stored);
 	if (rc != DB_OK) {
 		catalog_db_error(e);
 		return -1;
@@ -1056,7 +1077,7 @@ catalog_fallbacks_json(long long user_id)
 {
 	struct db_param	 p = db_int(user_id);
 	struct db_rows	 rows;
-	cJSON		*root, *arr, *o;
+	cJSON		*root, *arr;
 	int		 i;
 
 	if (db_query(SQL_FALLBACKS_ALL, &p, 1, &rows) != DB_OK) {
@@ -1065,14 +1086,9 @@ catalog_fallbacks_json(long long user_id)
 	}
 	root = cJSON_CreateObject();
 	arr = cJSON_AddArrayToObject(root, "fallbacks");
-	for (i = 0; i < rows.nrows; i++) {
-		o = cJSON_CreateObject();
-		cJSON_AddStringToObject(o, "model", db_val(&rows, i, 0));
-		cJSON_AddItemToObject(o, "fallbacks", catalog_list_parse(db_val(&rows, i, 1)));
-		cJSON_AddItemToObject(o, "context_fallbacks",
-		    catalog_list_parse(db_val(&rows, i, 2)));
-		cJSON_AddItemToArray(arr, o);
-	}
+	for (i = 0; i < rows.nrows; i++)
+		cJSON_AddItemToArray(arr, catalog_fallback_obj(db_val(&rows, i, 0),
+		    db_val(&rows, i, 1), db_val(&rows, i, 2)));
 	db_rows_free(&rows);
 	return root;
 }
