@@ -9,6 +9,7 @@
 
 #define CONFIG_MAX_KEYS		16
 #define CONFIG_MAX_ENTRIES	128
+#define CONFIG_MAX_DB_HOSTS	8
 
 struct config_entry {
 	char	*section;
@@ -21,11 +22,21 @@ struct config_master_key {
 	unsigned char	 key[32];
 };
 
+/* One database server of [database] host, in the order they are tried. */
+struct config_db_host {
+	char	 name[256];
+	int	 port;
+};
+
 struct config {
 	/* [database] */
-	char	*db_host;		/* "localhost" = unix socket */
+	char	*db_host;		/* "localhost" = unix socket; or a list */
 	char	*db_socket;
 	int	 db_port;
+	struct config_db_host db_hosts[CONFIG_MAX_DB_HOSTS];
+	int	 ndb_hosts;
+	int	 db_sync_wait;		/* wsrep_sync_wait = 1: reads see the cluster's last commit */
+	int	 db_failback_s;		/* back to the first host after this long elsewhere */
 	char	*db_user;
 	char	*db_password;
 	char	*db_name;

@@ -1,8 +1,11 @@
 /* db: the process's one MariaDB/MySQL connection. Prepared statements only,
- * each prepared once per connection and cached by its SQL text; on a lost
- * connection (2006/2013/2002) it reconnects, re-prepares and retries once
- * outside a transaction. Results come back as rows of byte strings. The
- * session runs in UTC. Queries themselves live in the modules that own the
+ * each prepared once per connection and cached by its SQL text. [database]
+ * host may list several servers (a Galera cluster): the first that answers
+ * takes every statement, a lost one is left for the next (docs/scaling.md).
+ * Outside a transaction a lost connection (2006/2013/2002/1047) is reopened
+ * and the statement retried once, and a deadlock or certification conflict
+ * (1213) is retried with backoff. Results come back as rows of byte strings.
+ * The session runs in UTC. Queries themselves live in the modules that own the
  * data, as named constants. */
 #ifndef SB_DB_H
 #define SB_DB_H

@@ -5,6 +5,9 @@
 #   dev:  web on $PORT (8080), MariaDB on 33061, programs from cgi-bin/
 #   test: web on 28480+10*slot, MariaDB on 33070+slot, ASan programs from build/asan/,
 #         mock upstream on 28481+10*slot
+#   DB_CLUSTER=galera (test only): the database is a three-node Galera cluster
+#         (scripts/galera.sh, SQL on 34001-34003+100*slot) and the programs
+#         are given all three hosts, node 1 first (make test-scale)
 set -eu
 cmd=${1:?usage: stack.sh start|stop|status dev|test}
 mode=${2:-dev}
@@ -37,6 +40,11 @@ fi
 mock_port=$((web_port + 1))
 sock=$var/run/mysqld.sock
 mycnf=$var/my.cnf
+cluster=${DB_CLUSTER:-}
+if [ -n "$cluster" ]; then
+	[ "$mode" = test ] && [ "$cluster" = galera ] || { echo "DB_CLUSTER=galera is for the test stack only"; exit 2; }
+	export GALERA_DIR=$var/galera GALERA_PORT=$((34000 + 100 * slot))
+fi
 ini=$var/switchboard.ini
 
 db() { mariadb --defaults-file="$mycnf" -uroot "$@"; }
@@ -93,8 +101,14 @@ port_free() {	# PORT WHAT
 }
 
 start_db() {
+	mkdir -p "$var/run" "$var/log"
+	if [ -n "$cluster" ]; then
+		"$root/scripts/galera.sh" start
+		ln -sf "$GALERA_DIR/n1/my.cnf" "$mycnf"	# the tests' SQL goes to node 1
+		return
+	fi
 	pid_alive "$var/run/mysqld.pid" || port_free "$db_port" MariaDB
-	mkdir -p "$var/run" "$var/log" "$var/db"
+	mkdir -p "$var/db"
 	[ -f "$mycnf" ] || write_mycnf
 	if [ ! -d "$var/db/mysql" ]; then
 		mariadb-install-db --defaults-file="$mycnf" --auth-root-authentication-method=normal \
@@ -126,6 +140,8 @@ EOS
 		    -e "s|@ITERATIONS@|$iterations|" -e "s|@ADDR_LIMIT@|$addr_limit|" -e "s|@METRICS_TOKEN@|$(openssl rand -hex 16)|" \
 		    -e "s|@TEST_HEADERS@|$test_headers|" \
 		    "$root/conf/switchboard.ini.in" > "$ini"
+		[ -n "$cluster" ] && sed -i -e "s|^host = localhost\$|host = 127.0.0.1:$((GALERA_PORT + 1)), 127.0.0.1:$((GALERA_PORT + 2)), 127.0.0.1:$((GALERA_PORT + 3))\nsync_wait = true|" \
+		    -e "s|^socket = .*|socket =|" "$ini"
 		umask 022
 	fi
 	SWITCHBOARD_CONFIG=$ini "$cli" migrate >"$var/log/migrate.log" 2>&1 || { cat "$var/log/migrate.log"; exit 1; }
@@ -180,6 +196,7 @@ stop_pid() {
 }
 
 stop_all() {
+	[ -z "$cluster" ] || "$root/scripts/galera.sh" stop
 	[ -d "$var/run" ] || return 0
 	stop_pid "$var/run/lighttpd.pid"
 	stop_pid "$var/run/mock.pid"
@@ -197,6 +214,7 @@ start)
 		echo "BASE_URL=http://127.0.0.1:$web_port"
 		echo "MOCK_URL=http://127.0.0.1:$mock_port"
 		echo "VAR=$var"
+		[ -z "$cluster" ] || echo "GALERA_DIR=$GALERA_DIR GALERA_PORT=$GALERA_PORT"
 	else
 		echo
 		echo "Switchboard is running at http://127.0.0.1:$web_port/"

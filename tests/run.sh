@@ -65,7 +65,7 @@ ensure_agents() {
 start_stack() {
 	scripts/stack.sh reset test >/dev/null 2>&1
 	env_out=$(scripts/stack.sh start test) || { echo "$env_out"; echo "0 passed, 1 failed"; exit 1; }
-	eval "export $(echo "$env_out" | grep -E '^(BASE_URL|MOCK_URL|VAR)=' | tr '\n' ' ')"
+	eval "export $(echo "$env_out" | grep -E '^(BASE_URL|MOCK_URL|VAR|GALERA_DIR)=' | tr '\n' ' ')"
 	export SWITCHBOARD_CONFIG="$var/switchboard.ini" MYCNF="$var/my.cnf" CLI="$root/build/asan/switchboard"
 	export ROOT="$root"
 }

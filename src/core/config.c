@@ -108,6 +108,7 @@ struct config_long {
 
 static const struct config_long config_longs[] = {
 	{ "database", "port", offsetof(struct config, db_port), 1, 0, 65535, 3306 },
+	{ "database", "failback_s", offsetof(struct config, db_failback_s), 1, 0, 86400, 30 },
 	{ "server", "max_body_bytes", offsetof(struct config, max_body_bytes), 0, 1024, SB_MAX_BODY_HARD, SB_MAX_BODY_DEFAULT },
 	{ "server", "max_json_depth", offsetof(struct config, max_json_depth), 1, 2, 512, SB_MAX_JSON_DEPTH },
 	{ "server", "session_lifetime", offsetof(struct config, session_lifetime), 0, 60, 365L * 86400, SB_SESSION_TTL_DEFAULT },
@@ -206,6 +207,7 @@ config_apply_flags(struct config *cfg, char *err, size_t errsz)
 		{ "server", "log_debug", offsetof(struct config, log_debug), 0 },
 		{ "server", "auto_migrate", offsetof(struct config, auto_migrate), 1 },
 		{ "chat", "test_headers", offsetof(struct config, test_headers), 0 },
+		{ "database", "sync_wait", offsetof(struct config, db_sync_wait), 0 },
 	};
 	const char	*v;
 	int		*out;
@@ -228,6 +230,67 @@ config_apply_flags(struct config *cfg, char *err, size_t errsz)
 		return -1;
 	}
 	return 0;
+}
+
+/* One "name", "name:port" or "[v6]:port" of the host list. */
+static int
+config_db_host_item(struct config *cfg, char *item, char *err, size_t errsz)
+{
+	struct config_db_host	*h = &cfg->db_hosts[cfg->ndb_hosts];
+	char			*name = trim(item), *port = NULL, *end;
+	long			 n = cfg->db_port;
+
+	if (*name == '[' && (end = strchr(name, ']')) != NULL) {
+		*end = '\0';
+		name++;
+		if (end[1] == ':')
+			port = end + 2;
+		else if (end[1] != '\0')
+			name = "";
+	} else if ((port = strchr(name, ':')) != NULL) {
+		if (strchr(port + 1, ':') != NULL)
+			name = "";	/* a bare IPv6 address needs [brackets] */
+		*port++ = '\0';
+	}
+	if (*name == '\0' || strlen(name) >= sizeof(h->name) ||
+	    (port && parse_long(port, 1, 65535, &n) == -1)) {
+		snprintf(err, errsz, "[database] host: expected host, host:port or [v6]:port, "
+		    "separated by commas");
+		return -1;
+	}
+	memcpy(h->name, name, strlen(name) + 1);
+	h->port = (int)n;
+	cfg->ndb_hosts++;
+	return 0;
+}
+
+/* [database] host = a, b:3307, [::1]:3308: the servers in the order they are
+ * tried (docs/scaling.md). */
+static int
+config_apply_db_hosts(struct config *cfg, char *err, size_t errsz)
+{
+	char	*list, *item, *save = NULL;
+	int	 rc = 0;
+
+	if ((list = strdup(cfg->db_host)) == NULL) {
+		snprintf(err, errsz, "out of memory");
+		return -1;
+	}
+	cfg->ndb_hosts = 0;
+	for (item = strtok_r(list, ",", &save); item && rc == 0; item = strtok_r(NULL, ",", &save)) {
+		if (cfg->ndb_hosts == CONFIG_MAX_DB_HOSTS) {
+			snprintf(err, errsz, "[database] host: at most %d servers", CONFIG_MAX_DB_HOSTS);
+			rc = -1;
+		} else {
+			rc = config_db_host_item(cfg, item, err, errsz);
+		}
+	}
+	free(list);
+	if (rc == 0 && cfg->ndb_hosts == 0) {
+		snprintf(err, errsz, "[database] host: empty");
+		rc = -1;
+	}
+	return rc;
 }
 
 /* An all-zero master key is the example file's placeholder, never a key. */
@@ -340,6 +403,8 @@ config_parse(struct config *cfg, const char *text, char *err, size_t errsz)
 		rc = config_apply_longs(cfg, err, errsz);
 	if (rc == 0)
 		rc = config_apply_strs(cfg, err, errsz);
+	if (rc == 0)
+		rc = config_apply_db_hosts(cfg, err, errsz);
 	if (rc == 0)
 		rc = config_apply_flags(cfg, err, errsz);
 	if (rc == 0)

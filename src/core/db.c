@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <mysql.h>
 #include <errmsg.h>
@@ -16,6 +17,8 @@
 #define DB_MAX_PARAMS	32
 #define DB_MAX_COLS	64
 #define DB_COL_MIN	64
+#define DB_DOWN_SKIP_S	10	/* a host that failed is tried last for this long */
+#define DB_DEADLOCK_TRIES 6	/* a statement refused by 1213 (deadlock, Galera certification) */
 
 struct db_cached {
 	const char	*sql;
@@ -27,6 +30,9 @@ static MYSQL			*db_conn;
 static struct db_cached		 db_stmts[DB_MAX_STMTS];
 static int			 db_nstmts;
 static int			 db_in_tx;
+static int			 db_host;	/* index in db_cfg->db_hosts */
+static time_t			 db_opened_at;
+static time_t			 db_down_at[CONFIG_MAX_DB_HOSTS];
 static unsigned int		 db_last_errno;
 static char			 db_last_error[256];
 
@@ -110,16 +116,14 @@ db_close(void)
 	db_in_tx = 0;
 }
 
-int
-db_connect(void)
+/* Open a connection to host i of the list. */
+static int
+db_open(int i)
 {
-	unsigned int	 timeout = 5, rw_timeout = 30;
-	const char	*socket, *host;
+	const struct config_db_host	*h = &db_cfg->db_hosts[i];
+	unsigned int			 timeout = 5, rw_timeout = 30;
+	const char			*socket;
 
-	if (db_conn)
-		return DB_OK;
-	if (db_cfg == NULL)
-		return DB_ERROR;
 	if ((db_conn = mysql_init(NULL)) == NULL)
 		return DB_ERROR;
 	mysql_optionsv(db_conn, MYSQL_OPT_CONNECT_TIMEOUT, &timeout);
@@ -127,17 +131,70 @@ db_connect(void)
 	mysql_optionsv(db_conn, MYSQL_OPT_WRITE_TIMEOUT, &rw_timeout);
 	mysql_optionsv(db_conn, MYSQL_SET_CHARSET_NAME, "utf8mb4");
 	mysql_optionsv(db_conn, MYSQL_INIT_COMMAND, "SET time_zone = '+00:00'");
+	if (db_cfg->db_sync_wait)
+		mysql_optionsv(db_conn, MYSQL_INIT_COMMAND, "SET SESSION wsrep_sync_wait = 1");
 	socket = db_cfg->db_socket[0] ? db_cfg->db_socket : NULL;
-	host = db_cfg->db_host;
-	if (mysql_real_connect(db_conn, host, db_cfg->db_user, db_cfg->db_password,
-	    db_cfg->db_name, (unsigned)db_cfg->db_port, socket, CLIENT_MULTI_STATEMENTS) == NULL) {
+	if (mysql_real_connect(db_conn, h->name, db_cfg->db_user, db_cfg->db_password,
+	    db_cfg->db_name, (unsigned)h->port, socket, CLIENT_MULTI_STATEMENTS) == NULL) {
 		db_set_error(mysql_errno(db_conn), mysql_error(db_conn));
-		log_err("cannot connect to the database: %s", db_last_error);
+		log_err("cannot connect to the database at %s:%d: %s", h->name, h->port,
+		    db_last_error);
 		mysql_close(db_conn);
 		db_conn = NULL;
+		db_down_at[i] = time(NULL);
 		return DB_UNAVAILABLE;
 	}
+	db_host = i;
+	db_opened_at = time(NULL);
+	db_down_at[i] = 0;
 	return DB_OK;
+}
+
+static int
+db_recently_down(int i)
+{
+	return db_down_at[i] != 0 && time(NULL) - db_down_at[i] < DB_DOWN_SKIP_S;
+}
+
+/* The first host of the list that answers. Hosts that failed in the last
+ * DB_DOWN_SKIP_S seconds are tried last, so a dead host costs one failed
+ * connect per process, not one per request. */
+int
+db_connect(void)
+{
+	int	 pass, i, status = DB_UNAVAILABLE;
+
+	if (db_conn)
+		return DB_OK;
+	if (db_cfg == NULL)
+		return DB_ERROR;
+	for (pass = 0; pass < 2; pass++)
+		for (i = 0; i < db_cfg->ndb_hosts; i++)
+			if (db_recently_down(i) == pass &&
+			    (status = db_open(i)) != DB_UNAVAILABLE)
+				return status;
+	return status;
+}
+
+/* The connection was lost or its node refuses work: close it and make the
+ * next connect try the other hosts first. */
+static void
+db_drop(void)
+{
+	if (db_conn)
+		db_down_at[db_host] = time(NULL);
+	db_close();
+}
+
+/* A connection to a later host of the list goes back to the first one after
+ * [database] failback_s, between transactions, so every node's writes meet on
+ * one database server again once it is back. */
+static void
+db_failback(void)
+{
+	if (db_conn && db_host > 0 && !db_in_tx && db_cfg->db_failback_s > 0 &&
+	    time(NULL) - db_opened_at >= db_cfg->db_failback_s)
+		db_close();
 }
 
 static MYSQL_STMT *
@@ -230,17 +287,46 @@ db_execute_once(const char *sql, const struct db_param *p, int np, int *status)
 	return st;
 }
 
+/* Sleep before retry n (0-based): 1, 2, 4 … ms plus up to as much again. */
+static void
+db_backoff(int n)
+{
+	long		 ms = 1L << n;
+	struct timespec	 ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);	/* its nanoseconds: jitter enough */
+	ms += ts.tv_nsec % ms;
+	ts.tv_sec = ms / 1000;
+	ts.tv_nsec = (ms % 1000) * 1000000L;
+	nanosleep(&ts, NULL);
+}
+
+/* Outside a transaction a lost connection is reopened (on the next host that
+ * answers) and the statement run once more, and a statement refused by a
+ * deadlock or a Galera certification conflict is run again after a short
+ * backoff: it did not take effect. Inside a transaction both go back to the
+ * caller, who owns the whole transaction. */
 static MYSQL_STMT *
 db_execute(const char *sql, const struct db_param *p, int np, int *status)
 {
 	MYSQL_STMT	*st;
+	int		 tries = 0;
 
-	db_last_errno = 0;
-	st = db_execute_once(sql, p, np, status);
-	if (st == NULL && *status == DB_UNAVAILABLE && !db_in_tx) {
-		log_warn("database connection lost (%s), reconnecting", db_last_error);
-		db_close();
+	db_failback();
+	for (;;) {
+		db_last_errno = 0;
 		st = db_execute_once(sql, p, np, status);
+		if (st != NULL || db_in_tx)
+			break;
+		if (*status == DB_UNAVAILABLE && tries == 0) {
+			log_warn("database connection lost (%s), reconnecting", db_last_error);
+			db_drop();
+		} else if (db_last_errno == ER_LOCK_DEADLOCK && tries < DB_DEADLOCK_TRIES) {
+			db_backoff(tries);
+		} else {
+			break;
+		}
+		tries++;
 	}
 	if (st == NULL && *status != DB_DUPLICATE)
 		log_err("query failed: %s", db_last_error);
@@ -426,10 +512,11 @@ db_simple(const char *sql)
 int
 db_begin(void)
 {
-	int	 status = db_simple("START TRANSACTION");
+	int	 status;
 
-	if (status == DB_UNAVAILABLE) {
-		db_close();
+	db_failback();
+	if ((status = db_simple("START TRANSACTION")) == DB_UNAVAILABLE) {
+		db_drop();
 		status = db_simple("START TRANSACTION");
 	}
 	db_in_tx = status == DB_OK;

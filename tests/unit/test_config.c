@@ -45,6 +45,45 @@ test_sections_refused(void)
 	}
 }
 
+/* [database] host: one server or a list tried in order, each with its port. */
+static void
+test_db_hosts(void)
+{
+	struct config	 cfg;
+	char		 err[256], text[1024];
+
+	CHECK(config_parse(&cfg, minimal, err, sizeof(err)) == 0);
+	CHECK(cfg.ndb_hosts == 1 && cfg.db_hosts[0].port == 3306);
+	CHECK_STR(cfg.db_hosts[0].name, "localhost");
+	CHECK(cfg.db_sync_wait == 0 && cfg.db_failback_s == 30);
+	config_free(&cfg);
+	snprintf(text, sizeof(text), "[database]\nport = 3310\nhost = db1, 10.0.0.2:3307 ,[::1]:3308,[fe80::1]\n"
+	    "sync_wait = true\nfailback_s = 5\n%s", minimal);
+	CHECK(config_parse(&cfg, text, err, sizeof(err)) == 0);
+	CHECK(cfg.ndb_hosts == 4);
+	CHECK_STR(cfg.db_hosts[0].name, "db1");
+	CHECK(cfg.db_hosts[0].port == 3310);
+	CHECK_STR(cfg.db_hosts[1].name, "10.0.0.2");
+	CHECK(cfg.db_hosts[1].port == 3307);
+	CHECK_STR(cfg.db_hosts[2].name, "::1");
+	CHECK(cfg.db_hosts[2].port == 3308);
+	CHECK_STR(cfg.db_hosts[3].name, "fe80::1");
+	CHECK(cfg.db_hosts[3].port == 3310);
+	CHECK(cfg.db_sync_wait == 1 && cfg.db_failback_s == 5);
+	config_free(&cfg);
+	snprintf(text, sizeof(text), "[database]\nhost = db1:0\n%s", minimal);
+	CHECK(fails_with(text, "[database] host"));
+	snprintf(text, sizeof(text), "[database]\nhost = ::1\n%s", minimal);
+	CHECK(fails_with(text, "[database] host"));
+	snprintf(text, sizeof(text), "[database]\nhost = a,,b\n%s", minimal);
+	CHECK(config_parse(&cfg, text, err, sizeof(err)) == 0 && cfg.ndb_hosts == 2);
+	config_free(&cfg);
+	snprintf(text, sizeof(text), "[database]\nhost = ,\n%s", minimal);
+	CHECK(fails_with(text, "[database] host: empty"));
+	snprintf(text, sizeof(text), "[database]\nhost = a,b,c,d,e,f,g,h,i\n%s", minimal);
+	CHECK(fails_with(text, "at most 8"));
+}
+
 int
 main(void)
 {
@@ -90,6 +129,7 @@ main(void)
 	CHECK(fails_with(text, "max_json_depth"));
 	snprintf(text, sizeof(text), "[server]\nallow_private_endpoints = maybe\n%s", minimal);
 	CHECK(fails_with(text, "allow_private_endpoints"));
+	test_db_hosts();
 	CHECK(config_load(&cfg, "/nonexistent/switchboard.ini", err, sizeof(err)) == -1);
 	CHECK(strstr(err, "No such file") != NULL);
 	test_sections_refused();
