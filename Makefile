@@ -136,12 +136,13 @@ test-deploy:
 	@$(MAKE) --no-print-directory dist
 	@tests/dist.sh build/dist/switchboard-$(VERSION)-linux-x86_64.tar.gz
 
-# Two web nodes over one database (also part of make test). The Galera
-# cluster part of docs/scaling.md is not built yet.
+# Two web nodes over a three-node Galera cluster on loopback: the two-node
+# file of make test again, then the write node killed under traffic
+# (docs/scaling.md).
 test-scale:
-	@scripts/deps.sh test
+	@scripts/deps.sh scale
 	@$(MAKE) --no-print-directory SAN=1 build
-	@tests/run.sh integration tests/integration/scale_nodes.test.mjs
+	@DB_CLUSTER=galera tests/run.sh integration tests/integration/scale_nodes.test.mjs tests/scale/galera.test.mjs
 
 # Claude Code and Codex CLI, installed from npm into tests/agents/, each
 # completing a turn through the gateway to the mock (tests/agents/).

@@ -1,14 +1,17 @@
 #!/bin/sh
 # deps.sh PROFILE: make sure the Debian packages Switchboard needs are there.
 # As root it installs what is missing; otherwise it prints the apt-get line.
-# PROFILE: run (build + servers), test (+ browser, valgrind), bench (+ wrk).
+# PROFILE: run (build + servers), test (+ browser, valgrind), scale (test +
+# Galera), bench (+ wrk).
 set -eu
 profile=${1:-run}
 pkgs="gcc make pkg-config libfcgi-dev libcurl4-openssl-dev libssl-dev libmariadb-dev
       libcjson-dev mariadb-server mariadb-client lighttpd openssl curl"
+test_pkgs="valgrind chromium libfcgi-bin spawn-fcgi clang libclang-rt-14-dev busybox-static zip
+           apache2 libapache2-mod-fcgid nginx-light"
 case $profile in
-	test)  pkgs="$pkgs valgrind chromium libfcgi-bin spawn-fcgi clang libclang-rt-14-dev busybox-static zip
-	             apache2 libapache2-mod-fcgid nginx-light" ;;
+	test)  pkgs="$pkgs $test_pkgs" ;;
+	scale) pkgs="$pkgs $test_pkgs galera-4 mariadb-backup socat" ;;
 	bench) pkgs="$pkgs wrk hyperfine nginx-light" ;;
 esac
 missing=""

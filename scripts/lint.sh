@@ -59,5 +59,9 @@ done)
 out=$( (sed 's/--.*$//' sql/*.sql; find src -name '*.c' -exec grep -hE '^\s*"' {} +) |
     grep -inE 'GET_LOCK|LOCK TABLES|FOR UPDATE')
 [ -n "$out" ] && hit "locking that Galera does not honour across nodes" "$out"
+# Auto-increment ids have gaps and follow no time order on a cluster (steps
+# of the node count): an id may break a tie, never be the order itself.
+out=$(find src -name '*.c' -exec grep -nHE 'ORDER BY ([a-z_]+\.)?id\b' {} +)
+[ -n "$out" ] && hit "ordered by an auto-increment id" "$out"
 [ $rc -eq 0 ] && echo "lint: clean ($(echo "$srcs" | wc -l) C files)"
 exit $rc

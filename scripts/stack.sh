@@ -6,7 +6,7 @@
 #   test: web on 28480+10*slot, MariaDB on 33070+slot, ASan programs from build/asan/,
 #         mock upstream on 28481+10*slot
 #   DB_CLUSTER=galera (test only): the database is a three-node Galera cluster
-#         (scripts/galera.sh, SQL on 34001-34003+100*slot) and the programs
+#         (scripts/galera.sh, SQL on 29001-29003+100*slot) and the programs
 #         are given all three hosts, node 1 first (make test-scale)
 set -eu
 cmd=${1:?usage: stack.sh start|stop|status dev|test}
@@ -43,7 +43,7 @@ mycnf=$var/my.cnf
 cluster=${DB_CLUSTER:-}
 if [ -n "$cluster" ]; then
 	[ "$mode" = test ] && [ "$cluster" = galera ] || { echo "DB_CLUSTER=galera is for the test stack only"; exit 2; }
-	export GALERA_DIR=$var/galera GALERA_PORT=$((34000 + 100 * slot))
+	export GALERA_DIR=$var/galera GALERA_PORT=$((29000 + 100 * slot))	# below the ephemeral range: SST binds late
 fi
 ini=$var/switchboard.ini
 

@@ -68,7 +68,7 @@ static const char SQL_PROVIDER_GET[] =
     "SELECT id, name, display_name, provider_type, api_format, base_url, is_active"
     " FROM api_providers WHERE name = ?";
 static const char SQL_ROTATE_LIST[] =
-    "SELECT id, user_id, key_id FROM user_api_providers WHERE key_id <> ? ORDER BY id";
+    "SELECT id, user_id, key_id FROM user_api_providers WHERE key_id <> ?";
 static const char SQL_ROTATE_ONE[] =
     "SELECT api_key_enc FROM user_api_providers WHERE id = ? AND user_id = ? AND key_id = ?";
 static const char SQL_ROTATE_UPDATE[] =
