@@ -322,6 +322,7 @@ db_execute(const char *sql, const struct db_param *p, int np, int *status)
 			log_warn("database connection lost (%s), reconnecting", db_last_error);
 			db_drop();
 		} else if (db_last_errno == ER_LOCK_DEADLOCK && tries < DB_DEADLOCK_TRIES) {
+			log_warn("statement refused by a conflict (%s), retrying", db_last_error);
 			db_backoff(tries);
 		} else {
 			break;
