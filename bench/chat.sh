@@ -13,12 +13,18 @@
 # Portkey's open-source gateway (@portkey-ai/gateway 1.15.2, installed into the
 # git-ignored bench/portkey/ on first use; BENCH_PORTKEY=0 skips it) runs the
 # same requests against the same upstream in the same run, one Node process.
+# Scale-out (docs/scaling.md): BENCH_NODES=2 runs a second lighttpd with its
+# own chat processes and splits wrk's connections over both nodes;
+# DB_CLUSTER=galera puts the database on a three-node Galera cluster
+# (scripts/galera.sh). BENCH_MODES ("json stream") and BENCH_CONNS
+# ("1 16 64") narrow the table.
 set -eu
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
 slot=${BENCH_SLOT:-9}
 secs=${BENCH_SECONDS:-5}
 procs=${CHAT_PROCS:-4}
+nodes=${BENCH_NODES:-1}
 export TEST_SLOT=$slot
 var=$root/var/test-$slot
 bvar=$var/bench
@@ -38,10 +44,23 @@ mkdir -p "$bvar/run" "$bvar/log" bench/out
 # ([chat] route_cache_s, key_cache_s; docs/chat.md).
 { cat "$var/switchboard.ini"; printf '\n[chat]\nroute_cache_s = %s\nkey_cache_s = %s\n' \
     "${BENCH_ROUTE_CACHE_S:-0}" "${BENCH_KEY_CACHE_S:-0}"; } > "$bvar/switchboard.ini"
+# BENCH_SYNC_WAIT=false measures a cluster without read-your-writes waits.
+sed -i "s/^sync_wait = true/sync_wait = ${BENCH_SYNC_WAIT:-true}/" "$bvar/switchboard.ini"
 sed -e "s|@ROOT@|$root|g" -e "s|@VAR@|$bvar|g" -e "s|@PORT@|$port|g" -e "s|@BIN@|$root/build|g" \
     -e "s|@INI@|$bvar/switchboard.ini|g" -e "s|@PROCS@|1|g" -e "s|@CHAT_PROCS@|$procs|g" -e "s|@ASAN@||g" \
     conf/lighttpd.conf.in > "$bvar/lighttpd.conf"
 lighttpd -f "$bvar/lighttpd.conf"
+webpids() { cat "$bvar/run/lighttpd.pid"; }
+if [ "$nodes" = 2 ]; then
+	mkdir -p "$bvar/n2/run" "$bvar/n2/log"
+	sed -e "s|@ROOT@|$root|g" -e "s|@VAR@|$bvar/n2|g" -e "s|@PORT@|$((port + 3))|g" -e "s|@BIN@|$root/build|g" \
+	    -e "s|@INI@|$bvar/switchboard.ini|g" -e "s|@PROCS@|1|g" -e "s|@CHAT_PROCS@|$procs|g" -e "s|@ASAN@||g" \
+	    conf/lighttpd.conf.in > "$bvar/n2/lighttpd.conf"
+	lighttpd -f "$bvar/n2/lighttpd.conf"
+	webpids() { cat "$bvar/run/lighttpd.pid" "$bvar/n2/run/lighttpd.pid"; }
+fi
+# The database's processes: one server, or the three Galera nodes.
+dbpids() { cat "$var/run/mysqld.pid" 2>/dev/null || cat "$var"/galera/n*/run.pid; }
 if [ "${BENCH_UPSTREAM:-nginx}" = nginx ] && command -v nginx >/dev/null; then
 	upstream=nginx
 	mkdir -p "$bvar/nginx"
@@ -66,7 +85,7 @@ if [ "${BENCH_PORTKEY:-1}" = 1 ]; then
 		pkpid=$!
 	fi
 fi
-trap 'kill $uppid $pkpid 2>/dev/null; kill $(cat "$bvar/run/lighttpd.pid") 2>/dev/null; scripts/stack.sh stop test >/dev/null 2>&1' EXIT
+trap 'kill $uppid $pkpid 2>/dev/null; kill $(webpids) 2>/dev/null; scripts/stack.sh stop test >/dev/null 2>&1' EXIT
 i=0
 until curl -fsS -o /dev/null "$base/api/health" && curl -s -o /dev/null "http://127.0.0.1:$up/" &&
     { [ -z "$pkpid" ] || curl -s -o /dev/null "http://127.0.0.1:$pk/"; }; do
@@ -91,12 +110,12 @@ for i in 1 2 3 4 5 6 7 8; do
 	    -d '{"model":"bench/bench-model","messages":[{"role":"user","content":"hi"}]}' "$base/v1/chat/completions"
 done
 
-chatpids() { pgrep -P "$(cat "$bvar/run/lighttpd.pid")" -f chat.fcgi || true; }
+chatpids() { for w in $(webpids); do pgrep -P "$w" -f chat.fcgi || true; done; }
 # CPU ticks used so far by: chat.fcgi processes, lighttpd, MariaDB.
 ticks1() { t=0; for p in "$@"; do set -- $(cut -d')' -f2 "/proc/$p/stat"); t=$((t + ${12} + ${13})); done; echo $t; }
 ticks() {
 	if [ -n "${PORTKEY_HOST:-}" ]; then echo "$(ticks1 "$pkpid") 0 0"; return; fi
-	echo "$(ticks1 $(chatpids)) $(ticks1 "$(cat "$bvar/run/lighttpd.pid")") $(ticks1 "$(cat "$var/run/mysqld.pid")")"
+	echo "$(ticks1 $(chatpids)) $(ticks1 $(webpids)) $(ticks1 $(dbpids))"
 }
 dbq() { mariadb --defaults-file="$var/my.cnf" -uroot -N -B -e "SHOW GLOBAL STATUS LIKE 'Com_stmt_execute'" | awk '{print $2}'; }
 ms() { awk -v v="$1" 'BEGIN { if (v ~ /us$/) printf "%.3f", v / 1000; else if (v ~ /ms$/) printf "%.3f", v + 0; else printf "%.3f", v * 1000 }'; }
@@ -108,7 +127,21 @@ run() {
 	set -- "$1" "$2" "$3" $(ticks)
 	c0=$4 l0=$5 d0=$6
 	th=2; [ "$3" -lt 2 ] && th=1
-	wrk -t$th -c"$3" -d"${secs}s" --latency -s "bench/$1" "$2/v1/chat/completions" > "$bvar/wrk.out" 2>&1
+	if [ "$nodes" = 2 ] && [ "$2" = "$base" ] && [ "$3" -ge 2 ]; then
+		# half the connections on each node, at the same time; the table
+		# shows their sum and node 1's latencies
+		wrk -t1 -c$(($3 / 2)) -d"${secs}s" --latency -s "bench/$1" "$2/v1/chat/completions" > "$bvar/wrk.out" 2>&1 &
+		wrk -t1 -c$(($3 / 2)) -d"${secs}s" --latency -s "bench/$1" "http://127.0.0.1:$((port + 3))/v1/chat/completions" \
+		    > "$bvar/wrk2.out" 2>&1
+		wait
+		awk '/^Requests\/sec/ { r += $2 } /requests in/ { n += $1 } /Non-2xx/ { b += $NF }
+		    END { printf "Requests/sec: %.2f\n%d requests in\nNon-2xx or 3xx responses: %d\n", r, n, b }' \
+		    "$bvar/wrk.out" "$bvar/wrk2.out" > "$bvar/wrk.sum"
+		grep -E '^ +(50|99)%' "$bvar/wrk.out" >> "$bvar/wrk.sum"
+		mv "$bvar/wrk.sum" "$bvar/wrk.out"
+	else
+		wrk -t$th -c"$3" -d"${secs}s" --latency -s "bench/$1" "$2/v1/chat/completions" > "$bvar/wrk.out" 2>&1
+	fi
 	set -- "$1" "$2" "$3" $(ticks)
 	c1=$4 l1=$5 d1=$6
 	q1=$(dbq)
@@ -123,16 +156,16 @@ run() {
 out=bench/out/chat.md
 {
 	echo "Chat proxy benchmark — $(date -u +%Y-%m-%dT%H:%M:%SZ), $(nproc) cores ($(awk -F': ' '/model name/ {print $2; exit}' /proc/cpuinfo)),"
-	echo "$procs chat.fcgi processes, ${secs}s per run, wrk on the same machine, fixed upstream: $upstream, [chat] route_cache_s = ${BENCH_ROUTE_CACHE_S:-0}, key_cache_s = ${BENCH_KEY_CACHE_S:-0}."
+	echo "$nodes web node(s) × $procs chat.fcgi processes, database: ${DB_CLUSTER:-one MariaDB}, ${secs}s per run, wrk on the same machine, fixed upstream: $upstream, [chat] route_cache_s = ${BENCH_ROUTE_CACHE_S:-0}, key_cache_s = ${BENCH_KEY_CACHE_S:-0}."
 	echo
 	echo "| mode | conns | direct req/s | direct p50 ms | via req/s | via p50 ms | via p99 ms | added p50 ms | CPU µs/req total | chat.fcgi | lighttpd | MariaDB | DB stmts/req | non-2xx | Portkey req/s | Portkey p50 ms | Portkey p99 ms | Portkey CPU µs/req | Portkey non-2xx | × Portkey |"
 	echo "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"
 } > "$out"
-for mode in json stream; do
+for mode in ${BENCH_MODES:-json stream}; do
 	lua=chat.lua direct=http://127.0.0.1:$up MODEL=bench/bench-model
 	[ $mode = stream ] && lua=chat-stream.lua direct=http://127.0.0.1:$up/stream MODEL=benchs/bench-model
 	export MODEL
-	for c in 1 16 64; do
+	for c in ${BENCH_CONNS:-1 16 64}; do
 		set -- $(run "$lua" "$direct" "$c")
 		drps=$1 dp50=$2
 		set -- $(run "$lua" "$base" "$c")
