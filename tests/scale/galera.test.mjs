@@ -77,7 +77,7 @@ test('writes to two nodes at once: conflicts retried, a budget for 5 admits exac
   }
 }));
 
-test('roll-ups started at once on all three nodes roll each hour up once', async () => {
+test('roll-ups and cron started at once on all three nodes: each hour rolled up once, one cron run', async () => {
   const s = await newUser('roll');
   const now = Date.now();
   const fromMs = Math.floor((now - 6 * DAY) / DAY) * DAY;
@@ -90,17 +90,7 @@ test('roll-ups started at once on all three nodes roll each hour up once', async
   sql(`UPDATE usage_rollup_state SET rolled_until = '${wm}' WHERE id = 1;
     DELETE FROM usage_rollup_hourly WHERE hour_start >= '${wm}';
     DELETE FROM usage_rollup_daily WHERE day >= DATE('${wm}')`);
-  const runs = await Promise.all([1, 2, 3].map((n) => {
-    const ini = `${process.env.VAR}/switchboard.roll${n}.ini`;
-    writeFileSync(ini, hostsFirst(n)(readFileSync(`${process.env.VAR}/switchboard.ini`, 'utf8')));
-    return new Promise((resolve) => {
-      const p = spawn(process.env.CLI, ['rollup'], { env: { ...process.env, SWITCHBOARD_CONFIG: ini } });
-      let out = '';
-      p.stdout.on('data', (d) => { out += d; });
-      p.stderr.on('data', (d) => { out += d; });
-      p.on('exit', (code) => resolve({ code, out }));
-    });
-  }));
+  const runs = await Promise.all([1, 2, 3].map((n) => cliFirst(n, ['rollup'])));
   assert.deepEqual(runs.map((r) => r.code), [0, 0, 0], runs.map((r) => r.out).join('\n'));
   const want = `${rows.length} ${rows.reduce((a, r) => a + r.cost_micros, 0)}`;
   for (const n of [1, 2, 3]) {
@@ -109,7 +99,25 @@ test('roll-ups started at once on all three nodes roll each hour up once', async
     const [daily] = nodeSql(n, `SELECT SUM(requests), SUM(cost_micros) FROM usage_rollup_daily WHERE user_id = ${s.user.id}`);
     assert.equal(daily.join(' '), want, `node ${n}: and into its day once`);
   }
+  // cron started on all three at once: one run holds the lease, the others say so.
+  const crons = await Promise.all([1, 2, 3].map((n) => cliFirst(n, ['cron'])));
+  assert.ok(crons.every((r) => r.code === 0 || (r.code === 3 && /another run holds the lease/.test(r.out))),
+    crons.map((r) => `${r.code}: ${r.out}`).join('\n'));
+  assert.ok(crons.some((r) => r.code === 0));
 });
+
+// The CLI with node n first in its host list; resolves to { code, out }.
+function cliFirst(n, args) {
+  const ini = `${process.env.VAR}/switchboard.first${n}.ini`;
+  writeFileSync(ini, hostsFirst(n)(readFileSync(`${process.env.VAR}/switchboard.ini`, 'utf8')));
+  return new Promise((resolve) => {
+    const p = spawn(process.env.CLI, args, { env: { ...process.env, SWITCHBOARD_CONFIG: ini } });
+    let out = '';
+    p.stdout.on('data', (d) => { out += d; });
+    p.stderr.on('data', (d) => { out += d; });
+    p.on('exit', (code) => resolve({ code, out }));
+  });
+}
 
 test('the cluster: three nodes synced, the programs connected to node 1', () => {
   const status = galera('status');
