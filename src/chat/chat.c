@@ -1545,8 +1545,10 @@ chat_finish(struct chat *c, int rc)
 	 * row the database did not take (down, restarting) is spooled with its
 	 * settlement, which the replay does. */
 	if (usage_log(&c->rec, &unwritten) != 0 && unwritten != NULL &&
-	    spool_write(unwritten, r->request_id, &c->resv, c->rec.cost_micros) == 0)
+	    spool_write(unwritten, r->request_id, &c->resv, c->rec.cost_micros) == 0) {
+		inflight_spooled(r->request_id);
 		return;
+	}
 	quota_budget_settle(&c->resv, c->rec.cost_micros);
 	quota_rate_tokens(&c->lim, r->who.user_id, r->who.key_id, c->rec.u.total);
 	if (c->noted)
@@ -1599,7 +1601,8 @@ chat_run(struct req *r, enum chat_mode mode)
 	rc = chat_prepare(c);
 	if (rc == 0) {
 		err_clear(&r->err);
-		inflight_begin(&c->rec, &c->resv);
+		inflight_begin(&c->rec, &c->resv, c->lim.concurrent[QUOTA_USER] > 0 ||
+		    c->lim.concurrent[QUOTA_KEY] > 0);
 		c->noted = 1;
 		rc = chat_concurrency(c) != 0 ? -1 : chat_dispatch(c);
 	}
@@ -1622,6 +1625,7 @@ chat_init(const struct config *c)
 	chatcache_configure(c->route_cache_s, c->key_cache_s);
 	quota_configure(c->user_max_concurrent);
 	spool_configure(c->spool_dir);
+	inflight_configure(c->spool_dir);
 	srandom((unsigned)(time(NULL) ^ (getpid() << 16)));	/* load sharing only */
 	circuit_configure(c->route_cache_s);
 	(void)inflight_recover();	/* requests of processes that died */
@@ -1632,6 +1636,7 @@ void
 chat_fini(void)
 {
 	chatcache_flush();
+	inflight_fini();
 	upstream_fini();
 	price_table_free();
 }

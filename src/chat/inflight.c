@@ -1,14 +1,24 @@
-/* inflight: the inflight_requests rows (inflight.h). Recovery takes a note by
- * deleting it (one process wins it), then writes the usage row only if none
- * exists (the request id is unique) and, only then, releases the reservation;
- * all in one transaction. Must not be consulted on the request path beyond
- * one INSERT and one DELETE. */
+/* inflight: the notes (inflight.h): inflight_requests rows, and this
+ * process's note file spool_dir/inflight-<host>-<pid>.json, which holds the
+ * current request's note (a FastCGI process serves one request at a time)
+ * as the JSON array of SQL_INFLIGHT_ADOPT's parameters, and is emptied when
+ * the request ends. Recovery adopts a dead process's file note into the table
+ * and recovers it from there: it takes a note by deleting it (one process
+ * wins it), then writes the usage row only if none exists (the request id is
+ * unique) and, only then, releases the reservation; all in one transaction.
+ * Must not be consulted on the request path beyond a file write and a
+ * truncate, or one INSERT and one DELETE. */
+#include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
+
+#include <cjson/cJSON.h>
 
 #include "db.h"
 #include "inflight.h"
@@ -19,6 +29,12 @@ static const char SQL_INFLIGHT_ADD[] =
     " provider, config_id, endpoint, requested_model, resolved_model, is_stream,"
     " period, reserved_micros, user_scope_id, key_scope_id)"
     " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)";
+/* A dead process's file note; its started_at in microseconds since 1970. */
+static const char SQL_INFLIGHT_ADOPT[] =
+    "INSERT IGNORE INTO inflight_requests (request_id, host, pid, user_id, key_id,"
+    " provider, config_id, endpoint, requested_model, resolved_model, is_stream,"
+    " period, reserved_micros, user_scope_id, key_scope_id, started_at)"
+    " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?, FROM_UNIXTIME(? / 1000000))";
 static const char SQL_INFLIGHT_DROP[] =
     "DELETE FROM inflight_requests WHERE request_id = ?";
 /* Notes of this host (to check their pid) and old notes of any host. */
@@ -50,6 +66,13 @@ static const char INFLIGHT_MESSAGE[] =
     "The gateway process serving this request ended before it finished "
     "(killed or restarted); the answer may have been cut short.";
 
+#define INFLIGHT_NPARAMS	16	/* SQL_INFLIGHT_ADD's, then started_at */
+#define INFLIGHT_MAX_FILE	65536
+
+static char	 inflight_dir[1024];
+static int	 inflight_fd = -1;		/* this process's note file */
+static char	 inflight_current[64];	/* the request noted in it, or "" */
+
 static void
 inflight_host(char *out, size_t size)
 {
@@ -59,10 +82,65 @@ inflight_host(char *out, size_t size)
 }
 
 void
-inflight_begin(const struct usage_rec *rec, const struct quota_reservation *r)
+inflight_configure(const char *spool_dir)
+{
+	snprintf(inflight_dir, sizeof(inflight_dir), "%s", spool_dir ? spool_dir : "");
+}
+
+static void
+inflight_file_path(char *out, size_t size, const char *host, long pid)
+{
+	snprintf(out, size, "%s/inflight-%s-%ld.json", inflight_dir, host, pid);
+}
+
+/* Empty a note file: by its descriptor, else by its path. */
+static void
+inflight_truncate(int fd, const char *path)
+{
+	if ((fd >= 0 ? ftruncate(fd, 0) : truncate(path, 0)) != 0)
+		log_warn("in-flight note file not emptied: %s", strerror(errno));
+}
+
+/* Write the note over this process's (empty) file. 0, or -1: use the table. */
+static int
+inflight_file_write(const struct db_param *p, const char *request_id)
+{
+	char	 host[65], path[1200], *s;
+	cJSON	*arr;
+	ssize_t	 n = -1;
+
+	if (inflight_dir[0] == '\0' || strlen(request_id) >= sizeof(inflight_current))
+		return -1;
+	if (inflight_fd < 0) {
+		inflight_host(host, sizeof(host));
+		inflight_file_path(path, sizeof(path), host, (long)getpid());
+		(void)mkdir(inflight_dir, 0700);
+		if ((inflight_fd = open(path, O_WRONLY | O_CREAT | O_CLOEXEC, 0600)) < 0)
+			return -1;
+	}
+	if ((arr = usage_params_json(p, INFLIGHT_NPARAMS)) == NULL)
+		return -1;
+	if ((s = cJSON_PrintUnformatted(arr)) != NULL) {
+		n = pwrite(inflight_fd, s, strlen(s), 0);
+		if (n != (ssize_t)strlen(s)) {
+			inflight_truncate(inflight_fd, NULL);
+			n = -1;
+		}
+		free(s);
+	}
+	cJSON_Delete(arr);
+	if (n < 0)
+		return -1;
+	memcpy(inflight_current, request_id, strlen(request_id) + 1);
+	return 0;
+}
+
+void
+inflight_begin(const struct usage_rec *rec, const struct quota_reservation *r,
+    int shared)
 {
 	char		 host[65];
-	struct db_param	 p[15];
+	struct db_param	 p[INFLIGHT_NPARAMS];
 
 	inflight_host(host, sizeof(host));
 	p[0] = db_str(rec->request_id);
@@ -80,6 +158,9 @@ inflight_begin(const struct usage_rec *rec, const struct quota_reservation *r)
 	p[12] = db_int(r->active ? r->micros : 0);
 	p[13] = db_int(r->active ? r->scope_id[QUOTA_USER] : 0);
 	p[14] = db_int(r->active ? r->scope_id[QUOTA_KEY] : 0);
+	p[15] = db_int(rec->started_us);
+	if (!shared && inflight_file_write(p, rec->request_id) == 0)
+		return;
 	if (db_exec(SQL_INFLIGHT_ADD, p, 15, NULL, NULL) != DB_OK)
 		log_warn("in-flight note for %s not written: %s", rec->request_id, db_error());
 }
@@ -104,10 +185,44 @@ inflight_count(long long user_id, long long key_id, long max_age_s,
 }
 
 void
+inflight_fini(void)
+{
+	char	 host[65], path[1200];
+
+	if (inflight_fd < 0 || inflight_current[0] != '\0')
+		return;
+	inflight_host(host, sizeof(host));
+	inflight_file_path(path, sizeof(path), host, (long)getpid());
+	(void)unlink(path);
+	close(inflight_fd);
+	inflight_fd = -1;
+}
+
+/* Empty the note file if it holds request_id. 1 it did, 0 it did not. */
+static int
+inflight_file_end(const char *request_id)
+{
+	if (request_id == NULL || inflight_current[0] == '\0' ||
+	    strcmp(request_id, inflight_current) != 0)
+		return 0;
+	inflight_current[0] = '\0';
+	inflight_truncate(inflight_fd, NULL);
+	return 1;
+}
+
+void
+inflight_spooled(const char *request_id)
+{
+	(void)inflight_file_end(request_id);
+}
+
+void
 inflight_end(const char *request_id)
 {
 	struct db_param	 p[1] = { db_str(request_id) };
 
+	if (inflight_file_end(request_id))
+		return;
 	if (request_id && db_exec(SQL_INFLIGHT_DROP, p, 1, NULL, NULL) != DB_OK)
 		log_warn("in-flight note for %s not dropped: %s", request_id, db_error());
 }
@@ -165,6 +280,78 @@ out:
 	return rc;
 }
 
+/* Adopt one file note into the table. 0 (or nothing to adopt), -1. */
+static int
+inflight_adopt(const char *path, char *request_id, size_t idsize)
+{
+	char		 text[INFLIGHT_MAX_FILE + 1];
+	struct db_param	 p[INFLIGHT_NPARAMS];
+	cJSON		*arr;
+	ssize_t		 n;
+	int		 fd, rc = 0;
+
+	request_id[0] = '\0';
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
+		return errno == ENOENT ? 0 : -1;
+	n = read(fd, text, INFLIGHT_MAX_FILE);
+	close(fd);
+	if (n <= 0)
+		return n == 0 ? 0 : -1;
+	text[n] = '\0';
+	if ((arr = cJSON_Parse(text)) == NULL ||
+	    usage_params_parse(arr, p, INFLIGHT_NPARAMS) != 0 || p[0].type != DBP_STR) {
+		log_warn("in-flight note %s unreadable; removed", path);
+		cJSON_Delete(arr);
+		return 0;
+	}
+	snprintf(request_id, idsize, "%s", (const char *)p[0].s);
+	if (db_exec(SQL_INFLIGHT_ADOPT, p, INFLIGHT_NPARAMS, NULL, NULL) != DB_OK)
+		rc = -1;
+	cJSON_Delete(arr);
+	return rc;
+}
+
+/* The note files of this host's dead processes (and this process's own,
+ * which at its start can only be a dead namesake's): adopted and recovered,
+ * then removed. Returns how many were recovered. */
+static int
+inflight_recover_files(const char *host)
+{
+	char		 prefix[100], path[1200], id[64];
+	struct dirent	*e;
+	DIR		*d;
+	char		*end;
+	long		 pid;
+	int		 n = 0, rc;
+
+	if (inflight_dir[0] == '\0' || (d = opendir(inflight_dir)) == NULL)
+		return 0;
+	snprintf(prefix, sizeof(prefix), "inflight-%s-", host);
+	while ((e = readdir(d)) != NULL) {
+		if (strncmp(e->d_name, prefix, strlen(prefix)) != 0)
+			continue;
+		pid = strtol(e->d_name + strlen(prefix), &end, 10);
+		if (strcmp(end, ".json") != 0 || pid <= 0 ||
+		    (pid == (long)getpid() ? inflight_current[0] != '\0' :
+		    !(kill((pid_t)pid, 0) == -1 && errno == ESRCH)))
+			continue;
+		inflight_file_path(path, sizeof(path), host, pid);
+		if (inflight_adopt(path, id, sizeof(id)) != 0)
+			continue;	/* kept for the next start */
+		if (id[0] != '\0') {
+			if ((rc = inflight_recover_one(id)) < 0)
+				continue;
+			n += rc;
+		}
+		if (pid != (long)getpid())
+			(void)unlink(path);
+		else
+			inflight_truncate(inflight_fd, path);
+	}
+	closedir(d);
+	return n;
+}
+
 int
 inflight_recover(void)
 {
@@ -175,6 +362,7 @@ inflight_recover(void)
 	long		 pid;
 
 	inflight_host(host, sizeof(host));
+	n = inflight_recover_files(host);
 	p[0] = db_str(host);
 	p[1] = db_str(host);
 	p[2] = db_int(INFLIGHT_MAX_AGE_S);

@@ -107,8 +107,7 @@ usage_rec_route(struct usage_rec *rec, const char *target, const char *outcome)
 	    n ? "; " : "", target, outcome);
 }
 
-/* The row's values as a JSON array (the spool's form). */
-static cJSON *
+cJSON *
 usage_params_json(const struct db_param *p, int np)
 {
 	cJSON	*row = cJSON_CreateArray();
@@ -121,15 +120,13 @@ usage_params_json(const struct db_param *p, int np)
 }
 
 int
-usage_insert_row(const cJSON *row)
+usage_params_parse(const cJSON *row, struct db_param *p, int np)
 {
-	struct db_param	 p[USAGE_NPARAMS];
 	const cJSON	*v;
-	unsigned long long affected = 0;
-	int		 i = 0, rc;
+	int		 i = 0;
 
-	if (cJSON_GetArraySize(row) != USAGE_NPARAMS)
-		return 1;
+	if (!cJSON_IsArray(row) || cJSON_GetArraySize(row) != np)
+		return -1;
 	cJSON_ArrayForEach(v, row) {
 		if (cJSON_IsNumber(v))
 			p[i] = db_int((long long)v->valuedouble);
@@ -139,6 +136,18 @@ usage_insert_row(const cJSON *row)
 			p[i] = db_null();
 		i++;
 	}
+	return 0;
+}
+
+int
+usage_insert_row(const cJSON *row)
+{
+	struct db_param	 p[USAGE_NPARAMS];
+	unsigned long long affected = 0;
+	int		 rc;
+
+	if (usage_params_parse(row, p, USAGE_NPARAMS) != 0)
+		return 1;
 	rc = db_exec(SQL_USAGE_REPLAY, p, USAGE_NPARAMS, &affected, NULL);
 	if (rc == DB_DUPLICATE || (rc == DB_OK && affected == 0))
 		return 2;

@@ -8,6 +8,7 @@
 #include <stdint.h>
 
 #include "adapter.h"
+#include "db.h"
 #include "error.h"
 
 #define USAGE_MAX_ERROR	255
@@ -71,5 +72,10 @@ int		usage_log(struct usage_rec *rec, cJSON **unwritten);
  * there already. 0 written, 2 there already (written by an earlier replay
  * or recovered from its in-flight note), 1 malformed, -1 database failure. */
 int		usage_insert_row(const cJSON *row);
+/* Statement parameters as a JSON array (numbers, strings, nulls) and back:
+ * the form rows and notes take in files. The parsed strings point into row.
+ * usage_params_parse: 0, or -1 when row is not an array of np values. */
+cJSON		*usage_params_json(const struct db_param *p, int np);
+int		 usage_params_parse(const cJSON *row, struct db_param *p, int np);
 
 #endif
