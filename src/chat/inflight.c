@@ -70,21 +70,27 @@ static const char INFLIGHT_MESSAGE[] =
 #define INFLIGHT_MAX_FILE	65536
 
 static char	 inflight_dir[1024];
+static char	 inflight_hostname[65];	/* this host and process, read once */
+static long	 inflight_pid;
 static int	 inflight_fd = -1;		/* this process's note file */
 static char	 inflight_current[64];	/* the request noted in it, or "" */
 
 static void
 inflight_host(char *out, size_t size)
 {
-	if (gethostname(out, size) != 0)
-		snprintf(out, size, "localhost");
-	out[size - 1] = '\0';
+	if (inflight_hostname[0] == '\0') {
+		if (gethostname(inflight_hostname, sizeof(inflight_hostname)) != 0)
+			snprintf(inflight_hostname, sizeof(inflight_hostname), "localhost");
+		inflight_hostname[sizeof(inflight_hostname) - 1] = '\0';
+	}
+	snprintf(out, size, "%s", inflight_hostname);
 }
 
 void
 inflight_configure(const char *spool_dir)
 {
 	snprintf(inflight_dir, sizeof(inflight_dir), "%s", spool_dir ? spool_dir : "");
+	inflight_pid = (long)getpid();
 }
 
 static void
@@ -145,7 +151,7 @@ inflight_begin(const struct usage_rec *rec, const struct quota_reservation *r,
 	inflight_host(host, sizeof(host));
 	p[0] = db_str(rec->request_id);
 	p[1] = db_str(host);
-	p[2] = db_int((long long)getpid());
+	p[2] = db_int(inflight_pid ? inflight_pid : (long long)getpid());
 	p[3] = db_int(rec->user_id);
 	p[4] = rec->key_id ? db_int(rec->key_id) : db_null();
 	p[5] = db_str(rec->provider[0] ? rec->provider : NULL);
