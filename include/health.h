@@ -30,6 +30,19 @@ struct health_inputs {
 };
 enum health_state health_decide(const struct health_inputs *in);
 
+/* One config checked with its stored key (its model list, the cheapest call
+ * every API has); the outcome is recorded as its latest probe, which the
+ * status page and the header show. */
+struct health_check {
+	int		 ok;
+	long		 latency_ms;
+	int		 http_status;	/* 0 when none came */
+	long		 models;	/* listed, when ok */
+	struct sb_error	 err;		/* why not, when not ok */
+};
+/* 0 with *out filled (see out->ok), -1 when the database failed. */
+int	health_check_config(long long user_id, long long config_id, struct health_check *out);
+
 /* Handler body for GET /api/providers/status: writes the JSON for r->who. */
 int	health_handle_status(struct req *r);
 /* Append the switchboard_circuit_open{provider} gauge; DB_* status. */

@@ -567,6 +567,36 @@ handle_config_sync(struct req *r)
 	return prov_send(r, 200, root);
 }
 
+/* POST /api/provider-configs/{name}/check: the stored key tried now. */
+static int
+handle_config_check(struct req *r)
+{
+	struct catalog_config	 c;
+	struct health_check	 hc;
+	cJSON			*root, *e;
+
+	if (prov_own_config(r, &c) != 0)
+		return -1;
+	if (health_check_config(r->who.user_id, c.id, &hc) != 0)
+		return err_db_unavailable(&r->err);
+	root = cJSON_CreateObject();
+	cJSON_AddBoolToObject(root, "ok", hc.ok);
+	cJSON_AddNumberToObject(root, "latency_ms", (double)hc.latency_ms);
+	if (hc.http_status)
+		cJSON_AddNumberToObject(root, "http_status", hc.http_status);
+	else
+		cJSON_AddNullToObject(root, "http_status");
+	if (hc.ok) {
+		cJSON_AddNumberToObject(root, "models", (double)hc.models);
+		cJSON_AddNullToObject(root, "error");
+	} else {
+		e = cJSON_AddObjectToObject(root, "error");
+		cJSON_AddStringToObject(e, "type", err_category_names[hc.err.category]);
+		cJSON_AddStringToObject(e, "message", hc.err.message);
+	}
+	return prov_send(r, 200, root);
+}
+
 /* ---- models, favorites, aliases ------------------------------------------------------ */
 
 static int
@@ -729,6 +759,7 @@ static const struct route routes[] = {
 	{ "PUT",    "/api/provider-configs/{name}",      handle_config_update,   ROUTE_SESSION },
 	{ "DELETE", "/api/provider-configs/{name}",      handle_config_delete,   ROUTE_SESSION },
 	{ "POST",   "/api/provider-configs/{name}/sync", handle_config_sync,     ROUTE_SESSION },
+	{ "POST",   "/api/provider-configs/{name}/check", handle_config_check,   ROUTE_SESSION },
 	{ "GET",    "/api/models",                       handle_models,          ROUTE_USER },
 	{ "PUT",    "/api/models/favorites",             handle_favorite,        ROUTE_SESSION },
 	{ "GET",    "/api/models/fallbacks",             handle_fallbacks_list,  ROUTE_USER },

@@ -427,43 +427,52 @@ static const char SQL_PROBE_SAVE[] =
     " error_category = VALUES(error_category), error_message = VALUES(error_message),"
     " last_success_at = IF(VALUES(ok) = 1, VALUES(last_success_at), last_success_at)";
 
-/* List the models of one config (the cheapest call every API has) and
- * record the outcome. Returns 1 ok, 0 failed, -1 database error. */
-static int
-health_probe_one(long long config_id, long long user_id)
+int
+health_check_config(long long user_id, long long config_id, struct health_check *out)
 {
 	struct catalog_config	 c;
 	struct model_list	 l;
 	struct sync_probe	 pr;
-	struct sb_error		 e;
 	struct db_param		 p[8];
 	char			*key;
-	int			 ok = 0, rc;
 
+	memset(out, 0, sizeof(*out));
 	memset(&pr, 0, sizeof(pr));
-	err_clear(&e);
+	err_clear(&out->err);
 	modellist_init(&l);
 	if ((key = calloc(1, SB_MAX_API_KEY + 1)) == NULL)
 		return -1;
-	if (catalog_config_get(user_id, config_id, &c, &e) == 0 &&
-	    catalog_config_key(user_id, config_id, key, SB_MAX_API_KEY + 1, &e) == 0 &&
-	    sync_fetch(&c, key, &l, &pr, &e) == 0)
-		ok = 1;
+	if (catalog_config_get(user_id, config_id, &c, &out->err) == 0 &&
+	    catalog_config_key(user_id, config_id, key, SB_MAX_API_KEY + 1, &out->err) == 0 &&
+	    sync_fetch(&c, key, &l, &pr, &out->err) == 0)
+		out->ok = 1;
 	OPENSSL_cleanse(key, SB_MAX_API_KEY + 1);
 	free(key);
+	out->models = (long)l.len;
 	modellist_free(&l);
+	out->latency_ms = pr.latency_ms > 0 ? pr.latency_ms : 0;
+	out->http_status = pr.http_status;
 	p[0] = db_int(config_id);
 	p[1] = db_int(user_id);
-	p[2] = db_int(ok);
-	p[3] = db_int(pr.latency_ms > 0 ? pr.latency_ms : 0);
-	p[4] = db_int(pr.http_status);
-	p[5] = db_str(ok ? NULL : err_category_names[e.category]);
-	p[6] = db_str(ok ? NULL : e.message);
-	p[7] = db_int(ok);
-	rc = db_exec(SQL_PROBE_SAVE, p, 8, NULL, NULL);
+	p[2] = db_int(out->ok);
+	p[3] = db_int(out->latency_ms);
+	p[4] = db_int(out->http_status);
+	p[5] = db_str(out->ok ? NULL : err_category_names[out->err.category]);
+	p[6] = db_str(out->ok ? NULL : out->err.message);
+	p[7] = db_int(out->ok);
+	return db_exec(SQL_PROBE_SAVE, p, 8, NULL, NULL) == DB_OK ? 0 : -1;
+}
+
+/* Check one config for the CLI. Returns 1 ok, 0 failed, -1 database error. */
+static int
+health_probe_one(long long config_id, long long user_id)
+{
+	struct health_check	 hc;
+	int			 rc = health_check_config(user_id, config_id, &hc);
+
 	printf("probe: config %lld (user %lld): %s%s%s\n", config_id, user_id,
-	    ok ? "ok" : "failed", ok ? "" : ": ", ok ? "" : e.message);
-	return rc != DB_OK ? -1 : ok;
+	    hc.ok ? "ok" : "failed", hc.ok ? "" : ": ", hc.ok ? "" : hc.err.message);
+	return rc != 0 ? -1 : hc.ok;
 }
 
 /* Probe every active config (of one user, or all when user is 0); 0 when

@@ -385,3 +385,35 @@ test('provider status is served by providers.fcgi (built by the health module)',
   assert.ok(['healthy', 'degraded', 'down', 'unknown'].includes(r.json.overall));
   assert.ok(Array.isArray(r.json.providers));
 });
+
+// Check now (issue 15): a saved config's stored key is tried without
+// retyping it; the outcome is the config's latest probe on the status page.
+test('check now: the stored key tried again; a refused key says so; the status shows the probe', async () => {
+  const u = await newUser('check');
+  let r = await u.post('/api/provider-configs/openai', { api_key: KEY(), base_url: mock.url('openai/v1') });
+  assert.equal(r.status, 201, r.text);
+  r = await u.post('/api/provider-configs/xai', { api_key: 'bad-key-' + unique('x'), base_url: mock.url('xai/v1'), validate: false });
+  assert.equal(r.status, 201, r.text);
+
+  const good = await u.post('/api/provider-configs/openai/check', {});
+  assert.equal(good.status, 200, good.text);
+  assert.equal(good.json.ok, true);
+  assert.ok(good.json.models > 0);
+  assert.equal(good.json.http_status, 200);
+  assert.equal(good.json.error, null);
+  const bad = await u.post('/api/provider-configs/xai/check', {});
+  assert.equal(bad.status, 200, bad.text);
+  assert.equal(bad.json.ok, false);
+  assert.equal(bad.json.error.type, 'auth');
+  assert.equal(bad.json.http_status, 401);
+  assert.ok(!bad.text.includes('bad-key-'), 'the key is never echoed');
+
+  const st = (await u.get('/api/providers/status')).json.providers;
+  const by = Object.fromEntries(st.map((p) => [p.config, p]));
+  assert.equal(by.openai.probe.ok, true);
+  assert.equal(by.xai.probe.ok, false);
+
+  // Someone else's config is not found.
+  const other = await newUser('check2');
+  assert.equal((await other.post('/api/provider-configs/openai/check', {})).status, 404);
+});

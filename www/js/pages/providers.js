@@ -1,5 +1,6 @@
-// Settings → Providers: the person's active provider configs (sync, priority,
-// enable/disable, replace key, remove) and the catalog of available providers
+// Settings → Providers: the person's active provider configs (check now and
+// check all with the stored key, sync, priority, enable/disable, replace key,
+// remove) and the catalog of available providers
 // with the add dialog (masked key with show/hide, optional endpoint, test
 // connection, save, then a first model sync).
 
@@ -14,8 +15,10 @@ const availEl = $('#available');
 let catalog = [];
 let configs = [];
 let health = new Map();
-const syncResults = new Map();
+const syncResults = new Map();	// config name → the last sync or check result shown on its card
 let loaded = 0;
+const checkAllBtn = $('#check-all');
+checkAllBtn.addEventListener('click', () => checkAll());
 
 shell({ active: 'providers', settings: true }).catch(() => {});
 
@@ -97,6 +100,7 @@ async function load() {
 
 function render() {
   $('#active-count').textContent = configs.length ? '(' + configs.length + ')' : '';
+  checkAllBtn.hidden = !configs.some((c) => c.is_active);
   clear(activeEl);
   if (!configs.length) {
     activeEl.appendChild(emptyState('No providers yet', 'Pick one from the list below and paste its API key. An aggregator such as OpenRouter reaches hundreds of models with one key.'));
@@ -121,6 +125,13 @@ function activeCard(c) {
 
   const syncBtn = h('button', { type: 'button', class: 'btn btn-sm', dataset: { action: 'sync' } }, icon(ICONS.sync), 'Sync models');
   syncBtn.addEventListener('click', () => sync(c, syncBtn, result));
+  const checkBtn = h('button', { type: 'button', class: 'btn btn-sm btn-ghost', dataset: { action: 'check' }, disabled: !c.is_active,
+    title: 'Try the stored key now' }, 'Check now');
+  checkBtn.addEventListener('click', () => busy(checkBtn, async () => {
+    replace(result, h('span', { class: 'muted' }, 'Checking ' + title + '…'));
+    try { await check(c, title); } catch (err) { return; }	// signed out
+    await load();
+  }, 'Checking…'));
   const groups = priorityGroups();
   const g = groups.findIndex((grp) => grp.includes(c));
   const up = h('button', { type: 'button', class: 'icon-btn', 'aria-label': 'Raise priority of ' + title, disabled: g === 0 }, icon(ICONS.up));
@@ -162,7 +173,7 @@ function activeCard(c) {
     meta,
     lastErr ? h('div', { class: 'small', role: 'note' }, h('span', { class: 'tag tag-error' }, 'Last error'), ' ', h('span', { class: 'err-msg' }, lastErr)) : null,
     result,
-    h('div', { class: 'pcard-actions' }, syncBtn,
+    h('div', { class: 'pcard-actions' }, syncBtn, checkBtn,
       h('span', { class: 'prio', title: 'Routing priority: lower goes first; keys sharing a priority move together' }, 'Priority ' + (g + 1), up, down),
       h('span', { class: 'spacer' }), toggle, addKey, rekey, remove));
 }
@@ -170,6 +181,51 @@ function activeCard(c) {
 function syncNode(r) {
   return h('div', { class: 'alert alert-ok alert-compact', role: 'status' }, icon(ICONS.check),
     h('div', { class: 'alert-body' }, 'Synced: ', h('b', null, num(r.added ?? 0) + ' added'), ', ' + num(r.updated ?? 0) + ' updated, ' + num(r.removed ?? 0) + ' removed · ' + num(r.total ?? 0) + ' models in total'));
+}
+
+/** What to do about a saved provider whose check failed. */
+function checkHint(e, title) {
+  switch (e.type) {
+    case 'auth': return title + ' refused the stored key: use Replace key with a new one from its dashboard.';
+    case 'budget': return 'The ' + title + ' account has no credit or quota left; top it up there.';
+    case 'rate_limit': return title + ' is rate limiting this key; check again in a minute, or add a second key.';
+    case 'network': return 'The endpoint did not answer: check its address and that it is reachable from this server.';
+    case 'timeout': return title + ' did not answer in time; check again in a moment.';
+    default: return 'Check again in a moment; if it keeps failing, look at the Status page.';
+  }
+}
+
+/** Try one config's stored key (its model list); the result goes on its
+ * card and, as its latest probe, into the status. Returns true when it
+ * answered. */
+async function check(c, title) {
+  try {
+    const r = await post('api/provider-configs/' + encodeURIComponent(c.name) + '/check', {});
+    syncResults.set(c.name, r.ok
+      ? h('div', { class: 'alert alert-ok alert-compact', role: 'status' }, icon(ICONS.check),
+        h('div', { class: 'alert-body' }, 'Key works: ', h('b', null, num(r.models ?? 0) + ' models'), ' listed in ' + ms(r.latency_ms ?? 0) + '.'))
+      : errorBox(r.error || {}, { compact: true, hint: checkHint(r.error || {}, title) }));
+    return !!r.ok;
+  } catch (err) {
+    if (err instanceof ApiError && err.status === 401) throw err;
+    syncResults.set(c.name, errorBox(err, { compact: true }));
+    return false;
+  }
+}
+
+/** Check every enabled provider, one after the other, then say how many answered. */
+async function checkAll() {
+  await busy(checkAllBtn, async () => {
+    const active = configs.filter((c) => c.is_active);
+    let ok = 0;
+    try {
+      for (const c of active) if (await check(c, c.display_name || c.name)) ok++;
+    } catch (err) {
+      return;	// signed out
+    }
+    await load();
+    toast(ok === active.length ? 'All ' + active.length + ' providers answered.' : ok + ' of ' + active.length + ' providers answered; see the cards for what to do.', ok === active.length ? 'ok' : 'error');
+  }, 'Checking…');
 }
 
 async function sync(c, btn, out) {
