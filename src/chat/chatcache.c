@@ -19,8 +19,8 @@
 /* Columns: 0 key id, 1 user id, 2 username, 3 role, 4 allowed_models,
  * 5 revoked, 6 expired, 7 needs a last_used_at touch, 8-12 user limits,
  * 13-17 key limits, 18 the change stamps (the user's and everyone's: see
- * stamp.h), 19-20 the user's and the key's concurrency caps. Primary-key
- * lookups only. Parameter: the key hash (or the user id). */
+ * stamp.h), 19-20 the user's and the key's concurrency caps, 21 the
+ * admin's maintenance message (NULL: serving). Primary-key lookups only. Parameter: the key hash (or the user id). */
 #define CC_USER_LIMITS							\
 	" r.rpm_limit, r.tpm_limit, b.monthly_budget_micros,"		\
 	" b.budget_alert_pct, b.budget_hard_stop,"
@@ -30,9 +30,13 @@
 	" LEFT JOIN user_rate_limits r ON r.user_id = " uid		\
 	" LEFT JOIN user_budgets b ON b.user_id = " uid			\
 	" LEFT JOIN route_stamps su ON su.scope_id = " uid		\
-	" LEFT JOIN route_stamps sg ON sg.scope_id = 0"
+	" LEFT JOIN route_stamps sg ON sg.scope_id = 0"		\
+	" LEFT JOIN site_settings ss ON ss.id = 1"
+#define CC_MAINTENANCE							\
+	" IF(ss.maintenance = 1, COALESCE(ss.maintenance_message, ''), NULL)"
 #define CC_COL_STAMPS		18
 #define CC_COL_CONCURRENT	19
+#define CC_COL_MAINTENANCE	21
 
 static const char SQL_SNAPSHOT[] =
     "SELECT k.id, k.user_id, u.username, u.role, k.allowed_models,"
@@ -43,7 +47,8 @@ static const char SQL_SNAPSHOT[] =
     " k.rpm_limit, k.tpm_limit, k.monthly_budget_micros, k.budget_alert_pct,"
     " k.budget_hard_stop,"
     CC_STAMPS
-    " r.max_concurrent, k.max_concurrent"
+    " r.max_concurrent, k.max_concurrent,"
+    CC_MAINTENANCE
     " FROM gateway_keys k JOIN users u ON u.id = k.user_id"
     CC_JOINS("k.user_id")
     " WHERE k.key_hash = ? AND u.is_active = 1";
@@ -53,7 +58,8 @@ static const char SQL_SNAPSHOT_USER[] =
     CC_USER_LIMITS
     " NULL, NULL, NULL, NULL, NULL,"
     CC_STAMPS
-    " r.max_concurrent, NULL"
+    " r.max_concurrent, NULL,"
+    CC_MAINTENANCE
     " FROM users u"
     CC_JOINS("u.id")
     " WHERE u.id = ? AND u.is_active = 1";
@@ -296,6 +302,20 @@ cc_circuits(long long user_id, struct chatcache_snap *s)
 	db_rows_free(&rows);
 }
 
+/* The admin switched the gateway off: 503 with their message. */
+static int
+cc_maintenance(const struct db_rows *rows, struct sb_error *e)
+{
+	const char	*msg = db_val(rows, 0, CC_COL_MAINTENANCE);
+
+	if (msg == NULL)
+		return 0;
+	err_set(e, ERR_INTERNAL, 503, "maintenance", "%s", msg[0] ? msg :
+	    "The gateway is paused for maintenance; try again later.");
+	e->retry_after = 60;
+	return -1;
+}
+
 int
 chatcache_load_user(long long user_id, int global_rpm, struct quota_limits *lim,
     struct chatcache_snap *s, struct sb_error *e)
@@ -314,6 +334,10 @@ chatcache_load_user(long long user_id, int global_rpm, struct quota_limits *lim,
 			    "Your account is not active; log in again.");
 		else
 			err_db_unavailable(e);
+		return -1;
+	}
+	if (cc_maintenance(&rows, e) != 0) {
+		db_rows_free(&rows);
 		return -1;
 	}
 	quota_limits_row(&rows, 8, lim, QUOTA_USER);
@@ -352,7 +376,7 @@ chatcache_load(struct req *r, int global_rpm, struct quota_limits *lim,
 		cc_db_down(r);
 		goto out;
 	}
-	if (auth_key_row(r, &rows) == -1)
+	if (auth_key_row(r, &rows) == -1 || cc_maintenance(&rows, &r->err) != 0)
 		goto out;
 	quota_limits_row(&rows, 8, lim, QUOTA_USER);
 	quota_limits_row(&rows, 13, lim, QUOTA_KEY);

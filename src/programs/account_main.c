@@ -736,6 +736,63 @@ handle_user_limits_put(struct req *r)
 	return user_limits_send(r, id);
 }
 
+/* ---- maintenance: the admin's switch for the gateway ------------------------ */
+
+static const char SQL_MAINT_GET[] =
+    "SELECT maintenance, maintenance_message,"
+    " DATE_FORMAT(updated_at, '%Y-%m-%dT%H:%i:%sZ') FROM site_settings WHERE id = 1";
+static const char SQL_MAINT_SET[] =
+    "UPDATE site_settings SET maintenance = ?, maintenance_message = IF(?, ?, maintenance_message)"
+    " WHERE id = 1";
+
+static int
+maintenance_send(struct req *r)
+{
+	struct db_rows	 rows;
+	cJSON		*o;
+
+	if (db_query(SQL_MAINT_GET, NULL, 0, &rows) != DB_OK || rows.nrows != 1) {
+		db_rows_free(&rows);
+		return err_db_unavailable(&r->err);
+	}
+	o = cJSON_CreateObject();
+	cJSON_AddBoolToObject(o, "enabled", db_ll(&rows, 0, 0, 0) != 0);
+	json_add_str_or_null(o, "message", db_val(&rows, 0, 1));
+	json_add_str_or_null(o, "updated_at", db_val(&rows, 0, 2));
+	db_rows_free(&rows);
+	http_send_json(r, 200, o);
+	cJSON_Delete(o);
+	return 0;
+}
+
+static int
+handle_maintenance_get(struct req *r)
+{
+	return maintenance_send(r);
+}
+
+/* PUT /api/admin/maintenance {enabled, message?}: while enabled, every
+ * request that would go upstream gets 503 with the message (docs/api.md). */
+static int
+handle_maintenance_put(struct req *r)
+{
+	struct db_param	 p[3];
+	const char	*msg = NULL;
+	int		 on = 0, has_on = 0, has_msg = 0;
+
+	if (body_or_fail(r) == -1 ||
+	    json_field_bool(r->json, "enabled", 1, &on, &has_on, &r->err) == -1 ||
+	    json_field_str(r->json, "message", 0, 0, 500, &msg, &has_msg, &r->err) == -1)
+		return -1;
+	p[0] = db_int(on);
+	p[1] = db_int(has_msg);
+	p[2] = db_str(msg && msg[0] ? msg : NULL);
+	if (db_exec(SQL_MAINT_SET, p, 3, NULL, NULL) != DB_OK)
+		return err_db_unavailable(&r->err);
+	log_warn("maintenance %s by %s", on ? "switched on" : "switched off", r->who.username);
+	return maintenance_send(r);
+}
+
 static const char SQL_KEY_UPDATE[] =
     "UPDATE gateway_keys SET name = IF(?, ?, name),"
     " monthly_budget_micros = IF(?, ?, monthly_budget_micros),"
@@ -850,6 +907,8 @@ static const struct route account_routes[] = {
 	{ "GET",    "/api/users/{id}/limits", handle_user_limits_get, ROUTE_ADMIN },
 	{ "PUT",    "/api/users/{id}/limits", handle_user_limits_put, ROUTE_ADMIN },
 	{ "DELETE", "/api/users/{id}",      handle_users_delete, ROUTE_ADMIN },
+	{ "GET",    "/api/admin/maintenance", handle_maintenance_get, ROUTE_ADMIN },
+	{ "PUT",    "/api/admin/maintenance", handle_maintenance_put, ROUTE_ADMIN },
 	{ "GET",    "/api/keys",            handle_keys_list,    ROUTE_SESSION },
 	{ "POST",   "/api/keys",            handle_keys_create,  ROUTE_SESSION },
 	{ "PUT",    "/api/keys/{id}",       handle_keys_update,  ROUTE_SESSION },

@@ -1,6 +1,7 @@
-// Admin: people (create, change role, disable, reset password, delete), global
-// aliases (visible to every user), and the provider catalog (enable/disable
-// entries, edit their endpoint and links). Admin role only.
+// Admin: people (create, change role, disable, reset password, delete), the
+// maintenance switch (pause the gateway with a message), global aliases
+// (visible to every user), and the provider catalog (enable/disable entries,
+// edit their endpoint and links). Admin role only.
 
 import { get, post, put, del, ApiError } from '../api.js';
 import { h, $, clear, replace, icon, ICONS, extLink } from '../dom.js';
@@ -169,6 +170,34 @@ async function loadCatalog() {
   }
 }
 
+// While paused, every request that would go upstream gets 503 with this
+// message; settings and reports keep working (docs/api.md).
+async function loadMaintenance() {
+  const box = $('#maintenance');
+  try {
+    const m = await get('api/admin/maintenance');
+    const on = h('input', { type: 'checkbox', id: 'maint-on', checked: !!m.enabled });
+    const msg = h('textarea', { id: 'maint-msg', rows: '2', maxlength: '500', placeholder: 'The gateway is paused for maintenance; try again later.' });
+    msg.value = m.message || '';
+    const save = h('button', { type: 'button', class: 'btn btn-sm btn-primary', id: 'maint-save' }, 'Save');
+    const state = h('p', { class: 'small', id: 'maint-state', role: 'status' },
+      m.enabled ? 'Paused: API clients and chats get 503 with this message.' : 'Serving.');
+    save.addEventListener('click', () => busy(save, async () => {
+      try {
+        const r = await put('api/admin/maintenance', { enabled: on.checked, message: msg.value.trim() });
+        toast(r.enabled ? 'The gateway is paused.' : 'The gateway is serving again.', 'ok');
+        loadMaintenance();
+      } catch (err) { toast(err.message, 'error'); }
+    }));
+    replace(box, h('div', { class: 'card' },
+      h('label', { class: 'check', for: 'maint-on' }, on, ' Pause the gateway (quick disable): chat and API requests are refused, settings stay reachable'),
+      field('Message for clients', msg), h('div', { class: 'pcard-actions' }, save), state));
+  } catch (err) {
+    if (err instanceof ApiError && err.status === 401) return;
+    showError(box, err);
+  }
+}
+
 function catalogDialog(p) {
   const display = h('input', { type: 'text', value: p.display_name || '', maxlength: '128' });
   const base = h('input', { type: 'url', value: p.base_url || '', maxlength: '512' });
@@ -191,6 +220,7 @@ $('#add-user').addEventListener('click', addUserDialog);
 shell({ active: 'admin', settings: true, adminOnly: true }).then((u) => {
   me = u;
   loadUsers();
+  loadMaintenance();
   loadAliases();
   loadCatalog();
 }).catch(() => {});
