@@ -1,6 +1,8 @@
 // Usage dashboard: summary cards, the budget bar, usage over time and the
-// per-model breakdown (uPlot charts + table) for 24 hours / 7 days / 30 days,
-// and the CSV export link. All four requests start together on load.
+// per-model breakdown (uPlot charts + table) for today, the last 7 days, this
+// month or a custom span of days, all in the browser's time zone, filtered
+// by provider, key and model; the CSV export takes the same range and
+// filters. All requests start together on load; the state lives in the URL.
 
 import { get, url, ApiError } from '../api.js';
 import { h, $, clear } from '../dom.js';
@@ -10,27 +12,83 @@ import { compact, num, usd, ms, ratio } from '../format.js';
 import { timeChart, barChart } from '../chart.js';
 import { budgetBlock } from '../budgetview.js';
 
-const RANGES = { day: 'hour', week: 'day', month: 'day' };
+const RANGES = { day: 'today (since local midnight)', week: 'the last 7 days, today included', month: 'this calendar month', custom: '' };
 const params = new URLSearchParams(location.search);
-let range = RANGES[params.get('range')] ? params.get('range') : 'week';
 const tz = (() => { try { return Intl.DateTimeFormat().resolvedOptions().timeZone || 'UTC'; } catch { return 'UTC'; } })();
+const DATE = /^\d{4}-\d{2}-\d{2}$/;
+let range = params.get('range') in RANGES ? params.get('range') : 'week';
 let destroyers = [];
 
 shell({ active: 'usage' }).catch(() => {});
 
-function setRange(r) {
-  range = r;
-  for (const b of $('#range').querySelectorAll('button')) b.setAttribute('aria-pressed', String(b.dataset.range === r));
-  $('#export').href = url('api/usage/export.csv', { range: r, tz });
+// YYYY-MM-DD of a local date, n days after d.
+function isoDay(d, n = 0) {
+  const x = new Date(d.getFullYear(), d.getMonth(), d.getDate() + n);
+  return x.getFullYear() + '-' + String(x.getMonth() + 1).padStart(2, '0') + '-' + String(x.getDate()).padStart(2, '0');
+}
+
+const fromIn = h('input', { type: 'date', id: 'f-from', 'aria-label': 'First day' });
+const toIn = h('input', { type: 'date', id: 'f-to', 'aria-label': 'Last day (included)' });
+const apply = h('button', { type: 'button', class: 'btn btn-sm', id: 'f-apply' }, 'Show');
+const custom = h('span', { class: 'custom-range', hidden: true }, fromIn, '–', toIn, apply);
+const provSel = h('select', { id: 'f-provider', 'aria-label': 'Provider' }, h('option', { value: '' }, 'All providers'));
+const keySel = h('select', { id: 'f-key', 'aria-label': 'API key' }, h('option', { value: '' }, 'All keys and the chat page'));
+const modelIn = h('input', { type: 'text', id: 'f-model', list: 'f-models', placeholder: 'Model id', 'aria-label': 'Model', autocomplete: 'off', spellcheck: 'false' });
+const modelList = h('datalist', { id: 'f-models' });
+fromIn.value = DATE.test(params.get('from') || '') ? params.get('from') : isoDay(new Date(), -6);
+toIn.value = DATE.test(params.get('to') || '') ? params.get('to') : isoDay(new Date());
+modelIn.value = params.get('model') || '';
+$('#filters').append(custom, provSel, keySel, modelIn, modelList);
+apply.addEventListener('click', () => refresh());
+for (const el of [provSel, keySel, modelIn]) el.addEventListener('change', () => refresh());
+
+// Fill the provider and key filters (the person's own), keeping the URL's choice.
+async function loadFilters() {
+  const [cfg, keys] = await Promise.allSettled([get('api/provider-configs'), get('api/keys')]);
+  const configs = cfg.status === 'fulfilled' && Array.isArray(cfg.value?.configs) ? cfg.value.configs : [];
+  for (const c of configs) provSel.append(h('option', { value: c.name }, c.name));
+  const list = keys.status === 'fulfilled' && Array.isArray(keys.value?.keys) ? keys.value.keys : [];
+  for (const k of list) keySel.append(h('option', { value: String(k.id) }, k.name + ' (' + k.prefix + '…)'));
+  provSel.value = params.get('provider') || '';
+  keySel.value = params.get('key') || '';
+}
+
+// The range and filters as query parameters: one time zone for everything.
+function query() {
+  const q = { tz, provider: provSel.value, key: keySel.value, model: modelIn.value.trim() };
+  if (range === 'custom') {
+    q.from = fromIn.value;
+    q.to = toIn.value ? isoDay(new Date(toIn.value + 'T00:00:00'), 1) : '';	// the last day included
+  } else {
+    q.range = range;
+  }
+  return q;
+}
+
+function bucket() {
+  if (range === 'day') return 'hour';
+  if (range !== 'custom') return 'day';
+  const days = (Date.parse(toIn.value) - Date.parse(fromIn.value)) / 86400000;
+  return days < 2 ? 'hour' : 'day';
+}
+
+function refresh() {
+  for (const b of $('#range').querySelectorAll('button')) b.setAttribute('aria-pressed', String(b.dataset.range === range));
+  custom.hidden = range !== 'custom';
+  const q = query();
+  $('#export').href = url('api/usage/export.csv', q);
+  $('#range-note').textContent = 'Showing ' + (range === 'custom' ? fromIn.value + ' to ' + toIn.value + ' (both included)' : RANGES[range]) + ', times in ' + tz + '.';
   const u = new URL(location.href);
-  u.searchParams.set('range', r);
+  for (const k of ['range', 'from', 'to', 'provider', 'key', 'model']) u.searchParams.delete(k);
+  u.searchParams.set('range', range);
+  for (const [k, v] of Object.entries(q)) if (v && k !== 'tz' && k !== 'range') u.searchParams.set(k, k === 'to' ? toIn.value : v);
   history.replaceState(null, '', u.href);
-  load();
+  load(q);
 }
 
 $('#range').addEventListener('click', (e) => {
   const b = e.target.closest('button[data-range]');
-  if (b && b.dataset.range !== range) setRange(b.dataset.range);
+  if (b && b.dataset.range !== range) { range = b.dataset.range; refresh(); }
 });
 
 function card(label, value, sub, key) {
@@ -45,15 +103,15 @@ function renderCards(s) {
     card('Avg latency', ms(s.avg_latency_ms), 'p95 ' + ms(s.p95_latency_ms) + (s.avg_ttft_ms !== undefined && s.avg_ttft_ms !== null ? ' · first token ' + ms(s.avg_ttft_ms) : ''), 'latency'));
 }
 
-async function load() {
+async function load(q) {
   destroyers.forEach((d) => d());
   destroyers = [];
   const notice = clear($('#notice'));
-  const bucket = RANGES[range];
+  const step = bucket();
   const reqs = [
-    get('api/usage/summary', { range }),
-    get('api/usage/timeseries', { range, bucket, tz }),
-    get('api/usage/models', { range }),
+    get('api/usage/summary', q),
+    get('api/usage/timeseries', { ...q, bucket: step }),
+    get('api/usage/models', q),
     get('api/budget').catch(() => null),
   ];
   const [s, ts, m, b] = await Promise.allSettled(reqs);
@@ -70,9 +128,11 @@ async function load() {
   const tv = ts.status === 'fulfilled' && ts.value ? ts.value : {};
   const points = (Array.isArray(tv.buckets) ? tv.buckets : Array.isArray(tv.points) ? tv.points : []).map((p) => ({ ...p, t: p.start ?? p.t }));
   const any = points.some((p) => +p.requests > 0);
-  if (points.length && any) destroyers.push(timeChart(timeEl, points, { hourly: bucket === 'hour' }));
+  if (points.length && any) destroyers.push(timeChart(timeEl, points, { hourly: step === 'hour' }));
   else timeEl.appendChild(emptyState('No traffic in this period', 'Send a message on the Chat page or call the API; it shows up here.'));
-  renderModels(m.status === 'fulfilled' && m.value && Array.isArray(m.value.models) ? m.value.models : []);
+  const models = m.status === 'fulfilled' && m.value && Array.isArray(m.value.models) ? m.value.models : [];
+  if (!modelIn.value) clear(modelList).append(...models.map((x) => h('option', { value: String(x.model) })));
+  renderModels(models);
 }
 
 function renderModels(models) {
@@ -106,4 +166,4 @@ function renderModels(models) {
     body)));
 }
 
-setRange(range);
+loadFilters().finally(refresh);
