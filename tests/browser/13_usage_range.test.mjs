@@ -61,6 +61,10 @@ test('usage: honest ranges, one time zone, filters the export honours', { timeou
     assert.ok(lines.length >= 2, 'our request is in the export');
     assert.ok(lines.slice(1).every((l) => l.includes(',usg,')), 'and only usg rows');
     assert.match(page.url(), /provider=usg/);
+    // the same period by provider and by key
+    await page.locator('#by-key tr[data-split="usage-range"]').waitFor();
+    assert.deepEqual(await page.$$eval('#by-provider tbody tr', (trs) => trs.map((tr) => tr.dataset.split)), ['usg']);
+    assert.ok(Number(await page.textContent('#by-key tr[data-split="usage-range"] td:nth-child(2)')) >= 1);
   });
 
   await t.test('clean', () => assertClean(assert, b.problems, 'usage range'));

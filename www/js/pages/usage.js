@@ -18,6 +18,8 @@ const tz = (() => { try { return Intl.DateTimeFormat().resolvedOptions().timeZon
 const DATE = /^\d{4}-\d{2}-\d{2}$/;
 let range = params.get('range') in RANGES ? params.get('range') : 'week';
 let destroyers = [];
+let keys = [];	// the person's gateway keys, for the per-key breakdown
+const KEY_BREAKDOWN_MAX = 20;
 
 shell({ active: 'usage' }).catch(() => {});
 
@@ -44,11 +46,11 @@ for (const el of [provSel, keySel, modelIn]) el.addEventListener('change', () =>
 
 // Fill the provider and key filters (the person's own), keeping the URL's choice.
 async function loadFilters() {
-  const [cfg, keys] = await Promise.allSettled([get('api/provider-configs'), get('api/keys')]);
+  const [cfg, mine] = await Promise.allSettled([get('api/provider-configs'), get('api/keys')]);
   const configs = cfg.status === 'fulfilled' && Array.isArray(cfg.value?.configs) ? cfg.value.configs : [];
   for (const c of configs) provSel.append(h('option', { value: c.name }, c.name));
-  const list = keys.status === 'fulfilled' && Array.isArray(keys.value?.keys) ? keys.value.keys : [];
-  for (const k of list) keySel.append(h('option', { value: String(k.id) }, k.name + ' (' + k.prefix + '…)'));
+  keys = mine.status === 'fulfilled' && Array.isArray(mine.value?.keys) ? mine.value.keys : [];
+  for (const k of keys) keySel.append(h('option', { value: String(k.id) }, k.name + ' (' + k.prefix + '…)'));
   provSel.value = params.get('provider') || '';
   keySel.value = params.get('key') || '';
 }
@@ -133,6 +135,52 @@ async function load(q) {
   const models = m.status === 'fulfilled' && m.value && Array.isArray(m.value.models) ? m.value.models : [];
   if (!modelIn.value) clear(modelList).append(...models.map((x) => h('option', { value: String(x.model) })));
   renderModels(models);
+  renderProviders(models);
+  renderKeys(q);
+}
+
+// A small table: name, requests, tokens, cost, errors.
+function splitTable(title, rows) {
+  if (!rows.length) return h('p', { class: 'muted' }, 'Nothing ' + title.toLowerCase() + ' in this period.');
+  return h('div', { class: 'table-wrap' }, h('table', { 'aria-label': title },
+    h('thead', null, h('tr', null, [title, 'Requests', 'Tokens', 'Cost', 'Errors'].map((t, i) => h('th', { scope: 'col', class: i ? 'num' : null }, t)))),
+    h('tbody', null, rows.map((r) => h('tr', { dataset: { split: r.name } },
+      h('td', null, h('div', { class: 'cell-main' }, r.name)),
+      h('td', { class: 'num' }, num(r.requests)),
+      h('td', { class: 'num' }, compact(r.tokens)),
+      h('td', { class: 'num' }, usd(r.cost)),
+      h('td', { class: 'num' }, num(r.errors)))))));
+}
+
+// Per provider: the model rows summed by their provider.
+function renderProviders(models) {
+  const by = new Map();
+  for (const x of models) {
+    const name = x.provider || '(none)';
+    const r = by.get(name) || { name, requests: 0, tokens: 0, cost: 0, errors: 0 };
+    r.requests += +x.requests || 0;
+    r.tokens += +x.total_tokens || 0;
+    r.cost += +x.cost_usd || 0;
+    r.errors += +x.errors || 0;
+    by.set(name, r);
+  }
+  const rows = [...by.values()].sort((a, b) => b.cost - a.cost || b.requests - a.requests);
+  clear($('#by-provider')).appendChild(splitTable('Provider', rows));
+}
+
+// Per key: each key's summary for the same range and filters (the first
+// KEY_BREAKDOWN_MAX keys; the key filter narrows it to one).
+async function renderKeys(q) {
+  const box = clear($('#by-key'));
+  const list = (q.key ? keys.filter((k) => String(k.id) === q.key) : keys).slice(0, KEY_BREAKDOWN_MAX);
+  const sums = await Promise.allSettled(list.map((k) => get('api/usage/summary', { ...q, key: String(k.id) })));
+  const rows = [];
+  sums.forEach((r, i) => {
+    const s = r.status === 'fulfilled' ? r.value || {} : null;
+    if (s && +s.requests > 0) rows.push({ name: list[i].name, requests: +s.requests, tokens: +s.total_tokens || 0, cost: +s.cost_usd || 0, errors: +s.errors || 0 });
+  });
+  rows.sort((a, b) => b.cost - a.cost || b.requests - a.requests);
+  box.appendChild(splitTable('API key', rows));
 }
 
 function renderModels(models) {
