@@ -27,6 +27,12 @@ int	auth_key_hash(struct req *r, const char *key, unsigned char hash[32]);
  * allowed_models, revoked?, expired? — and fill r->who. 0, or -1 with r->err
  * (401 unknown/revoked/expired). Every key lookup goes through here. */
 int	auth_key_row(struct req *r, const struct db_rows *rows);
+/* A key's row by the hash of its secret: the current secret (sql), else a
+ * previous secret still inside its rotation overlap (sql_prev, whose WHERE
+ * uses AUTH_KEY_PREV_MATCH). DB_* status; rows freed by the caller. */
+#define AUTH_KEY_PREV_MATCH	"k.prev_key_hash = ? AND k.prev_expires_at > NOW(6)"
+int	auth_key_query(const char *sql, const char *sql_prev, const struct db_param *hash,
+	    struct db_rows *rows);
 /* 1 when the X-CSRF-Token header matches the session's token. */
 int	auth_csrf_ok(const struct req *r);
 

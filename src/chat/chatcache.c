@@ -38,20 +38,24 @@
 #define CC_COL_CONCURRENT	19
 #define CC_COL_MAINTENANCE	21
 
-static const char SQL_SNAPSHOT[] =
-    "SELECT k.id, k.user_id, u.username, u.role, k.allowed_models,"
-    " k.revoked_at IS NOT NULL,"
-    " k.expires_at IS NOT NULL AND k.expires_at <= NOW(6),"
-    " k.last_used_at IS NULL OR k.last_used_at < NOW(6) - INTERVAL 60 SECOND,"
-    CC_USER_LIMITS
-    " k.rpm_limit, k.tpm_limit, k.monthly_budget_micros, k.budget_alert_pct,"
-    " k.budget_hard_stop,"
-    CC_STAMPS
-    " r.max_concurrent, k.max_concurrent,"
-    CC_MAINTENANCE
-    " FROM gateway_keys k JOIN users u ON u.id = k.user_id"
+#define CC_KEY_SNAPSHOT							\
+    "SELECT k.id, k.user_id, u.username, u.role, k.allowed_models,"	\
+    " k.revoked_at IS NOT NULL,"						\
+    " k.expires_at IS NOT NULL AND k.expires_at <= NOW(6),"		\
+    " k.last_used_at IS NULL OR k.last_used_at < NOW(6) - INTERVAL 60 SECOND," \
+    CC_USER_LIMITS							\
+    " k.rpm_limit, k.tpm_limit, k.monthly_budget_micros, k.budget_alert_pct," \
+    " k.budget_hard_stop,"						\
+    CC_STAMPS								\
+    " r.max_concurrent, k.max_concurrent,"				\
+    CC_MAINTENANCE							\
+    " FROM gateway_keys k JOIN users u ON u.id = k.user_id"		\
     CC_JOINS("k.user_id")
-    " WHERE k.key_hash = ? AND u.is_active = 1";
+static const char SQL_SNAPSHOT[] =
+    CC_KEY_SNAPSHOT " WHERE k.key_hash = ? AND u.is_active = 1";
+/* A previous secret inside its rotation overlap (asked only on a miss). */
+static const char SQL_SNAPSHOT_PREV[] =
+    CC_KEY_SNAPSHOT " WHERE " AUTH_KEY_PREV_MATCH " AND u.is_active = 1";
 /* The same for a browser session (no key: its columns are empty). */
 static const char SQL_SNAPSHOT_USER[] =
     "SELECT 0, u.id, u.username, u.role, NULL, 0, 0, 0,"
@@ -372,7 +376,7 @@ chatcache_load(struct req *r, int global_rpm, struct quota_limits *lim,
 		return 0;
 	}
 	p = db_bytes(hash, sizeof(hash));
-	if (db_query(SQL_SNAPSHOT, &p, 1, &rows) != DB_OK) {
+	if (auth_key_query(SQL_SNAPSHOT, SQL_SNAPSHOT_PREV, &p, &rows) != DB_OK) {
 		cc_db_down(r);
 		goto out;
 	}

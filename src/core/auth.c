@@ -27,11 +27,14 @@ static const char SQL_SESSION_DELETE_USER[] =
     "DELETE FROM sessions WHERE user_id = ?";
 static const char SQL_SESSION_PURGE[] =
     "DELETE FROM sessions WHERE user_id = ? AND expires_at < NOW(6)";
-static const char SQL_KEY_FIND[] =
-    "SELECT k.id, k.user_id, u.username, u.role, k.allowed_models,"
-    " k.revoked_at IS NOT NULL, k.expires_at IS NOT NULL AND k.expires_at <= NOW(6)"
+#define AUTH_KEY_COLS							\
+    "SELECT k.id, k.user_id, u.username, u.role, k.allowed_models,"	\
+    " k.revoked_at IS NOT NULL, k.expires_at IS NOT NULL AND k.expires_at <= NOW(6)" \
     " FROM gateway_keys k JOIN users u ON u.id = k.user_id"
-    " WHERE k.key_hash = ? AND u.is_active = 1";
+static const char SQL_KEY_FIND[] =
+    AUTH_KEY_COLS " WHERE k.key_hash = ? AND u.is_active = 1";
+static const char SQL_KEY_FIND_PREV[] =
+    AUTH_KEY_COLS " WHERE " AUTH_KEY_PREV_MATCH " AND u.is_active = 1";
 static const char SQL_KEY_TOUCH[] =
     "UPDATE gateway_keys SET last_used_at = NOW(6) WHERE id = ?"
     " AND (last_used_at IS NULL OR last_used_at < NOW(6) - INTERVAL 60 SECOND)";
@@ -110,6 +113,18 @@ auth_key_hash(struct req *r, const char *key, unsigned char hash[32])
 }
 
 int
+auth_key_query(const char *sql, const char *sql_prev, const struct db_param *hash,
+    struct db_rows *rows)
+{
+	int	 rc;
+
+	if ((rc = db_query(sql, hash, 1, rows)) != DB_OK || rows->nrows > 0)
+		return rc;
+	db_rows_free(rows);
+	return db_query(sql_prev, hash, 1, rows);
+}
+
+int
 auth_key_row(struct req *r, const struct db_rows *rows)
 {
 	const char	*am;
@@ -148,7 +163,7 @@ auth_from_key(struct req *r)
 	if (auth_key_hash(r, key, hash) == -1)
 		return -1;
 	p[0] = db_bytes(hash, sizeof(hash));
-	if (db_query(SQL_KEY_FIND, p, 1, &rows) != DB_OK)
+	if (auth_key_query(SQL_KEY_FIND, SQL_KEY_FIND_PREV, p, &rows) != DB_OK)
 		err_db_unavailable(&r->err);
 	else if ((rc = auth_key_row(r, &rows)) == 0) {
 		p[0] = db_int(r->who.key_id);

@@ -73,6 +73,13 @@ static const char SQL_KEY_INSERT[] =
     "INSERT INTO gateway_keys (user_id, name, prefix, key_hash, monthly_budget_micros,"
     " rpm_limit, tpm_limit, allowed_models, expires_at, max_concurrent)"
     " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
+/* The secret changes; the previous one works until the overlap ends. */
+static const char SQL_KEY_ROTATE[] =
+    "UPDATE gateway_keys SET prev_key_hash = IF(? > 0, key_hash, NULL),"
+    " prev_expires_at = IF(? > 0, NOW(6) + INTERVAL ? HOUR, NULL),"
+    " key_hash = ?, prefix = ? WHERE id = ? AND user_id = ? AND revoked_at IS NULL";
+static const char SQL_KEY_PREV_UNTIL[] =
+    "SELECT DATE_FORMAT(prev_expires_at, '%Y-%m-%dT%H:%i:%sZ') FROM gateway_keys WHERE id = ?";
 static const char SQL_KEY_REVOKE[] =
     "UPDATE gateway_keys SET revoked_at = COALESCE(revoked_at, NOW(6)) WHERE id = ? AND user_id = ?";
 
@@ -671,6 +678,61 @@ out:
 	return rc;
 }
 
+/* POST /api/keys/{id}/rotate {overlap_hours}: a new secret for the same
+ * key (its limits, budget and usage stay); the old secret keeps working for
+ * overlap_hours (0-168, default 24), then stops. */
+static int
+handle_keys_rotate(struct req *r)
+{
+	struct db_param		 p[7];
+	struct db_rows		 rows;
+	unsigned long long	 n = 0;
+	long long		 id, hours = 24;
+	char			 secret[80], prefix[AUTH_KEY_VISIBLE + 1];
+	unsigned char		 hash[32];
+	cJSON			*root;
+	int			 rc = -1;
+
+	if (http_parse_id(http_route_param(r, 0), &id) == -1)
+		return http_fail(r, ERR_VALIDATION, 404, "not_found", "There is no such key.");
+	if (body_or_fail(r) == -1 ||
+	    json_field_int(r->json, "overlap_hours", 0, 0, 168, &hours, NULL, &r->err) == -1)
+		return -1;
+	if (auth_key_generate(secret, sizeof(secret), hash, prefix) == -1)
+		return http_fail(r, ERR_INTERNAL, 500, "random_failed", "Could not create a key.");
+	p[0] = db_int(hours);
+	p[1] = db_int(hours);
+	p[2] = db_int(hours);
+	p[3] = db_bytes(hash, sizeof(hash));
+	p[4] = db_str(prefix);
+	p[5] = db_int(id);
+	p[6] = db_int(r->who.user_id);
+	if (db_exec(SQL_KEY_ROTATE, p, 7, &n, NULL) != DB_OK) {
+		err_db_unavailable(&r->err);
+		goto out;
+	}
+	if (n == 0) {
+		http_fail(r, ERR_VALIDATION, 404, "not_found", "There is no such key (or it is revoked).");
+		goto out;
+	}
+	if (keys_query(r, id, &rows) == 0 && rows.nrows == 1) {
+		root = cJSON_CreateObject();
+		cJSON_AddItemToObject(root, "key", key_json(&rows, 0));
+		cJSON_AddStringToObject(root, "secret", secret);
+		db_rows_free(&rows);
+		p[0] = db_int(id);
+		if (db_query(SQL_KEY_PREV_UNTIL, p, 1, &rows) == DB_OK && rows.nrows == 1)
+			json_add_str_or_null(root, "previous_valid_until", db_val(&rows, 0, 0));
+		http_send_json(r, 200, root);
+		cJSON_Delete(root);
+		rc = 0;
+	}
+	db_rows_free(&rows);
+out:
+	OPENSSL_cleanse(secret, sizeof(secret));
+	return rc;
+}
+
 /* Per-user rate limits (user_rate_limits), set by an admin: requests and
  * tokens per minute and requests in flight, over all of the user's keys
  * and the browser. NULL: none (max_concurrent: [limits] user_max_concurrent). */
@@ -913,6 +975,7 @@ static const struct route account_routes[] = {
 	{ "POST",   "/api/keys",            handle_keys_create,  ROUTE_SESSION },
 	{ "PUT",    "/api/keys/{id}",       handle_keys_update,  ROUTE_SESSION },
 	{ "DELETE", "/api/keys/{id}",       handle_keys_delete,  ROUTE_SESSION },
+	{ "POST",   "/api/keys/{id}/rotate", handle_keys_rotate, ROUTE_SESSION },
 };
 
 int

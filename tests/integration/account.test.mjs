@@ -410,3 +410,50 @@ test('an admin sets per-user limits', async () => {
   assert.equal(r.json.rpm_limit, null);
   assert.equal(r.json.max_concurrent, null, 'fields not sent are lifted too: the body is the whole set');
 });
+
+// Rotation with an overlap (issue 15): the key gets a new secret; the old one
+// keeps working for the overlap (for chat and for the other key routes),
+// then stops; with no overlap it stops at once.
+test('a gateway key is rotated with an overlap, then the old secret stops', async () => {
+  const { chatUser, addModel, auth } = await import('./chatlib.mjs');
+  const u = await chatUser();
+  addModel(u.id, 'openai', 'gpt-4o-mini');
+  const old = await gatewayKey(u, { name: 'rotating', rpm_limit: 1000 });
+  const chat = (key) => fetch(`${BASE}/v1/chat/completions`, { method: 'POST', headers: auth(key),
+    body: JSON.stringify({ model: 'openai/gpt-4o-mini', messages: [{ role: 'user', content: 'hi' }] }) }).then((r) => r.status);
+  const models = (key) => fetch(`${BASE}/v1/models`, { headers: auth(key) }).then((r) => r.status);
+  const id = (await u.get('/api/keys')).json.keys.find((k) => old.startsWith(k.prefix)).id;
+
+  assert.equal((await u.post(`/api/keys/${id}/rotate`, { overlap_hours: 500 })).status, 400);
+  const r = await u.post(`/api/keys/${id}/rotate`, { overlap_hours: 2 });
+  assert.equal(r.status, 200, r.text);
+  const fresh = r.json.secret;
+  assert.match(fresh, /^sk-sb-/);
+  assert.notEqual(fresh, old);
+  assert.equal(r.json.key.id, id);
+  assert.equal(r.json.key.rpm_limit, 1000, 'its limits stay');
+  assert.ok(fresh.startsWith(r.json.key.prefix));
+  assert.ok(Date.parse(r.json.previous_valid_until) > Date.now());
+  for (const key of [fresh, old]) {
+    assert.equal(await chat(key), 200);
+    assert.equal(await models(key), 200);
+  }
+  // The overlap ends (as if two hours had passed): the old secret stops.
+  sql(`UPDATE gateway_keys SET prev_expires_at = NOW(6) - INTERVAL 1 SECOND WHERE id = ${id}`);
+  assert.equal(await chat(old), 401);
+  assert.equal(await models(old), 401);
+  assert.equal(await chat(fresh), 200);
+  // No overlap: the secret before stops at once.
+  const again = await u.post(`/api/keys/${id}/rotate`, { overlap_hours: 0 });
+  assert.equal(again.status, 200, again.text);
+  assert.equal(again.json.previous_valid_until, null);
+  assert.equal(await chat(fresh), 401);
+  assert.equal(await chat(again.json.secret), 200);
+  // Rows of every secret stay on the one key.
+  assert.equal(sql(`SELECT COUNT(DISTINCT gateway_key_id) FROM aggregator_usage_logs WHERE gateway_key_id = ${id}`)[0][0], '1');
+  // Someone else's key, or a revoked one: 404.
+  const other = await newUser('rot');
+  assert.equal((await other.post(`/api/keys/${id}/rotate`, {})).status, 404);
+  assert.equal((await u.del(`/api/keys/${id}`)).status, 204);
+  assert.equal((await u.post(`/api/keys/${id}/rotate`, {})).status, 404);
+});

@@ -59,6 +59,8 @@ function render() {
     });
     const edit = k.revoked_at ? null : h('button', { type: 'button', class: 'btn btn-sm btn-ghost', 'aria-label': 'Edit key ' + k.name }, 'Edit');
     if (edit) edit.addEventListener('click', () => createDialog(k));
+    const rotate = k.revoked_at ? null : h('button', { type: 'button', class: 'btn btn-sm btn-ghost', 'aria-label': 'Rotate key ' + k.name }, 'Rotate');
+    if (rotate) rotate.addEventListener('click', () => rotateDialog(k));
     const spent = k.month_cost_usd ?? k.spent_usd;
     body.appendChild(h('tr', { dataset: { key: String(k.id) } },
       h('td', null, h('div', { class: 'cell-main' }, k.name), h('div', { class: 'cell-sub mono' }, k.prefix + '…')),
@@ -67,7 +69,7 @@ function render() {
       h('td', { class: 'num' }, spent !== undefined && spent !== null ? usd(spent) : '—', k.monthly_budget_usd ? h('div', { class: 'cell-sub' }, 'of ' + usd(k.monthly_budget_usd)) : null),
       h('td', { class: 'hide-sm small' }, limits(k)),
       h('td', { class: 'hide-sm' }, date(k.created_at)),
-      h('td', { class: 'actions' }, edit, revoke)));
+      h('td', { class: 'actions' }, edit, rotate, revoke)));
   }
   listEl.appendChild(h('div', { class: 'table-wrap' }, h('table', null,
     h('thead', null, h('tr', null, ['Key', 'Status', 'Last used', 'Spend this month', 'Limits', 'Created', ''].map((t, i) => h('th', { scope: 'col', class: [i === 3 && 'num', [2, 4, 5].includes(i) && 'hide-sm'] }, t || h('span', { class: 'sr-only' }, 'Actions'))))),
@@ -163,12 +165,38 @@ function createDialog(k) {
   });
 }
 
-function showSecret(key, secret) {
+// A new secret for the same key (its limits, budget and history stay); the
+// old secret keeps working for the chosen overlap, so clients can move over.
+function rotateDialog(k) {
+  const overlap = h('select', { id: 'rotate-overlap' },
+    [[0, 'Stop it now'], [1, 'for 1 hour'], [24, 'for 24 hours'], [72, 'for 3 days'], [168, 'for 7 days']]
+      .map(([v, l]) => h('option', { value: String(v), selected: v === 24 }, l)));
+  const out = h('div', { 'aria-live': 'polite' });
+  const cancel = h('button', { type: 'button', class: 'btn' }, 'Cancel');
+  const go = h('button', { type: 'button', class: 'btn btn-primary', id: 'rotate-go' }, 'Rotate');
+  const d = openDialog({ title: 'Rotate “' + k.name + '”', body: [
+    h('p', null, 'The key gets a new secret. Its limits, budget and usage history stay.'),
+    field('Keep the old secret (' + k.prefix + '…) working', overlap), out], actions: [cancel, go] });
+  cancel.addEventListener('click', () => d.close());
+  go.addEventListener('click', () => busy(go, async () => {
+    try {
+      const r = await post('api/keys/' + encodeURIComponent(k.id) + '/rotate', { overlap_hours: Number(overlap.value) });
+      d.close();
+      await load();
+      showSecret(r.key || k, r.secret, r.previous_valid_until ? 'The old secret works until ' + new Date(r.previous_valid_until).toLocaleString() + ', then stops.' : 'The old secret has stopped working.');
+    } catch (err) {
+      replace(out, errorBox(err, { compact: true }));
+    }
+  }, 'Rotating…'));
+}
+
+function showSecret(key, secret, rotated) {
   const done = h('button', { type: 'button', class: 'btn btn-primary' }, 'I have saved it');
   const d = openDialog({
-    title: 'Key “' + (key.name || '') + '” created',
+    title: 'Key “' + (key.name || '') + '” ' + (rotated ? 'rotated' : 'created'),
     wide: true,
     body: [
+      rotated ? h('p', { id: 'rotate-note' }, rotated) : null,
       h('div', { class: 'alert alert-info' }, icon(ICONS.key), h('div', { class: 'alert-body' }, h('b', null, 'Copy this secret now.'), ' It is shown only once; Switchboard keeps just a hash of it.')),
       h('div', { class: 'secret-box' }, h('code', { id: 'new-secret' }, secret || ''), copyButton(() => secret || '')),
       h('p', { class: 'muted small section' }, 'Base URL for OpenAI-compatible clients: ', h('code', null, V1)),
