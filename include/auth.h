@@ -11,6 +11,7 @@
 #define AUTH_COOKIE		"sb_session"
 #define AUTH_KEY_PREFIX		"sk-sb-"
 #define AUTH_KEY_VISIBLE	10	/* characters of the secret shown as its prefix */
+#define AUTH_TOKEN_PREFIX	"sb-adm-"	/* admin API tokens */
 
 /* Returns 0 with r->who filled, 1 when there is no (valid) session, -1 on a
  * database error (r->err set). */
@@ -33,6 +34,17 @@ int	auth_key_row(struct req *r, const struct db_rows *rows);
 #define AUTH_KEY_PREV_MATCH	"k.prev_key_hash = ? AND k.prev_expires_at > NOW(6)"
 int	auth_key_query(const char *sql, const char *sql_prev, const struct db_param *hash,
 	    struct db_rows *rows);
+/* Admin API token (Authorization: Bearer sb-adm-…): 0 with r->who filled
+ * (the admin who made it, via AUTH_VIA_TOKEN, its scopes), 1 when none was
+ * sent, -1 refused (401 unknown/revoked, or its admin is no longer one). */
+int	auth_from_token(struct req *r);
+/* The scope a token needs for method + path on the management API
+ * ("reports", "keys", "providers", "users"), or NULL: no token may. */
+const char *auth_token_scope(const char *method, const char *path);
+/* A new secret: kind ("sk-sb-" or "sb-adm-") + 32 random bytes base64url;
+ * its SHA-256 and its first AUTH_KEY_VISIBLE characters. 0, or -1. */
+int	auth_secret_generate(const char *kind, char *secret, size_t secretsz,
+	    unsigned char hash[32], char prefix[AUTH_KEY_VISIBLE + 1]);
 /* 1 when the X-CSRF-Token header matches the session's token. */
 int	auth_csrf_ok(const struct req *r);
 

@@ -14,7 +14,7 @@
 #include "error.h"
 #include "sbconst.h"
 
-enum auth_via { AUTH_VIA_NONE = 0, AUTH_VIA_SESSION, AUTH_VIA_KEY };
+enum auth_via { AUTH_VIA_NONE = 0, AUTH_VIA_SESSION, AUTH_VIA_KEY, AUTH_VIA_TOKEN };
 
 /* Who is calling; filled by auth before the handler runs. */
 struct identity {
@@ -25,6 +25,8 @@ struct identity {
 	char		 csrf_token[65];	/* session only */
 	long long	 key_id;		/* gateway key only, else 0 */
 	char		*allowed_models;	/* gateway key: JSON array text or NULL */
+	long long	 token_id;		/* admin API token only, else 0 */
+	char		 scopes[64];		/* admin API token: "reports,keys,…" */
 };
 
 struct req {

@@ -3,7 +3,7 @@
 # Switchboard, everything under var/ (dev) or var/test-$TEST_SLOT (tests),
 # on 127.0.0.1 only. Nothing system-wide is touched. Safe to run twice.
 #   dev:  web on $PORT (8080), MariaDB on 33061, programs from cgi-bin/
-#   test: web on 28480+10*slot, MariaDB on 33070+slot, ASan programs from build/asan/,
+#   test: web on 28480+10*slot, MariaDB on 28400+slot, ASan programs from build/asan/,
 #         mock upstream on 28481+10*slot
 #   DB_CLUSTER=galera (test only): the database is a three-node Galera cluster
 #         (scripts/galera.sh, SQL on 29001-29003+100*slot) and the programs
@@ -28,7 +28,7 @@ if [ "$mode" = dev ]; then
 else
 	var=$root/var/test-$slot
 	web_port=$((28480 + 10 * slot))
-	db_port=$((33070 + slot))
+	db_port=$((28400 + slot))	# below the ephemeral ports (32768+), which a client may hold
 	bindir=$root/build/asan
 	cli=$root/build/asan/switchboard
 	iterations=20000

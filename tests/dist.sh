@@ -66,7 +66,7 @@ TEST_SLOT=$slot scripts/stack.sh reset test >/dev/null 2>&1
 env_out=$(TEST_SLOT=$slot scripts/stack.sh start test) || { bad "stack: $env_out"; finish; exit 1; }
 var=$(echo "$env_out" | sed -n 's/^VAR=//p')
 mock=$(echo "$env_out" | sed -n 's/^MOCK_URL=//p')
-db_port=$((33070 + slot))
+db_port=$((28400 + slot))	# below the ephemeral ports (32768+), which a client may hold
 # What a hosting panel gives: an empty database and a user with ALL on it and
 # nothing else (no global privileges), over TCP with a password.
 dbq() { mariadb --defaults-file="$var/my.cnf" -uroot -N -e "$1"; }

@@ -173,6 +173,76 @@ auth_from_key(struct req *r)
 	return rc;
 }
 
+static const char SQL_TOKEN_FIND[] =
+    "SELECT t.id, t.user_id, u.username, t.scopes FROM admin_tokens t"
+    " JOIN users u ON u.id = t.user_id"
+    " WHERE t.token_hash = ? AND t.revoked_at IS NULL AND u.is_active = 1 AND u.role = 'admin'";
+static const char SQL_TOKEN_TOUCH[] =
+    "UPDATE admin_tokens SET last_used_at = NOW(6) WHERE id = ?"
+    " AND (last_used_at IS NULL OR last_used_at < NOW(6) - INTERVAL 60 SECOND)";
+
+int
+auth_from_token(struct req *r)
+{
+	const char	*tok = auth_key_header(r);
+	struct db_rows	 rows;
+	struct db_param	 p[1];
+	unsigned char	 hash[32];
+	int		 rc = -1;
+
+	if (tok == NULL || strncmp(tok, AUTH_TOKEN_PREFIX, strlen(AUTH_TOKEN_PREFIX)) != 0)
+		return 1;
+	if (strlen(tok) > 128)
+		return http_fail(r, ERR_AUTH, 401, "invalid_token", "This admin API token is not valid.");
+	vault_sha256(tok, strlen(tok), hash);
+	p[0] = db_bytes(hash, sizeof(hash));
+	if (db_query(SQL_TOKEN_FIND, p, 1, &rows) != DB_OK) {
+		err_db_unavailable(&r->err);
+	} else if (rows.nrows == 0) {
+		http_fail(r, ERR_AUTH, 401, "invalid_token",
+		    "This admin API token is not valid (revoked, or its administrator is no longer one).");
+	} else {
+		r->who.via = AUTH_VIA_TOKEN;
+		r->who.token_id = db_ll(&rows, 0, 0, 0);
+		r->who.user_id = db_ll(&rows, 0, 1, 0);
+		r->who.is_admin = 1;
+		snprintf(r->who.username, sizeof(r->who.username), "%s", db_val(&rows, 0, 2) ? db_val(&rows, 0, 2) : "");
+		snprintf(r->who.scopes, sizeof(r->who.scopes), "%s", db_val(&rows, 0, 3) ? db_val(&rows, 0, 3) : "");
+		p[0] = db_int(r->who.token_id);
+		(void)db_exec(SQL_TOKEN_TOUCH, p, 1, NULL, NULL);
+		rc = 0;
+	}
+	db_rows_free(&rows);
+	return rc;
+}
+
+/* Path prefixes of the management API and the scope each needs. */
+static const struct { const char *prefix; const char *scope; int read_only; } auth_scopes[] = {
+	{ "/api/usage/", "reports", 1 },
+	{ "/api/budget", "reports", 1 },
+	{ "/api/keys", "keys", 0 },
+	{ "/api/provider-configs", "providers", 0 },
+	{ "/api/providers", "providers", 0 },
+	{ "/api/models", "providers", 0 },
+	{ "/api/aliases", "providers", 0 },
+	{ "/api/users", "users", 0 },
+	{ "/api/admin/tokens", NULL, 0 },	/* tokens never make tokens */
+	{ "/api/admin/", "users", 0 },
+};
+
+const char *
+auth_token_scope(const char *method, const char *path)
+{
+	size_t	 i;
+
+	for (i = 0; i < sizeof(auth_scopes) / sizeof(auth_scopes[0]); i++)
+		if (strncmp(path, auth_scopes[i].prefix, strlen(auth_scopes[i].prefix)) == 0)
+			return auth_scopes[i].scope == NULL ||
+			    (auth_scopes[i].read_only && strcmp(method, "GET") != 0) ?
+			    NULL : auth_scopes[i].scope;
+	return NULL;
+}
+
 int
 auth_csrf_ok(const struct req *r)
 {
@@ -324,12 +394,19 @@ auth_throttle_reset(const char *username, const char *addr)
 int
 auth_key_generate(char *secret, size_t secretsz, unsigned char hash[32], char prefix[AUTH_KEY_VISIBLE + 1])
 {
+	return auth_secret_generate(AUTH_KEY_PREFIX, secret, secretsz, hash, prefix);
+}
+
+int
+auth_secret_generate(const char *kind, char *secret, size_t secretsz,
+    unsigned char hash[32], char prefix[AUTH_KEY_VISIBLE + 1])
+{
 	char	 body[64];
 	int	 n;
 
 	if (vault_token_b64url(body, sizeof(body), SB_TOKEN_BYTES) == -1)
 		return -1;
-	n = snprintf(secret, secretsz, AUTH_KEY_PREFIX "%s", body);
+	n = snprintf(secret, secretsz, "%s%s", kind, body);
 	OPENSSL_cleanse(body, sizeof(body));
 	if (n < 0 || (size_t)n >= secretsz)
 		return -1;

@@ -10,6 +10,7 @@
 #include <curl/curl.h>
 #include <fcgiapp.h>
 
+#include "audit.h"
 #include "auth.h"
 #include "db.h"
 #include "install.h"
@@ -121,6 +122,24 @@ server_key_restricted(const struct req *r)
 	    strcmp(a, "null") != 0 && strcmp(a, "[]") != 0;
 }
 
+/* An admin API token may call this route: its scopes name what the
+ * route's path needs (auth_token_scope). */
+static int
+server_token_allowed(struct req *r)
+{
+	const char	*need = auth_token_scope(r->method, r->path), *p;
+	size_t		 n;
+
+	for (p = r->who.scopes; need != NULL && *p; p += n + (p[n] == ',')) {
+		n = strcspn(p, ",");
+		if (n == strlen(need) && strncmp(p, need, n) == 0)
+			return 0;
+	}
+	return http_fail(r, ERR_AUTH, 403, "token_scope",
+	    need ? "This admin API token's scopes do not include \"%s\"." :
+	    "Admin API tokens cannot call this; use a browser session.", need ? need : "");
+}
+
 int
 server_authenticate(struct req *r, enum route_auth need)
 {
@@ -132,6 +151,9 @@ server_authenticate(struct req *r, enum route_auth need)
 		rc = auth_from_session(r);
 		return rc == -1 ? -1 : 0;
 	}
+	/* An admin API token: no session, no CSRF token, its scopes only. */
+	if ((rc = auth_from_token(r)) != 1)
+		return rc == 0 ? server_token_allowed(r) : -1;
 	if (need == ROUTE_USER && (rc = auth_from_key(r)) != 1) {
 		/* A model-restricted key sees its models through /v1/ only:
 		 * the management listings would show the owner's others. */
@@ -168,6 +190,10 @@ server_handle(const struct program *prog, struct req *r)
 		rc = route->handler(r);
 	if (rc != 0 && r->status == 0)
 		http_send_error(r);
+	if (server_is_write(r->method) && r->who.user_id != 0 &&
+	    (r->who.via == AUTH_VIA_SESSION || r->who.via == AUTH_VIA_TOKEN) &&
+	    strncmp(r->path, "/api/llm/", 9) != 0 && strncmp(r->path, "/api/auth/", 10) != 0)
+		audit_record(r);
 	if (r->status >= 500 || (rc != 0 && r->err.category == ERR_INTERNAL))
 		log_err("%s %s -> %d %s: %s", r->method, r->path, r->status, r->err.code, r->err.message);
 	else

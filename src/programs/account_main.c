@@ -10,6 +10,7 @@
 #include <openssl/crypto.h>
 
 #include "account.h"
+#include "audit.h"
 #include "auth.h"
 #include "db.h"
 #include "json.h"
@@ -855,6 +856,169 @@ handle_maintenance_put(struct req *r)
 	return maintenance_send(r);
 }
 
+/* ---- admin API tokens and the audit log --------------------------------------- */
+
+static const char SQL_TOKEN_INSERT[] =
+    "INSERT INTO admin_tokens (user_id, name, prefix, token_hash, scopes) VALUES (?, ?, ?, ?, ?)";
+static const char SQL_TOKENS_LIST[] =
+    "SELECT t.id, t.name, t.prefix, t.scopes, u.username,"
+    " DATE_FORMAT(t.created_at, '%Y-%m-%dT%H:%i:%sZ'), DATE_FORMAT(t.last_used_at, '%Y-%m-%dT%H:%i:%sZ'),"
+    " DATE_FORMAT(t.revoked_at, '%Y-%m-%dT%H:%i:%sZ')"
+    " FROM admin_tokens t JOIN users u ON u.id = t.user_id WHERE (? = 0 OR t.id = ?)"
+    " ORDER BY t.created_at DESC, t.id DESC LIMIT 200";
+static const char SQL_TOKEN_REVOKE[] =
+    "UPDATE admin_tokens SET revoked_at = COALESCE(revoked_at, NOW(6)) WHERE id = ?";
+
+static const char *const token_scopes[] = { "reports", "keys", "providers", "users" };
+
+static cJSON *
+token_json(const struct db_rows *rows, int i)
+{
+	static const char *const names[] = { "id", "name", "prefix", "scopes", "created_by",
+	    "created_at", "last_used_at", "revoked_at" };
+	cJSON	*o = cJSON_CreateObject(), *sc;
+	char	 list[64], *save = NULL, *one;
+	int	 c;
+
+	cJSON_AddNumberToObject(o, "id", (double)db_ll(rows, i, 0, 0));
+	for (c = 1; c < 8; c++) {
+		if (c == 3) {
+			sc = cJSON_AddArrayToObject(o, "scopes");
+			snprintf(list, sizeof(list), "%s", db_val(rows, i, 3) ? db_val(rows, i, 3) : "");
+			for (one = strtok_r(list, ",", &save); one; one = strtok_r(NULL, ",", &save))
+				cJSON_AddItemToArray(sc, cJSON_CreateString(one));
+		} else {
+			json_add_str_or_null(o, names[c], db_val(rows, i, c));
+		}
+	}
+	return o;
+}
+
+static int
+tokens_send(struct req *r, int status, long long only, const char *secret)
+{
+	struct db_param	 p[2] = { db_int(only), db_int(only) };
+	struct db_rows	 rows;
+	cJSON		*root, *arr;
+	int		 i;
+
+	if (db_query(SQL_TOKENS_LIST, p, 2, &rows) != DB_OK) {
+		db_rows_free(&rows);
+		return err_db_unavailable(&r->err);
+	}
+	root = cJSON_CreateObject();
+	if (secret != NULL && rows.nrows == 1) {
+		cJSON_AddItemToObject(root, "token", token_json(&rows, 0));
+		cJSON_AddStringToObject(root, "secret", secret);
+	} else {
+		arr = cJSON_AddArrayToObject(root, "tokens");
+		for (i = 0; i < rows.nrows; i++)
+			cJSON_AddItemToArray(arr, token_json(&rows, i));
+	}
+	db_rows_free(&rows);
+	http_send_json(r, status, root);
+	cJSON_Delete(root);
+	return 0;
+}
+
+static int
+handle_tokens_list(struct req *r)
+{
+	return tokens_send(r, 200, 0, NULL);
+}
+
+/* The scopes array as "a,b" in token_scopes order; -1 with r->err. */
+static int
+token_scopes_field(struct req *r, char *out, size_t size)
+{
+	const cJSON	*arr = cJSON_GetObjectItemCaseSensitive(r->json, "scopes"), *v;
+	size_t		 i;
+	int		 want[4] = { 0 }, found;
+
+	out[0] = '\0';
+	if (!cJSON_IsArray(arr) || cJSON_GetArraySize(arr) == 0)
+		return http_fail(r, ERR_VALIDATION, 400, "invalid_scopes",
+		    "scopes: a list of one or more of reports, keys, providers, users.");
+	cJSON_ArrayForEach(v, arr) {
+		found = 0;
+		for (i = 0; i < 4; i++)
+			if (cJSON_IsString(v) && strcmp(v->valuestring, token_scopes[i]) == 0)
+				want[i] = found = 1;
+		if (!found)
+			return http_fail(r, ERR_VALIDATION, 400, "invalid_scopes",
+			    "scopes: each is one of reports, keys, providers, users.");
+	}
+	for (i = 0; i < 4; i++)
+		if (want[i])
+			snprintf(out + strlen(out), size - strlen(out), "%s%s", out[0] ? "," : "", token_scopes[i]);
+	return 0;
+}
+
+/* POST /api/admin/tokens {name, scopes}: the secret is in this answer only. */
+static int
+handle_tokens_create(struct req *r)
+{
+	struct db_param		 p[5];
+	const char		*name = NULL;
+	char			 secret[80], prefix[AUTH_KEY_VISIBLE + 1], scopes[64];
+	unsigned char		 hash[32];
+	unsigned long long	 id = 0;
+	int			 rc;
+
+	if (body_or_fail(r) == -1 ||
+	    json_field_str(r->json, "name", 1, 1, SB_MAX_NAME, &name, NULL, &r->err) == -1 ||
+	    token_scopes_field(r, scopes, sizeof(scopes)) == -1)
+		return -1;
+	if (auth_secret_generate(AUTH_TOKEN_PREFIX, secret, sizeof(secret), hash, prefix) == -1)
+		return http_fail(r, ERR_INTERNAL, 500, "random_failed", "Could not create a token.");
+	p[0] = db_int(r->who.user_id);
+	p[1] = db_str(name);
+	p[2] = db_str(prefix);
+	p[3] = db_bytes(hash, sizeof(hash));
+	p[4] = db_str(scopes);
+	rc = db_exec(SQL_TOKEN_INSERT, p, 5, NULL, &id) != DB_OK ?
+	    err_db_unavailable(&r->err) : tokens_send(r, 201, (long long)id, secret);
+	OPENSSL_cleanse(secret, sizeof(secret));
+	return rc;
+}
+
+static int
+handle_tokens_revoke(struct req *r)
+{
+	struct db_param		 p[1];
+	unsigned long long	 n = 0;
+	long long		 id;
+
+	if (http_parse_id(http_route_param(r, 0), &id) == -1)
+		return http_fail(r, ERR_VALIDATION, 404, "not_found", "There is no such token.");
+	p[0] = db_int(id);
+	if (db_exec(SQL_TOKEN_REVOKE, p, 1, &n, NULL) != DB_OK)
+		return err_db_unavailable(&r->err);
+	if (n == 0)
+		return http_fail(r, ERR_VALIDATION, 404, "not_found", "There is no such token.");
+	http_send_empty(r, 204);
+	return 0;
+}
+
+/* GET /api/admin/audit?limit=N (default 100). */
+static int
+handle_audit_list(struct req *r)
+{
+	char	 v[16];
+	long	 limit = 100;
+	cJSON	*root;
+
+	if (http_query(r, "limit", v, sizeof(v)) == 0 &&
+	    ((limit = strtol(v, NULL, 10)) < 1 || limit > AUDIT_LIST_MAX))
+		return http_fail(r, ERR_VALIDATION, 400, "invalid_parameter",
+		    "limit: a number from 1 to %d.", AUDIT_LIST_MAX);
+	if ((root = audit_list_json((int)limit)) == NULL)
+		return err_db_unavailable(&r->err);
+	http_send_json(r, 200, root);
+	cJSON_Delete(root);
+	return 0;
+}
+
 static const char SQL_KEY_UPDATE[] =
     "UPDATE gateway_keys SET name = IF(?, ?, name),"
     " monthly_budget_micros = IF(?, ?, monthly_budget_micros),"
@@ -970,6 +1134,10 @@ static const struct route account_routes[] = {
 	{ "PUT",    "/api/users/{id}/limits", handle_user_limits_put, ROUTE_ADMIN },
 	{ "DELETE", "/api/users/{id}",      handle_users_delete, ROUTE_ADMIN },
 	{ "GET",    "/api/admin/maintenance", handle_maintenance_get, ROUTE_ADMIN },
+	{ "GET",    "/api/admin/tokens",    handle_tokens_list,  ROUTE_ADMIN },
+	{ "POST",   "/api/admin/tokens",    handle_tokens_create, ROUTE_ADMIN },
+	{ "DELETE", "/api/admin/tokens/{id}", handle_tokens_revoke, ROUTE_ADMIN },
+	{ "GET",    "/api/admin/audit",     handle_audit_list,   ROUTE_ADMIN },
 	{ "PUT",    "/api/admin/maintenance", handle_maintenance_put, ROUTE_ADMIN },
 	{ "GET",    "/api/keys",            handle_keys_list,    ROUTE_SESSION },
 	{ "POST",   "/api/keys",            handle_keys_create,  ROUTE_SESSION },
