@@ -1,12 +1,13 @@
 // Admin: people (create, change role, disable, reset password, delete), the
-// maintenance switch (pause the gateway with a message), global aliases
+// maintenance switch (pause the gateway with a message), admin API tokens
+// (scoped, shown once) and the audit log of management writes, global aliases
 // (visible to every user), and the provider catalog (enable/disable entries,
 // edit their endpoint and links). Admin role only.
 
 import { get, post, put, del, ApiError } from '../api.js';
 import { h, $, clear, replace, icon, ICONS, extLink } from '../dom.js';
 import { shell } from '../shell.js';
-import { openDialog, confirmDialog, toast, busy, statePill, errorBox, showError, field } from '../ui.js';
+import { openDialog, confirmDialog, toast, busy, statePill, errorBox, showError, field, copyButton } from '../ui.js';
 import { date } from '../format.js';
 
 let me = null;
@@ -198,6 +199,81 @@ async function loadMaintenance() {
   }
 }
 
+const SCOPES = [['reports', 'Reports (read-only usage and budgets)'], ['keys', 'API keys'], ['providers', 'Providers and models'], ['users', 'Users and admin settings']];
+
+async function loadTokens() {
+  const box = $('#tokens');
+  try {
+    const r = await get('api/admin/tokens');
+    const tokens = Array.isArray(r && r.tokens) ? r.tokens : [];
+    if (!tokens.length) { replace(box, h('p', { class: 'muted' }, 'No tokens yet. A token lets a script call the management API as you, within its scopes.')); return; }
+    const body = h('tbody');
+    for (const t of tokens) {
+      const rm = t.revoked_at ? null : h('button', { type: 'button', class: 'btn btn-sm btn-ghost danger', 'aria-label': 'Revoke token ' + t.name }, 'Revoke');
+      if (rm) rm.addEventListener('click', async () => {
+        if (!await confirmDialog({ title: 'Revoke ' + t.name + '?', message: 'Scripts using ' + t.prefix + '… stop working at once.', confirm: 'Revoke token', danger: true })) return;
+        try { await del('api/admin/tokens/' + encodeURIComponent(t.id)); toast('Token revoked', 'ok'); loadTokens(); loadAudit(); } catch (err) { toast(err.message, 'error'); }
+      });
+      body.appendChild(h('tr', { dataset: { token: t.name } },
+        h('td', null, h('div', { class: 'cell-main' }, t.name), h('div', { class: 'cell-sub mono' }, t.prefix + '…')),
+        h('td', null, (t.scopes || []).join(', ')),
+        h('td', null, statePill(t.revoked_at ? 'disabled' : 'active', t.revoked_at ? 'Revoked' : 'Active')),
+        h('td', { class: 'hide-sm' }, t.created_by || ''),
+        h('td', { class: 'hide-sm' }, t.last_used_at ? date(t.last_used_at) : 'never'),
+        h('td', { class: 'actions' }, rm)));
+    }
+    replace(box, h('div', { class: 'table-wrap' }, h('table', null,
+      h('thead', null, h('tr', null, ['Token', 'Scopes', 'Status', 'Created by', 'Last used', ''].map((x, i) => h('th', { scope: 'col', class: [3, 4].includes(i) ? 'hide-sm' : null }, x || h('span', { class: 'sr-only' }, 'Actions'))))), body)));
+  } catch (err) {
+    if (err instanceof ApiError && err.status === 401) return;
+    showError(box, err);
+  }
+}
+
+function tokenDialog() {
+  const name = h('input', { type: 'text', id: 'token-name', maxlength: '64', placeholder: 'e.g. nightly-report' });
+  const boxes = SCOPES.map(([v, l]) => h('label', { class: 'check' }, h('input', { type: 'checkbox', value: v, dataset: { scope: v } }), ' ' + l));
+  const out = h('div', { 'aria-live': 'polite' });
+  const cancel = h('button', { type: 'button', class: 'btn' }, 'Cancel');
+  const save = h('button', { type: 'button', class: 'btn btn-primary', id: 'token-create' }, 'Create token');
+  const d = openDialog({ title: 'Create an API token', body: [field('Name', name), h('fieldset', { class: 'scopes' }, h('legend', null, 'Scopes'), boxes), out], actions: [cancel, save] });
+  cancel.addEventListener('click', () => d.close());
+  save.addEventListener('click', () => busy(save, async () => {
+    const scopes = boxes.map((b) => b.querySelector('input')).filter((i) => i.checked).map((i) => i.value);
+    try {
+      const r = await post('api/admin/tokens', { name: name.value.trim(), scopes });
+      const done = h('button', { type: 'button', class: 'btn btn-primary' }, 'I have saved it');
+      replace(d.dialog.querySelector('.dialog-body'), h('div', null,
+        h('div', { class: 'alert alert-info' }, h('div', { class: 'alert-body' }, h('b', null, 'Copy this token now.'), ' It is shown only once; Switchboard keeps just a hash of it. Send it as "Authorization: Bearer …".')),
+        h('div', { class: 'secret-box' }, h('code', { id: 'new-token' }, r.secret), copyButton(() => r.secret))));
+      replace(d.dialog.querySelector('.dialog-actions'), done);
+      done.addEventListener('click', () => d.close());
+      loadTokens();
+      loadAudit();
+    } catch (err) { replace(out, errorBox(err, { compact: true })); }
+  }));
+}
+
+async function loadAudit() {
+  const box = $('#audit');
+  try {
+    const r = await get('api/admin/audit', { limit: 100 });
+    const entries = Array.isArray(r && r.entries) ? r.entries : [];
+    if (!entries.length) { replace(box, h('p', { class: 'muted' }, 'Nothing recorded yet.')); return; }
+    replace(box, h('div', { class: 'table-wrap' }, h('table', { id: 'audit-table' },
+      h('thead', null, h('tr', null, ['When', 'Who', 'What', 'Status', 'From'].map((x, i) => h('th', { scope: 'col', class: i === 4 ? 'hide-sm' : null }, x)))),
+      h('tbody', null, entries.map((e) => h('tr', { dataset: { method: e.method, path: e.path } },
+        h('td', { class: 'small' }, date(e.at)),
+        h('td', null, e.username, h('div', { class: 'cell-sub' }, e.via === 'token' ? 'API token #' + e.token_id : 'browser')),
+        h('td', { class: 'mono small' }, e.method + ' ' + e.path),
+        h('td', { class: 'num' }, String(e.status)),
+        h('td', { class: 'hide-sm mono small' }, e.address || '')))))));
+  } catch (err) {
+    if (err instanceof ApiError && err.status === 401) return;
+    showError(box, err);
+  }
+}
+
 function catalogDialog(p) {
   const display = h('input', { type: 'text', value: p.display_name || '', maxlength: '128' });
   const base = h('input', { type: 'url', value: p.base_url || '', maxlength: '512' });
@@ -217,10 +293,13 @@ function catalogDialog(p) {
 }
 
 $('#add-user').addEventListener('click', addUserDialog);
+$('#add-token').addEventListener('click', tokenDialog);
 shell({ active: 'admin', settings: true, adminOnly: true }).then((u) => {
   me = u;
   loadUsers();
   loadMaintenance();
+  loadTokens();
+  loadAudit();
   loadAliases();
   loadCatalog();
 }).catch(() => {});
