@@ -25,7 +25,7 @@ providers_h="$core_h catalog sync modellist"
 adapters_h="$providers_h adapter"
 ingress_h="$adapters_h ingress"
 chat_h="$ingress_h chat route circuit chatcache inflight quota respstore spool usage"
-reports_h="$chat_h usageapi usagerep rollup budget metrics health cron"
+reports_h="$chat_h usageapi usagerep rollup budget metrics health cron alerts"
 check_layer() {	# FOLDER ALLOWED-HEADER-NAMES
 	for f in $(find "src/$1" -maxdepth 1 -name '*.[ch]'); do
 		for inc in $(sed -nE 's/^#include "([^"]+)\.h".*/\1/p' "$f"); do

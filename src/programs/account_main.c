@@ -10,6 +10,7 @@
 #include <openssl/crypto.h>
 
 #include "account.h"
+#include "alerts.h"
 #include "audit.h"
 #include "auth.h"
 #include "db.h"
@@ -1019,6 +1020,66 @@ handle_audit_list(struct req *r)
 	return 0;
 }
 
+/* ---- notifications and alert channels (alerts.h) ---------------------------- */
+
+static int
+send_or_fail(struct req *r, int status, cJSON *o)
+{
+	if (o == NULL)
+		return -1;
+	http_send_json(r, status, o);
+	cJSON_Delete(o);
+	return 0;
+}
+
+static int
+handle_notifications(struct req *r)
+{
+	return send_or_fail(r, 200, alerts_notifications_json(r->who.user_id, 50, &r->err));
+}
+
+static int
+handle_notifications_read(struct req *r)
+{
+	if (alerts_mark_read(r->who.user_id, &r->err) != 0)
+		return -1;
+	http_send_empty(r, 204);
+	return 0;
+}
+
+static int
+handle_channels_list(struct req *r)
+{
+	return send_or_fail(r, 200, alerts_channels_json(r->who.user_id, &r->err));
+}
+
+/* POST /api/alert-channels {url, format?: json|slack|discord} */
+static int
+handle_channels_add(struct req *r)
+{
+	const char	*url = NULL, *format = "json";
+
+	if (body_or_fail(r) == -1 ||
+	    json_field_str(r->json, "url", 1, 1, 4096, &url, NULL, &r->err) == -1 ||
+	    json_field_str(r->json, "format", 0, 1, 16, &format, NULL, &r->err) == -1 ||
+	    alerts_channel_add(r->who.user_id, url, format, &r->err) < 0)
+		return -1;
+	return send_or_fail(r, 201, alerts_channels_json(r->who.user_id, &r->err));
+}
+
+static int
+handle_channels_delete(struct req *r)
+{
+	long long	 id;
+
+	if (http_parse_id(http_route_param(r, 0), &id) == -1)
+		return http_fail(r, ERR_VALIDATION, 404, "not_found", "There is no such alert channel.");
+	if (alerts_channel_delete(r->who.user_id, id, &r->err) != 0)
+		return -1;
+	http_send_empty(r, 204);
+	return 0;
+}
+
 static const char SQL_KEY_UPDATE[] =
     "UPDATE gateway_keys SET name = IF(?, ?, name),"
     " monthly_budget_micros = IF(?, ?, monthly_budget_micros),"
@@ -1138,6 +1199,11 @@ static const struct route account_routes[] = {
 	{ "POST",   "/api/admin/tokens",    handle_tokens_create, ROUTE_ADMIN },
 	{ "DELETE", "/api/admin/tokens/{id}", handle_tokens_revoke, ROUTE_ADMIN },
 	{ "GET",    "/api/admin/audit",     handle_audit_list,   ROUTE_ADMIN },
+	{ "GET",    "/api/notifications",   handle_notifications, ROUTE_SESSION },
+	{ "POST",   "/api/notifications/read", handle_notifications_read, ROUTE_SESSION },
+	{ "GET",    "/api/alert-channels",  handle_channels_list, ROUTE_SESSION },
+	{ "POST",   "/api/alert-channels",  handle_channels_add,  ROUTE_SESSION },
+	{ "DELETE", "/api/alert-channels/{id}", handle_channels_delete, ROUTE_SESSION },
 	{ "PUT",    "/api/admin/maintenance", handle_maintenance_put, ROUTE_ADMIN },
 	{ "GET",    "/api/keys",            handle_keys_list,    ROUTE_SESSION },
 	{ "POST",   "/api/keys",            handle_keys_create,  ROUTE_SESSION },

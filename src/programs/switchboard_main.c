@@ -12,6 +12,7 @@
 
 #include "account.h"
 #include "catalog.h"
+#include "alerts.h"
 #include "cron.h"
 #include "migrate.h"
 #include "db.h"
@@ -25,6 +26,7 @@
 
 static int	cmd_user(const struct config *, int, char **);
 static int	cmd_check(const struct config *, int, char **);
+static int	cmd_rotate_key(const struct config *, int, char **);
 
 static const struct cli_command commands[] = {
 	{ "migrate", cli_migrate, "migrate                      apply pending sql/ migrations" },
@@ -33,9 +35,10 @@ static const struct cli_command commands[] = {
 	{ "rollup",  rollup_cli,  "rollup [--rebuild[-from D]]  roll the usage log up into hourly totals (cron)" },
 	{ "prune",   rollup_prune_cli, "prune [--days N]             delete rolled-up raw usage rows past retention" },
 	{ "sync",    sync_cli,    "sync --all                   fetch every active provider config's model list (cron)" },
-	{ "rotate-key", catalog_rotate_cli, "rotate-key                   re-encrypt stored provider keys under current_key_id" },
+	{ "rotate-key", cmd_rotate_key, "rotate-key                   re-encrypt stored provider keys and webhook URLs under current_key_id" },
 	{ "health",  health_cli,  "health [--probe]             provider states; --probe checks each config (cron)" },
 	{ "spool",   spool_cli,   "spool                        write usage rows kept while the database was down (cron)" },
+	{ "alerts",  alerts_cli,  "alerts                       make due notifications and deliver them to webhooks (cron)" },
 	{ "cron",    cron_cli,    "cron                         every job that is due (the one crontab line, every 5 minutes)" },
 };
 
@@ -101,6 +104,22 @@ cmd_user(const struct config *cfg, int argc, char **argv)
 	}
 	printf("created %s %s (id %lld)\n", admin ? "administrator" : "user", argv[2], id);
 	return 0;
+}
+
+/* Provider keys (catalog), then webhook URLs (alerts). */
+static int
+cmd_rotate_key(const struct config *cfg, int argc, char **argv)
+{
+	int	 rc = catalog_rotate_cli(cfg, argc, argv), rotated, failed;
+
+	if (rc == 2 || vault_current_key_id() <= 0)
+		return rc;
+	if ((failed = alerts_rotate_keys(&rotated)) < 0) {
+		fprintf(stderr, "rotate-key: database error: %s\n", db_error());
+		return 1;
+	}
+	printf("rotate-key: %d webhook address(es) re-encrypted, %d failed\n", rotated, failed);
+	return rc != 0 || failed ? 1 : 0;
 }
 
 static int

@@ -5,6 +5,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "alerts.h"
 #include "cron.h"
 #include "db.h"
 #include "health.h"
@@ -31,6 +32,7 @@ struct cron_job {
 static const struct cron_job cron_jobs[] = {
 	{ "spool", 0, spool_cli, { "spool", NULL, NULL } },
 	{ "rollup", 0, rollup_cli, { "rollup", NULL, NULL } },
+	{ "alerts", 0, alerts_cli, { "alerts", NULL, NULL } },
 	{ "health", 3600, health_cli, { "health", "--probe", NULL } },
 	{ "sync", 86400, sync_cli, { "sync", "--all", NULL } },
 	{ "prune", 86400, rollup_prune_cli, { "prune", NULL, NULL } },

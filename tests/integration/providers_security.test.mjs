@@ -99,6 +99,7 @@ test('rotate-key re-encrypts every key; an unknown key id is reported clearly, n
   const u = await newUser('rot');
   const r = await u.post('/api/provider-configs/openai', { api_key: KEY(), base_url: mock.url('openai/v1') });
   assert.equal(r.status, 201);
+  assert.equal((await u.post('/api/alert-channels', { url: 'https://hooks.example.com/rotate' })).status, 201);
   const ini = process.env.SWITCHBOARD_CONFIG;
   const text = readFileSync(ini, 'utf8');
   const key2 = randomBytes(32).toString('hex');
@@ -111,7 +112,9 @@ test('rotate-key re-encrypts every key; an unknown key id is reported clearly, n
   const out = rotate(iniNew);
   assert.equal(out.status, 0, out.stderr);
   assert.match(out.stdout, /re-encrypted under key id 2, 0 failed/);
+  assert.match(out.stdout, /[1-9]\d* webhook address\(es\) re-encrypted, 0 failed/);
   assert.deepEqual(sql('SELECT DISTINCT key_id FROM user_api_providers'), [['2']]);
+  assert.deepEqual(sql('SELECT DISTINCT url_key_id FROM alert_channels'), [['2']], 'webhook addresses too');
   const afterRow = sql(`SELECT HEX(api_key_enc), HEX(key_fingerprint) FROM user_api_providers WHERE user_id = ${u.user.id}`)[0];
   assert.notEqual(afterRow[0], before[0]);
 
@@ -128,6 +131,7 @@ test('rotate-key re-encrypts every key; an unknown key id is reported clearly, n
   const back = rotate(iniBack);
   assert.equal(back.status, 0, back.stderr);
   assert.deepEqual(sql('SELECT DISTINCT key_id FROM user_api_providers'), [['1']]);
+  assert.deepEqual(sql('SELECT DISTINCT url_key_id FROM alert_channels'), [['1']]);
   assert.equal(sql(`SELECT HEX(key_fingerprint) FROM user_api_providers WHERE user_id = ${u.user.id}`)[0][0], before[1],
     'fingerprint recomputed under the current key');
   const s2 = await u.post('/api/provider-configs/openai/sync', {});

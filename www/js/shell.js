@@ -3,8 +3,8 @@
 // the phone menu. shell() starts the "who am I" and status requests in parallel
 // with the page's own requests and resolves to the signed-in user.
 
-import { h, icon, ICONS, $ } from './dom.js';
-import { me, get, logout, page } from './api.js';
+import { h, icon, ICONS, $, clear } from './dom.js';
+import { me, get, post, logout, page } from './api.js';
 
 const SETTINGS = [
   ['providers', 'Providers', 'providers.html'],
@@ -73,6 +73,34 @@ function statusIndicator() {
   return a;
 }
 
+// The bell: the newest notifications (budget alerts, refused keys, circuits
+// that keep opening), unread ones counted; "Mark all read" clears the count.
+function bell() {
+  const count = h('span', { class: 'bell-count', hidden: true }, '');
+  const btn = h('button', { type: 'button', class: 'icon-btn bell-btn', id: 'bell', 'aria-haspopup': 'true', 'aria-label': 'Notifications' }, icon(ICONS.bell), count);
+  const list = h('div', { class: 'bell-list' });
+  const readAll = h('button', { type: 'button', class: 'btn btn-sm', id: 'bell-read' }, 'Mark all read');
+  const panel = h('div', { class: 'menu menu-right bell-panel', id: 'bell-panel' }, list,
+    h('div', { class: 'bell-foot' }, readAll, h('a', { href: page('budget.html') + '#alerts', class: 'small' }, 'Alert settings')));
+  btn.setAttribute('aria-controls', 'bell-panel');
+  disclosure(btn, panel);
+  const load = () => get('api/notifications', null, { noRedirect: true }).then((r) => {
+    const items = r && Array.isArray(r.notifications) ? r.notifications : [];
+    const unread = r && r.unread ? r.unread : 0;
+    count.hidden = unread === 0;
+    count.textContent = unread > 99 ? '99+' : String(unread);
+    btn.setAttribute('aria-label', unread ? 'Notifications: ' + unread + ' unread' : 'Notifications');
+    readAll.hidden = unread === 0;
+    clear(list).append(...(items.length ? items.slice(0, 20).map((n) => h('a', {
+      href: n.link ? page(n.link) : '#', class: ['bell-item', !n.read_at && 'is-unread'], dataset: { kind: n.kind } },
+    h('span', { class: 'bell-title' }, n.title), h('span', { class: 'bell-body small' }, n.body),
+    h('span', { class: 'bell-time small faint' }, String(n.created_at || '').replace('T', ' ').slice(0, 16) + ' UTC'))) :
+      [h('p', { class: 'muted small bell-empty' }, 'Nothing yet. Budget alerts, refused keys and failing providers show up here.')]));
+  }).catch(() => {});
+  readAll.addEventListener('click', () => post('api/notifications/read', {}).then(load).catch(() => {}));
+  return { node: h('div', { class: 'nav-drop' }, btn, panel), load };
+}
+
 /**
  * Render the header into #topbar and the settings tabs (if opts.settings).
  * Resolves to the user; non-admins are sent away from admin-only pages.
@@ -115,10 +143,11 @@ export function shell({ active, settings = false, adminOnly = false } = {}) {
     burger.setAttribute('aria-expanded', open ? 'true' : 'false');
   });
 
+  const notes = bell();
   top.append(h('div', { class: 'topbar-inner' },
     h('a', { href: page('index.html'), class: 'brand' }, h('img', { src: page('favicon.svg'), alt: '', width: '26', height: '26' }), h('span', null, 'Switchboard')),
     burger, nav,
-    h('div', { class: 'topbar-right' }, statusIndicator(), h('div', { class: 'nav-drop' }, acctBtn, acctMenu))));
+    h('div', { class: 'topbar-right' }, statusIndicator(), notes.node, h('div', { class: 'nav-drop' }, acctBtn, acctMenu))));
 
   if (settings) {
     const tabs = h('nav', { class: 'tabs', 'aria-label': 'Settings' },
@@ -136,6 +165,7 @@ export function shell({ active, settings = false, adminOnly = false } = {}) {
     avatar.textContent = (user.username || '?').slice(0, 1).toUpperCase();
     roleLine.textContent = 'Signed in as ' + user.username + ' (' + user.role + ')';
     document.body.dataset.role = user.role;
+    notes.load();
     if (user.role === 'admin') document.querySelectorAll('[data-admin]').forEach((el) => { el.hidden = false; });
     if (adminOnly && user.role !== 'admin') { location.replace(page('index.html')); throw new Error('admin only'); }
     return user;

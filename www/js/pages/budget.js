@@ -1,7 +1,7 @@
 // Settings → Budget: the monthly spending limit (amount, alert threshold, hard
 // stop) with the current month's bar. Per-key budgets live on the API keys page.
 
-import { get, put, ApiError } from '../api.js';
+import { get, put, post, del, ApiError } from '../api.js';
 import { h, $, clear, replace } from '../dom.js';
 import { shell } from '../shell.js';
 import { toast, busy, errorBox, showError, field } from '../ui.js';
@@ -37,6 +37,37 @@ function render(b) {
   });
   clear(formCard).appendChild(form);
 }
+
+// Where alerts go besides the bell: webhooks (JSON, Slack or Discord
+// bodies), each alert sent once, retried with backoff when it fails.
+async function loadChannels() {
+  const box = $('#alert-channels');
+  try {
+    const r = await get('api/alert-channels');
+    const list = Array.isArray(r && r.channels) ? r.channels : [];
+    const url = h('input', { type: 'url', id: 'hook-url', 'aria-label': 'Webhook address', placeholder: 'https://hooks.slack.com/services/…', maxlength: '2048', autocomplete: 'off', spellcheck: 'false' });
+    const format = h('select', { id: 'hook-format', 'aria-label': 'Webhook format' }, [['json', 'JSON'], ['slack', 'Slack'], ['discord', 'Discord']].map(([v, l]) => h('option', { value: v }, l)));
+    const add = h('button', { type: 'button', class: 'btn btn-sm btn-primary', id: 'hook-add' }, 'Add webhook');
+    const out = h('div', { 'aria-live': 'polite' });
+    add.addEventListener('click', () => busy(add, async () => {
+      try { await post('api/alert-channels', { url: url.value.trim(), format: format.value }); toast('Webhook added', 'ok'); loadChannels(); } catch (err) { replace(out, errorBox(err, { compact: true })); }
+    }));
+    const rows = list.map((c) => {
+      const rm = h('button', { type: 'button', class: 'btn btn-sm btn-ghost danger', 'aria-label': 'Remove webhook ' + c.url_hint }, 'Remove');
+      rm.addEventListener('click', async () => { try { await del('api/alert-channels/' + encodeURIComponent(c.id)); toast('Webhook removed', 'ok'); loadChannels(); } catch (err) { toast(err.message, 'error'); } });
+      return h('li', { class: 'hook', dataset: { channel: String(c.id) } }, h('span', { class: 'mono small' }, c.url_hint), ' ', h('span', { class: 'tag' }, c.format),
+        h('span', { class: 'small muted' }, ' · ' + c.delivered + ' delivered' + (c.pending ? ', ' + c.pending + ' waiting' : '') + (c.last_error ? ' · last error: ' + c.last_error : '')), ' ', rm);
+    });
+    replace(box, h('div', null,
+      h('p', { class: 'muted small' }, 'Alerts — a budget passing its threshold or its limit, a provider refusing your key, a provider that keeps failing — appear under the bell at the top. They can also go to a webhook: each is sent once, and retried with backoff when the webhook fails. The address is stored encrypted.'),
+      rows.length ? h('ul', { class: 'hooks' }, rows) : h('p', { class: 'small' }, 'No webhooks yet.'),
+      h('div', { class: 'toolbar' }, url, format, add), out));
+  } catch (err) {
+    if (err instanceof ApiError && err.status === 401) return;
+    showError(box, err);
+  }
+}
+loadChannels();
 
 get('api/budget').then(render).catch((err) => {
   if (err instanceof ApiError && err.status === 401) return;

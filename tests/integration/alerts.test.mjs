@@ -1,0 +1,105 @@
+// Alerts (issue 15): a budget crossing its alert threshold makes one
+// notification (the bell) and one delivery per webhook, in the webhook's
+// format; a failed delivery is retried after its backoff and delivered once;
+// running the job again makes nothing twice; the webhook URL is stored
+// sealed; a key the provider refused makes its own notification.
+import { test, after } from 'node:test';
+import assert from 'node:assert/strict';
+import http from 'node:http';
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
+import { BASE, gatewayKey, newUser, sql, inOneMonth } from './lib.mjs';
+import { chatUser, addModel, auth, configId } from './chatlib.mjs';
+
+const got = { json: [], slack: [] };
+let failJson = 1;	// the JSON webhook answers 500 this many times first
+const receiver = http.createServer((req, res) => {
+  let body = '';
+  req.on('data', (d) => { body += d; });
+  req.on('end', () => {
+    const which = req.url === '/json' ? 'json' : 'slack';
+    const fail = which === 'json' && failJson > 0;
+    if (fail) failJson--;
+    got[which].push({ body: JSON.parse(body), status: fail ? 500 : 200, type: req.headers['content-type'] });
+    res.writeHead(fail ? 500 : 200).end('ok');
+  });
+});
+await new Promise((r) => receiver.listen(0, '127.0.0.1', r));
+const hook = (path) => `http://127.0.0.1:${receiver.address().port}${path}`;
+after(() => receiver.close());
+
+// The job runs in another process while this one answers as the webhooks.
+const alertsRun = async () => (await promisify(execFile)(process.env.CLI, ['alerts'])).stdout;
+
+test('a budget crossing its alert line: one notification, one delivery per webhook, retried after a failure', () => inOneMonth(async () => {
+  const u = await chatUser();
+  // $1000 per 1M tokens: one short answer (~7 tokens) costs ~7000 µ$.
+  addModel(u.id, 'openai', 'gpt-alert', { input: 1000000000, output: 1000000000 });
+  const key = await gatewayKey(u, { name: 'alerting' });
+  const keyId = (await u.get('/api/keys')).json.keys.find((k) => key.startsWith(k.prefix)).id;
+  const b = await u.put(`/api/budget?key=${keyId}`, { monthly_limit_usd: 0.1, alert_threshold_pct: 5 });
+  assert.equal(b.status, 200, b.text);
+
+  assert.equal((await u.post('/api/alert-channels', { url: hook('/x'), format: 'teams' })).status, 400);
+  assert.equal((await u.post('/api/alert-channels', { url: 'ftp://example.com/x' })).status, 400);
+  let ch = await u.post('/api/alert-channels', { url: hook('/json') });
+  assert.equal(ch.status, 201, ch.text);
+  ch = await u.post('/api/alert-channels', { url: hook('/slack'), format: 'slack' });
+  assert.equal(ch.status, 201, ch.text);
+  assert.equal(ch.json.channels.length, 2);
+  assert.ok(ch.json.channels.every((c) => !c.url_hint.includes('/slack') && !c.url_hint.includes('/json')), 'the path is not shown');
+  assert.equal(sql(`SELECT COUNT(*) FROM alert_channels WHERE user_id = ${u.id} AND url_enc LIKE '%127.0.0.1%'`)[0][0], '0', 'sealed');
+
+  const r = await fetch(`${BASE}/v1/chat/completions`, { method: 'POST', headers: auth(key),
+    body: JSON.stringify({ model: 'openai/gpt-alert', messages: [{ role: 'user', content: 'hi' }], max_tokens: 8 }) });
+  assert.equal(r.status, 200, await r.text());
+
+  await alertsRun();
+  assert.equal(got.slack.length, 1, 'slack: delivered once');
+  assert.match(got.slack[0].body.text, /API key "alerting" reached its budget alert threshold\n\$0\.01 of \$0\.10 spent in \d{4}-\d{2}\./);
+  assert.equal(got.slack[0].type, 'application/json');
+  assert.equal(got.json.length, 1, 'json: tried once');
+  assert.equal(got.json[0].status, 500);
+  const [[attempts, delivered, lastStatus]] = sql(`SELECT d.attempts, d.delivered_at IS NOT NULL, d.last_status
+    FROM alert_deliveries d JOIN alert_channels c ON c.id = d.channel_id WHERE c.user_id = ${u.id} AND c.format = 'json'`);
+  assert.deepEqual([attempts, delivered, lastStatus], ['1', '0', '500'], 'the failure is recorded');
+
+  await alertsRun();	// the retry is not due yet; nothing new to make
+  assert.equal(got.json.length, 1);
+  assert.equal(got.slack.length, 1);
+  // Its backoff over (as if a minute had passed): retried and delivered.
+  sql(`UPDATE alert_deliveries d JOIN alert_channels c ON c.id = d.channel_id SET d.next_at = NOW(6)
+    WHERE c.user_id = ${u.id} AND d.delivered_at IS NULL`);
+  await alertsRun();
+  assert.equal(got.json.length, 2);
+  assert.equal(got.json[1].status, 200);
+  assert.equal(got.json[1].body.event, 'budget_alert');
+  assert.match(got.json[1].body.title, /reached its budget alert threshold/);
+  await alertsRun();
+  assert.equal(got.json.length, 2, 'delivered once, never again');
+  assert.equal(got.slack.length, 1);
+
+  // The bell: one unread notification, then read.
+  const n = await u.get('/api/notifications');
+  assert.equal(n.status, 200);
+  assert.equal(n.json.notifications.filter((x) => x.kind === 'budget_alert').length, 1);
+  assert.ok(n.json.unread >= 1);
+  assert.equal((await u.post('/api/notifications/read', {})).status, 204);
+  assert.equal((await u.get('/api/notifications')).json.unread, 0);
+  const list = (await u.get('/api/alert-channels')).json.channels;
+  assert.deepEqual(list.map((c) => c.delivered), [1, 1]);
+
+  // A stored key the provider refused: its own notification, once.
+  sql(`UPDATE user_api_providers SET status = 'key_refused' WHERE id = ${configId(u.id, 'anthropic')}`);
+  await alertsRun();
+  await alertsRun();
+  const refused = (await u.get('/api/notifications')).json.notifications.filter((x) => x.kind === 'key_refused');
+  assert.equal(refused.length, 1);
+  assert.match(refused[0].title, /anthropic refused its API key/);
+  assert.equal(got.slack.length, 2, 'and its one delivery');
+
+  // Someone else cannot delete these channels.
+  const other = await newUser('alerts');
+  assert.equal((await other.del(`/api/alert-channels/${list[0].id}`)).status, 404);
+  assert.equal((await u.del(`/api/alert-channels/${list[0].id}`)).status, 204);
+}));
