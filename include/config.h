@@ -57,6 +57,8 @@ struct config {
 	int	 metrics_max_series;	/* labelled provider/model pairs on /metrics */
 	char	*url_prefix;		/* stripped from REQUEST_URI before routing */
 	char	*spool_dir;		/* [usage] usage rows the database could not take */
+	char	*sendmail;		/* [alerts] the host's sendmail, for e-mail alerts */
+	char	*mail_from;		/* [alerts] their From: address */
 	char	*sql_dir;
 	int	 log_debug;
 	/* [upstream] */

@@ -152,6 +152,8 @@ static const struct config_str config_strs[] = {
 	{ "server", "url_prefix", offsetof(struct config, url_prefix), "" },
 	{ "server", "sql_dir", offsetof(struct config, sql_dir), "sql" },
 	{ "usage", "spool_dir", offsetof(struct config, spool_dir), "" },
+	{ "alerts", "sendmail", offsetof(struct config, sendmail), "/usr/sbin/sendmail" },
+	{ "alerts", "mail_from", offsetof(struct config, mail_from), "switchboard@localhost" },
 };
 
 static int

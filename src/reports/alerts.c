@@ -5,9 +5,14 @@
  * pushing its next_at forward before the POST, so two runs never send it
  * twice. Webhook URLs are sealed with the vault (associated data
  * "alert:<user id>") and only opened to deliver. */
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include <curl/curl.h>
 #include <openssl/crypto.h>
@@ -103,7 +108,7 @@ static const char SQL_CHANNELS_COUNT[] =
     "SELECT COUNT(*) FROM alert_channels WHERE user_id = ?";
 static const char SQL_CHANNEL_ADD[] =
     "INSERT INTO alert_channels (user_id, kind, format, url_enc, url_key_id, url_hint)"
-    " VALUES (?, 'webhook', ?, ?, ?, ?)";
+    " VALUES (?, ?, ?, ?, ?, ?)";
 static const char SQL_CHANNEL_DELETE[] =
     "DELETE FROM alert_channels WHERE id = ? AND user_id = ?";
 static const char SQL_CHANNEL_DELIVERIES_DELETE[] =
@@ -114,7 +119,7 @@ static const char SQL_CHANNELS_STALE[] =
 static const char SQL_CHANNEL_RESEAL[] =
     "UPDATE alert_channels SET url_enc = ?, url_key_id = ? WHERE id = ? AND url_key_id = ?";
 
-static const char *const alerts_formats[] = { "json", "slack", "discord" };
+static const char *const alerts_formats[] = { "json", "slack", "discord", "email" };
 
 static void
 alerts_aad(long long user_id, char *out, size_t size)
@@ -209,6 +214,65 @@ alerts_post(CURL *c, const char *url, const char *body, int allow_private, char 
 	return status;
 }
 
+/* A header value without line breaks (a key or provider name could hold one). */
+static void
+alerts_one_line(char *s)
+{
+	for (; *s; s++)
+		if (*s == '\r' || *s == '\n')
+			*s = ' ';
+}
+
+/* Hand one message to the host's sendmail (-t -i: recipients from the
+ * headers, a lone dot is not the end). 1 accepted, 0 with msg set. */
+static int
+alerts_mail(const struct config *cfg, const char *to, const struct db_rows *r, int i,
+    char *msg, size_t msgsz)
+{
+	char	 subject[300], from[256];
+	int	 fd[2], status = 0, devnull;
+	pid_t	 pid;
+	FILE	*f;
+
+	snprintf(subject, sizeof(subject), "[Switchboard] %s", db_val(r, i, 8) ? db_val(r, i, 8) : "");
+	snprintf(from, sizeof(from), "%s", cfg->mail_from);
+	alerts_one_line(subject);
+	alerts_one_line(from);
+	if (pipe(fd) != 0 || (pid = fork()) < 0) {
+		snprintf(msg, msgsz, "cannot start sendmail: %s", strerror(errno));
+		return 0;
+	}
+	if (pid == 0) {
+		char *const argv[] = { "sendmail", "-t", "-i", NULL };
+
+		devnull = open("/dev/null", O_WRONLY);
+		dup2(fd[0], 0);
+		if (devnull >= 0) {
+			dup2(devnull, 1);
+			dup2(devnull, 2);
+		}
+		close(fd[1]);
+		execv(cfg->sendmail, argv);
+		_exit(127);
+	}
+	close(fd[0]);
+	if ((f = fdopen(fd[1], "w")) == NULL) {
+		close(fd[1]);
+	} else {
+		fprintf(f, "To: %s\nFrom: %s\nSubject: %s\nContent-Type: text/plain; charset=utf-8\n"
+		    "Auto-Submitted: auto-generated\n\n%s\n", to, from, subject,
+		    db_val(r, i, 9) ? db_val(r, i, 9) : "");
+		fclose(f);
+	}
+	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+		;
+	if (WIFEXITED(status) && WEXITSTATUS(status) == 0)
+		return 1;
+	snprintf(msg, msgsz, "%s exited with status %d", cfg->sendmail,
+	    WIFEXITED(status) ? WEXITSTATUS(status) : -1);
+	return 0;
+}
+
 /* Open the channel's URL and send row i. 1 delivered, 0 failed (recorded). */
 static int
 alerts_deliver(CURL *c, const struct config *cfg, const struct db_rows *r, int i)
@@ -224,6 +288,8 @@ alerts_deliver(CURL *c, const struct config *cfg, const struct db_rows *r, int i
 	if (vault_decrypt((int)db_ll(r, i, 6, 0), (const unsigned char *)db_val(r, i, 5),
 	    db_len(r, i, 5), aad, url, sizeof(url), &len) != VAULT_OK)
 		snprintf(msg, sizeof(msg), "the webhook address cannot be opened (master key missing?)");
+	else if (strncmp(url, "mailto:", 7) == 0)
+		status = alerts_mail(cfg, url + 7, r, i, msg, sizeof(msg)) ? 250 : 0;
 	else if ((body = alerts_body(db_val(r, i, 4), r, i)) == NULL)
 		snprintf(msg, sizeof(msg), "out of memory");
 	else
@@ -295,6 +361,7 @@ alerts_cli(const struct config *cfg, int argc, char **argv)
 
 	(void)argc;
 	(void)argv;
+	signal(SIGPIPE, SIG_IGN);	/* a sendmail that exits early */
 	for (i = 0; i < sizeof(events) / sizeof(events[0]); i++) {
 		n = 0;
 		if (db_exec(events[i], NULL, 0, &n, NULL) != DB_OK)
@@ -406,24 +473,39 @@ alerts_url_hint(const char *url, const struct netcheck_url *u, char *out, size_t
 	    strchr(url + (u->https ? 8 : 7), '/') ? "/" : "", n > 4 ? url + n - 4 : "");
 }
 
+/* An e-mail address we are willing to hand to sendmail: one @, no spaces,
+ * quotes or line breaks. */
+static int
+alerts_email_ok(const char *a)
+{
+	const char	*at = strchr(a, '@');
+
+	return strlen(a) <= 254 && at != NULL && at != a && at[1] != '\0' &&
+	    strchr(at + 1, '@') == NULL && strchr(at + 1, '.') != NULL &&
+	    strspn(a, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
+	    ".!#$%&'*+/=?^_`{|}~@-") == strlen(a) && a[0] != '-';
+}
+
 long long
 alerts_channel_add(long long user_id, const char *url, const char *format, struct sb_error *e)
 {
 	unsigned char		 sealed[ALERTS_URL_MAX + VAULT_OVERHEAD + 64];
-	char			 aad[32], hint[NETCHECK_HOST_MAX + 32];
+	char			 aad[32], hint[NETCHECK_HOST_MAX + 32], target[ALERTS_URL_MAX + 8];
 	struct netcheck_url	 u;
-	struct db_param		 p[5];
+	struct db_param		 p[6];
 	struct db_rows		 r;
 	unsigned long long	 id = 0;
 	size_t			 len = 0, i;
-	int			 key_id = 0, known = 0;
+	int			 key_id = 0, known = 0, mail = strcmp(format, "email") == 0;
 	long long		 have;
 
 	for (i = 0; i < sizeof(alerts_formats) / sizeof(alerts_formats[0]); i++)
 		known |= strcmp(format, alerts_formats[i]) == 0;
 	if (!known)
-		return err_set(e, ERR_VALIDATION, 400, "invalid_value", "format: json, slack or discord."), -1;
-	if (strlen(url) > ALERTS_URL_MAX || netcheck_parse_url(url, &u) != NETCHECK_OK)
+		return err_set(e, ERR_VALIDATION, 400, "invalid_value", "format: json, slack, discord or email."), -1;
+	if (mail && !alerts_email_ok(url))
+		return err_set(e, ERR_VALIDATION, 400, "invalid_email", "url: an e-mail address (name@example.com)."), -1;
+	if (!mail && (strlen(url) > ALERTS_URL_MAX || netcheck_parse_url(url, &u) != NETCHECK_OK))
 		return err_set(e, ERR_VALIDATION, 400, "invalid_url",
 		    "url: an http(s) address without credentials, at most %d characters.", ALERTS_URL_MAX), -1;
 	p[0] = db_int(user_id);
@@ -436,16 +518,21 @@ alerts_channel_add(long long user_id, const char *url, const char *format, struc
 	if (have >= ALERTS_MAX_CHANNELS)
 		return err_set(e, ERR_VALIDATION, 400, "too_many",
 		    "At most %d alert channels per person.", ALERTS_MAX_CHANNELS), -1;
+	snprintf(target, sizeof(target), "%s%s", mail ? "mailto:" : "", url);
 	alerts_aad(user_id, aad, sizeof(aad));
-	if (vault_encrypt(url, strlen(url), aad, sealed, sizeof(sealed), &len, &key_id) != VAULT_OK)
+	if (vault_encrypt(target, strlen(target), aad, sealed, sizeof(sealed), &len, &key_id) != VAULT_OK)
 		return err_set(e, ERR_INTERNAL, 500, "vault_failed", "Could not seal the address."), -1;
-	alerts_url_hint(url, &u, hint, sizeof(hint));
+	if (mail)
+		snprintf(hint, sizeof(hint), "%c…%s", url[0], strchr(url, '@'));
+	else
+		alerts_url_hint(url, &u, hint, sizeof(hint));
 	hint[79] = '\0';	/* url_hint VARCHAR(80); a longer host is cut */
-	p[1] = db_str(format);
-	p[2] = db_bytes(sealed, len);
-	p[3] = db_int(key_id);
-	p[4] = db_str(hint);
-	if (db_exec(SQL_CHANNEL_ADD, p, 5, NULL, &id) != DB_OK)
+	p[1] = db_str(mail ? "email" : "webhook");
+	p[2] = db_str(format);
+	p[3] = db_bytes(sealed, len);
+	p[4] = db_int(key_id);
+	p[5] = db_str(hint);
+	if (db_exec(SQL_CHANNEL_ADD, p, 6, NULL, &id) != DB_OK)
 		return err_db_unavailable(e), -1;
 	return (long long)id;
 }

@@ -103,3 +103,33 @@ test('a budget crossing its alert line: one notification, one delivery per webho
   assert.equal((await other.del(`/api/alert-channels/${list[0].id}`)).status, 404);
   assert.equal((await u.del(`/api/alert-channels/${list[0].id}`)).status, 204);
 }));
+
+// E-mail alerts go through the host's sendmail ([alerts] sendmail; here a
+// script that keeps what it is given), once per notification.
+test('an e-mail alert is handed to sendmail once, with safe headers', async () => {
+  const { writeFileSync, readFileSync, existsSync, chmodSync } = await import('node:fs');
+  const dir = process.env.VAR;
+  const mailLog = `${dir}/log/sendmail.log`;
+  writeFileSync(`${dir}/fake-sendmail`, `#!/bin/sh\n[ "$1 $2" = "-t -i" ] || exit 3\ncat >> ${mailLog}\necho '=====' >> ${mailLog}\n`);
+  chmodSync(`${dir}/fake-sendmail`, 0o755);
+  const ini = `${dir}/switchboard.mail.ini`;
+  writeFileSync(ini, readFileSync(process.env.SWITCHBOARD_CONFIG, 'utf8') +
+    `\n[alerts]\nsendmail = ${dir}/fake-sendmail\nmail_from = gateway@test.example\n`);
+  const run = async () => (await promisify(execFile)(process.env.CLI, ['alerts'],
+    { env: { ...process.env, SWITCHBOARD_CONFIG: ini } })).stdout;
+
+  const u = await chatUser();
+  assert.equal((await u.post('/api/alert-channels', { url: 'a b@example.com', format: 'email' })).status, 400);
+  assert.equal((await u.post('/api/alert-channels', { url: 'ops@example.com\nBcc: x@evil.example', format: 'email' })).status, 400);
+  const ch = await u.post('/api/alert-channels', { url: 'ops@example.com', format: 'email' });
+  assert.equal(ch.status, 201, ch.text);
+  assert.equal(ch.json.channels[0].url_hint, 'o…@example.com');
+  sql(`UPDATE user_api_providers SET status = 'key_refused', name = 'google' WHERE id = ${configId(u.id, 'google')}`);
+  await run();
+  await run();
+  const mail = existsSync(mailLog) ? readFileSync(mailLog, 'utf8').split('=====\n').filter((m) => m.includes('To: ops@example.com')) : [];
+  assert.equal(mail.length, 1, 'one message');
+  assert.match(mail[0], /^To: ops@example\.com\nFrom: gateway@test\.example\nSubject: \[Switchboard\] google refused its API key\n/);
+  assert.match(mail[0], /Replace the key under Providers\./);
+  assert.deepEqual((await u.get('/api/alert-channels')).json.channels.map((c) => c.delivered), [1]);
+});

@@ -45,9 +45,9 @@ async function loadChannels() {
   try {
     const r = await get('api/alert-channels');
     const list = Array.isArray(r && r.channels) ? r.channels : [];
-    const url = h('input', { type: 'url', id: 'hook-url', 'aria-label': 'Webhook address', placeholder: 'https://hooks.slack.com/services/…', maxlength: '2048', autocomplete: 'off', spellcheck: 'false' });
-    const format = h('select', { id: 'hook-format', 'aria-label': 'Webhook format' }, [['json', 'JSON'], ['slack', 'Slack'], ['discord', 'Discord']].map(([v, l]) => h('option', { value: v }, l)));
-    const add = h('button', { type: 'button', class: 'btn btn-sm btn-primary', id: 'hook-add' }, 'Add webhook');
+    const url = h('input', { type: 'text', id: 'hook-url', 'aria-label': 'Webhook address', placeholder: 'https://hooks.slack.com/services/… or an e-mail address', maxlength: '2048', autocomplete: 'off', spellcheck: 'false' });
+    const format = h('select', { id: 'hook-format', 'aria-label': 'Webhook format' }, [['json', 'JSON'], ['slack', 'Slack'], ['discord', 'Discord'], ['email', 'E-mail (address)']].map(([v, l]) => h('option', { value: v }, l)));
+    const add = h('button', { type: 'button', class: 'btn btn-sm btn-primary', id: 'hook-add' }, 'Add');
     const out = h('div', { 'aria-live': 'polite' });
     add.addEventListener('click', () => busy(add, async () => {
       try { await post('api/alert-channels', { url: url.value.trim(), format: format.value }); toast('Webhook added', 'ok'); loadChannels(); } catch (err) { replace(out, errorBox(err, { compact: true })); }
