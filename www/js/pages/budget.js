@@ -59,7 +59,7 @@ async function loadChannels() {
         h('span', { class: 'small muted' }, ' · ' + c.delivered + ' delivered' + (c.pending ? ', ' + c.pending + ' waiting' : '') + (c.last_error ? ' · last error: ' + c.last_error : '')), ' ', rm);
     });
     replace(box, h('div', null,
-      h('p', { class: 'muted small' }, 'Alerts — a budget passing its threshold or its limit, a provider refusing your key, a provider that keeps failing — appear under the bell at the top. They can also go to a webhook: each is sent once, and retried with backoff when the webhook fails. The address is stored encrypted.'),
+      h('p', { class: 'muted small' }, 'Alerts — a budget passing its threshold or its limit, a provider refusing your key, a provider that keeps failing — appear under the bell at the top. They can also go to a webhook or an e-mail address: each is sent once, and retried with backoff when that fails. The address is stored encrypted.'),
       rows.length ? h('ul', { class: 'hooks' }, rows) : h('p', { class: 'small' }, 'No webhooks yet.'),
       h('div', { class: 'toolbar' }, url, format, add), out));
   } catch (err) {
