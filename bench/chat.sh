@@ -102,6 +102,8 @@ csrf=$(sed -E 's/.*"csrf_token":"([^"]*)".*/\1/' "$bvar/login.json")
 post() { curl -fsS -b "$jar" -H 'content-type: application/json' -H "x-csrf-token: $csrf" -d "$2" "$base$1"; }
 # Two configs on the same upstream: nginx tells JSON and SSE apart by the path.
 post /api/provider-configs/custom "{\"name\":\"bench\",\"api_key\":\"sk-bench-upstream\",\"base_url\":\"http://127.0.0.1:$up/v1\",\"validate\":false}" >/dev/null
+pp=$((28480 + 10 * slot + 9))	# bench/pacing.mjs's paced upstream
+post /api/provider-configs/custom "{\"name\":\"benchp\",\"api_key\":\"sk-bench-upstream-paced\",\"base_url\":\"http://127.0.0.1:$pp/v1\",\"validate\":false}" >/dev/null
 post /api/provider-configs/custom "{\"name\":\"benchs\",\"api_key\":\"sk-bench-upstream-sse\",\"base_url\":\"http://127.0.0.1:$up/stream/v1\",\"validate\":false}" >/dev/null
 KEY=$(post /api/keys '{"name":"bench"}' | sed -E 's/.*"secret":"([^"]*)".*/\1/')
 export KEY
@@ -193,6 +195,8 @@ rss=$(for p in $(chatpids); do awk '/^VmRSS/ {print $2}' "/proc/$p/status"; done
 priv=$(for p in $(chatpids); do awk '/^Private_(Clean|Dirty):/ {t += $2} END {print t}' "/proc/$p/smaps_rollup"; done | sort -n | tail -1)
 pss=$(for p in $(chatpids); do awk '/^Pss:/ {print $2}' "/proc/$p/smaps_rollup"; done | sort -n | tail -1)
 {
+	echo
+	node bench/pacing.mjs "$pp" "$base" "$KEY" "${BENCH_PACING_RUNS:-10}" 2>&1 || echo "Streaming pacing: the measurement failed."
 	echo
 	echo "Memory per chat.fcgi process after the runs (largest of $(chatpids | wc -l)): RSS $rss kB, of which private $priv kB (PSS $pss kB); the rest is shared library text."
 } >> "$out"
