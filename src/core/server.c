@@ -122,6 +122,15 @@ server_key_restricted(const struct req *r)
 	    strcmp(a, "null") != 0 && strcmp(a, "[]") != 0;
 }
 
+/* A management path (what the audit log records): /api/ outside sign-in
+ * and the browser's chat; never the gateway's /v1/. */
+static int
+server_is_management(const char *path)
+{
+	return strncmp(path, "/api/", 5) == 0 && strncmp(path, "/api/llm/", 9) != 0 &&
+	    strncmp(path, "/api/auth/", 10) != 0;
+}
+
 /* An admin API token may call this route: its scopes name what the
  * route's path needs (auth_token_scope). */
 static int
@@ -192,7 +201,7 @@ server_handle(const struct program *prog, struct req *r)
 		http_send_error(r);
 	if (server_is_write(r->method) && r->who.user_id != 0 &&
 	    (r->who.via == AUTH_VIA_SESSION || r->who.via == AUTH_VIA_TOKEN) &&
-	    strncmp(r->path, "/api/llm/", 9) != 0 && strncmp(r->path, "/api/auth/", 10) != 0)
+	    server_is_management(r->path))
 		audit_record(r);
 	if (r->status >= 500 || (rc != 0 && r->err.category == ERR_INTERNAL))
 		log_err("%s %s -> %d %s: %s", r->method, r->path, r->status, r->err.code, r->err.message);
