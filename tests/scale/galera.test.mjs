@@ -126,7 +126,7 @@ test('the cluster: three nodes synced, the programs connected to node 1', () => 
   assert.equal(nodeSql(2, "SELECT COUNT(*) FROM information_schema.processlist WHERE user = 'switchboard'")[0][0], '0');
 });
 
-test('the write node killed with -9 under traffic: 503s at most, no row lost or doubled, no budget overspent, the node rejoins', async (t) => {
+test('the write node killed with -9 under traffic: 503s at most, no row lost or doubled, no budget overspent, the node rejoins', (t) => inOneMonth(async () => {
   const u = await chatUser();
   // $30/M in and out: each request reserves ~630 µ$ and costs ~210 µ$, so
   // the budget key's 3000 µ$ run out during the run.
@@ -217,4 +217,4 @@ test('the write node killed with -9 under traffic: 503s at most, no row lost or 
     (SELECT COUNT(*) FROM inflight_requests)`)[0].join(' '));
   assert.equal(sums[1], sums[0], 'node 2 holds what node 1 holds');
   assert.equal(sums[2], sums[0], 'node 3 holds what node 1 holds');
-});
+}));
