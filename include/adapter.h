@@ -39,6 +39,8 @@ struct adapter_usage {
 	long long	 cache_write;
 	long long	 reasoning;
 	int		 known;		/* the upstream reported usage */
+	int		 cost_known;	/* the upstream said what it charged (OpenRouter's usage.cost) */
+	long long	 cost_micros;	/* that charge, micro-USD */
 };
 
 /* What to call upstream. All strings malloc'd; headers hold the provider

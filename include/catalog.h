@@ -80,6 +80,7 @@ struct catalog_model {
 	int64_t			 cache_read_price;
 	int64_t			 cache_write_price;
 	int			 price_known;		/* input and output both known */
+	char			 price_source[12];	/* upstream, table, admin, unknown */
 	unsigned		 caps;
 	int			 is_available;
 };

@@ -1,9 +1,10 @@
 /* price: exact decimal-string prices to integers, and the shipped price table.
  * Upstreams report prices as decimal text in various units (USD per token,
  * per 1K, per 1M); price_parse turns them into integer micro-USD per 1M tokens
- * by string arithmetic only, never through floating point.  The shipped table
- * (sql/prices.tsv, compiled into the binary) fills in prices, limits and
- * capabilities for well-known models when an upstream reports none. */
+ * by string arithmetic only, never through floating point.  The price table
+ * fills in prices, limits and capabilities for well-known models when an
+ * upstream reports none: the shipped one (sql/prices.tsv, compiled into the
+ * binary) until the database's model_prices replaces it (prices.h). */
 #ifndef SB_PRICE_H
 #define SB_PRICE_H
 
@@ -37,6 +38,9 @@ enum price_status {
 int	price_parse(const char *s, size_t len, int exp10, int64_t *out);
 /* The same for a NUL-terminated string. */
 int	price_parse_str(const char *s, int exp10, int64_t *out);
+/* The same for a number that arrived as a double (a JSON number): parsed
+ * from its shortest round-trip decimal text, so "2.5e-06" stays exact. */
+int	price_parse_double(double v, int exp10, int64_t *out);
 /* Write the USD amount of micros (micro-USD) as exact decimal text with six
  * decimals ("3.000000", "-0.000001") into buf; returns buf. */
 char	*price_format_usd(int64_t micros, char *buf, size_t size);
@@ -69,6 +73,15 @@ int	price_normalise(const char *model_id, char *out, size_t size);
  * ("openrouter/anthropic/claude-3.5-sonnet" and "claude-3-5-sonnet-20241022"
  * both give "claude-3-5-sonnet"). 0, or -1 when it does not fit. */
 int	price_model_key(const char *model_id, char *out, size_t size);
+/* Parse TSV text (the sql/prices.tsv format) into a new array the caller
+ * frees; 0, or -1 on a malformed line or more than 65536 rows. */
+int	price_tsv_parse(const char *tsv, size_t len, struct price_entry **rows,
+	    size_t *n);
+/* The shipped table (sql/prices.tsv as compiled in), parsed the same way. */
+int	price_shipped(struct price_entry **rows, size_t *n);
+/* Replace the table by rows (taken over, freed by the next replace). The
+ * database's model_prices reach lookups this way (see prices.h). */
+void	price_table_replace(struct price_entry *rows, size_t n);
 /* Replace the table by the TSV text (tests, or an override file); returns the
  * number of rows loaded or -1 on a malformed line (table unchanged then). */
 int	price_table_load(const char *tsv, size_t len);

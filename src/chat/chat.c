@@ -24,6 +24,7 @@
 #include "json.h"
 #include "log.h"
 #include "price.h"
+#include "prices.h"
 #include "quota.h"
 #include "respstore.h"
 #include "spool.h"
@@ -362,18 +363,22 @@ chat_on_body(void *ctx, const char *p, size_t n)
 
 /* --- accounting ---------------------------------------------------------- */
 
-/* A target's prices: its model row's, else the shipped table's. */
+/* A target's prices: its model row's (an admin's override included), else
+ * the price table's (model_prices). */
 static void
 chat_target_prices(const struct catalog_target *t, struct usage_prices *p)
 {
-	const struct price_entry	*pe;
+	const struct price_entry	*pe = NULL;
 
 	p->input = t->model.input_price;
 	p->output = t->model.output_price;
 	p->cache_read = t->model.cache_read_price;
 	p->cache_write = t->model.cache_write_price;
-	if ((!t->model_known || p->input < 0 || p->output < 0) &&
-	    (pe = price_lookup(t->model.model_id)) != NULL) {
+	if (!t->model_known || p->input < 0 || p->output < 0) {
+		prices_ensure();
+		pe = price_lookup(t->model.model_id);
+	}
+	if (pe != NULL) {
 		p->input = pe->input;
 		p->output = pe->output;
 		p->cache_read = pe->cache_read;
@@ -400,6 +405,10 @@ chat_account(struct chat *c, const struct adapter_usage *u)
 	}
 	c->rec.cost_micros = usage_cost(&c->rec.u, &c->prices,
 	    &c->rec.price_known);
+	if (u->cost_known) {	/* what the upstream charged beats our arithmetic */
+		c->rec.cost_micros = u->cost_micros;
+		c->rec.price_known = 1;
+	}
 }
 
 static void

@@ -13,6 +13,7 @@
 #include "chatcache.h"
 #include "db.h"
 #include "log.h"
+#include "prices.h"
 #include "route.h"
 #include "sbconst.h"
 
@@ -234,6 +235,19 @@ cc_db_down(struct req *r)
 	return err_db_unavailable(&r->err);
 }
 
+/* The global part of the stamps ("user.global"): when it moves, the price
+ * table is reloaded on its next use (prices.h). */
+static void
+cc_global_stamp(const char *global)
+{
+	static char	 seen[24];
+
+	if (global == NULL || strcmp(seen, global) == 0)
+		return;
+	snprintf(seen, sizeof(seen), "%s", global);
+	prices_invalidate();
+}
+
 /* The stamps (column 18) into s; trust mode needs none. */
 static void
 cc_snap_fill(const struct db_rows *rows, struct chatcache_snap *s)
@@ -250,6 +264,7 @@ cc_snap_fill(const struct db_rows *rows, struct chatcache_snap *s)
 	s->valid = stamps != NULL && strlen(stamps) < sizeof(s->fp);
 	if (s->valid)
 		snprintf(s->fp, sizeof(s->fp), "%s", stamps);
+	cc_global_stamp(s->valid ? strchr(stamps, '.') : NULL);
 }
 
 /* Whether every circuit of the user is plainly closed, from the cache while

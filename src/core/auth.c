@@ -225,6 +225,7 @@ static const struct { const char *prefix; const char *scope; int read_only; } au
 	{ "/api/providers", "providers", 0 },
 	{ "/api/models", "providers", 0 },
 	{ "/api/aliases", "providers", 0 },
+	{ "/api/prices/", "providers", 0 },
 	{ "/api/users", "users", 0 },
 	{ "/api/admin/tokens", NULL, 0 },	/* tokens never make tokens */
 	{ "/api/admin/", "users", 0 },

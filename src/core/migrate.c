@@ -13,6 +13,7 @@
 #include "migrate.h"
 #include "db.h"
 #include "log.h"
+#include "price.h"
 
 #define MIGRATE_MAX_FILES	512
 #define MIGRATE_MAX_SIZE	(4 * 1024 * 1024)
@@ -23,6 +24,12 @@ static const char SQL_RECORD[] =
     "INSERT INTO schema_migrations (version, name) VALUES (?, ?)";
 static const char SQL_VERSION[] =
     "SELECT COALESCE(MAX(version), 0) FROM schema_migrations";
+/* The shipped price table seeds model_prices: rows it lacks are added, a
+ * row already there (imported, or seeded before) is left alone. */
+static const char SQL_SEED_PRICE[] =
+    "INSERT IGNORE INTO model_prices (model_key, input_price, output_price,"
+    " cache_read_price, cache_write_price, context_window, max_output, capabilities, source)"
+    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'seed')";
 /* The migration lock: row 0, taken by inserting it; a dead holder's
  * expires. */
 static const char SQL_LOCK_STALE[] =
@@ -236,6 +243,36 @@ migrate_version(void)
 	return v;
 }
 
+static struct db_param
+migrate_price(int64_t v)
+{
+	return v < 0 ? db_null() : db_int(v);
+}
+
+/* Add the shipped table's rows model_prices lacks; 0 or -1. */
+static int
+migrate_seed_prices(void)
+{
+	struct price_entry	*rows;
+	size_t			 n, i;
+	int			 rc = 0;
+
+	if (price_shipped(&rows, &n) != 0)
+		return -1;
+	for (i = 0; i < n && rc == 0; i++) {
+		const struct price_entry *e = &rows[i];
+		struct db_param p[] = {
+			db_str(e->model), migrate_price(e->input), migrate_price(e->output),
+			migrate_price(e->cache_read), migrate_price(e->cache_write),
+			db_int(e->context_window), db_int(e->max_output), db_str(e->caps),
+		};
+
+		rc = db_exec(SQL_SEED_PRICE, p, 8, NULL, NULL) == DB_OK ? 0 : -1;
+	}
+	free(rows);
+	return rc;
+}
+
 /* Run the migrations under the lock (waiting for another holder). */
 static int
 migrate_locked(const char *dir, FILE *out)
@@ -249,6 +286,10 @@ migrate_locked(const char *dir, FILE *out)
 			return -1;
 		if (rc == 0) {
 			rc = migrate_run(dir, out);
+			if (rc >= 0 && migrate_seed_prices() != 0) {
+				fprintf(out, "migrate: seeding model_prices failed: %s\n", db_error());
+				rc = -1;
+			}
 			(void)db_exec(SQL_UNLOCK, NULL, 0, NULL, NULL);
 			return rc;
 		}

@@ -23,7 +23,7 @@ extern const char price_tsv_data[];
 
 #define PRICE_DIGITS_MAX	40	/* significant digits kept while parsing */
 #define PRICE_VALUE_DIGITS	13	/* PRICE_MAX has 13 digits */
-#define PRICE_TABLE_MAX		2000	/* rows */
+#define PRICE_TABLE_MAX		65536	/* rows */
 #define PRICE_LINE_MAX		512
 
 struct price_table {
@@ -156,6 +156,22 @@ price_parse_str(const char *s, int exp10, int64_t *out)
 		return PRICE_EINVAL;
 	}
 	return price_parse(s, strnlen(s, PRICE_TEXT_MAX + 1), exp10, out);
+}
+
+int
+price_parse_double(double v, int exp10, int64_t *out)
+{
+	char	 text[PRICE_TEXT_MAX + 1];
+	int	 digits;
+
+	/* The shortest text that reads back as v: for a number written in a
+	 * JSON file with up to 15 significant digits, the text it was. */
+	for (digits = 15; digits <= 17; digits++) {
+		snprintf(text, sizeof(text), "%.*g", digits, v);
+		if (strtod(text, NULL) == v)
+			break;
+	}
+	return price_parse_str(text, exp10, out);
 }
 
 char *
@@ -330,19 +346,29 @@ price_next_line(const char *tsv, size_t len, size_t *pos, char *line)
 }
 
 int
-price_table_load(const char *tsv, size_t len)
+price_tsv_parse(const char *tsv, size_t len, struct price_entry **out, size_t *nout)
 {
-	struct price_entry	*rows;
+	struct price_entry	*rows = NULL, *grown;
 	char			 line[PRICE_LINE_MAX];
-	size_t			 pos = 0, n = 0;
+	size_t			 pos = 0, n = 0, cap = 0;
 	int			 rc;
 
-	if ((rows = calloc(PRICE_TABLE_MAX, sizeof(*rows))) == NULL)
-		return -1;
+	*out = NULL;
+	*nout = 0;
 	while ((rc = price_next_line(tsv, len, &pos, line)) == 1) {
 		if (line[0] == '\0' || line[0] == '#')
 			continue;
-		if (n == PRICE_TABLE_MAX || price_parse_row(line, &rows[n]) != 0) {
+		if (n == cap) {
+			cap = cap ? cap * 2 : 64;
+			if (cap > PRICE_TABLE_MAX ||
+			    (grown = realloc(rows, cap * sizeof(*rows))) == NULL) {
+				rc = -1;
+				break;
+			}
+			rows = grown;
+		}
+		memset(&rows[n], 0, sizeof(rows[n]));
+		if (price_parse_row(line, &rows[n]) != 0) {
 			rc = -1;
 			break;
 		}
@@ -352,10 +378,35 @@ price_table_load(const char *tsv, size_t len)
 		free(rows);
 		return -1;
 	}
+	*out = rows;
+	*nout = n;
+	return 0;
+}
+
+int
+price_shipped(struct price_entry **rows, size_t *n)
+{
+	return price_tsv_parse(price_tsv_data, strlen(price_tsv_data), rows, n);
+}
+
+void
+price_table_replace(struct price_entry *rows, size_t n)
+{
 	free(price_table.rows);
 	price_table.rows = rows;
 	price_table.len = n;
 	price_table.loaded = 1;
+}
+
+int
+price_table_load(const char *tsv, size_t len)
+{
+	struct price_entry	*rows;
+	size_t			 n;
+
+	if (price_tsv_parse(tsv, len, &rows, &n) != 0)
+		return -1;
+	price_table_replace(rows, n);
 	return (int)n;
 }
 

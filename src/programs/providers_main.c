@@ -16,6 +16,8 @@
 #include "json.h"
 #include "log.h"
 #include "netcheck.h"
+#include "price.h"
+#include "prices.h"
 #include "sbconst.h"
 #include "server.h"
 #include "sync.h"
@@ -702,6 +704,76 @@ handle_alias_delete(struct req *r)
 	return http_send_empty(r, 204);
 }
 
+/* ---- prices -------------------------------------------------------------------------- */
+
+static int
+handle_price_overrides(struct req *r)
+{
+	return prov_send(r, 200, prices_overrides_json());
+}
+
+/* A price field in USD per 1M tokens; -1 with r->err when out of range. */
+static int
+prov_price_field(struct req *r, const char *name, int required, int64_t *out)
+{
+	long long	 v = PRICE_UNKNOWN;
+	int		 present = 0;
+
+	if (json_field_usd(r->json, name, required, &v, &present, &r->err) != 0)
+		return -1;
+	if (present && v > PRICE_MAX)
+		return http_fail(r, ERR_VALIDATION, 400, "invalid_value",
+		    "The field '%s' is above 1,000,000 USD per 1M tokens.", name);
+	*out = present ? v : PRICE_UNKNOWN;
+	return 0;
+}
+
+static int
+handle_price_override_set(struct req *r)
+{
+	struct price_override	 o;
+
+	memset(&o, 0, sizeof(o));
+	if (prov_body(r) != 0 ||
+	    json_field_str(r->json, "provider", 1, 1, 64, &o.provider, NULL, &r->err) ||
+	    json_field_str(r->json, "model", 1, 1, MODELLIST_ID_MAX, &o.model, NULL, &r->err) ||
+	    prov_price_field(r, "input_price_per_m", 1, &o.input) ||
+	    prov_price_field(r, "output_price_per_m", 1, &o.output) ||
+	    prov_price_field(r, "cache_read_price_per_m", 0, &o.cache_read) ||
+	    prov_price_field(r, "cache_write_price_per_m", 0, &o.cache_write))
+		return -1;
+	if (prices_override_set(r->who.user_id, &o, &r->err) != 0)
+		return -1;
+	return prov_send(r, 200, prices_overrides_json());
+}
+
+static int
+handle_price_override_clear(struct req *r)
+{
+	char	 provider[65], model[MODELLIST_ID_MAX + 1];
+
+	if (http_query(r, "provider", provider, sizeof(provider)) != 0 ||
+	    http_query(r, "model", model, sizeof(model)) != 0 || !provider[0] || !model[0])
+		return http_fail(r, ERR_VALIDATION, 400, "invalid_request",
+		    "Name the override with ?provider=…&model=….");
+	if (prices_override_clear(r->who.user_id, provider, model, &r->err) != 0)
+		return -1;
+	return http_send_empty(r, 204);
+}
+
+static int
+handle_price_changes(struct req *r)
+{
+	char		 v[16];
+	long long	 limit = 100;
+
+	if (http_query(r, "limit", v, sizeof(v)) == 0 &&
+	    (http_parse_id(v, &limit) != 0 || limit > 1000))
+		return http_fail(r, ERR_VALIDATION, 400, "invalid_value",
+		    "limit must be from 1 to 1000.");
+	return prov_send(r, 200, prices_changes_json((int)limit));
+}
+
 /* ---- routing choices ---------------------------------------------------------------- */
 
 static cJSON *
@@ -767,6 +839,10 @@ static const struct route routes[] = {
 	{ "GET",    "/api/aliases",                      handle_aliases_list,    ROUTE_USER },
 	{ "POST",   "/api/aliases",                      handle_alias_create,    ROUTE_SESSION },
 	{ "DELETE", "/api/aliases/{id}",                 handle_alias_delete,    ROUTE_SESSION },
+	{ "GET",    "/api/prices/overrides",             handle_price_overrides, ROUTE_ADMIN },
+	{ "PUT",    "/api/prices/overrides",             handle_price_override_set, ROUTE_ADMIN },
+	{ "DELETE", "/api/prices/overrides",             handle_price_override_clear, ROUTE_ADMIN },
+	{ "GET",    "/api/prices/changes",               handle_price_changes,   ROUTE_ADMIN },
 };
 
 int

@@ -15,6 +15,7 @@
 #include "alerts.h"
 #include "cron.h"
 #include "migrate.h"
+#include "prices.h"
 #include "db.h"
 #include "health.h"
 #include "log.h"
@@ -39,6 +40,7 @@ static const struct cli_command commands[] = {
 	{ "health",  health_cli,  "health [--probe]             provider states; --probe checks each config (cron)" },
 	{ "spool",   spool_cli,   "spool                        write usage rows kept while the database was down (cron)" },
 	{ "alerts",  alerts_cli,  "alerts                       make due notifications and deliver them to webhooks (cron)" },
+	{ "prices",  prices_cli,  "prices import FILE           load a price list (LiteLLM's JSON or prices.tsv)" },
 	{ "cron",    cron_cli,    "cron                         every job that is due (the one crontab line, every 5 minutes)" },
 };
 

@@ -31,11 +31,16 @@ const char *const catalog_api_format_names[CATALOG_FMT__MAX] = {
 #define CONFIG_NCOLS 15
 #define CONFIG_FROM \
     " FROM user_api_providers c JOIN api_providers p ON p.id = c.provider_id"
+/* A model's prices: an admin's override (prices.h) over the row's. */
 #define MODEL_COLS \
     "m.id, m.model_id, m.display_name, m.model_type, m.context_window, m.max_output," \
-    " m.input_price, m.output_price, m.cache_read_price, m.cache_write_price," \
-    " m.capabilities, m.is_available"
-#define MODEL_NCOLS 12
+    " COALESCE(po.input_price, m.input_price), COALESCE(po.output_price, m.output_price)," \
+    " COALESCE(po.cache_read_price, m.cache_read_price)," \
+    " COALESCE(po.cache_write_price, m.cache_write_price)," \
+    " m.capabilities, m.is_available, IF(po.model_id IS NULL, m.price_source, 'admin')"
+#define MODEL_NCOLS 13
+#define MODEL_PRICE_JOIN \
+    " LEFT JOIN price_overrides po ON po.provider_id = c.provider_id AND po.model_id = m.model_id"
 
 static const char SQL_CONFIG_BY_ID[] =
     "SELECT " CONFIG_COLS CONFIG_FROM " WHERE c.user_id = ? AND c.id = ?";
@@ -49,15 +54,16 @@ static const char SQL_CONFIG_KEY[] =
 static const char SQL_CONFIG_SET_STATUS[] =
     "UPDATE user_api_providers SET status = ?, last_error = ? WHERE user_id = ? AND id = ?";
 static const char SQL_MODEL_GET[] =
-    "SELECT " MODEL_COLS " FROM aggregator_models m WHERE m.config_id = ? AND m.model_id = ?";
+    "SELECT " MODEL_COLS " FROM aggregator_models m JOIN user_api_providers c ON c.id = m.config_id"
+    MODEL_PRICE_JOIN " WHERE m.config_id = ? AND m.model_id = ?";
 static const char SQL_MODEL_OFFERS[] =
     "SELECT " CONFIG_COLS ", " MODEL_COLS CONFIG_FROM
-    " JOIN aggregator_models m ON m.config_id = c.id"
+    " JOIN aggregator_models m ON m.config_id = c.id" MODEL_PRICE_JOIN
     " WHERE c.user_id = ? AND m.user_id = ? AND m.model_id = ? AND m.is_available = 1"
     " AND c.is_active = 1 AND p.is_active = 1 ORDER BY c.priority, c.created_at LIMIT 16";
 static const char SQL_MODELS_ALL[] =
     "SELECT " CONFIG_COLS ", " MODEL_COLS CONFIG_FROM
-    " JOIN aggregator_models m ON m.config_id = c.id"
+    " JOIN aggregator_models m ON m.config_id = c.id" MODEL_PRICE_JOIN
     " WHERE c.user_id = ? AND m.user_id = ? AND m.is_available = 1"
     " AND c.is_active = 1 AND p.is_active = 1"
     " ORDER BY c.priority, c.created_at, c.id, m.model_id";
@@ -152,6 +158,7 @@ catalog_row_model(const struct db_rows *rows, int r, int c0, struct catalog_mode
 	m->price_known = m->input_price >= 0 && m->output_price >= 0;
 	m->caps = modellist_caps_parse(db_val(rows, r, c0 + 10));
 	m->is_available = db_ll(rows, r, c0 + 11, 0) != 0;
+	catalog_copy(m->price_source, sizeof(m->price_source), db_val(rows, r, c0 + 12));
 }
 
 static int

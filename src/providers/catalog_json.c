@@ -270,6 +270,7 @@ catalog_model_cb(void *ctx, const struct catalog_config *c, const struct catalog
 	json_price(o, "cache_read_price_per_m", m->cache_read_price);
 	json_price(o, "cache_write_price_per_m", m->cache_write_price);
 	cJSON_AddBoolToObject(o, "price_known", m->price_known);
+	cJSON_AddStringToObject(o, "price_source", m->price_source);
 	caps = cJSON_AddArrayToObject(o, "capabilities");
 	for (k = 0; k < MODEL_CAP__MAX; k++)
 		if (m->caps & MODEL_CAP_BIT(k))

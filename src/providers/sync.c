@@ -19,6 +19,7 @@
 #include "log.h"
 #include "netcheck.h"
 #include "price.h"
+#include "prices.h"
 #include "sbconst.h"
 #include "stamp.h"
 #include "sync.h"
@@ -408,8 +409,10 @@ sync_fetch(const struct catalog_config *c, const char *api_key, struct model_lis
 	probe->latency_ms = (long)((sync_now_us() - t0) / 1000);
 	if (rc == 0 && strcmp(c->provider, "aihubmix") == 0)
 		sync_aihubmix_enrich(base, &t, h, out);
-	if (rc == 0)
+	if (rc == 0) {
+		(void)prices_refresh();	/* the table as it is now (an import may be minutes old) */
 		modellist_finish(fmt, strcmp(c->provider, "custom") != 0, out);
+	}
 	sync_headers_free(h);
 	return rc;
 }

@@ -78,6 +78,16 @@ function openrouterDefault() {
   return orDefault;
 }
 
+/* What OpenRouter charges for a request to a listed model (USD, its usage.cost):
+ * uncached prompt tokens, cached ones at the cache price, completion tokens. */
+export function openrouterCost(model, prompt, cached, completion) {
+  const m = openrouterDefault().find((x) => x.id === model);
+  const p = m ? Number(m.pricing.prompt) : 0, c = m ? Number(m.pricing.completion) : 0;
+  if (p < 0 || c < 0) return 0;
+  const cr = m && m.pricing.input_cache_read ? Number(m.pricing.input_cache_read) : p;
+  return Number(((prompt - cached) * p + cached * cr + completion * c).toFixed(9));
+}
+
 export function openrouterList(override) {
   return { data: override ?? openrouterDefault() };
 }

@@ -500,14 +500,14 @@ function lastUserText(msgs, roleKey = 'role', userRole = 'user', contentKey = 'c
   return '';
 }
 
-function openaiUsage(plan, prompt, completion, style) {
+function openaiUsage(plan, prompt, completion, style, model) {
   const cached = plan.cached ? Math.floor(prompt / 2) : 0;
   const u = {
     prompt_tokens: prompt, completion_tokens: completion, total_tokens: prompt + completion,
     prompt_tokens_details: { cached_tokens: cached, audio_tokens: 0 },
     completion_tokens_details: { reasoning_tokens: 0, audio_tokens: 0, accepted_prediction_tokens: 0, rejected_prediction_tokens: 0 },
   };
-  if (style === 'openrouter') u.cost = 0;
+  if (style === 'openrouter') u.cost = lists.openrouterCost(model, prompt, cached, completion);
   return u;
 }
 
@@ -547,7 +547,7 @@ async function openaiChat(ctx, style) {
     const out = {
       id, object: 'chat.completion', created, model,
       choices: [{ index: 0, message, logprobs: null, finish_reason: finish }],
-      usage: openaiUsage(plan, prompt, pieces.length, style),
+      usage: openaiUsage(plan, prompt, pieces.length, style, model),
       service_tier: 'default', system_fingerprint: 'fp_mock',
     };
     if (style === 'openrouter') out.provider = 'MockProvider';
@@ -580,7 +580,7 @@ async function openaiChat(ctx, style) {
   }
   events.push(chunk({}, finish));
   if (includeUsage) {
-    events.push('data: ' + JSON.stringify({ ...base, choices: [], usage: openaiUsage(plan, prompt, pieces.length, style) }) + '\n\n');
+    events.push('data: ' + JSON.stringify({ ...base, choices: [], usage: openaiUsage(plan, prompt, pieces.length, style, model) }) + '\n\n');
   }
   events.push('data: [DONE]\n\n');
   if (style === 'openrouter') events.unshift(': OPENROUTER PROCESSING\n\n');

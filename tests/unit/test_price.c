@@ -182,9 +182,43 @@ test_load(void)
 	price_table_free();
 }
 
+/* JSON numbers (doubles) read as the decimal text they were written as. */
+static void
+test_double(void)
+{
+	int64_t	 v;
+
+	CHECK(price_parse_double(2.5e-06, PRICE_EXP_PER_TOKEN, &v) == PRICE_OK && v == 2500000);
+	CHECK(price_parse_double(1e-05, PRICE_EXP_PER_TOKEN, &v) == PRICE_OK && v == 10000000);
+	CHECK(price_parse_double(3.75e-08, PRICE_EXP_PER_TOKEN, &v) == PRICE_OK && v == 37500);
+	CHECK(price_parse_double(0.1 + 0.2, 6, &v) == PRICE_OK && v == 300000);	/* 0.30000000000000004 */
+	CHECK(price_parse_double(0.000111, 6, &v) == PRICE_OK && v == 111);
+	CHECK(price_parse_double(0, PRICE_EXP_PER_TOKEN, &v) == PRICE_OK && v == 0);
+	CHECK(price_parse_double(-1, PRICE_EXP_PER_TOKEN, &v) == PRICE_NEGATIVE);
+	CHECK(price_parse_double(1e300, PRICE_EXP_PER_TOKEN, &v) == PRICE_ERANGE);
+}
+
+/* The shipped table parses, and parsing leaves the table in use alone. */
+static void
+test_shipped(void)
+{
+	static const char one[] = "only\t1\t2\t-\t-\t-\t-\t-\n";
+	struct price_entry	*rows;
+	size_t			 n;
+
+	CHECK(price_table_load(one, sizeof(one) - 1) == 1);
+	CHECK(price_shipped(&rows, &n) == 0 && n > 30);
+	CHECK(price_table_size() == 1);
+	price_table_replace(rows, n);
+	CHECK(price_lookup("gpt-4o") != NULL && price_lookup("only") == NULL);
+	price_table_free();
+}
+
 int
 main(void)
 {
+	test_double();
+	test_shipped();
 	test_parse();
 	test_format();
 	test_normalise();

@@ -9,6 +9,7 @@
 #include <openssl/crypto.h>
 
 #include "common.h"
+#include "price.h"
 
 /* Authorization: Bearer <key>; the formatted value is wiped after use. */
 static int
@@ -79,6 +80,20 @@ adapter_openai_build(const struct adapter_params *p, const cJSON *req,
 	return 0;
 }
 
+/* OpenRouter's usage.cost: what the request was charged, in USD. It is the
+ * truth for the request's cost where it comes (a number from 0 to 1000). */
+static void
+adapter_openai_cost(const cJSON *cost, struct adapter_usage *u)
+{
+	int64_t	 micros;
+
+	if (!cJSON_IsNumber(cost) || cost->valuedouble < 0 || cost->valuedouble > 1000 ||
+	    price_parse_double(cost->valuedouble, 6 /* USD to micro-USD */, &micros) != PRICE_OK)
+		return;
+	u->cost_known = 1;
+	u->cost_micros = micros;
+}
+
 static void
 adapter_openai_usage(const cJSON *usage, struct adapter_usage *u)
 {
@@ -101,6 +116,7 @@ adapter_openai_usage(const cJSON *usage, struct adapter_usage *u)
 	    "completion_tokens_details");
 	if (adapter_jint(d, "reasoning_tokens", &u->reasoning) != 0)
 		u->reasoning = 0;
+	adapter_openai_cost(cJSON_GetObjectItemCaseSensitive(usage, "cost"), u);
 }
 
 static enum err_category

@@ -1,12 +1,14 @@
 // Settings → Models: every synced model in one table with search and filters
 // (provider, type, capability, favorites), a favorite star per row, and the
 // person's aliases (short names for provider/model ids) with add and delete.
+// Admins also set a model's price (an override that beats what the provider
+// reports, from the next request) and see the record of price changes.
 
 import { get, put, post, del, ApiError } from '../api.js';
 import { h, $, clear, replace, icon, ICONS } from '../dom.js';
 import { shell } from '../shell.js';
-import { toast, busy, errorBox, showError, emptyState, confirmDialog } from '../ui.js';
-import { ctx, price, num } from '../format.js';
+import { toast, busy, errorBox, showError, emptyState, confirmDialog, openDialog, field } from '../ui.js';
+import { ctx, price, num, dateTime } from '../format.js';
 
 const PAGE = 50;
 let shown = PAGE;
@@ -25,7 +27,9 @@ const favOnly = h('input', { type: 'checkbox' });
 $('#model-toolbar').append(h('div', { class: 'search' }, icon(ICONS.search), q), provSel, typeSel, capSel, h('label', { class: 'check' }, favOnly, 'Favorites only'));
 for (const el of [q, provSel, typeSel, capSel, favOnly]) el.addEventListener(el === q ? 'input' : 'change', () => { shown = PAGE; renderTable(); });
 
-shell({ active: 'models', settings: true }).then((u) => { user = u; renderAliases(); }).catch(() => {});
+shell({ active: 'models', settings: true }).then((u) => { user = u; renderAliases(); renderTable(); renderPriceChanges(); }).catch(() => {});
+
+function isAdmin() { return !!(user && user.role === 'admin'); }
 
 async function load() {
   try {
@@ -33,7 +37,7 @@ async function load() {
       get('api/models/fallbacks').catch(() => ({ fallbacks: [] }))]);
     rows = [];
     const groups = Array.isArray(m && m.providers) ? m.providers : [];
-    for (const g of groups) for (const x of (Array.isArray(g.models) ? g.models : [])) rows.push({ ...x, group: (g.provider === 'custom' ? g.config : g.display_name) || g.config, config: g.config, aggregator: !!(x.aggregator || g.type === 'aggregator') });
+    for (const g of groups) for (const x of (Array.isArray(g.models) ? g.models : [])) rows.push({ ...x, provider: g.provider, group: (g.provider === 'custom' ? g.config : g.display_name) || g.config, config: g.config, aggregator: !!(x.aggregator || g.type === 'aggregator') });
     const known = new Set(Array.from(provSel.options).map((o) => o.value));
     for (const g of groups) if (!known.has(g.config)) provSel.appendChild(h('option', { value: g.config }, g.provider === 'custom' ? g.config : (g.display_name || g.config)));
     aliases = Array.isArray(a && a.aliases) ? a.aliases : [];
@@ -69,7 +73,8 @@ function renderTable() {
   tableEl.append(h('div', { class: 'table-wrap' }, h('table', null,
     h('caption', { class: 'sr-only' }, 'Models'),
     h('thead', null, h('tr', null, h('th', { scope: 'col' }, h('span', { class: 'sr-only' }, 'Favorite')), h('th', { scope: 'col' }, 'Model'), h('th', { scope: 'col', class: 'hide-sm' }, 'Provider'),
-      h('th', { scope: 'col', class: 'num' }, 'Context'), h('th', { scope: 'col', class: 'num' }, 'Input / 1M'), h('th', { scope: 'col', class: 'num' }, 'Output / 1M'), h('th', { scope: 'col', class: 'hide-sm' }, 'Capabilities'))),
+      h('th', { scope: 'col', class: 'num' }, 'Context'), h('th', { scope: 'col', class: 'num' }, 'Input / 1M'), h('th', { scope: 'col', class: 'num' }, 'Output / 1M'), h('th', { scope: 'col', class: 'hide-sm' }, 'Capabilities'),
+      isAdmin() ? h('th', { scope: 'col' }, h('span', { class: 'sr-only' }, 'Actions')) : null)),
     body)),
   h('div', { class: 'row section-foot' }, h('span', { class: 'muted small' }, 'Showing ' + num(Math.min(shown, list.length)) + ' of ' + num(list.length) + (list.length === rows.length ? ' models' : ' matches (' + num(rows.length) + ' models in all)')), more));
 }
@@ -85,14 +90,80 @@ function row(x) {
     } catch (err) { toast(err.message, 'error'); }
   });
   const p = (v) => price(v) ?? '—';
+  let edit = null;
+  if (isAdmin()) {
+    edit = h('button', { type: 'button', class: 'btn btn-sm btn-ghost', 'aria-label': 'Set the price of ' + (x.name || x.model) }, 'Set price');
+    edit.addEventListener('click', () => priceDialog(x));
+  }
+  const admin = x.price_source === 'admin' ? [' ', h('span', { class: 'tag tag-accent', title: 'Set by an admin' }, 'set')] : null;
   return h('tr', { dataset: { model: x.id } },
     h('td', null, star),
     h('td', null, h('div', { class: 'cell-main' }, x.name || x.model, (x.aliases || []).map((al) => [' ', h('span', { class: 'tag' }, al)])), h('div', { class: 'cell-sub mono' }, x.id)),
     h('td', { class: 'hide-sm' }, x.group, x.aggregator ? [' ', h('span', { class: 'tag tag-accent' }, 'Aggregator')] : null),
     h('td', { class: 'num' }, (ctx(x.context_window) || '—').replace(' ctx', '')),
     h('td', { class: 'num' }, p(x.input_price_per_m)),
-    h('td', { class: 'num' }, p(x.output_price_per_m)),
-    h('td', { class: 'hide-sm' }, h('div', { class: 'tags' }, caps(x).map((c) => h('span', { class: 'tag' }, c)))));
+    h('td', { class: 'num' }, p(x.output_price_per_m), admin),
+    h('td', { class: 'hide-sm' }, h('div', { class: 'tags' }, caps(x).map((c) => h('span', { class: 'tag' }, c)))),
+    isAdmin() ? h('td', { class: 'actions' }, edit) : null);
+}
+
+// An admin's price for one provider's model: it beats what the provider
+// reports, applies from the next request and is recorded; reports keep the
+// cost each request was charged.
+function priceDialog(x) {
+  const input = (v, label) => h('input', { type: 'text', inputmode: 'decimal', value: v ?? '', placeholder: '0.00', 'aria-label': label, autocomplete: 'off' });
+  const fin = input(x.input_price_per_m, 'Input, USD per 1M tokens');
+  const fout = input(x.output_price_per_m, 'Output, USD per 1M tokens');
+  const fcr = input(x.price_source === 'admin' ? x.cache_read_price_per_m : '', 'Cached input, USD per 1M tokens');
+  const out = h('div', { 'aria-live': 'polite' });
+  const cancel = h('button', { type: 'button', class: 'btn' }, 'Cancel');
+  const save = h('button', { type: 'button', class: 'btn btn-primary' }, 'Save price');
+  const remove = x.price_source === 'admin' ? h('button', { type: 'button', class: 'btn btn-ghost danger' }, 'Use the provider\'s price') : null;
+  const d = openDialog({ title: 'Price of ' + (x.name || x.model), description: x.group + ' · ' + x.model + '. USD per 1M tokens; applies from the next request.',
+    body: [field('Input', fin), field('Output', fout), field('Cached input', fcr, 'Optional.'), out], actions: [remove, cancel, save].filter(Boolean) });
+  cancel.addEventListener('click', () => d.close());
+  save.addEventListener('click', () => busy(save, async () => {
+    const body = { provider: x.provider, model: x.model, input_price_per_m: fin.value.trim(), output_price_per_m: fout.value.trim() };
+    if (fcr.value.trim()) body.cache_read_price_per_m = fcr.value.trim();
+    try {
+      await put('api/prices/overrides', body);
+      d.close();
+      toast('Price saved', 'ok');
+      await load();
+      renderPriceChanges();
+    } catch (err) { replace(out, errorBox(err, { compact: true })); }
+  }));
+  if (remove) remove.addEventListener('click', () => busy(remove, async () => {
+    try {
+      await del('api/prices/overrides?provider=' + encodeURIComponent(x.provider) + '&model=' + encodeURIComponent(x.model));
+      d.close();
+      toast('The provider\'s price applies again', 'ok');
+      await load();
+      renderPriceChanges();
+    } catch (err) { replace(out, errorBox(err, { compact: true })); }
+  }));
+}
+
+async function renderPriceChanges() {
+  const box = $('#price-changes');
+  const section = box.closest('section');
+  if (!isAdmin()) return;
+  section.hidden = false;
+  let list = [];
+  try { list = (await get('api/prices/changes', { limit: 50 })).changes || []; } catch (err) { showError(box, err); return; }
+  clear(box);
+  if (!list.length) { box.appendChild(emptyState('No price changes yet', 'Prices you set here, and price lists loaded with “switchboard prices import”, are recorded here.')); return; }
+  const p = (v) => price(v) ?? '—';
+  const body = h('tbody');
+  for (const c of list) {
+    body.appendChild(h('tr', null, h('td', null, dateTime(c.at)), h('td', { class: 'mono' }, c.model),
+      h('td', { class: 'hide-sm' }, c.provider || 'any'), h('td', null, c.source === 'admin' ? (c.by || 'admin') : 'import'),
+      h('td', { class: 'num' }, p(c.old_input_price_per_m) + ' → ' + p(c.new_input_price_per_m)),
+      h('td', { class: 'num' }, p(c.old_output_price_per_m) + ' → ' + p(c.new_output_price_per_m))));
+  }
+  box.appendChild(h('div', { class: 'table-wrap' }, h('table', null, h('caption', { class: 'sr-only' }, 'Price changes'),
+    h('thead', null, h('tr', null, h('th', { scope: 'col' }, 'When'), h('th', { scope: 'col' }, 'Model'), h('th', { scope: 'col', class: 'hide-sm' }, 'Provider'),
+      h('th', { scope: 'col' }, 'By'), h('th', { scope: 'col', class: 'num' }, 'Input / 1M'), h('th', { scope: 'col', class: 'num' }, 'Output / 1M'))), body)));
 }
 
 function renderAliases() {
