@@ -111,10 +111,10 @@ function row(x) {
 // reports, applies from the next request and is recorded; reports keep the
 // cost each request was charged.
 function priceDialog(x) {
-  const input = (v, label) => h('input', { type: 'text', inputmode: 'decimal', value: v ?? '', placeholder: '0.00', 'aria-label': label, autocomplete: 'off' });
-  const fin = input(x.input_price_per_m, 'Input, USD per 1M tokens');
-  const fout = input(x.output_price_per_m, 'Output, USD per 1M tokens');
-  const fcr = input(x.price_source === 'admin' ? x.cache_read_price_per_m : '', 'Cached input, USD per 1M tokens');
+  const input = (v) => h('input', { type: 'text', inputmode: 'decimal', value: v ?? '', placeholder: '0.00', autocomplete: 'off' });
+  const fin = input(x.input_price_per_m);
+  const fout = input(x.output_price_per_m);
+  const fcr = input(x.price_source === 'admin' ? x.cache_read_price_per_m : '');
   const out = h('div', { 'aria-live': 'polite' });
   const cancel = h('button', { type: 'button', class: 'btn' }, 'Cancel');
   const save = h('button', { type: 'button', class: 'btn btn-primary' }, 'Save price');
