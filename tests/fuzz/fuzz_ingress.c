@@ -13,7 +13,8 @@ static void
 render(enum ingress_format f, const char *p, size_t n)
 {
 	struct ingress_stream	*s = ingress_stream_new(f, "fuzz", "fuzz-model", NULL);
-	struct adapter_usage	 u = { 10, 5, 15, 2, 1, 0, 1 };
+	struct adapter_usage	 u = { .prompt = 10, .completion = 5, .total = 15, .cache_read = 2,
+	    .cache_write = 1, .known = 1 };
 	struct buf		 out;
 	cJSON			*doc, *resp;
 
