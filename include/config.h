@@ -59,6 +59,9 @@ struct config {
 	char	*spool_dir;		/* [usage] usage rows the database could not take */
 	char	*sendmail;		/* [alerts] the host's sendmail, for e-mail alerts */
 	char	*mail_from;		/* [alerts] their From: address */
+	char	*smtp_url;		/* [alerts] smtp[s]://host[:port]: SMTP instead of sendmail */
+	char	*smtp_user;		/* [alerts] the host's mail credentials, if it wants them */
+	char	*smtp_password;
 	char	*sql_dir;
 	int	 log_debug;
 	/* [upstream] */

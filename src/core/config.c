@@ -154,6 +154,9 @@ static const struct config_str config_strs[] = {
 	{ "usage", "spool_dir", offsetof(struct config, spool_dir), "" },
 	{ "alerts", "sendmail", offsetof(struct config, sendmail), "/usr/sbin/sendmail" },
 	{ "alerts", "mail_from", offsetof(struct config, mail_from), "switchboard@localhost" },
+	{ "alerts", "smtp_url", offsetof(struct config, smtp_url), "" },
+	{ "alerts", "smtp_user", offsetof(struct config, smtp_user), "" },
+	{ "alerts", "smtp_password", offsetof(struct config, smtp_password), "" },
 };
 
 static int
@@ -411,6 +414,11 @@ config_parse(struct config *cfg, const char *text, char *err, size_t errsz)
 		rc = config_apply_flags(cfg, err, errsz);
 	if (rc == 0)
 		rc = config_apply_keys(cfg, err, errsz);
+	if (rc == 0 && cfg->smtp_url[0] && strncmp(cfg->smtp_url, "smtp://", 7) != 0 &&
+	    strncmp(cfg->smtp_url, "smtps://", 8) != 0) {
+		snprintf(err, errsz, "[alerts] smtp_url: smtp://host[:port] or smtps://host[:port]");
+		rc = -1;
+	}
 	if (rc == 0 && cfg->key_cache_s > 0 && cfg->route_cache_s == 0) {
 		snprintf(err, errsz, "[chat] key_cache_s needs route_cache_s > 0");
 		rc = -1;

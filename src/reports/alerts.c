@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -18,6 +19,7 @@
 #include <openssl/crypto.h>
 
 #include "alerts.h"
+#include "buf.h"
 #include "db.h"
 #include "egress.h"
 #include "log.h"
@@ -223,21 +225,36 @@ alerts_one_line(char *s)
 			*s = ' ';
 }
 
-/* Hand one message to the host's sendmail (-t -i: recipients from the
- * headers, a lone dot is not the end). 1 accepted, 0 with msg set. */
+/* The message for row i to `to` (RFC 5322, LF line ends) into out; 0, or
+ * -1 when out of memory. */
 static int
-alerts_mail(const struct config *cfg, const char *to, const struct db_rows *r, int i,
-    char *msg, size_t msgsz)
+alerts_message(const struct config *cfg, const char *to, const struct db_rows *r, int i,
+    struct buf *out)
 {
-	char	 subject[300], from[256];
-	int	 fd[2], status = 0, devnull;
-	pid_t	 pid;
-	FILE	*f;
+	char		 subject[300], from[256], date[64];
+	time_t		 now = time(NULL);
+	struct tm	 tm;
 
 	snprintf(subject, sizeof(subject), "[Switchboard] %s", db_val(r, i, 8) ? db_val(r, i, 8) : "");
 	snprintf(from, sizeof(from), "%s", cfg->mail_from);
 	alerts_one_line(subject);
 	alerts_one_line(from);
+	gmtime_r(&now, &tm);
+	strftime(date, sizeof(date), "%a, %d %b %Y %H:%M:%S +0000", &tm);
+	return buf_printf(out, "To: %s\nFrom: %s\nSubject: %s\nDate: %s\n"
+	    "Content-Type: text/plain; charset=utf-8\nAuto-Submitted: auto-generated\n\n%s\n",
+	    to, from, subject, date, db_val(r, i, 9) ? db_val(r, i, 9) : "") == BUF_OK ? 0 : -1;
+}
+
+/* Hand the message to the host's sendmail (-t -i: recipients from the
+ * headers, a lone dot is not the end). 1 accepted, 0 with msg set. */
+static int
+alerts_sendmail(const struct config *cfg, const struct buf *m, char *msg, size_t msgsz)
+{
+	int	 fd[2], status = 0, devnull;
+	pid_t	 pid;
+	FILE	*f;
+
 	if (pipe(fd) != 0 || (pid = fork()) < 0) {
 		snprintf(msg, msgsz, "cannot start sendmail: %s", strerror(errno));
 		return 0;
@@ -259,9 +276,7 @@ alerts_mail(const struct config *cfg, const char *to, const struct db_rows *r, i
 	if ((f = fdopen(fd[1], "w")) == NULL) {
 		close(fd[1]);
 	} else {
-		fprintf(f, "To: %s\nFrom: %s\nSubject: %s\nContent-Type: text/plain; charset=utf-8\n"
-		    "Auto-Submitted: auto-generated\n\n%s\n", to, from, subject,
-		    db_val(r, i, 9) ? db_val(r, i, 9) : "");
+		fwrite(m->data, 1, m->len, f);
 		fclose(f);
 	}
 	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
@@ -271,6 +286,93 @@ alerts_mail(const struct config *cfg, const char *to, const struct db_rows *r, i
 	snprintf(msg, msgsz, "%s exited with status %d", cfg->sendmail,
 	    WIFEXITED(status) ? WEXITSTATUS(status) : -1);
 	return 0;
+}
+
+struct alerts_upload {
+	const char	*p;
+	size_t		 left;
+};
+
+static size_t
+alerts_upload_read(char *dst, size_t size, size_t n, void *arg)
+{
+	struct alerts_upload	*u = arg;
+	size_t			 k = size * n < u->left ? size * n : u->left;
+
+	memcpy(dst, u->p, k);
+	u->p += k;
+	u->left -= k;
+	return k;
+}
+
+/* Whether the SMTP URL names this machine (credentials may then go in the
+ * clear; to anyone else they need TLS). */
+static int
+alerts_smtp_local(const char *url)
+{
+	const char	*h = strstr(url, "://") + 3;
+
+	return strncmp(h, "127.", 4) == 0 || strncmp(h, "localhost", 9) == 0 ||
+	    strncmp(h, "[::1]", 5) == 0;
+}
+
+/* Send the message through [alerts] smtp_url with libcurl. 1 accepted, 0
+ * with msg set. The server is the admin's (the config file), so no egress
+ * check; the password never reaches msg (curl's errors do not hold it). */
+static int
+alerts_smtp(CURL *c, const struct config *cfg, const char *to, const struct buf *m,
+    char *msg, size_t msgsz)
+{
+	struct alerts_upload	 u = { m->data, m->len };
+	struct curl_slist	*rcpt = curl_slist_append(NULL, to);
+	int			 creds = cfg->smtp_user[0] != '\0';
+	CURLcode		 cc;
+
+	curl_easy_reset(c);
+	curl_easy_setopt(c, CURLOPT_URL, cfg->smtp_url);
+	curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "smtp,smtps");
+	curl_easy_setopt(c, CURLOPT_MAIL_FROM, cfg->mail_from);
+	curl_easy_setopt(c, CURLOPT_MAIL_RCPT, rcpt);
+	curl_easy_setopt(c, CURLOPT_UPLOAD, 1L);
+	curl_easy_setopt(c, CURLOPT_READFUNCTION, alerts_upload_read);
+	curl_easy_setopt(c, CURLOPT_READDATA, &u);
+	curl_easy_setopt(c, CURLOPT_CRLF, 1L);
+	curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
+	curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS, 5000L);
+	curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, 20000L);
+	curl_easy_setopt(c, CURLOPT_USE_SSL, creds && !alerts_smtp_local(cfg->smtp_url) ?
+	    (long)CURLUSESSL_ALL : (long)CURLUSESSL_TRY);
+	if (creds) {
+		curl_easy_setopt(c, CURLOPT_USERNAME, cfg->smtp_user);
+		curl_easy_setopt(c, CURLOPT_PASSWORD, cfg->smtp_password);
+	}
+	cc = curl_easy_perform(c);
+	curl_easy_reset(c);	/* drops the credentials from the handle */
+	curl_slist_free_all(rcpt);
+	if (cc == CURLE_OK)
+		return 1;
+	snprintf(msg, msgsz, "SMTP: %s", curl_easy_strerror(cc));
+	return 0;
+}
+
+/* Mail row i to `to`: SMTP when [alerts] smtp_url is set, else sendmail. */
+static int
+alerts_mail(CURL *c, const struct config *cfg, const char *to, const struct db_rows *r, int i,
+    char *msg, size_t msgsz)
+{
+	struct buf	 m;
+	int		 ok;
+
+	buf_init(&m, 16384);
+	if (alerts_message(cfg, to, r, i, &m) != 0) {
+		buf_free(&m);
+		snprintf(msg, msgsz, "out of memory");
+		return 0;
+	}
+	ok = cfg->smtp_url[0] ? alerts_smtp(c, cfg, to, &m, msg, msgsz) :
+	    alerts_sendmail(cfg, &m, msg, msgsz);
+	buf_free(&m);
+	return ok;
 }
 
 /* Open the channel's URL and send row i. 1 delivered, 0 failed (recorded). */
@@ -289,7 +391,7 @@ alerts_deliver(CURL *c, const struct config *cfg, const struct db_rows *r, int i
 	    db_len(r, i, 5), aad, url, sizeof(url), &len) != VAULT_OK)
 		snprintf(msg, sizeof(msg), "the webhook address cannot be opened (master key missing?)");
 	else if (strncmp(url, "mailto:", 7) == 0)
-		status = alerts_mail(cfg, url + 7, r, i, msg, sizeof(msg)) ? 250 : 0;
+		status = alerts_mail(c, cfg, url + 7, r, i, msg, sizeof(msg)) ? 250 : 0;
 	else if ((body = alerts_body(db_val(r, i, 4), r, i)) == NULL)
 		snprintf(msg, sizeof(msg), "out of memory");
 	else

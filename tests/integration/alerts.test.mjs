@@ -133,3 +133,80 @@ test('an e-mail alert is handed to sendmail once, with safe headers', async () =
   assert.match(mail[0], /Replace the key under Providers\./);
   assert.deepEqual((await u.get('/api/alert-channels')).json.channels.map((c) => c.delivered), [1]);
 });
+
+// ... or through an SMTP server with the host's mail credentials ([alerts]
+// smtp_url, smtp_user, smtp_password; here a small server in this test that
+// speaks enough SMTP and keeps what it is given). A refused message is
+// retried by the next run.
+test('an e-mail alert goes through SMTP with credentials, once; a refusal is retried', async () => {
+  const net = await import('node:net');
+  const { writeFileSync, readFileSync } = await import('node:fs');
+  const mails = [];
+  let refuse = 1;	// the first DATA is refused with 451
+  const server = net.createServer((sock) => {
+    let buf = '', inData = false, inAuth = false, m = {};
+    const say = (l) => sock.write(l + '\r\n');
+    say('220 mock ESMTP');
+    sock.on('data', (d) => {
+      buf += d.toString('latin1');
+      for (;;) {
+        if (inData) {
+          const end = buf.indexOf('\r\n.\r\n');
+          if (end < 0) return;
+          m.data = buf.slice(0, end);
+          buf = buf.slice(end + 5);
+          inData = false;
+          if (refuse > 0) { refuse--; say('451 try again later'); } else { mails.push(m); say('250 queued'); }
+          m = { auth: m.auth };
+          continue;
+        }
+        const nl = buf.indexOf('\r\n');
+        if (nl < 0) return;
+        const line = buf.slice(0, nl);
+        buf = buf.slice(nl + 2);
+        if (inAuth) { inAuth = false; m.auth = Buffer.from(line, 'base64').toString().split('\0').slice(1); say('235 ok'); }
+        else if (/^AUTH PLAIN$/i.test(line)) { inAuth = true; say('334 '); }
+        else if (/^EHLO/i.test(line)) { sock.write('250-mock\r\n250-AUTH PLAIN\r\n250 OK\r\n'); }
+        else if (/^AUTH PLAIN /i.test(line)) { m.auth = Buffer.from(line.slice(11), 'base64').toString().split('\0').slice(1); say('235 ok'); }
+        else if (/^MAIL FROM:/i.test(line)) { m.from = line.slice(10); say('250 ok'); }
+        else if (/^RCPT TO:/i.test(line)) { m.to = line.slice(8); say('250 ok'); }
+        else if (/^DATA/i.test(line)) { inData = true; say('354 go on'); }
+        else if (/^QUIT/i.test(line)) { say('221 bye'); sock.end(); }
+        else say('250 ok');
+      }
+    });
+  });
+  await new Promise((r) => server.listen(0, '127.0.0.1', r));
+  try {
+    const dir = process.env.VAR;
+    const ini = `${dir}/switchboard.smtp.ini`;
+    writeFileSync(ini, readFileSync(process.env.SWITCHBOARD_CONFIG, 'utf8') +
+      `\n[alerts]\nsendmail = /nonexistent\nmail_from = gateway@test.example\nsmtp_url = smtp://127.0.0.1:${server.address().port}\n` +
+      'smtp_user = mailer@test.example\nsmtp_password = smtp-SECRET-pass\n');
+    const run = async () => (await promisify(execFile)(process.env.CLI, ['alerts'],
+      { env: { ...process.env, SWITCHBOARD_CONFIG: ini } })).stdout;
+
+    const u = await chatUser();
+    const ch = await u.post('/api/alert-channels', { url: 'smtp-ops@example.com', format: 'email' });
+    assert.equal(ch.status, 201, ch.text);
+    sql(`UPDATE user_api_providers SET status = 'key_refused', name = 'google' WHERE id = ${configId(u.id, 'google')}`);
+    await run();
+    assert.equal(mails.length, 0, 'the first attempt was refused');
+    const [c1] = (await u.get('/api/alert-channels')).json.channels;
+    assert.equal(c1.delivered, 0);
+    assert.match(c1.last_error ?? '', /SMTP/);
+    assert.ok(!JSON.stringify(c1).includes('SECRET'), 'no credential in the error');
+    sql(`UPDATE alert_deliveries SET next_at = NOW(6) WHERE channel_id = ${c1.id}`);	// its backoff is over
+    await run();
+    await run();
+    const mine = mails.filter((m) => m.to.includes('smtp-ops@example.com'));
+    assert.equal(mine.length, 1, 'delivered once');
+    assert.deepEqual(mine[0].auth, ['mailer@test.example', 'smtp-SECRET-pass']);
+    assert.match(mine[0].from, /gateway@test\.example/);
+    assert.match(mine[0].data, /^To: smtp-ops@example\.com\r\nFrom: gateway@test\.example\r\nSubject: \[Switchboard\] google refused its API key\r\nDate: /);
+    assert.match(mine[0].data, /Replace the key under Providers\./);
+    assert.deepEqual((await u.get('/api/alert-channels')).json.channels.map((c) => c.delivered), [1]);
+  } finally {
+    server.close();
+  }
+});
