@@ -18,28 +18,3 @@ CREATE TABLE model_prices (
   updated_at         DATETIME(6)     NOT NULL DEFAULT CURRENT_TIMESTAMP(6) ON UPDATE CURRENT_TIMESTAMP(6),
   PRIMARY KEY (model_key)
 ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci;
-CREATE TABLE price_overrides (
-  provider_id        INT UNSIGNED    NOT NULL,
-  model_id           VARCHAR(255)    NOT NULL,
-  input_price        BIGINT          NOT NULL,
-  output_price       BIGINT          NOT NULL,
-  cache_read_price   BIGINT          NULL,
-  cache_write_price  BIGINT          NULL,
-  set_by             BIGINT UNSIGNED NULL,
-  set_at             DATETIME(6)     NOT NULL DEFAULT CURRENT_TIMESTAMP(6),
-  PRIMARY KEY (provider_id, model_id)
-) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci;
-CREATE TABLE price_changes (
-  id                 BIGINT UNSIGNED NOT NULL AUTO_INCREMENT,
-  changed_at         DATETIME(6)     NOT NULL DEFAULT CURRENT_TIMESTAMP(6),
-  source             ENUM('import','admin') NOT NULL,
-  actor_id           BIGINT UNSIGNED NULL,
-  provider_id        INT UNSIGNED    NULL,
-  model              VARCHAR(255)    NOT NULL,
-  old_input_price    BIGINT          NULL,
-  old_output_price   BIGINT          NULL,
-  new_input_price    BIGINT          NULL,
-  new_output_price   BIGINT          NULL,
-  PRIMARY KEY (id),
-  KEY ix_pc_changed (changed_at)
-) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci;

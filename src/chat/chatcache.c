@@ -21,7 +21,8 @@
  * 5 revoked, 6 expired, 7 needs a last_used_at touch, 8-12 user limits,
  * 13-17 key limits, 18 the change stamps (the user's and everyone's: see
  * stamp.h), 19-20 the user's and the key's concurrency caps, 21 the
- * admin's maintenance message (NULL: serving). Primary-key lookups only. Parameter: the key hash (or the user id). */
+ * admin's maintenance message (NULL: serving), 22-23 the user's and the
+ * key's budget windows. Primary-key lookups only. Parameter: the key hash (or the user id). */
 #define CC_USER_LIMITS							\
 	" r.rpm_limit, r.tpm_limit, b.monthly_budget_micros,"		\
 	" b.budget_alert_pct, b.budget_hard_stop,"
@@ -34,10 +35,11 @@
 	" LEFT JOIN route_stamps sg ON sg.scope_id = 0"		\
 	" LEFT JOIN site_settings ss ON ss.id = 1"
 #define CC_MAINTENANCE							\
-	" IF(ss.maintenance = 1, COALESCE(ss.maintenance_message, ''), NULL)"
+	" IF(ss.maintenance = 1, COALESCE(ss.maintenance_message, ''), NULL),"
 #define CC_COL_STAMPS		18
 #define CC_COL_CONCURRENT	19
 #define CC_COL_MAINTENANCE	21
+#define CC_COL_WINDOWS		22
 
 #define CC_KEY_SNAPSHOT							\
     "SELECT k.id, k.user_id, u.username, u.role, k.allowed_models,"	\
@@ -50,6 +52,7 @@
     CC_STAMPS								\
     " r.max_concurrent, k.max_concurrent,"				\
     CC_MAINTENANCE							\
+    " b.budget_window, k.budget_window"					\
     " FROM gateway_keys k JOIN users u ON u.id = k.user_id"		\
     CC_JOINS("k.user_id")
 static const char SQL_SNAPSHOT[] =
@@ -65,6 +68,7 @@ static const char SQL_SNAPSHOT_USER[] =
     CC_STAMPS
     " r.max_concurrent, NULL,"
     CC_MAINTENANCE
+    " b.budget_window, NULL"
     " FROM users u"
     CC_JOINS("u.id")
     " WHERE u.id = ? AND u.is_active = 1";
@@ -361,6 +365,7 @@ chatcache_load_user(long long user_id, int global_rpm, struct quota_limits *lim,
 	}
 	quota_limits_row(&rows, 8, lim, QUOTA_USER);
 	quota_concurrency_row(&rows, CC_COL_CONCURRENT, CC_COL_CONCURRENT + 1, lim);
+	quota_window_row(&rows, CC_COL_WINDOWS, CC_COL_WINDOWS + 1, lim);
 	cc_snap_fill(&rows, s);
 	db_rows_free(&rows);
 	cc_circuits(user_id, s);
@@ -400,6 +405,7 @@ chatcache_load(struct req *r, int global_rpm, struct quota_limits *lim,
 	quota_limits_row(&rows, 8, lim, QUOTA_USER);
 	quota_limits_row(&rows, 13, lim, QUOTA_KEY);
 	quota_concurrency_row(&rows, CC_COL_CONCURRENT, CC_COL_CONCURRENT + 1, lim);
+	quota_window_row(&rows, CC_COL_WINDOWS, CC_COL_WINDOWS + 1, lim);
 	cc_snap_fill(&rows, s);
 	if (db_ll(&rows, 0, 7, 0)) {
 		p = db_int(r->who.key_id);

@@ -27,14 +27,14 @@
 static const char SQL_INFLIGHT_ADD[] =
     "INSERT INTO inflight_requests (request_id, host, pid, user_id, key_id,"
     " provider, config_id, endpoint, requested_model, resolved_model, is_stream,"
-    " period, reserved_micros, user_scope_id, key_scope_id)"
-    " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)";
+    " period, reserved_micros, user_scope_id, key_scope_id, key_period)"
+    " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)";
 /* A dead process's file note; its started_at in microseconds since 1970. */
 static const char SQL_INFLIGHT_ADOPT[] =
     "INSERT IGNORE INTO inflight_requests (request_id, host, pid, user_id, key_id,"
     " provider, config_id, endpoint, requested_model, resolved_model, is_stream,"
-    " period, reserved_micros, user_scope_id, key_scope_id, started_at)"
-    " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?, FROM_UNIXTIME(? / 1000000))";
+    " period, reserved_micros, user_scope_id, key_scope_id, key_period, started_at)"
+    " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?, FROM_UNIXTIME(? / 1000000))";
 static const char SQL_INFLIGHT_DROP[] =
     "DELETE FROM inflight_requests WHERE request_id = ?";
 /* Notes of this host (to check their pid) and old notes of any host. */
@@ -51,8 +51,8 @@ static const char SQL_INFLIGHT_TO_USAGE[] =
     " 502, 'error', 'internal', ?, 1"
     " FROM inflight_requests WHERE request_id = ?";
 static const char SQL_INFLIGHT_GET[] =
-    "SELECT period, reserved_micros, user_scope_id, key_scope_id"
-    " FROM inflight_requests WHERE request_id = ?";
+    "SELECT period, reserved_micros, user_scope_id, key_scope_id,"
+    " COALESCE(key_period, period) FROM inflight_requests WHERE request_id = ?";
 static const char SQL_INFLIGHT_COUNT[] =
     "SELECT (SELECT COUNT(*) FROM inflight_requests WHERE user_id = ?"
     "  AND started_at > NOW(6) - INTERVAL ? SECOND),"
@@ -66,7 +66,7 @@ static const char INFLIGHT_MESSAGE[] =
     "The gateway process serving this request ended before it finished "
     "(killed or restarted); the answer may have been cut short.";
 
-#define INFLIGHT_NPARAMS	16	/* SQL_INFLIGHT_ADD's, then started_at */
+#define INFLIGHT_NPARAMS	17	/* SQL_INFLIGHT_ADD's, then started_at */
 #define INFLIGHT_MAX_FILE	65536
 
 static char	 inflight_dir[1024];
@@ -160,14 +160,15 @@ inflight_begin(const struct usage_rec *rec, const struct quota_reservation *r,
 	p[8] = db_str(rec->requested_model[0] ? rec->requested_model : NULL);
 	p[9] = db_str(rec->resolved_model[0] ? rec->resolved_model : NULL);
 	p[10] = db_int(rec->is_stream != 0);
-	p[11] = db_str(r->period[0] ? r->period : "-");
+	p[11] = db_str(r->period[QUOTA_USER][0] ? r->period[QUOTA_USER] : "-");
 	p[12] = db_int(r->active ? r->micros : 0);
 	p[13] = db_int(r->active ? r->scope_id[QUOTA_USER] : 0);
 	p[14] = db_int(r->active ? r->scope_id[QUOTA_KEY] : 0);
-	p[15] = db_int(rec->started_us);
+	p[15] = db_str(r->period[QUOTA_KEY][0] ? r->period[QUOTA_KEY] : NULL);
+	p[16] = db_int(rec->started_us);
 	if (!shared && inflight_file_write(p, rec->request_id) == 0)
 		return;
-	if (db_exec(SQL_INFLIGHT_ADD, p, 15, NULL, NULL) != DB_OK)
+	if (db_exec(SQL_INFLIGHT_ADD, p, INFLIGHT_NPARAMS - 1, NULL, NULL) != DB_OK)
 		log_warn("in-flight note for %s not written: %s", rec->request_id, db_error());
 }
 
@@ -248,7 +249,7 @@ inflight_release(const struct db_rows *rows)
 		p[0] = db_int(db_ll(rows, 0, 1, 0));
 		p[1] = db_str(scope[i]);
 		p[2] = db_int(id);
-		p[3] = db_str(db_val(rows, 0, 0));
+		p[3] = db_str(db_val(rows, 0, i == 0 ? 0 : 4));	/* that scope's period */
 		if (db_exec(SQL_INFLIGHT_RELEASE, p, 4, NULL, NULL) != DB_OK)
 			return -1;
 	}
@@ -304,8 +305,15 @@ inflight_adopt(const char *path, char *request_id, size_t idsize)
 	if (n <= 0)
 		return n == 0 ? 0 : -1;
 	text[n] = '\0';
-	if ((arr = cJSON_Parse(text)) == NULL ||
-	    usage_params_parse(arr, p, INFLIGHT_NPARAMS) != 0 || p[0].type != DBP_STR) {
+	if ((arr = cJSON_Parse(text)) != NULL && cJSON_GetArraySize(arr) == INFLIGHT_NPARAMS - 1 &&
+	    usage_params_parse(arr, p, INFLIGHT_NPARAMS - 1) == 0) {
+		/* A note written before key_period: the key's period was the user's. */
+		p[INFLIGHT_NPARAMS - 1] = p[INFLIGHT_NPARAMS - 2];
+		p[INFLIGHT_NPARAMS - 2] = db_null();
+	} else if (arr == NULL || usage_params_parse(arr, p, INFLIGHT_NPARAMS) != 0) {
+		p[0] = db_null();
+	}
+	if (p[0].type != DBP_STR) {
 		log_warn("in-flight note %s unreadable; removed", path);
 		cJSON_Delete(arr);
 		return 0;

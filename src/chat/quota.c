@@ -12,6 +12,8 @@
 #include "log.h"
 #include "quota.h"
 
+const char *const quota_window_names[QUOTA_WINDOW__MAX] = { "month", "week", "day" };
+
 const char *const quota_scope_names[QUOTA_SCOPE__MAX] = {
 	"global", "user", "key",
 };
@@ -21,7 +23,8 @@ static const char SQL_LIMITS[] =
     "SELECT r.rpm_limit, r.tpm_limit, b.monthly_budget_micros,"
     " b.budget_alert_pct, b.budget_hard_stop,"
     " k.id, k.rpm_limit, k.tpm_limit, k.monthly_budget_micros,"
-    " k.budget_alert_pct, k.budget_hard_stop, r.max_concurrent, k.max_concurrent"
+    " k.budget_alert_pct, k.budget_hard_stop, r.max_concurrent, k.max_concurrent,"
+    " b.budget_window, k.budget_window"
     " FROM (SELECT ? AS uid, ? AS kid) x"
     " LEFT JOIN user_rate_limits r ON r.user_id = x.uid"
     " LEFT JOIN user_budgets b ON b.user_id = x.uid"
@@ -46,14 +49,13 @@ static const char SQL_BUDGET_RESERVE[] =
     " WHERE scope = ? AND scope_id = ? AND period = ?"
     " AND spent_micros + reserved_micros + ? <= ? AND spent_micros < ?";
 /* A new period row starts from what the usage log already holds for the
- * month (spend made before the budget was set), in one atomic statement. */
+ * period (spend made before the budget was set), in one atomic statement;
+ * the period's start and end are bound in seconds since 1970. */
 #define QUOTA_CREATE_FROM_LOG(who) \
     "INSERT IGNORE INTO budget_periods (scope, scope_id, period, limit_micros," \
     " spent_micros) SELECT ?, ?, ?, ?, COALESCE(SUM(l.cost_micros), 0)" \
     " FROM aggregator_usage_logs l WHERE l.user_id = ?" who \
-    " AND l.created_at >= STR_TO_DATE(CONCAT(?, '-01'), '%Y-%m-%d')" \
-    " AND l.created_at < STR_TO_DATE(CONCAT(?, '-01'), '%Y-%m-%d')" \
-    "   + INTERVAL 1 MONTH"
+    " AND l.created_at >= FROM_UNIXTIME(?) AND l.created_at < FROM_UNIXTIME(?)"
 static const char SQL_BUDGET_CREATE_USER[] =
     QUOTA_CREATE_FROM_LOG(" AND ? = 0");
 static const char SQL_BUDGET_CREATE_KEY[] =
@@ -114,6 +116,24 @@ quota_concurrency_row(const struct db_rows *rows, int cu, int ck,
 	l->concurrent[QUOTA_KEY] = db_ll(rows, 0, ck, 0);
 }
 
+enum quota_window
+quota_window_parse(const char *s)
+{
+	int	 w;
+
+	for (w = 0; s != NULL && w < QUOTA_WINDOW__MAX; w++)
+		if (strcmp(s, quota_window_names[w]) == 0)
+			return (enum quota_window)w;
+	return QUOTA_MONTH;
+}
+
+void
+quota_window_row(const struct db_rows *rows, int wu, int wk, struct quota_limits *l)
+{
+	l->window[QUOTA_USER] = quota_window_parse(db_val(rows, 0, wu));
+	l->window[QUOTA_KEY] = quota_window_parse(db_val(rows, 0, wk));
+}
+
 int
 quota_load(long long user_id, long long key_id, int global_rpm,
     struct quota_limits *l, struct sb_error *e)
@@ -132,6 +152,7 @@ quota_load(long long user_id, long long key_id, int global_rpm,
 		if (key_id != 0 && db_val(&rows, 0, 5) != NULL)
 			quota_limits_row(&rows, 6, l, QUOTA_KEY);
 		quota_concurrency_row(&rows, 11, 12, l);
+		quota_window_row(&rows, 13, 14, l);
 	}
 	db_rows_free(&rows);
 	return 0;
@@ -249,39 +270,63 @@ quota_rate_tokens(const struct quota_limits *l, long long user_id,
 	}
 }
 
-static void
-quota_period(char out[8])
+void
+quota_period_of(enum quota_window w, long long now, char out[QUOTA_PERIOD_MAX],
+    long long *start, long long *end)
 {
-	time_t		 t = time(NULL);
+	time_t		 t = (time_t)now, first;
 	struct tm	 tm;
 
 	gmtime_r(&t, &tm);
-	out[0] = (char)('0' + (tm.tm_year + 1900) / 1000 % 10);
-	out[1] = (char)('0' + (tm.tm_year + 1900) / 100 % 10);
-	out[2] = (char)('0' + (tm.tm_year + 1900) / 10 % 10);
-	out[3] = (char)('0' + (tm.tm_year + 1900) % 10);
-	out[4] = '-';
-	out[5] = (char)('0' + (tm.tm_mon + 1) / 10);
-	out[6] = (char)('0' + (tm.tm_mon + 1) % 10);
-	out[7] = '\0';
+	tm.tm_hour = tm.tm_min = tm.tm_sec = 0;
+	if (w == QUOTA_MONTH)
+		tm.tm_mday = 1;
+	else if (w == QUOTA_WEEK)
+		tm.tm_mday -= (tm.tm_wday + 6) % 7;	/* back to Monday */
+	first = timegm(&tm);
+	gmtime_r(&first, &tm);
+	strftime(out, QUOTA_PERIOD_MAX, w == QUOTA_MONTH ? "%Y-%m" : w == QUOTA_WEEK ?
+	    "%G-W%V" : "%Y-%m-%d", &tm);
+	if (start)
+		*start = (long long)first;
+	if (end) {
+		if (w == QUOTA_MONTH)
+			tm.tm_mon++;
+		else
+			tm.tm_mday += w == QUOTA_WEEK ? 7 : 1;
+		*end = (long long)timegm(&tm);
+	}
 }
 
 /* One guarded UPDATE; creates the period row on first use. 1 reserved,
  * 0 over budget, -1 DB error. */
 static int
-quota_reserve_one(int s, long long user_id, long long id, const char *period,
-    long long limit, long long cap, long long micros)
+quota_reserve_one(int s, long long user_id, long long id, enum quota_window w,
+    char period[QUOTA_PERIOD_MAX], long long limit, long long cap, long long micros)
 {
 	const char		*scope = quota_scope_names[s];
-	struct db_param		 p[8] = { db_int(micros), db_int(limit),
-	    db_str(scope), db_int(id), db_str(period), db_int(micros),
-	    db_int(cap), db_int(cap) };
-	struct db_param		 c[8] = { db_str(scope), db_int(id),
-	    db_str(period), db_int(limit), db_int(user_id),
-	    db_int(s == QUOTA_KEY ? id : 0), db_str(period), db_str(period) };
+	long long		 start, end;
+	struct db_param		 p[8], c[8];
 	unsigned long long	 n = 0;
 	int			 tries;
 
+	quota_period_of(w, (long long)time(NULL), period, &start, &end);
+	p[0] = db_int(micros);
+	p[1] = db_int(limit);
+	p[2] = db_str(scope);
+	p[3] = db_int(id);
+	p[4] = db_str(period);
+	p[5] = db_int(micros);
+	p[6] = db_int(cap);
+	p[7] = db_int(cap);
+	c[0] = db_str(scope);
+	c[1] = db_int(id);
+	c[2] = db_str(period);
+	c[3] = db_int(limit);
+	c[4] = db_int(user_id);
+	c[5] = db_int(s == QUOTA_KEY ? id : 0);
+	c[6] = db_int(start);
+	c[7] = db_int(end);
 	for (tries = 0; tries < 2; tries++) {
 		if (db_exec(SQL_BUDGET_RESERVE, p, 8, &n, NULL) != DB_OK)
 			return -1;
@@ -318,14 +363,13 @@ quota_budget_reserve(const struct quota_limits *l, long long user_id,
 	int		 s, k, rc;
 
 	memset(res, 0, sizeof(*res));
-	quota_period(res->period);
 	res->micros = micros < 0 ? 0 : micros;
 	for (s = QUOTA_USER; s < QUOTA_SCOPE__MAX; s++) {
 		id = quota_scope_id(s, user_id, key_id);
 		if (l->budget[s] == QUOTA_NO_LIMIT || id == 0)
 			continue;
 		cap = l->hard_stop[s] ? l->budget[s] : QUOTA_UNBOUNDED;
-		rc = quota_reserve_one(s, user_id, id, res->period,
+		rc = quota_reserve_one(s, user_id, id, l->window[s], res->period[s],
 		    l->budget[s], cap, res->micros);
 		if (rc == 1) {
 			res->scope_id[s] = id;
@@ -336,7 +380,7 @@ quota_budget_reserve(const struct quota_limits *l, long long user_id,
 		for (k = QUOTA_USER; k < s; k++)
 			if (res->scope_id[k])
 				quota_settle_one(quota_scope_names[k],
-				    res->scope_id[k], res->period, res->micros,
+				    res->scope_id[k], res->period[k], res->micros,
 				    0, res->alert_pct[k]);
 		res->active = 0;
 		if (rc == -1) {
@@ -344,9 +388,11 @@ quota_budget_reserve(const struct quota_limits *l, long long user_id,
 			return -1;
 		}
 		err_set(e, ERR_BUDGET, 402, "budget_exceeded",
-		    "The monthly budget of this %s is used up (or too little is "
+		    "The %s budget of this %s is used up (or too little is "
 		    "left for this request's worst case); raise the budget or "
-		    "lower max_tokens.", s == QUOTA_KEY ? "API key" : "account");
+		    "lower max_tokens.", l->window[s] == QUOTA_DAY ? "daily" :
+		    l->window[s] == QUOTA_WEEK ? "weekly" : "monthly",
+		    s == QUOTA_KEY ? "API key" : "account");
 		return -1;
 	}
 	return 0;
@@ -362,7 +408,7 @@ quota_budget_settle(struct quota_reservation *res, long long actual)
 	for (s = QUOTA_USER; s < QUOTA_SCOPE__MAX; s++)
 		if (res->scope_id[s])
 			quota_settle_one(quota_scope_names[s], res->scope_id[s],
-			    res->period, res->micros, actual < 0 ? 0 : actual,
+			    res->period[s], res->micros, actual < 0 ? 0 : actual,
 			    res->alert_pct[s]);
 	res->active = 0;
 }

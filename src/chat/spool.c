@@ -45,7 +45,8 @@ spool_settle_json(const struct quota_reservation *res, long long cost)
 	cJSON	*s = cJSON_CreateObject();
 
 	cJSON_AddBoolToObject(s, "active", res->active);
-	cJSON_AddStringToObject(s, "period", res->period);
+	cJSON_AddStringToObject(s, "period", res->period[QUOTA_USER]);
+	cJSON_AddStringToObject(s, "key_period", res->period[QUOTA_KEY]);
 	cJSON_AddNumberToObject(s, "micros", (double)res->micros);
 	cJSON_AddNumberToObject(s, "user_scope", (double)res->scope_id[QUOTA_USER]);
 	cJSON_AddNumberToObject(s, "key_scope", (double)res->scope_id[QUOTA_KEY]);
@@ -125,10 +126,15 @@ spool_settle(const cJSON *o)
 	struct quota_reservation	 res;
 	const char			*period = cJSON_GetStringValue(
 	    cJSON_GetObjectItemCaseSensitive(s, "period"));
+	const char			*key_period = cJSON_GetStringValue(
+	    cJSON_GetObjectItemCaseSensitive(s, "key_period"));
 
 	memset(&res, 0, sizeof(res));
 	res.active = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(s, "active"));
-	snprintf(res.period, sizeof(res.period), "%s", period ? period : "");
+	snprintf(res.period[QUOTA_USER], sizeof(res.period[QUOTA_USER]), "%s", period ? period : "");
+	/* Rows spooled before key_period had one period for both scopes. */
+	snprintf(res.period[QUOTA_KEY], sizeof(res.period[QUOTA_KEY]), "%s",
+	    key_period ? key_period : period ? period : "");
 	res.micros = (long long)cJSON_GetNumberValue(cJSON_GetObjectItemCaseSensitive(s, "micros"));
 	res.scope_id[QUOTA_USER] = (long long)cJSON_GetNumberValue(
 	    cJSON_GetObjectItemCaseSensitive(s, "user_scope"));

@@ -249,7 +249,8 @@ migrate_price(int64_t v)
 	return v < 0 ? db_null() : db_int(v);
 }
 
-/* Add the shipped table's rows model_prices lacks; 0 or -1. */
+/* Add the shipped table's rows model_prices lacks; 0 (also when the schema
+ * is older than model_prices: an sql/ directory of an earlier release), or -1. */
 static int
 migrate_seed_prices(void)
 {
@@ -267,10 +268,11 @@ migrate_seed_prices(void)
 			db_int(e->context_window), db_int(e->max_output), db_str(e->caps),
 		};
 
-		rc = db_exec(SQL_SEED_PRICE, p, 8, NULL, NULL) == DB_OK ? 0 : -1;
+		if (db_exec(SQL_SEED_PRICE, p, 8, NULL, NULL) != DB_OK)
+			rc = db_errno() == 1146 ? 1 : -1;	/* 1146: no such table */
 	}
 	free(rows);
-	return rc;
+	return rc < 0 ? -1 : 0;
 }
 
 /* Run the migrations under the lock (waiting for another holder). */

@@ -16,6 +16,7 @@
 #include "db.h"
 #include "json.h"
 #include "log.h"
+#include "quota.h"
 #include "report.h"
 #include "server.h"
 #include "vault.h"
@@ -66,15 +67,15 @@ static const char SQL_KEYS_LIST[] =
     "SELECT k.id, k.name, k.prefix, k.monthly_budget_micros, k.rpm_limit, k.tpm_limit, k.allowed_models,"
     " DATE_FORMAT(k.expires_at, '%Y-%m-%dT%H:%i:%sZ'), DATE_FORMAT(k.revoked_at, '%Y-%m-%dT%H:%i:%sZ'),"
     " DATE_FORMAT(k.last_used_at, '%Y-%m-%dT%H:%i:%sZ'), DATE_FORMAT(k.created_at, '%Y-%m-%dT%H:%i:%sZ'),"
-    " k.budget_alert_pct, k.budget_hard_stop, COALESCE(s.cost, 0), k.max_concurrent"
+    " k.budget_alert_pct, k.budget_hard_stop, COALESCE(s.cost, 0), k.max_concurrent, k.budget_window"
     " FROM gateway_keys k LEFT JOIN (SELECT gateway_key_id, SUM(cost_micros) AS cost"
     "  FROM aggregator_usage_logs WHERE user_id = ? AND created_at >= DATE_FORMAT(NOW(), '%Y-%m-01')"
     "  GROUP BY gateway_key_id) s ON s.gateway_key_id = k.id"
     " WHERE k.user_id = ? AND (? = 0 OR k.id = ?) ORDER BY k.created_at DESC";
 static const char SQL_KEY_INSERT[] =
     "INSERT INTO gateway_keys (user_id, name, prefix, key_hash, monthly_budget_micros,"
-    " rpm_limit, tpm_limit, allowed_models, expires_at, max_concurrent)"
-    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
+    " rpm_limit, tpm_limit, allowed_models, expires_at, max_concurrent, budget_window)"
+    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
 /* The secret changes; the previous one works until the overlap ends. */
 static const char SQL_KEY_ROTATE[] =
     "UPDATE gateway_keys SET prev_key_hash = IF(? > 0, key_hash, NULL),"
@@ -520,6 +521,7 @@ key_json(const struct db_rows *rows, int i)
 	cJSON_AddBoolToObject(k, "budget_hard_stop", db_ll(rows, i, 12, 1) != 0);
 	json_add_usd(k, "month_cost_usd", db_ll(rows, i, 13, 0));
 	key_add_limit(k, "max_concurrent", db_val(rows, i, 14));
+	cJSON_AddStringToObject(k, "budget_window", db_val(rows, i, 15) ? db_val(rows, i, 15) : "month");
 	return k;
 }
 
@@ -611,10 +613,13 @@ expires_field(struct req *r, char out[REPORT_TIME_MAX], int *present)
 	return 0;
 }
 
-/* A new key's limits; each absent one is none. */
+/* A new key's limits; each absent one is none (the budget's window: a
+ * month). monthly_budget_usd is the budget of budget_window, whichever. */
 struct key_limits {
 	long long	 budget, rpm, tpm, conc;
 	int		 has_budget, has_rpm, has_tpm, has_conc;
+	const char	*window;
+	int		 has_window;
 };
 
 static int
@@ -623,15 +628,21 @@ key_limits(struct req *r, struct key_limits *k)
 	if (json_field_usd(r->json, "monthly_budget_usd", 0, &k->budget, &k->has_budget, &r->err) == -1 ||
 	    json_field_int(r->json, "rpm_limit", 0, 1, 1000000, &k->rpm, &k->has_rpm, &r->err) == -1 ||
 	    json_field_int(r->json, "tpm_limit", 0, 1, 1000000000, &k->tpm, &k->has_tpm, &r->err) == -1 ||
-	    json_field_int(r->json, "max_concurrent", 0, 1, 100000, &k->conc, &k->has_conc, &r->err) == -1)
+	    json_field_int(r->json, "max_concurrent", 0, 1, 100000, &k->conc, &k->has_conc, &r->err) == -1 ||
+	    json_field_str(r->json, "budget_window", 0, 3, 5, &k->window, &k->has_window, &r->err) == -1)
 		return -1;
+	if (!k->has_window)
+		k->window = "month";
+	if (strcmp(k->window, quota_window_names[quota_window_parse(k->window)]) != 0)
+		return http_fail(r, ERR_VALIDATION, 400, "invalid_value",
+		    "'budget_window' must be \"month\", \"week\" or \"day\".");
 	return 0;
 }
 
 static int
 handle_keys_create(struct req *r)
 {
-	struct db_param		 p[10];
+	struct db_param		 p[11];
 	struct db_rows		 rows;
 	const char		*name;
 	char			*models = NULL, secret[80], prefix[AUTH_KEY_VISIBLE + 1], expires[REPORT_TIME_MAX];
@@ -661,7 +672,8 @@ handle_keys_create(struct req *r)
 	p[7] = db_str(models);
 	p[8] = has_exp ? db_str(expires) : db_null();
 	p[9] = kl.has_conc ? db_int(kl.conc) : db_null();
-	if (db_exec(SQL_KEY_INSERT, p, 10, NULL, &id) != DB_OK) {
+	p[10] = db_str(kl.window);
+	if (db_exec(SQL_KEY_INSERT, p, 11, NULL, &id) != DB_OK) {
 		err_db_unavailable(&r->err);
 		goto out;
 	}
@@ -1085,7 +1097,7 @@ static const char SQL_KEY_UPDATE[] =
     " monthly_budget_micros = IF(?, ?, monthly_budget_micros),"
     " rpm_limit = IF(?, ?, rpm_limit), tpm_limit = IF(?, ?, tpm_limit),"
     " max_concurrent = IF(?, ?, max_concurrent), allowed_models = IF(?, ?, allowed_models),"
-    " expires_at = IF(?, ?, expires_at)"
+    " expires_at = IF(?, ?, expires_at), budget_window = IF(?, ?, budget_window)"
     " WHERE id = ? AND user_id = ? AND revoked_at IS NULL";
 
 /* p[*i] = whether the field was sent, p[*i + 1] its value (set, or NULL
@@ -1105,7 +1117,7 @@ key_update_param(struct req *r, const char *name, struct db_param v, int set,
 static int
 handle_keys_update(struct req *r)
 {
-	struct db_param		 p[16];
+	struct db_param		 p[18];
 	struct key_limits	 kl;
 	struct db_rows		 rows;
 	const char		*name = NULL;
@@ -1133,6 +1145,7 @@ handle_keys_update(struct req *r)
 	key_update_param(r, "max_concurrent", db_int(kl.conc), kl.has_conc, p, &i);
 	key_update_param(r, "allowed_models", db_str(models), models != NULL, p, &i);
 	key_update_param(r, "expires_at", db_str(expires), has_exp, p, &i);
+	key_update_param(r, "budget_window", db_str(kl.window), 1, p, &i);	/* null: a month */
 	p[i++] = db_int(id);
 	p[i++] = db_int(r->who.user_id);
 	if (db_exec(SQL_KEY_UPDATE, p, i, NULL, NULL) != DB_OK) {

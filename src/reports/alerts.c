@@ -48,7 +48,7 @@
 static const char SQL_EVENTS_BUDGET_ALERT[] =
     ALERTS_BUDGET("alert_at", "budget_alert", "reached its budget alert threshold");
 static const char SQL_EVENTS_BUDGET_SPENT[] =
-    ALERTS_BUDGET("exhausted_at", "budget_exhausted", "used up its monthly budget");
+    ALERTS_BUDGET("exhausted_at", "budget_exhausted", "used up its budget");
 /* One per stored key the provider refused (a replaced key starts afresh). */
 static const char SQL_EVENTS_KEY_REFUSED[] =
     "INSERT IGNORE INTO notifications (user_id, event_key, kind, title, body, link)"

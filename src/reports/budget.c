@@ -12,6 +12,7 @@
 #include "db.h"
 #include "json.h"
 #include "log.h"
+#include "quota.h"
 #include "report.h"
 #include "server.h"
 #include "usageapi.h"
@@ -25,28 +26,31 @@ static const char SQL_USER_EXISTS[] =
     "SELECT id FROM users WHERE id = ?";
 static const char SQL_USER_BUDGET_GET[] =
     "SELECT monthly_budget_micros, budget_alert_pct, budget_hard_stop,"
-    " own_budget_micros, admin_budget_micros"
+    " own_budget_micros, admin_budget_micros, budget_window"
     " FROM user_budgets WHERE user_id = ?";
 static const char SQL_KEY_BUDGET_GET[] =
-    "SELECT monthly_budget_micros, budget_alert_pct, budget_hard_stop, name"
+    "SELECT monthly_budget_micros, budget_alert_pct, budget_hard_stop, name, budget_window"
     " FROM gateway_keys WHERE id = ? AND user_id = ?";
+/* monthly_budget_micros is the limit of the budget's window (its name is
+ * from when every budget was monthly). */
 static const char SQL_USER_BUDGET_PUT[] =
     "INSERT INTO user_budgets (user_id, monthly_budget_micros, budget_alert_pct,"
-    " budget_hard_stop, own_budget_micros, admin_budget_micros)"
-    " VALUES (?, ?, ?, ?, ?, ?) ON DUPLICATE KEY UPDATE"
+    " budget_hard_stop, budget_window, own_budget_micros, admin_budget_micros)"
+    " VALUES (?, ?, ?, ?, ?, ?, ?) ON DUPLICATE KEY UPDATE"
     " monthly_budget_micros = VALUES(monthly_budget_micros),"
     " budget_alert_pct = VALUES(budget_alert_pct),"
     " budget_hard_stop = VALUES(budget_hard_stop),"
+    " budget_window = VALUES(budget_window),"
     " own_budget_micros = VALUES(own_budget_micros),"
     " admin_budget_micros = VALUES(admin_budget_micros)";
 static const char SQL_KEY_BUDGET_PUT[] =
     "UPDATE gateway_keys SET monthly_budget_micros = ?, budget_alert_pct = ?,"
-    " budget_hard_stop = ? WHERE id = ? AND user_id = ?";
+    " budget_hard_stop = ?, budget_window = ? WHERE id = ? AND user_id = ?";
 
 static const char SQL_PERIOD_GET[] =
     "SELECT spent_micros, reserved_micros FROM budget_periods"
     " WHERE scope = ? AND scope_id = ? AND period = ?";
-/* A changed limit applies to the running month at once. */
+/* A changed limit applies to the running period at once. */
 static const char SQL_PERIOD_LIMIT[] =
     "UPDATE budget_periods SET limit_micros = ?"
     " WHERE scope = ? AND scope_id = ? AND period = ?";
@@ -59,6 +63,7 @@ struct budget_target {
 	int64_t		 admin;		/* user scope: an admin's cap, -1 none */
 	int		 alert_pct;
 	int		 hard_stop;
+	enum quota_window window;
 	char		 key_name[101];
 };
 
@@ -132,6 +137,7 @@ budget_target_or_reply(struct req *r, struct budget_target *t)
 		t->hard_stop = (int)db_ll(&rows, 0, 2, 1);
 		snprintf(t->key_name, sizeof(t->key_name), "%s",
 		    db_val(&rows, 0, 3) ? db_val(&rows, 0, 3) : "");
+		t->window = quota_window_parse(db_val(&rows, 0, 4));
 	}
 	db_rows_free(&rows);
 	if (t->key_id)
@@ -146,52 +152,27 @@ budget_target_or_reply(struct req *r, struct budget_target *t)
 		t->hard_stop = (int)db_ll(&rows, 0, 2, 1);
 		t->own = db_ll(&rows, 0, 3, -1);
 		t->admin = db_ll(&rows, 0, 4, -1);
+		t->window = quota_window_parse(db_val(&rows, 0, 5));
 	}
 	db_rows_free(&rows);
 	return 0;
 }
 
-/* This UTC month's [start, end). */
-static void
-budget_month(int64_t now, int64_t *start, int64_t *end)
-{
-	struct tm	 tm;
-	time_t		 t = (time_t)now;
-
-	gmtime_r(&t, &tm);
-	tm.tm_mday = 1;
-	tm.tm_hour = tm.tm_min = tm.tm_sec = 0;
-	*start = (int64_t)timegm(&tm);
-	tm.tm_mon++;
-	*end = (int64_t)timegm(&tm);
-}
-
-/* "YYYY-MM" of the UTC month starting at start. */
-static void
-budget_period(int64_t start, char *out, size_t n)
-{
-	char	 ts[REPORT_TIME_MAX];
-
-	report_isotime(ts, sizeof(ts), start);
-	snprintf(out, n, "%.7s", ts);
-}
-
-/* Spent and reserved this month: the chat path's budget_periods row (what
- * it enforces) when there is one, else the usage log (roll-ups plus raw). */
+/* Spent and reserved in the period [from, to): the chat path's
+ * budget_periods row (what it enforces) when there is one, else the usage
+ * log (roll-ups plus raw). */
 static int
-budget_figures(const struct budget_target *t, int64_t from, int64_t to,
+budget_figures(const struct budget_target *t, const char *period, int64_t from, int64_t to,
     int64_t *spent, int64_t *reserved)
 {
 	struct usage_filter	 f;
 	struct usagerep_result	 res;
 	struct db_param		 p[3];
 	struct db_rows		 rows;
-	char			 period[8];
 	size_t			 i;
 	int			 rc;
 
 	*spent = *reserved = 0;
-	budget_period(from, period, sizeof(period));
 	p[0] = db_str(t->key_id ? "key" : "user");
 	p[1] = db_int(t->key_id ? t->key_id : t->user_id);
 	p[2] = db_str(period);
@@ -231,13 +212,14 @@ budget_add_limit(cJSON *o, const char *name, int64_t micros)
 static int
 budget_reply(struct req *r, const struct budget_target *t)
 {
-	int64_t		 start, end, spent, reserved;
-	char		 ts[REPORT_TIME_MAX];
+	long long	 start, end;
+	int64_t		 spent, reserved;
+	char		 ts[REPORT_TIME_MAX], period[QUOTA_PERIOD_MAX];
 	cJSON		*o;
 	int		 rc;
 
-	budget_month((int64_t)time(NULL), &start, &end);
-	if ((rc = budget_figures(t, start, end, &spent, &reserved)) != DB_OK)
+	quota_period_of(t->window, (long long)time(NULL), period, &start, &end);
+	if ((rc = budget_figures(t, period, start, end, &spent, &reserved)) != DB_OK)
 		return usageapi_db_fail(r, rc);
 	o = cJSON_CreateObject();
 	cJSON_AddStringToObject(o, "scope", t->key_id ? "key" : "user");
@@ -247,7 +229,10 @@ budget_reply(struct req *r, const struct budget_target *t)
 		cJSON_AddStringToObject(o, "key_name", t->key_name);
 	} else
 		cJSON_AddNullToObject(o, "key_id");
-	budget_add_limit(o, "monthly_limit_usd", t->limit);
+	cJSON_AddStringToObject(o, "window", quota_window_names[t->window]);
+	cJSON_AddStringToObject(o, "period", period);
+	budget_add_limit(o, "limit_usd", t->limit);
+	budget_add_limit(o, "monthly_limit_usd", t->limit);	/* the same, by its first name */
 	if (!t->key_id) {
 		budget_add_limit(o, "own_limit_usd", t->own);
 		budget_add_limit(o, "admin_limit_usd", t->admin);
@@ -318,22 +303,23 @@ budget_apply_body(struct req *r, struct budget_target *t)
 {
 	const struct config	*cfg = server_config();
 	const cJSON		*lim;
+	const char		*name, *window;
 	long long		 v;
 	int			 b, present, limit_set;
 
 	if (http_json_body(r, cfg->max_body_bytes, cfg->max_json_depth) != 0)
 		return -1;
-	lim = cJSON_GetObjectItemCaseSensitive(r->json, "monthly_limit_usd");
+	name = cJSON_GetObjectItemCaseSensitive(r->json, "limit_usd") ? "limit_usd" : "monthly_limit_usd";
+	lim = cJSON_GetObjectItemCaseSensitive(r->json, name);
 	limit_set = lim != NULL;
 	if (cJSON_IsNull(lim))
 		t->limit = -1;
 	else {
-		if (json_field_usd(r->json, "monthly_limit_usd", 0, &v, &present,
-		    &r->err) != 0)
+		if (json_field_usd(r->json, name, 0, &v, &present, &r->err) != 0)
 			return -1;
 		if (present && (v < 0 || v > BUDGET_MAX_MICROS))
 			return http_fail(r, ERR_VALIDATION, 400, "invalid_field",
-			    "'monthly_limit_usd' must be from 0 to 1000000000, or null for no limit.");
+			    "'%s' must be from 0 to 1000000000, or null for no limit.", name);
 		if (present)
 			t->limit = v;
 	}
@@ -346,6 +332,14 @@ budget_apply_body(struct req *r, struct budget_target *t)
 		return -1;
 	if (present)
 		t->hard_stop = b;
+	if (json_field_str(r->json, "window", 0, 3, 5, &window, &present, &r->err) != 0)
+		return -1;
+	if (present) {
+		if (strcmp(window, quota_window_names[quota_window_parse(window)]) != 0)
+			return http_fail(r, ERR_VALIDATION, 400, "invalid_field",
+			    "'window' must be \"month\", \"week\" or \"day\".");
+		t->window = quota_window_parse(window);
+	}
 	budget_split_caps(r, t, limit_set);
 	return 0;
 }
@@ -354,11 +348,9 @@ static int
 budget_period_limit(const struct budget_target *t)
 {
 	struct db_param	 p[4];
-	int64_t		 start, end;
-	char		 period[8];
+	char		 period[QUOTA_PERIOD_MAX];
 
-	budget_month((int64_t)time(NULL), &start, &end);
-	budget_period(start, period, sizeof(period));
+	quota_period_of(t->window, (long long)time(NULL), period, NULL, NULL);
 	p[0] = t->limit >= 0 ? db_int(t->limit) : db_null();
 	p[1] = db_str(t->key_id ? "key" : "user");
 	p[2] = db_int(t->key_id ? t->key_id : t->user_id);
@@ -370,7 +362,7 @@ int
 budget_handle_put(struct req *r)
 {
 	struct budget_target	 t;
-	struct db_param		 p[5];
+	struct db_param		 p[6];
 	int			 rc;
 
 	if (budget_target_or_reply(r, &t) != 0 || budget_apply_body(r, &t) != 0)
@@ -378,16 +370,17 @@ budget_handle_put(struct req *r)
 	p[0] = t.limit >= 0 ? db_int(t.limit) : db_null();
 	p[1] = db_int(t.alert_pct);
 	p[2] = db_int(t.hard_stop);
+	p[3] = db_str(quota_window_names[t.window]);
 	if (t.key_id) {
-		p[3] = db_int(t.key_id);
-		p[4] = db_int(t.user_id);
-		rc = db_exec(SQL_KEY_BUDGET_PUT, p, 5, NULL, NULL);
+		p[4] = db_int(t.key_id);
+		p[5] = db_int(t.user_id);
+		rc = db_exec(SQL_KEY_BUDGET_PUT, p, 6, NULL, NULL);
 	} else {
-		struct db_param	 u[6] = { db_int(t.user_id), p[0], p[1], p[2],
+		struct db_param	 u[7] = { db_int(t.user_id), p[0], p[1], p[2], p[3],
 		    t.own >= 0 ? db_int(t.own) : db_null(),
 		    t.admin >= 0 ? db_int(t.admin) : db_null() };
 
-		rc = db_exec(SQL_USER_BUDGET_PUT, u, 6, NULL, NULL);
+		rc = db_exec(SQL_USER_BUDGET_PUT, u, 7, NULL, NULL);
 	}
 	if (rc == DB_OK)
 		rc = budget_period_limit(&t);

@@ -179,17 +179,30 @@ export function dbMonth() {
   return sql("SELECT DATE_FORMAT(UTC_TIMESTAMP(), '%Y-%m')")[0][0];
 }
 
-// Run fn with its requests in one budget month. fn must not depend on state an
-// earlier attempt left behind (it creates its own user, or resets what it sets).
-export async function inOneMonth(fn) {
-  const m0 = dbMonth();
+// The UTC day ("YYYY-MM-DD") and ISO week ("YYYY-Www") on the database's
+// clock, as daily and weekly budget periods are named.
+export function dbDay() {
+  return sql("SELECT DATE_FORMAT(UTC_TIMESTAMP(), '%Y-%m-%d')")[0][0];
+}
+export function dbWeek() {
+  return sql("SELECT DATE_FORMAT(UTC_TIMESTAMP(), '%x-W%v')")[0][0];
+}
+
+// Run fn with its requests in one budget period (period() names it now). fn
+// must not depend on state an earlier attempt left behind (it creates its
+// own user, or resets what it sets).
+async function inOnePeriod(period, fn) {
+  const p0 = period();
   try {
     return await fn();
   } catch (e) {
-    if (dbMonth() === m0) throw e;
+    if (period() === p0) throw e;
     return fn();
   }
 }
+export const inOneMonth = (fn) => inOnePeriod(dbMonth, fn);
+export const inOneWeek = (fn) => inOnePeriod(dbWeek, fn);
+export const inOneDay = (fn) => inOnePeriod(dbDay, fn);
 
 // ---- a second web node ------------------------------------------------------
 // Another lighttpd over the same database, programs and mock, on BASE's port
