@@ -6,12 +6,15 @@ import { statePill } from './ui.js';
 import { usd } from './format.js';
 
 /** The budget bar: a <meter> (no inline styles) with a text line, so colour is not the only signal. */
+const WINDOW = { month: 'this month', week: 'this week', day: 'today' };
+
 export function budgetBlock(b, { heading = true } = {}) {
   const box = h('div');
-  const limit = b && +b.monthly_limit_usd;
+  const limit = b && +(b.limit_usd ?? b.monthly_limit_usd);
+  const when = WINDOW[(b && b.window) || 'month'] || WINDOW.month;
   if (!b || !limit) {
     box.append(h('div', { class: 'section-head' }, h('h2', null, 'Budget'), heading ? h('a', { class: 'btn btn-sm', href: 'budget.html' }, 'Set a budget') : null),
-      h('p', { class: 'muted' }, 'No monthly budget set. This month so far: ' + usd(b ? b.spent_usd : 0) + '.'));
+      h('p', { class: 'muted' }, 'No budget set. Spent ' + when + ' so far: ' + usd(b ? b.spent_usd : 0) + '.'));
     return box;
   }
   const spent = +b.spent_usd || 0;
@@ -22,7 +25,7 @@ export function budgetBlock(b, { heading = true } = {}) {
   const status = b.status || (used >= 1 ? 'exceeded' : used * 100 >= alertPct ? 'warning' : 'ok');
   const pill = status === 'exceeded' ? ['exceeded', 'Limit reached'] : status === 'warning' || status === 'alert' ? ['warning', 'Alert: over ' + alertPct + '%'] : ['ok', 'Within budget'];
   box.append(
-    h('div', { class: 'section-head' }, h('h2', null, 'Budget this month'), statePill(pill[0], pill[1])),
+    h('div', { class: 'section-head' }, h('h2', null, 'Budget ' + when), statePill(pill[0], pill[1])),
     meter,
     h('div', { class: 'budget-line' },
       h('span', null, h('b', null, usd(spent)), ' of ' + usd(limit) + ' (' + Math.round(used * 100) + '%)' + (reserved ? ' · ' + usd(reserved) + ' in flight' : '')),

@@ -1,5 +1,6 @@
-// Settings → Budget: the monthly spending limit (amount, alert threshold, hard
-// stop) with the current month's bar. Per-key budgets live on the API keys page.
+// Settings → Budget: the spending limit per month, week or day (amount,
+// alert threshold, hard stop) with the current period's bar. Per-key budgets
+// live on the API keys page.
 
 import { get, put, post, del, ApiError } from '../api.js';
 import { h, $, clear, replace } from '../dom.js';
@@ -15,24 +16,25 @@ const formCard = $('#budget-form-card');
 function render(b) {
   clear(nowEl).append(budgetBlock(b, { heading: false }),
     h('p', { class: 'muted small section' }, 'Spending counts every request made with your gateway keys and on the chat page. Per-key limits are set on ', h('a', { href: 'keys.html' }, 'API keys'), '.'));
-  const limit = h('input', { type: 'number', min: '0', step: '0.01', inputmode: 'decimal', placeholder: 'no limit', value: b && b.monthly_limit_usd ? String(b.monthly_limit_usd) : '' });
+  const limit = h('input', { type: 'number', min: '0', step: '0.01', inputmode: 'decimal', placeholder: 'no limit', value: b && b.limit_usd ? String(b.limit_usd) : '' });
+  const windowSel = h('select', { id: 'budget-window' }, [['month', 'Calendar month'], ['week', 'Week (from Monday)'], ['day', 'Day']].map(([v, l]) => h('option', { value: v, selected: (b && b.window || 'month') === v }, l)));
   const alertPct = h('input', { type: 'number', min: '1', max: '100', step: '1', value: String(b && b.alert_threshold_pct ? b.alert_threshold_pct : 80) });
   const hard = h('input', { type: 'checkbox', checked: !!(b ? b.hard_stop : true) });
   const out = h('div', { 'aria-live': 'polite' });
   const save = h('button', { type: 'submit', class: 'btn btn-primary' }, 'Save budget');
   const form = h('form', { novalidate: true },
-    h('h2', null, 'Monthly limit'),
-    field('Limit (USD per calendar month)', limit, 'Leave empty for no limit.'),
+    h('h2', null, 'Spending limit'),
+    h('div', { class: 'form-row' }, field('Limit (USD)', limit, 'Leave empty for no limit.'), field('Per', windowSel, 'Periods start at midnight UTC.')),
     field('Alert threshold (%)', alertPct, 'The dashboard warns when spending passes this share of the limit.'),
     h('div', { class: 'field' }, h('label', { class: 'check' }, hard, 'Hard stop: refuse requests once the limit is reached'),
       h('div', { class: 'field-hint' }, 'Without it the limit only warns.')),
     out, save);
   form.addEventListener('submit', (e) => {
     e.preventDefault();
-    const body = { monthly_limit_usd: limit.value === '' ? null : Number(limit.value), alert_threshold_pct: parseInt(alertPct.value, 10) || 80, hard_stop: hard.checked };
-    if (body.monthly_limit_usd !== null && !(body.monthly_limit_usd >= 0)) { replace(out, errorBox({ type: 'validation', message: 'The limit must be a positive amount.' }, { compact: true })); return; }
+    const body = { limit_usd: limit.value === '' ? null : Number(limit.value), window: windowSel.value, alert_threshold_pct: parseInt(alertPct.value, 10) || 80, hard_stop: hard.checked };
+    if (body.limit_usd !== null && !(body.limit_usd >= 0)) { replace(out, errorBox({ type: 'validation', message: 'The limit must be a positive amount.' }, { compact: true })); return; }
     busy(save, async () => {
-      try { const r = await put('api/budget', body); toast('Budget saved', 'ok'); render(r && typeof r === 'object' && 'monthly_limit_usd' in r ? r : await get('api/budget')); } catch (err) { replace(out, errorBox(err, { compact: true })); }
+      try { const r = await put('api/budget', body); toast('Budget saved', 'ok'); render(r && typeof r === 'object' && 'limit_usd' in r ? r : await get('api/budget')); } catch (err) { replace(out, errorBox(err, { compact: true })); }
     }, 'Saving…');
   });
   clear(formCard).appendChild(form);

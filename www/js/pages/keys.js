@@ -66,7 +66,7 @@ function render() {
       h('td', null, h('div', { class: 'cell-main' }, k.name), h('div', { class: 'cell-sub mono' }, k.prefix + '…')),
       h('td', null, statePill(st, label)),
       h('td', { class: 'hide-sm' }, ago(k.last_used_at)),
-      h('td', { class: 'num' }, spent !== undefined && spent !== null ? usd(spent) : '—', k.monthly_budget_usd ? h('div', { class: 'cell-sub' }, 'of ' + usd(k.monthly_budget_usd)) : null),
+      h('td', { class: 'num' }, spent !== undefined && spent !== null ? usd(spent) : '—', k.monthly_budget_usd ? h('div', { class: 'cell-sub' }, usd(k.monthly_budget_usd) + ' a ' + (k.budget_window || 'month')) : null),
       h('td', { class: 'hide-sm small' }, limits(k)),
       h('td', { class: 'hide-sm' }, date(k.created_at)),
       h('td', { class: 'actions' }, edit, rotate, revoke)));
@@ -105,6 +105,7 @@ function snippetTabs(secret) {
 function createDialog(k) {
   const name = h('input', { type: 'text', maxlength: '100', placeholder: 'e.g. laptop, ci, editor', autocomplete: 'off' });
   const budget = h('input', { type: 'number', min: '0', step: '0.01', placeholder: 'no limit', inputmode: 'decimal' });
+  const per = h('select', null, [['month', 'month'], ['week', 'week (from Monday)'], ['day', 'day']].map(([v, l]) => h('option', { value: v }, l)));
   const rpm = h('input', { type: 'number', min: '1', step: '1', placeholder: 'no limit' });
   const tpm = h('input', { type: 'number', min: '1', step: '1', placeholder: 'no limit' });
   const conc = h('input', { type: 'number', min: '1', step: '1', placeholder: 'no limit' });
@@ -113,6 +114,7 @@ function createDialog(k) {
   if (k) {
     name.value = k.name || '';
     budget.value = k.monthly_budget_usd ?? '';
+    per.value = k.budget_window || 'month';
     rpm.value = k.rpm_limit ?? '';
     tpm.value = k.tpm_limit ?? '';
     conc.value = k.max_concurrent ?? '';
@@ -124,7 +126,8 @@ function createDialog(k) {
   const create = h('button', { type: 'button', class: 'btn btn-primary' }, k ? 'Save' : 'Create key');
   const form = h('form', { novalidate: true },
     field('Name', name, 'So you can tell keys apart later.'),
-    h('div', { class: 'form-row' }, field('Monthly budget (USD)', budget), field('Expires', expires)),
+    h('div', { class: 'form-row' }, field('Budget (USD)', budget), field('Per', per, 'UTC; a week starts on Monday.')),
+    field('Expires', expires),
     h('div', { class: 'form-row' }, field('Requests per minute', rpm), field('Tokens per minute', tpm)),
     field('Requests at once', conc, 'How many requests of this key may be in flight together.'),
     field('Allowed models', models, 'Comma-separated model ids or aliases; empty allows all.'), out);
@@ -138,6 +141,7 @@ function createDialog(k) {
     // Creating: only what is set. Editing: every field, an empty one as null (no limit).
     const set = (key, v) => { if (v !== null) body[key] = v; else if (k) body[key] = null; };
     set('monthly_budget_usd', budget.value ? Number(budget.value) : null);
+    body.budget_window = per.value;
     set('rpm_limit', rpm.value ? parseInt(rpm.value, 10) : null);
     set('tpm_limit', tpm.value ? parseInt(tpm.value, 10) : null);
     set('max_concurrent', conc.value ? parseInt(conc.value, 10) : null);
