@@ -3,7 +3,7 @@
 // its own window in the key dialog and the list says it.
 import test from 'node:test';
 import assert from 'node:assert/strict';
-import { launch, settled, ensureUser, login, assertClean } from './lib.mjs';
+import { launch, settled, ensureUser, login, assertClean, unique } from './lib.mjs';
 
 test('budget windows: a daily account budget and a weekly key budget', { timeout: 120000 }, async (t) => {
   const session = await ensureUser();
@@ -39,6 +39,24 @@ test('budget windows: a daily account budget and a weekly key budget', { timeout
     const row = page.locator('tr', { hasText: 'weekly-ui' }).first();
     await row.waitFor();
     assert.match(await row.textContent(), /\$2\.00 a week/);
+  });
+
+  await t.test('an admin sets another user\'s weekly budget on the Admin page', async () => {
+    const name = unique('capped');
+    const made = await session.post('/api/users', { username: name, password: 'capped-password-1', role: 'user' });
+    assert.equal(made.status, 201, made.text);
+    await page.goto('admin.html');
+    await settled(page);
+    await page.getByRole('button', { name: 'Limits of ' + name }).click();
+    const dlg = page.locator('dialog[open]');
+    await dlg.getByLabel('Budget (USD)').fill('3');
+    await dlg.getByLabel('Per', { exact: true }).selectOption('week');
+    await dlg.getByRole('button', { name: 'Save limits' }).click();
+    await dlg.waitFor({ state: 'detached' });
+    const got = (await session.get('/api/budget?user=' + made.json.user.id)).json;
+    assert.equal(got.admin_limit_usd, 3);
+    assert.equal(got.window, 'week');
+    assert.equal(got.hard_stop, true);
   });
 
   await t.test('clean', () => assertClean(assert, b.problems, 'budget windows'));

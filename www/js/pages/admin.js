@@ -53,26 +53,36 @@ async function update(u, change) {
   loadUsers();
 }
 
-// A user's rate limits over all their keys and the browser (their budget is
-// set on the Budget page with ?user=). Empty: no limit.
+// A user's limits over all their keys and the browser: rates, requests at
+// once, and the budget an admin sets on them (per month, week or day; it
+// always stops requests at 100 %, and the user may only set a lower one).
+// Empty: no limit.
 async function limitsDialog(u) {
-  let cur;
-  try { cur = await get('api/users/' + encodeURIComponent(u.id) + '/limits'); } catch (err) { toast(err.message, 'error'); return; }
+  let cur, bud;
+  try {
+    [cur, bud] = await Promise.all([get('api/users/' + encodeURIComponent(u.id) + '/limits'), get('api/budget', { user: u.id })]);
+  } catch (err) { toast(err.message, 'error'); return; }
   const num = (v) => h('input', { type: 'number', min: '1', step: '1', placeholder: 'no limit', value: v ?? '' });
   const rpm = num(cur.rpm_limit);
   const tpm = num(cur.tpm_limit);
   const conc = num(cur.max_concurrent);
+  const budget = h('input', { type: 'number', min: '0', step: '0.01', inputmode: 'decimal', placeholder: 'no limit', value: bud.admin_limit_usd ?? '' });
+  const per = h('select', null, [['month', 'month'], ['week', 'week (from Monday)'], ['day', 'day']].map(([v, l]) => h('option', { value: v, selected: (bud.window || 'month') === v }, l)));
   const out = h('div', { 'aria-live': 'polite' });
   const cancel = h('button', { type: 'button', class: 'btn' }, 'Cancel');
   const save = h('button', { type: 'button', class: 'btn btn-primary' }, 'Save limits');
   const d = openDialog({ title: 'Limits for ' + u.username, body: [
     field('Requests per minute', rpm), field('Tokens per minute', tpm),
-    field('Requests at once', conc, 'Over all of their keys and the chat page.'), out], actions: [cancel, save] });
+    field('Requests at once', conc, 'Over all of their keys and the chat page.'),
+    h('div', { class: 'form-row' }, field('Budget (USD)', budget, 'Requests stop when it is spent; they may set a lower one.'), field('Per', per, 'UTC.')),
+    out], actions: [cancel, save] });
   cancel.addEventListener('click', () => d.close());
   const val = (el) => (el.value ? parseInt(el.value, 10) : null);
   save.addEventListener('click', () => busy(save, async () => {
     try {
       await put('api/users/' + encodeURIComponent(u.id) + '/limits', { rpm_limit: val(rpm), tpm_limit: val(tpm), max_concurrent: val(conc) });
+      if (budget.value !== '') await put('api/budget?user=' + encodeURIComponent(u.id), { limit_usd: budget.value, window: per.value });
+      else if (bud.admin_limit_usd !== null) await put('api/budget?user=' + encodeURIComponent(u.id), { limit_usd: null });
       d.close();
       toast('Limits saved', 'ok');
     } catch (err) { replace(out, errorBox(err, { compact: true })); }
