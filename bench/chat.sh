@@ -17,7 +17,10 @@
 # own chat processes and splits wrk's connections over both nodes;
 # DB_CLUSTER=galera puts the database on a three-node Galera cluster
 # (scripts/galera.sh). BENCH_MODES ("json stream") and BENCH_CONNS
-# ("1 16 64") narrow the table.
+# ("1 16 64") narrow the table. Plain CGI (a process per request, as on a host
+# without FastCGI) is measured too, JSON at 1 and 16 connections, through a
+# third lighttpd with mod_cgi (BENCH_CGI=0 skips it), and nginx with
+# fastcgi_keep_conn over spawn-fcgi processes (BENCH_NGINX=0 skips it).
 set -eu
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
@@ -59,6 +62,60 @@ if [ "$nodes" = 2 ]; then
 	lighttpd -f "$bvar/n2/lighttpd.conf"
 	webpids() { cat "$bvar/run/lighttpd.pid" "$bvar/n2/run/lighttpd.pid"; }
 fi
+# Plain CGI: chat.fcgi run once per request by mod_cgi (docroot/v1 is the
+# program; the rest of the path is its PATH_INFO, REQUEST_URI stays whole).
+cgiport=$((port + 2))
+if [ "${BENCH_CGI:-1}" = 1 ]; then
+	mkdir -p "$bvar/cgi/run" "$bvar/cgi/log" "$bvar/cgi/root"
+	ln -sf "$root/build/chat.fcgi" "$bvar/cgi/root/v1"
+	cat > "$bvar/cgi/lighttpd.conf" <<EOC
+server.bind = "127.0.0.1"
+server.port = $cgiport
+server.document-root = "$bvar/cgi/root"
+server.pid-file = "$bvar/cgi/run/lighttpd.pid"
+server.errorlog = "$bvar/cgi/log/lighttpd-error.log"
+server.modules = ( "mod_setenv", "mod_cgi" )
+server.stream-response-body = 2
+cgi.assign = ( "/v1" => "" )
+setenv.add-environment = ( "SWITCHBOARD_CONFIG" => "$bvar/switchboard.ini" )
+EOC
+	lighttpd -f "$bvar/cgi/lighttpd.conf"
+fi
+cgipid() { cat "$bvar/cgi/run/lighttpd.pid" 2>/dev/null; }
+# nginx in front of the same program, spawned by spawn-fcgi, with
+# fastcgi_keep_conn and upstream keepalive: one FastCGI connection serves
+# many requests (lighttpd opens one per request). BENCH_NGINX=0 skips it.
+ngport=$((port + 1))
+ngx_on=0
+if [ "${BENCH_NGINX:-1}" = 1 ] && command -v nginx >/dev/null && command -v spawn-fcgi >/dev/null; then
+	ngx_on=1
+	nd=$bvar/ngx
+	mkdir -p "$nd/run" "$nd/log"
+	cp /etc/nginx/fastcgi_params "$nd/"
+	SWITCHBOARD_CONFIG=$bvar/switchboard.ini spawn-fcgi -s "$nd/run/chat.sock" -F "$procs" -M 0600 \
+	    -P "$nd/run/chat.pids" -- "$root/build/chat.fcgi" >"$nd/log/spawn.log" 2>&1
+	cat > "$nd/nginx.conf" <<EOC
+worker_processes 1;
+pid $nd/run/nginx.pid;
+error_log $nd/log/error.log warn;
+events { worker_connections 1024; }
+http {
+  access_log off;
+  upstream sbchat { server unix:$nd/run/chat.sock; keepalive 32; }
+  server {
+    listen 127.0.0.1:$ngport;
+    location /v1/ {
+      include fastcgi_params;
+      fastcgi_pass sbchat;
+      fastcgi_keep_conn on;
+      fastcgi_buffering off;
+    }
+  }
+}
+EOC
+	nginx -p "$nd/" -c "$nd/nginx.conf" -e "$nd/log/error.log" 2>>"$nd/log/spawn.log"
+fi
+ngxpids() { [ "$ngx_on" = 1 ] || return 0; cat "$nd/run/chat.pids" 2>/dev/null; p=$(cat "$nd/run/nginx.pid" 2>/dev/null) && { echo "$p"; pgrep -P "$p"; }; true; }
 # The database's processes: one server, or the three Galera nodes.
 dbpids() { cat "$var/run/mysqld.pid" 2>/dev/null || cat "$var"/galera/n*/run.pid; }
 if [ "${BENCH_UPSTREAM:-nginx}" = nginx ] && command -v nginx >/dev/null; then
@@ -85,7 +142,7 @@ if [ "${BENCH_PORTKEY:-1}" = 1 ]; then
 		pkpid=$!
 	fi
 fi
-trap 'kill $uppid $pkpid 2>/dev/null; kill $(webpids) 2>/dev/null; scripts/stack.sh stop test >/dev/null 2>&1' EXIT
+trap 'kill $uppid $pkpid $(cgipid) $(ngxpids) 2>/dev/null; kill $(webpids) 2>/dev/null; scripts/stack.sh stop test >/dev/null 2>&1' EXIT
 i=0
 until curl -fsS -o /dev/null "$base/api/health" && curl -s -o /dev/null "http://127.0.0.1:$up/" &&
     { [ -z "$pkpid" ] || curl -s -o /dev/null "http://127.0.0.1:$pk/"; }; do
@@ -189,6 +246,28 @@ for mode in ${BENCH_MODES:-json stream}; do
 		echo "$row" >> "$out"
 	done
 done
+# The other ways to run the program, JSON at 1 and 16 connections: plain CGI
+# (CPU of lighttpd with its reaped children, the CGI processes: cutime and
+# cstime) and nginx with kept FastCGI connections (nginx and its processes).
+cgiticks() { set -- $(cut -d')' -f2 "/proc/$(cgipid)/stat"); echo $((${12} + ${13} + ${14} + ${15})); }
+ngxticks() { ticks1 $(ngxpids); }
+other_row() {	# LABEL URL TICKSFN
+	for c in 1 16; do
+		export MODEL=bench/bench-model
+		w0=$($3) d0=$(ticks1 $(dbpids))
+		wrk -t1 -c"$c" -d"${secs}s" --latency -s bench/chat.lua "$2/v1/chat/completions" > "$bvar/wrk.out" 2>&1
+		w1=$($3) d1=$(ticks1 $(dbpids))
+		n=$(awk '/requests in/ {print $1}' "$bvar/wrk.out")
+		rps=$(awk '/^Requests\/sec/ {print $2}' "$bvar/wrk.out")
+		p50=$(ms "$(awk '$1 == "50%" {print $2}' "$bvar/wrk.out")")
+		p99=$(ms "$(awk '$1 == "99%" {print $2}' "$bvar/wrk.out")")
+		bad=$(awk '/Non-2xx/ {print $NF}' "$bvar/wrk.out")
+		us() { awk -v t="$1" -v n="$2" -v hz="$tck" 'BEGIN { if (n > 0) printf "%.0f", t / hz * 1e6 / n; else print "-" }'; }
+		echo "| $1 | $c | - | - | $rps | $p50 | $p99 | - | $(us $((w1 - w0 + d1 - d0)) "$n") | $(us $((w1 - w0)) "$n") (with the web server) | - | $(us $((d1 - d0)) "$n") | - | ${bad:-0} | - | - | - | - | - | - |" >> "$out"
+	done
+}
+[ "${BENCH_CGI:-1}" = 1 ] && other_row "json, plain CGI" "http://127.0.0.1:$cgiport" cgiticks
+[ "$ngx_on" = 1 ] && other_row "json, nginx + fastcgi_keep_conn" "http://127.0.0.1:$ngport" ngxticks
 rss=$(for p in $(chatpids); do awk '/^VmRSS/ {print $2}' "/proc/$p/status"; done | sort -n | tail -1)
 # Private = pages only this process holds (what one more process costs); the
 # rest of RSS is shared library text mapped by every process.

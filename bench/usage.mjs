@@ -2,6 +2,7 @@
 // up and times each usage endpoint (sequential requests, one client).
 import { spawn, execFileSync } from 'node:child_process';
 import { admin, newUser, Session, http } from '../tests/integration/lib.mjs';
+import { time, stats } from './timing.mjs';
 
 const ROWS = Number(process.env.ROWS ?? 1000000);
 const N = Number(process.env.REPEAT ?? 20);
@@ -18,18 +19,6 @@ function load(users, fromMs, toMs) {
     gen.stdout.pipe(sink.stdin);
     sink.on('exit', (c) => (c === 0 ? resolve() : reject(new Error('mariadb load failed'))));
   });
-}
-
-async function time(fn) {
-  const t = process.hrtime.bigint();
-  const r = await fn();
-  return [Number(process.hrtime.bigint() - t) / 1e6, r];
-}
-
-function stats(ms) {
-  const s = [...ms].sort((a, b) => a - b);
-  const q = (p) => s[Math.min(s.length - 1, Math.ceil(p * s.length) - 1)];
-  return { median: q(0.5), p95: q(0.95), max: s.at(-1) };
 }
 
 const rows = [];

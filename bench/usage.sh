@@ -1,5 +1,7 @@
 #!/bin/sh
-# usage.sh — report latency over a large usage log (issue 5).
+# usage.sh — the data paths: the catalog (bench/catalog.mjs: a 400-model
+# sync, /api/models with 1,000 models; issue 14) and report latency over a
+# large usage log (issue 5; ROWS=0 skips it).
 # Starts a private stack on slot $BENCH_SLOT (default 8): MariaDB from
 # scripts/stack.sh (buffer pool raised to 512 MB) and a second lighttpd that
 # runs the optimised (non-ASan) programs from build/. Loads $ROWS rows (default
@@ -17,7 +19,8 @@ port=$((28480 + 10 * slot + 5))
 make --no-print-directory build >/dev/null
 make --no-print-directory SAN=1 build >/dev/null
 scripts/stack.sh reset test >/dev/null 2>&1 || true
-scripts/stack.sh start test >/dev/null
+env_out=$(scripts/stack.sh start test)
+mock_url=$(echo "$env_out" | sed -n 's/^MOCK_URL=//p')
 mariadb --defaults-file="$var/my.cnf" -uroot -e "SET GLOBAL innodb_buffer_pool_size = 512*1024*1024"
 
 mkdir -p "$bvar/run" "$bvar/log" bench/out
@@ -32,5 +35,7 @@ until curl -fsS -o /dev/null "http://127.0.0.1:$port/api/health"; do
 	sleep 0.1
 done
 
-BASE_URL=http://127.0.0.1:$port MYCNF=$var/my.cnf SWITCHBOARD_CONFIG=$var/switchboard.ini \
-CLI=$root/build/switchboard ROWS=${ROWS:-1000000} node bench/usage.mjs | tee bench/out/usage.md
+export BASE_URL=http://127.0.0.1:$port MOCK_URL=$mock_url MYCNF=$var/my.cnf \
+    SWITCHBOARD_CONFIG=$var/switchboard.ini CLI=$root/build/switchboard VAR=$var
+node bench/catalog.mjs | tee bench/out/catalog.md
+[ "${ROWS:-1000000}" = 0 ] || ROWS=${ROWS:-1000000} node bench/usage.mjs | tee bench/out/usage.md

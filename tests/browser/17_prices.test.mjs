@@ -40,7 +40,8 @@ test('models: an admin sets a price, sees the change recorded, and removes it', 
     await row.getByRole('button', { name: /Set the price of/ }).click();
     await page.getByRole('dialog').getByRole('button', { name: 'Use the provider\'s price' }).click();
     await row.locator('.tag', { hasText: 'set' }).waitFor({ state: 'detached' });
-    assert.equal(await page.locator('#price-changes tr', { hasText: model }).count(), 2);
+    await page.locator('#price-changes tr', { hasText: model }).nth(1).waitFor();	// both changes listed
+    assert.match(await page.locator('#price-changes tr', { hasText: model }).first().textContent(), /\$1\.50 → —/);
   });
 
   await t.test('clean', () => assertClean(assert, b.problems, 'prices'));
