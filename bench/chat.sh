@@ -64,7 +64,7 @@ if [ "$nodes" = 2 ]; then
 fi
 # Plain CGI: chat.fcgi run once per request by mod_cgi (docroot/v1 is the
 # program; the rest of the path is its PATH_INFO, REQUEST_URI stays whole).
-cgiport=$((port + 2))
+cgiport=$((28480 + 10 * slot + 2))
 if [ "${BENCH_CGI:-1}" = 1 ]; then
 	mkdir -p "$bvar/cgi/run" "$bvar/cgi/log" "$bvar/cgi/root"
 	ln -sf "$root/build/chat.fcgi" "$bvar/cgi/root/v1"
@@ -85,23 +85,24 @@ cgipid() { cat "$bvar/cgi/run/lighttpd.pid" 2>/dev/null; }
 # nginx in front of the same program, spawned by spawn-fcgi, with
 # fastcgi_keep_conn and upstream keepalive: one FastCGI connection serves
 # many requests (lighttpd opens one per request). BENCH_NGINX=0 skips it.
-ngport=$((port + 1))
+ngport=$((28480 + 10 * slot + 4))
 ngx_on=0
 if [ "${BENCH_NGINX:-1}" = 1 ] && command -v nginx >/dev/null && command -v spawn-fcgi >/dev/null; then
 	ngx_on=1
 	nd=$bvar/ngx
 	mkdir -p "$nd/run" "$nd/log"
 	cp /etc/nginx/fastcgi_params "$nd/"
-	SWITCHBOARD_CONFIG=$bvar/switchboard.ini spawn-fcgi -s "$nd/run/chat.sock" -F "$procs" -M 0600 \
+	SWITCHBOARD_CONFIG=$bvar/switchboard.ini spawn-fcgi -s "$nd/run/chat.sock" -F "$procs" -M 0666 \
 	    -P "$nd/run/chat.pids" -- "$root/build/chat.fcgi" >"$nd/log/spawn.log" 2>&1
 	cat > "$nd/nginx.conf" <<EOC
 worker_processes 1;
+user root;
 pid $nd/run/nginx.pid;
 error_log $nd/log/error.log warn;
 events { worker_connections 1024; }
 http {
   access_log off;
-  upstream sbchat { server unix:$nd/run/chat.sock; keepalive 32; }
+  upstream sbchat { server unix:$nd/run/chat.sock; keepalive $procs; }
   server {
     listen 127.0.0.1:$ngport;
     location /v1/ {
@@ -115,7 +116,11 @@ http {
 EOC
 	nginx -p "$nd/" -c "$nd/nginx.conf" -e "$nd/log/error.log" 2>>"$nd/log/spawn.log"
 fi
-ngxpids() { [ "$ngx_on" = 1 ] || return 0; cat "$nd/run/chat.pids" 2>/dev/null; p=$(cat "$nd/run/nginx.pid" 2>/dev/null) && { echo "$p"; pgrep -P "$p"; }; true; }
+ngxpids() {
+	[ "$ngx_on" = 1 ] || return 0
+	p=$(cat "$nd/run/nginx.pid" 2>/dev/null) || return 0
+	echo $(cat "$nd/run/chat.pids") "$p" $(pgrep -P "$p")
+}
 # The database's processes: one server, or the three Galera nodes.
 dbpids() { cat "$var/run/mysqld.pid" 2>/dev/null || cat "$var"/galera/n*/run.pid; }
 if [ "${BENCH_UPSTREAM:-nginx}" = nginx ] && command -v nginx >/dev/null; then
