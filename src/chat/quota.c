@@ -298,35 +298,22 @@ quota_period_of(enum quota_window w, long long now, char out[QUOTA_PERIOD_MAX],
 	}
 }
 
-/* One guarded UPDATE; creates the period row on first use. 1 reserved,
- * 0 over budget, -1 DB error. */
+/* One guarded UPDATE in period [start, end); creates the period row on
+ * first use. 1 reserved, 0 over budget, -1 DB error. */
 static int
-quota_reserve_one(int s, long long user_id, long long id, enum quota_window w,
-    char period[QUOTA_PERIOD_MAX], long long limit, long long cap, long long micros)
+quota_reserve_one(int s, long long user_id, long long id, const char *period,
+    long long start, long long end, long long limit, long long cap, long long micros)
 {
 	const char		*scope = quota_scope_names[s];
-	long long		 start, end;
-	struct db_param		 p[8], c[8];
+	struct db_param		 p[8] = { db_int(micros), db_int(limit),
+	    db_str(scope), db_int(id), db_str(period), db_int(micros),
+	    db_int(cap), db_int(cap) };
+	struct db_param		 c[8] = { db_str(scope), db_int(id),
+	    db_str(period), db_int(limit), db_int(user_id),
+	    db_int(s == QUOTA_KEY ? id : 0), db_int(start), db_int(end) };
 	unsigned long long	 n = 0;
 	int			 tries;
 
-	quota_period_of(w, (long long)time(NULL), period, &start, &end);
-	p[0] = db_int(micros);
-	p[1] = db_int(limit);
-	p[2] = db_str(scope);
-	p[3] = db_int(id);
-	p[4] = db_str(period);
-	p[5] = db_int(micros);
-	p[6] = db_int(cap);
-	p[7] = db_int(cap);
-	c[0] = db_str(scope);
-	c[1] = db_int(id);
-	c[2] = db_str(period);
-	c[3] = db_int(limit);
-	c[4] = db_int(user_id);
-	c[5] = db_int(s == QUOTA_KEY ? id : 0);
-	c[6] = db_int(start);
-	c[7] = db_int(end);
 	for (tries = 0; tries < 2; tries++) {
 		if (db_exec(SQL_BUDGET_RESERVE, p, 8, &n, NULL) != DB_OK)
 			return -1;
@@ -359,7 +346,7 @@ quota_budget_reserve(const struct quota_limits *l, long long user_id,
     long long key_id, long long micros, struct quota_reservation *res,
     struct sb_error *e)
 {
-	long long	 id, cap;
+	long long	 id, cap, start, end, now = (long long)time(NULL);
 	int		 s, k, rc;
 
 	memset(res, 0, sizeof(*res));
@@ -369,7 +356,8 @@ quota_budget_reserve(const struct quota_limits *l, long long user_id,
 		if (l->budget[s] == QUOTA_NO_LIMIT || id == 0)
 			continue;
 		cap = l->hard_stop[s] ? l->budget[s] : QUOTA_UNBOUNDED;
-		rc = quota_reserve_one(s, user_id, id, l->window[s], res->period[s],
+		quota_period_of(l->window[s], now, res->period[s], &start, &end);
+		rc = quota_reserve_one(s, user_id, id, res->period[s], start, end,
 		    l->budget[s], cap, res->micros);
 		if (rc == 1) {
 			res->scope_id[s] = id;
