@@ -79,6 +79,11 @@ int	price_tsv_parse(const char *tsv, size_t len, struct price_entry **rows,
 	    size_t *n);
 /* The shipped table (sql/prices.tsv as compiled in), parsed the same way. */
 int	price_shipped(struct price_entry **rows, size_t *n);
+/* Sort rows by model name, then find the row named key (already normalised)
+ * in them; NULL when absent. */
+void	price_entries_sort(struct price_entry *rows, size_t n);
+const struct price_entry *price_entries_find(const struct price_entry *rows, size_t n,
+	    const char *key);
 /* Replace the table by rows (taken over, freed by the next replace). The
  * database's model_prices reach lookups this way (see prices.h). */
 void	price_table_replace(struct price_entry *rows, size_t n);

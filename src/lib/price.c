@@ -389,9 +389,35 @@ price_shipped(struct price_entry **rows, size_t *n)
 	return price_tsv_parse(price_tsv_data, strlen(price_tsv_data), rows, n);
 }
 
+static int
+price_entry_cmp(const void *a, const void *b)
+{
+	return strcmp(((const struct price_entry *)a)->model, ((const struct price_entry *)b)->model);
+}
+
+void
+price_entries_sort(struct price_entry *rows, size_t n)
+{
+	qsort(rows, n, sizeof(*rows), price_entry_cmp);
+}
+
+const struct price_entry *
+price_entries_find(const struct price_entry *rows, size_t n, const char *key)
+{
+	struct price_entry	 k;
+
+	if (strlen(key) >= sizeof(k.model) || n == 0)
+		return NULL;
+	memcpy(k.model, key, strlen(key) + 1);
+	return bsearch(&k, rows, n, sizeof(k), price_entry_cmp);
+}
+
 void
 price_table_replace(struct price_entry *rows, size_t n)
 {
+	/* Sorted, so a lookup is a binary search: an imported list holds
+	 * thousands of rows, and the chat path asks for unpriced models. */
+	price_entries_sort(rows, n);
 	free(price_table.rows);
 	price_table.rows = rows;
 	price_table.len = n;
@@ -438,12 +464,7 @@ price_table_free(void)
 static const struct price_entry *
 price_find(const char *key)
 {
-	size_t	 i;
-
-	for (i = 0; i < price_table.len; i++)
-		if (strcmp(price_table.rows[i].model, key) == 0)
-			return &price_table.rows[i];
-	return NULL;
+	return price_entries_find(price_table.rows, price_table.len, key);
 }
 
 const struct price_entry *

@@ -341,22 +341,6 @@ prices_list_merge(struct prices_list *l)
 /* ---- writing an import --------------------------------------------------- */
 
 static int
-prices_entry_cmp(const void *a, const void *b)
-{
-	return strcmp(((const struct price_entry *)a)->model, ((const struct price_entry *)b)->model);
-}
-
-/* The row named key in old (sorted by prices_entry_cmp), or NULL. */
-static const struct price_entry *
-prices_old(const struct price_entry *old, size_t n, const char *key)
-{
-	struct price_entry	 k;
-
-	prices_copy(k.model, sizeof(k.model), key);
-	return bsearch(&k, old, n, sizeof(*old), prices_entry_cmp);
-}
-
-static int
 prices_record(const char *source, long long actor, long long provider_id, const char *model,
     int64_t old_in, int64_t old_out, int64_t new_in, int64_t new_out)
 {
@@ -404,11 +388,12 @@ prices_store(const struct prices_list *l, struct prices_import_stats *st, char *
 		snprintf(err, errlen, "database error: %s", db_error());
 		return -1;
 	}
-	qsort(old, nold, sizeof(*old), prices_entry_cmp);
+	price_entries_sort(old, nold);
 	if (db_begin() != DB_OK)
 		rc = DB_ERROR;
 	for (i = 0; rc == DB_OK && i < l->len; i++)
-		rc = prices_write(&l->v[i].e, prices_old(old, nold, l->v[i].e.model), &st->changed);
+		rc = prices_write(&l->v[i].e, price_entries_find(old, nold, l->v[i].e.model),
+		    &st->changed);
 	free(old);
 	if (rc == DB_OK && (rc = db_commit()) == DB_OK)
 		return 0;
