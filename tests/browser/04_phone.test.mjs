@@ -67,7 +67,7 @@ test('phone viewport', { timeout: 180000 }, async (t) => {
   });
 
   await t.test('settings pages fit the screen', async () => {
-    for (const name of ['usage', 'providers', 'models', 'keys', 'status']) {
+    for (const name of ['usage', 'providers', 'models', 'keys', 'status', 'budget', 'requests', 'admin']) {
       await page.goto(name + '.html');
       await settled(page);
       await noSideScroll(page, name);
