@@ -189,19 +189,27 @@ prices_list_add(struct prices_list *l)
 	return &l->v[l->len++];
 }
 
-/* A LiteLLM cost (USD per token, a JSON number) as micro-USD per 1M tokens;
- * PRICE_UNKNOWN when absent. -1 when present but not a price. */
+/* A LiteLLM cost (USD per token: a JSON number, or the same as text) as
+ * micro-USD per 1M tokens; PRICE_UNKNOWN when absent or negative (variable).
+ * -1 when present but not a price. */
 static int
 prices_litellm_cost(const cJSON *o, const char *name, int64_t *out)
 {
 	const cJSON	*j = cJSON_GetObjectItemCaseSensitive(o, name);
+	int		 st;
 
 	*out = PRICE_UNKNOWN;
 	if (j == NULL || cJSON_IsNull(j))
 		return 0;
-	if (!cJSON_IsNumber(j))
+	if (cJSON_IsNumber(j))
+		st = price_parse_double(j->valuedouble, PRICE_EXP_PER_TOKEN, out);
+	else if (cJSON_IsString(j))
+		st = price_parse_str(j->valuestring, PRICE_EXP_PER_TOKEN, out);
+	else
 		return -1;
-	return price_parse_double(j->valuedouble, PRICE_EXP_PER_TOKEN, out) == PRICE_OK ? 0 : -1;
+	if (st == PRICE_NEGATIVE)
+		*out = PRICE_UNKNOWN;
+	return st == PRICE_OK || st == PRICE_NEGATIVE ? 0 : -1;
 }
 
 static int64_t

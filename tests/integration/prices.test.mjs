@@ -93,10 +93,14 @@ test('prices import: LiteLLM JSON and TSV, changes recorded, catalog rows priced
   const bad = await importFile('c.json', '{"x": {"input_cost_per_token": "cheap"}');
   assert.notEqual(bad.status, 0);
   assert.match(bad.stderr, /prices: /);
-  const bad2 = await importFile('d.json', `{"${alpha}": {"input_cost_per_token": "cheap"}}`);
+  const bad2 = await importFile('d.json', `{"${alpha}": {"input_cost_per_token": "cheap"}, "${name}-text": {"input_cost_per_token": "0.000001"}}`);
   assert.notEqual(bad2.status, 0);
   assert.match(bad2.stderr, /not a price/);
   assert.equal(priceRow(alpha)[0], '3000000', 'a failed import changes nothing');
+  assert.equal(priceRow(`${name}-text`), undefined);
+  const text = await importFile('e.json', `{"${name}-text": {"input_cost_per_token": "0.000001", "output_cost_per_token": -1}}`);
+  assert.equal(text.status, 0, text.stderr);
+  assert.deepEqual(priceRow(`${name}-text`).slice(0, 2), ['1000000', null], 'a cost as text is read; a negative one is unknown');
 });
 
 test('price overrides: an admin sets a price that beats the provider, recorded, removable; scopes apply', async () => {
