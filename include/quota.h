@@ -23,6 +23,8 @@ extern const char *const quota_window_names[QUOTA_WINDOW__MAX];
 
 /* The window named s ("month", "week", "day"); QUOTA_MONTH for anything else. */
 enum quota_window quota_window_parse(const char *s);
+/* Whether s names a window (for client input). */
+int	quota_window_known(const char *s);
 /* The period of window w holding the instant now (seconds since 1970) into
  * out, and its [start, end) in seconds when those are not NULL. */
 void	quota_period_of(enum quota_window w, long long now, char out[QUOTA_PERIOD_MAX],

@@ -127,6 +127,12 @@ quota_window_parse(const char *s)
 	return QUOTA_MONTH;
 }
 
+int
+quota_window_known(const char *s)
+{
+	return s != NULL && strcmp(s, quota_window_names[quota_window_parse(s)]) == 0;
+}
+
 void
 quota_window_row(const struct db_rows *rows, int wu, int wk, struct quota_limits *l)
 {

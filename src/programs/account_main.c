@@ -633,7 +633,7 @@ key_limits(struct req *r, struct key_limits *k)
 		return -1;
 	if (!k->has_window)
 		k->window = "month";
-	if (strcmp(k->window, quota_window_names[quota_window_parse(k->window)]) != 0)
+	if (!quota_window_known(k->window))
 		return http_fail(r, ERR_VALIDATION, 400, "invalid_value",
 		    "'budget_window' must be \"month\", \"week\" or \"day\".");
 	return 0;

@@ -335,7 +335,7 @@ budget_apply_body(struct req *r, struct budget_target *t)
 	if (json_field_str(r->json, "window", 0, 3, 5, &window, &present, &r->err) != 0)
 		return -1;
 	if (present) {
-		if (strcmp(window, quota_window_names[quota_window_parse(window)]) != 0)
+		if (!quota_window_known(window))
 			return http_fail(r, ERR_VALIDATION, 400, "invalid_field",
 			    "'window' must be \"month\", \"week\" or \"day\".");
 		t->window = quota_window_parse(window);

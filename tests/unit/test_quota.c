@@ -38,5 +38,6 @@ main(void)
 	CHECK(quota_window_parse("day") == QUOTA_DAY);
 	CHECK(quota_window_parse("fortnight") == QUOTA_MONTH);
 	CHECK(quota_window_parse(NULL) == QUOTA_MONTH);
+	CHECK(quota_window_known("week") && !quota_window_known("Week") && !quota_window_known(NULL));
 	return unit_done("test_quota");
 }
