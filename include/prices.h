@@ -33,12 +33,17 @@ struct prices_import_stats {
 	size_t	 applied;	/* catalog rows whose table price it updated */
 };
 
+/* What prices_import can fail with. */
+#define PRICES_EINVAL	(-1)	/* the list is malformed: nothing changed */
+#define PRICES_EDB	(-2)	/* the database failed */
+
 /* Import a price list: LiteLLM's model_prices_and_context_window.json (text
- * starting with '{') or the sql/prices.tsv format. One transaction; then
- * catalog rows priced from the table are updated and the change stamp bumped.
- * 0, or -1 with a message in err. */
-int	prices_import(const char *text, size_t len, struct prices_import_stats *st,
-	    char *err, size_t errlen);
+ * starting with '{') or the sql/prices.tsv format, recorded as changes by
+ * actor_id (0: the command line). One transaction; then catalog rows priced
+ * from the table are updated and the change stamp bumped. 0, or
+ * PRICES_EINVAL / PRICES_EDB with a message in err. */
+int	prices_import(long long actor_id, const char *text, size_t len,
+	    struct prices_import_stats *st, char *err, size_t errlen);
 
 /* An admin's prices for provider's model (micro-USD per 1M tokens; the cache
  * prices -1 when not set). */

@@ -761,6 +761,34 @@ handle_price_override_clear(struct req *r)
 	return http_send_empty(r, 204);
 }
 
+/* POST /api/prices/import: the body is a price list (LiteLLM's JSON or the
+ * TSV), as `switchboard prices import` takes it. */
+static int
+handle_price_import(struct req *r)
+{
+	struct prices_import_stats	 st;
+	char				 err[256];
+	cJSON				*o;
+	int				 rc;
+
+	if (http_read_body(r, server_config()->max_body_bytes) != 0)
+		return -1;
+	rc = prices_import(r->who.user_id, r->body, r->body_len, &st, err, sizeof(err));
+	if (rc == PRICES_EINVAL)
+		return http_fail(r, ERR_VALIDATION, 400, "invalid_price_list",
+		    "This is not a price list we can read: %s.", err);
+	if (rc != 0) {
+		log_err("price import: %s", err);
+		return err_db_unavailable(&r->err);
+	}
+	o = cJSON_CreateObject();
+	cJSON_AddNumberToObject(o, "read", (double)st.read);
+	cJSON_AddNumberToObject(o, "priced", (double)st.priced);
+	cJSON_AddNumberToObject(o, "changed", (double)st.changed);
+	cJSON_AddNumberToObject(o, "applied", (double)st.applied);
+	return prov_send(r, 200, o);
+}
+
 static int
 handle_price_changes(struct req *r)
 {
@@ -843,6 +871,7 @@ static const struct route routes[] = {
 	{ "PUT",    "/api/prices/overrides",             handle_price_override_set, ROUTE_ADMIN },
 	{ "DELETE", "/api/prices/overrides",             handle_price_override_clear, ROUTE_ADMIN },
 	{ "GET",    "/api/prices/changes",               handle_price_changes,   ROUTE_ADMIN },
+	{ "POST",   "/api/prices/import",                handle_price_import,    ROUTE_ADMIN },
 };
 
 int

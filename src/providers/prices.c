@@ -364,7 +364,8 @@ prices_record(const char *source, long long actor, long long provider_id, const 
 
 /* Write one entry (and its change record when its price moved). */
 static int
-prices_write(const struct price_entry *e, const struct price_entry *old, size_t *changed)
+prices_write(long long actor_id, const struct price_entry *e, const struct price_entry *old,
+    size_t *changed)
 {
 	struct db_param	 p[] = {
 		db_str(e->model), prices_param(e->input), prices_param(e->output),
@@ -379,14 +380,15 @@ prices_write(const struct price_entry *e, const struct price_entry *old, size_t 
 	    old->cache_read == e->cache_read && old->cache_write == e->cache_write)
 		return DB_OK;
 	(*changed)++;
-	return prices_record("import", 0, 0, e->model, old ? old->input : PRICE_UNKNOWN,
+	return prices_record("import", actor_id, 0, e->model, old ? old->input : PRICE_UNKNOWN,
 	    old ? old->output : PRICE_UNKNOWN, e->input, e->output);
 }
 
 
 /* Write the merged list in one transaction. */
 static int
-prices_store(const struct prices_list *l, struct prices_import_stats *st, char *err, size_t errlen)
+prices_store(long long actor_id, const struct prices_list *l, struct prices_import_stats *st,
+    char *err, size_t errlen)
 {
 	struct price_entry	*old;
 	size_t			 nold, i;
@@ -394,21 +396,21 @@ prices_store(const struct prices_list *l, struct prices_import_stats *st, char *
 
 	if (prices_read(&old, &nold) != 0) {
 		snprintf(err, errlen, "database error: %s", db_error());
-		return -1;
+		return PRICES_EDB;
 	}
 	price_entries_sort(old, nold);
 	if (db_begin() != DB_OK)
 		rc = DB_ERROR;
 	for (i = 0; rc == DB_OK && i < l->len; i++)
-		rc = prices_write(&l->v[i].e, price_entries_find(old, nold, l->v[i].e.model),
-		    &st->changed);
+		rc = prices_write(actor_id, &l->v[i].e,
+		    price_entries_find(old, nold, l->v[i].e.model), &st->changed);
 	free(old);
 	if (rc == DB_OK && (rc = db_commit()) == DB_OK)
 		return 0;
 	snprintf(err, errlen, "database error: %s", db_error());
 	db_rollback();
 	st->changed = 0;
-	return -1;
+	return PRICES_EDB;
 }
 
 /* Catalog rows priced from the table (the upstream said nothing) take the
@@ -446,8 +448,8 @@ prices_apply_table(size_t *applied)
 }
 
 int
-prices_import(const char *text, size_t len, struct prices_import_stats *st,
-    char *err, size_t errlen)
+prices_import(long long actor_id, const char *text, size_t len,
+    struct prices_import_stats *st, char *err, size_t errlen)
 {
 	struct prices_list	 l;
 	size_t			 i = 0;
@@ -463,14 +465,15 @@ prices_import(const char *text, size_t len, struct prices_import_stats *st,
 		prices_list_merge(&l);
 		st->read = l.read;
 		st->priced = l.len;
-		rc = prices_store(&l, st, err, errlen);
-	}
+		rc = prices_store(actor_id, &l, st, err, errlen);
+	} else
+		rc = PRICES_EINVAL;
 	free(l.v);
 	if (rc != 0)
-		return -1;
+		return rc;
 	if (prices_refresh() != 0 || prices_apply_table(&st->applied) != 0) {
 		snprintf(err, errlen, "imported, but updating the catalog failed: %s", db_error());
-		rc = -1;
+		rc = PRICES_EDB;
 	}
 	(void)stamp_global();
 	return rc;
@@ -696,7 +699,7 @@ prices_cli(const struct config *cfg, int argc, char **argv)
 		buf_free(&b);
 		return 1;
 	}
-	rc = prices_import(b.data ? b.data : "", b.len, &st, err, sizeof(err));
+	rc = prices_import(0, b.data ? b.data : "", b.len, &st, err, sizeof(err));
 	buf_free(&b);
 	if (rc != 0) {
 		fprintf(stderr, "prices: %s\n", err);

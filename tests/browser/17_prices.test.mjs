@@ -44,5 +44,15 @@ test('models: an admin sets a price, sees the change recorded, and removes it', 
     assert.match(await page.locator('#price-changes tr', { hasText: model }).first().textContent(), /\$1\.50 → —/);
   });
 
+  await t.test('import a price list file', async () => {
+    const listed = unique('listed').toLowerCase();
+    await page.setInputFiles('#price-file', { name: 'prices.json', mimeType: 'application/json',
+      buffer: Buffer.from(JSON.stringify({ [listed]: { input_cost_per_token: 2e-06, output_cost_per_token: 8e-06 } })) });
+    await page.click('#price-import');
+    const rec = page.locator('#price-changes tr', { hasText: listed }).first();
+    await rec.waitFor();
+    assert.match(await rec.textContent(), /import/);
+  });
+
   await t.test('clean', () => assertClean(assert, b.problems, 'prices'));
 });

@@ -103,6 +103,30 @@ test('prices import: LiteLLM JSON and TSV, changes recorded, catalog rows priced
   assert.deepEqual(priceRow(`${name}-text`).slice(0, 2), ['1000000', null], 'a cost as text is read; a negative one is unknown');
 });
 
+test('POST /api/prices/import: an admin (or a providers token) uploads a list; recorded as theirs', async () => {
+  const a = await admin();
+  const u = await newUser('pimport');
+  const name = unique('sbup').toLowerCase();
+  const list = JSON.stringify({ [name]: { input_cost_per_token: 4e-06, output_cost_per_token: 1.6e-05, mode: 'chat' } });
+  const up = await a.post('/api/prices/import', JSON.parse(list));
+  assert.equal(up.status, 200, up.text);
+  assert.deepEqual([up.json.read, up.json.priced, up.json.changed], [1, 1, 1]);
+  assert.deepEqual(priceRow(name).slice(0, 2), ['4000000', '16000000']);
+  const ch = (await a.get('/api/prices/changes?limit=500')).json.changes.find((c) => c.model === name);
+  assert.equal(ch.source, 'import');
+  assert.equal(ch.by, 'admin');
+  assert.equal(ch.provider, null);
+  assert.equal((await u.post('/api/prices/import', JSON.parse(list))).status, 403, 'admins only');
+  // The TSV as a plain-text body.
+  const tsv = await a.request('POST', '/api/prices/import', { raw: `${name}-tsv\t1\t2\t-\t-\t-\t-\t-\n`,
+    headers: { 'content-type': 'text/plain' } });
+  assert.equal(tsv.status, 200, tsv.text);
+  assert.equal(priceRow(`${name}-tsv`)[0], '1000000');
+  const bad = await a.post('/api/prices/import', { [name]: { input_cost_per_token: 'cheap' } });
+  assert.equal(bad.status, 400, bad.text);
+  assert.equal(bad.json.error.code, 'invalid_price_list');
+});
+
 test('price overrides: an admin sets a price that beats the provider, recorded, removable; scopes apply', async () => {
   const a = await admin();
   const s = await chatUser();

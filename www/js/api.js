@@ -79,7 +79,7 @@ async function readError(res) {
   return new ApiError(res.status, body, res.headers.get('X-Request-Id') || '', Number.isFinite(ra) ? ra : undefined);
 }
 
-async function send(method, path, { body, params, signal, noRedirect, accept } = {}) {
+async function send(method, path, { body, raw, params, signal, noRedirect, accept } = {}) {
   method = method.toUpperCase();
   const headers = { Accept: accept || 'application/json' };
   // Pages load their data at once; once the session check says nobody is
@@ -93,6 +93,7 @@ async function send(method, path, { body, params, signal, noRedirect, accept } =
   }
   let payload;
   if (body !== undefined) { headers['Content-Type'] = 'application/json'; payload = JSON.stringify(body); }
+  if (raw !== undefined) { headers['Content-Type'] = 'text/plain; charset=utf-8'; payload = raw; }	// a file's text as it is
   let res;
   try {
     res = await fetch(url(path, params), { method, headers, body: payload, signal, credentials: 'same-origin', cache: 'no-store' });

@@ -4,7 +4,7 @@
 // Admins also set a model's price (an override that beats what the provider
 // reports, from the next request) and see the record of price changes.
 
-import { get, put, post, del, ApiError } from '../api.js';
+import { get, put, post, del, request, ApiError } from '../api.js';
 import { h, $, clear, replace, icon, ICONS } from '../dom.js';
 import { shell } from '../shell.js';
 import { toast, busy, errorBox, showError, emptyState, confirmDialog, openDialog, field } from '../ui.js';
@@ -144,6 +144,28 @@ function priceDialog(x) {
   }));
 }
 
+// A price list file (LiteLLM's model_prices_and_context_window.json, or the
+// TSV of sql/prices.tsv), as `switchboard prices import` takes it.
+function importForm() {
+  const file = h('input', { type: 'file', id: 'price-file', accept: '.json,.tsv,.txt,application/json,text/plain' });
+  const go = h('button', { type: 'button', class: 'btn btn-sm', id: 'price-import' }, 'Import price list');
+  const out = h('div', { 'aria-live': 'polite' });
+  go.addEventListener('click', () => busy(go, async () => {
+    const f = file.files && file.files[0];
+    if (!f) { replace(out, errorBox({ type: 'validation', message: 'Choose a price list file first.' }, { compact: true })); return; }
+    try {
+      const r = await request('POST', 'api/prices/import', { raw: await f.text() });
+      toast(r.changed + ' prices new or changed', 'ok');
+      clear(out);
+      await load();
+      renderPriceChanges();
+    } catch (err) { replace(out, errorBox(err, { compact: true })); }
+  }));
+  return h('div', { class: 'card card-tight' }, h('p', { class: 'muted small' },
+    'A price list fills in prices your providers do not report: LiteLLM\'s model_prices_and_context_window.json, or a TSV like sql/prices.tsv. A price set on a model (Set price) wins over it.'),
+    h('div', { class: 'toolbar' }, field('Price list file', file), go), out);
+}
+
 async function renderPriceChanges() {
   const box = $('#price-changes');
   const section = box.closest('section');
@@ -152,12 +174,13 @@ async function renderPriceChanges() {
   let list = [];
   try { list = (await get('api/prices/changes', { limit: 50 })).changes || []; } catch (err) { showError(box, err); return; }
   clear(box);
-  if (!list.length) { box.appendChild(emptyState('No price changes yet', 'Prices you set here, and price lists loaded with “switchboard prices import”, are recorded here.')); return; }
+  box.appendChild(importForm());
+  if (!list.length) { box.appendChild(emptyState('No price changes yet', 'Prices set on a model and imported price lists are recorded here.')); return; }
   const p = (v) => price(v) ?? '—';
   const body = h('tbody');
   for (const c of list) {
     body.appendChild(h('tr', null, h('td', null, dateTime(c.at)), h('td', { class: 'mono' }, c.model),
-      h('td', { class: 'hide-sm' }, c.provider || 'any'), h('td', null, c.source === 'admin' ? (c.by || 'admin') : 'import'),
+      h('td', { class: 'hide-sm' }, c.provider || 'any'), h('td', null, c.source === 'admin' ? (c.by || 'admin') : 'import' + (c.by ? ' by ' + c.by : '')),
       h('td', { class: 'num' }, p(c.old_input_price_per_m) + ' → ' + p(c.new_input_price_per_m)),
       h('td', { class: 'num' }, p(c.old_output_price_per_m) + ' → ' + p(c.new_output_price_per_m))));
   }
