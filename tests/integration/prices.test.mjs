@@ -103,6 +103,24 @@ test('prices import: LiteLLM JSON and TSV, changes recorded, catalog rows priced
   assert.deepEqual(priceRow(`${name}-text`).slice(0, 2), ['1000000', null], 'a cost as text is read; a negative one is unknown');
 });
 
+// The shape of LiteLLM's published file (our own entries, its structure):
+// sample_spec with text where numbers go, image models priced per image or
+// pixel, regional names, prefixed duplicates, nested objects and arrays.
+test('prices import: a file in the shape of LiteLLM\'s published list', async () => {
+  const file = new URL('./fixtures/litellm_shape.json', import.meta.url).pathname;
+  const { stdout } = await promisify(execFile)(process.env.CLI, ['prices', 'import', file]);
+  assert.match(stdout, /8 entries read, 4 with token prices/);
+  const keys = sql("SELECT model_key FROM model_prices WHERE model_key LIKE '%fixture%' ORDER BY model_key").map((r) => r[0]);
+  assert.equal(keys.length, 4, keys.join());
+  const reasoner = priceRow(keys.find((k) => k.includes('reasoner')));
+  assert.deepEqual(reasoner, ['2187500', '17500000', '546875', '1000000', '64000', 'vision,tools,reasoning', 'import'],
+    'the bare name over fixture_cloud/…; every field read exactly');
+  assert.ok(keys.some((k) => k.startsWith('eu')), 'a regional name is its own row');
+  const embed = priceRow(keys.find((k) => k.includes('embedder')));
+  assert.deepEqual(embed.slice(0, 2), ['20000', '0']);
+  assert.ok(!keys.some((k) => k.includes('image') || k.includes('painter')), 'image models have no token price');
+});
+
 test('POST /api/prices/import: an admin (or a providers token) uploads a list; recorded as theirs', async () => {
   const a = await admin();
   const u = await newUser('pimport');
