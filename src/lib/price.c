@@ -398,7 +398,8 @@ price_entry_cmp(const void *a, const void *b)
 void
 price_entries_sort(struct price_entry *rows, size_t n)
 {
-	qsort(rows, n, sizeof(*rows), price_entry_cmp);
+	if (n > 1)	/* an empty table may be NULL, which qsort must not get */
+		qsort(rows, n, sizeof(*rows), price_entry_cmp);
 }
 
 const struct price_entry *
