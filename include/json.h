@@ -31,6 +31,8 @@ int	json_field_usd(const cJSON *obj, const char *name, int required,
 
 /* Add micro-USD as an exact JSON number with 6 decimals. */
 cJSON	*json_add_usd(cJSON *obj, const char *name, long long micros);
+/* Add micro-USD as USD (json_add_usd), or null when micros < 0 (unknown, none). */
+cJSON	*json_add_usd_or_null(cJSON *obj, const char *name, long long micros);
 /* Add a string, or null when s is NULL. */
 cJSON	*json_add_str_or_null(cJSON *obj, const char *name, const char *s);
 /* Decimal string "12.5" → micro-USD; -1 on garbage, overflow or > 6 places. */

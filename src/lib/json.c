@@ -225,6 +225,12 @@ json_add_usd(cJSON *obj, const char *name, long long micros)
 }
 
 cJSON *
+json_add_usd_or_null(cJSON *obj, const char *name, long long micros)
+{
+	return micros < 0 ? cJSON_AddNullToObject(obj, name) : json_add_usd(obj, name, micros);
+}
+
+cJSON *
 json_add_str_or_null(cJSON *obj, const char *name, const char *s)
 {
 	return s ? cJSON_AddStringToObject(obj, name, s) : cJSON_AddNullToObject(obj, name);

@@ -62,15 +62,6 @@ static const char SQL_MEDIAN_24H[] =
     " WHERE user_id = ? AND config_id = ? AND resolved_model = ? AND status = 'success'"
     " AND created_at >= NOW(6) - INTERVAL 1 DAY ORDER BY latency_ms LIMIT 1 OFFSET ?";
 
-static void
-json_price(cJSON *o, const char *name, long long micros)
-{
-	if (micros < 0)
-		cJSON_AddNullToObject(o, name);
-	else
-		json_add_usd(o, name, micros);
-}
-
 static cJSON *
 json_bool(cJSON *o, const char *name, const struct db_rows *rows, int r, int c)
 {
@@ -265,10 +256,10 @@ catalog_model_cb(void *ctx, const struct catalog_config *c, const struct catalog
 		cJSON_AddNumberToObject(o, "max_output", (double)m->max_output);
 	else
 		cJSON_AddNullToObject(o, "max_output");
-	json_price(o, "input_price_per_m", m->input_price);
-	json_price(o, "output_price_per_m", m->output_price);
-	json_price(o, "cache_read_price_per_m", m->cache_read_price);
-	json_price(o, "cache_write_price_per_m", m->cache_write_price);
+	json_add_usd_or_null(o, "input_price_per_m", m->input_price);
+	json_add_usd_or_null(o, "output_price_per_m", m->output_price);
+	json_add_usd_or_null(o, "cache_read_price_per_m", m->cache_read_price);
+	json_add_usd_or_null(o, "cache_write_price_per_m", m->cache_write_price);
 	cJSON_AddBoolToObject(o, "price_known", m->price_known);
 	cJSON_AddStringToObject(o, "price_source", m->price_source);
 	caps = cJSON_AddArrayToObject(o, "capabilities");
@@ -362,8 +353,8 @@ catalog_compare_cb(void *ctx, const struct catalog_config *c, const struct catal
 	cJSON_AddStringToObject(o, "config", c->name);
 	cJSON_AddStringToObject(o, "provider", c->provider);
 	cJSON_AddStringToObject(o, "model", m->model_id);
-	json_price(o, "input_price_per_m", m->input_price);
-	json_price(o, "output_price_per_m", m->output_price);
+	json_add_usd_or_null(o, "input_price_per_m", m->input_price);
+	json_add_usd_or_null(o, "output_price_per_m", m->output_price);
 	catalog_offer_stats(x, c->id, m->model_id, o);
 	cJSON_AddItemToArray(x->offers, o);
 	return 0;

@@ -591,15 +591,6 @@ prices_override_clear(long long actor_id, const char *provider, const char *mode
 
 /* ---- listings ------------------------------------------------------------ */
 
-static void
-prices_json_price(cJSON *o, const char *name, const struct db_rows *rows, int r, int c)
-{
-	if (db_val(rows, r, c) == NULL)
-		cJSON_AddNullToObject(o, name);
-	else
-		json_add_usd(o, name, db_ll(rows, r, c, 0));
-}
-
 cJSON *
 prices_overrides_json(void)
 {
@@ -617,10 +608,10 @@ prices_overrides_json(void)
 		o = cJSON_CreateObject();
 		cJSON_AddStringToObject(o, "provider", db_val(&rows, i, 0));
 		cJSON_AddStringToObject(o, "model", db_val(&rows, i, 1));
-		prices_json_price(o, "input_price_per_m", &rows, i, 2);
-		prices_json_price(o, "output_price_per_m", &rows, i, 3);
-		prices_json_price(o, "cache_read_price_per_m", &rows, i, 4);
-		prices_json_price(o, "cache_write_price_per_m", &rows, i, 5);
+		json_add_usd_or_null(o, "input_price_per_m", db_ll(&rows, i, 2, -1));
+		json_add_usd_or_null(o, "output_price_per_m", db_ll(&rows, i, 3, -1));
+		json_add_usd_or_null(o, "cache_read_price_per_m", db_ll(&rows, i, 4, -1));
+		json_add_usd_or_null(o, "cache_write_price_per_m", db_ll(&rows, i, 5, -1));
 		json_add_str_or_null(o, "set_by", db_val(&rows, i, 6));
 		json_add_str_or_null(o, "set_at", db_val(&rows, i, 7));
 		cJSON_AddItemToArray(arr, o);
@@ -650,10 +641,10 @@ prices_changes_json(int limit)
 		json_add_str_or_null(o, "by", db_val(&rows, i, 2));
 		json_add_str_or_null(o, "provider", db_val(&rows, i, 3));
 		json_add_str_or_null(o, "model", db_val(&rows, i, 4));
-		prices_json_price(o, "old_input_price_per_m", &rows, i, 5);
-		prices_json_price(o, "old_output_price_per_m", &rows, i, 6);
-		prices_json_price(o, "new_input_price_per_m", &rows, i, 7);
-		prices_json_price(o, "new_output_price_per_m", &rows, i, 8);
+		json_add_usd_or_null(o, "old_input_price_per_m", db_ll(&rows, i, 5, -1));
+		json_add_usd_or_null(o, "old_output_price_per_m", db_ll(&rows, i, 6, -1));
+		json_add_usd_or_null(o, "new_input_price_per_m", db_ll(&rows, i, 7, -1));
+		json_add_usd_or_null(o, "new_output_price_per_m", db_ll(&rows, i, 8, -1));
 		cJSON_AddItemToArray(arr, o);
 	}
 	db_rows_free(&rows);

@@ -200,15 +200,6 @@ budget_figures(const struct budget_target *t, const char *period, int64_t from, 
 	return DB_OK;
 }
 
-static void
-budget_add_limit(cJSON *o, const char *name, int64_t micros)
-{
-	if (micros >= 0)
-		json_add_usd(o, name, micros);
-	else
-		cJSON_AddNullToObject(o, name);
-}
-
 static int
 budget_reply(struct req *r, const struct budget_target *t)
 {
@@ -231,11 +222,11 @@ budget_reply(struct req *r, const struct budget_target *t)
 		cJSON_AddNullToObject(o, "key_id");
 	cJSON_AddStringToObject(o, "window", quota_window_names[t->window]);
 	cJSON_AddStringToObject(o, "period", period);
-	budget_add_limit(o, "limit_usd", t->limit);
-	budget_add_limit(o, "monthly_limit_usd", t->limit);	/* the same, by its first name */
+	json_add_usd_or_null(o, "limit_usd", t->limit);
+	json_add_usd_or_null(o, "monthly_limit_usd", t->limit);	/* the same, by its first name */
 	if (!t->key_id) {
-		budget_add_limit(o, "own_limit_usd", t->own);
-		budget_add_limit(o, "admin_limit_usd", t->admin);
+		json_add_usd_or_null(o, "own_limit_usd", t->own);
+		json_add_usd_or_null(o, "admin_limit_usd", t->admin);
 	}
 	cJSON_AddNumberToObject(o, "alert_threshold_pct", t->alert_pct);
 	cJSON_AddBoolToObject(o, "hard_stop", t->hard_stop);
