@@ -33,12 +33,23 @@ struct program {
 	int			(*init)(const struct config *);	/* once per process; may be NULL */
 	void			(*fini)(void);			/* may be NULL */
 	int			 installer;	/* serves the web installer (install.h) */
+	/* Work put off while other requests waited (may be NULL): whether some
+	 * is left, and doing it (its result is the program's to log). The loop
+	 * calls idle before it waits for a request while none is queued, or
+	 * after SERVER_IDLE_MS without one. */
+	int			(*deferred)(void);
+	int			(*idle)(void);
 };
+
+#define SERVER_IDLE_MS	2
 
 /* Run the program: FastCGI loop, or one request under plain CGI. */
 int			 server_run(const struct program *prog);
 /* The process-wide config (valid for the life of the process). */
 const struct config	*server_config(void);
+/* Whether another request is queued for this program's processes (FastCGI:
+ * a connection waits on the listening socket); 0 under plain CGI. */
+int			 server_busy(void);
 /* Whether cookies should carry Secure for this request. */
 int			 server_secure_cookies(const struct req *r);
 

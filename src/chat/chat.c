@@ -1538,6 +1538,18 @@ chat_concurrency(struct chat *c)
 	return -1;
 }
 
+/* While other requests wait for this process, a row with no budget to
+ * settle joins its batch, written in one INSERT when the process is idle
+ * (spool.h). 1 deferred, 0 write it now. */
+static int
+chat_defer_row(struct chat *c)
+{
+	if (c->resv.active || !server_busy() || spool_defer(&c->rec) != 0)
+		return 0;
+	usage_rec_written(&c->rec);
+	return 1;
+}
+
 /* Write the usage row and settle budget and token counters. */
 static void
 chat_finish(struct chat *c, int rc)
@@ -1553,7 +1565,7 @@ chat_finish(struct chat *c, int rc)
 	 * (never an overspend), one that dies before it a note to recover. A
 	 * row the database did not take (down, restarting) is spooled with its
 	 * settlement, which the replay does. */
-	if (usage_log(&c->rec, &unwritten) != 0 && unwritten != NULL &&
+	if (!chat_defer_row(c) && usage_log(&c->rec, &unwritten) != 0 && unwritten != NULL &&
 	    spool_write(unwritten, r->request_id, &c->resv, c->rec.cost_micros) == 0) {
 		inflight_spooled(r->request_id);
 		return;
@@ -1637,13 +1649,17 @@ chat_init(const struct config *c)
 	inflight_configure(c->spool_dir);
 	srandom((unsigned)(time(NULL) ^ (getpid() << 16)));	/* load sharing only */
 	circuit_configure(c->route_cache_s);
-	(void)inflight_recover();	/* requests of processes that died */
+	/* Requests of processes that died: their batches first, whose rows a
+	 * note left behind must not replace. */
+	(void)spool_replay();
+	(void)inflight_recover();
 	return upstream_init();
 }
 
 void
 chat_fini(void)
 {
+	(void)spool_flush();
 	chatcache_flush();
 	inflight_fini();
 	upstream_fini();

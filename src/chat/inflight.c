@@ -1,13 +1,13 @@
 /* inflight: the notes (inflight.h): inflight_requests rows, and this
  * process's note file spool_dir/inflight-<host>-<pid>.json, which holds the
  * current request's note (a FastCGI process serves one request at a time)
- * as the JSON array of SQL_INFLIGHT_ADOPT's parameters, and is emptied when
- * the request ends. Recovery adopts a dead process's file note into the table
+ * as the JSON array of SQL_INFLIGHT_ADOPT's parameters (padded with spaces),
+ * and is marked ended (its first byte) when the request ends. Recovery adopts a dead process's file note into the table
  * and recovers it from there: it takes a note by deleting it (one process
  * wins it), then writes the usage row only if none exists (the request id is
  * unique) and, only then, releases the reservation; all in one transaction.
- * Must not be consulted on the request path beyond a file write and a
- * truncate, or one INSERT and one DELETE. */
+ * Must not be consulted on the request path beyond two file writes, or one
+ * INSERT and one DELETE. */
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -20,6 +20,7 @@
 
 #include <cjson/cJSON.h>
 
+#include "buf.h"
 #include "db.h"
 #include "inflight.h"
 #include "log.h"
@@ -68,11 +69,13 @@ static const char INFLIGHT_MESSAGE[] =
 
 #define INFLIGHT_NPARAMS	17	/* SQL_INFLIGHT_ADD's, then started_at */
 #define INFLIGHT_MAX_FILE	65536
+#define INFLIGHT_ENDED		"-"	/* a note file's first byte once it ended */
 
 static char	 inflight_dir[1024];
 static char	 inflight_hostname[65];	/* this host and process, read once */
 static long	 inflight_pid;
 static int	 inflight_fd = -1;		/* this process's note file */
+static size_t	 inflight_file_len;		/* its size */
 static char	 inflight_current[64];	/* the request noted in it, or "" */
 
 static void
@@ -107,13 +110,14 @@ inflight_truncate(int fd, const char *path)
 		log_warn("in-flight note file not emptied: %s", strerror(errno));
 }
 
-/* Write the note over this process's (empty) file. 0, or -1: use the table. */
+/* Write the note over this process's file, padded with spaces over what a
+ * longer earlier note left. 0, or -1: use the table. */
 static int
 inflight_file_write(const struct db_param *p, const char *request_id)
 {
-	char	 host[65], path[1200], *s;
-	cJSON	*arr;
-	ssize_t	 n = -1;
+	char		 host[65], path[1200];
+	struct buf	 note;
+	ssize_t		 n = -1;
 
 	if (inflight_dir[0] == '\0' || strlen(request_id) >= sizeof(inflight_current))
 		return -1;
@@ -123,18 +127,21 @@ inflight_file_write(const struct db_param *p, const char *request_id)
 		(void)mkdir(inflight_dir, 0700);
 		if ((inflight_fd = open(path, O_WRONLY | O_CREAT | O_CLOEXEC, 0600)) < 0)
 			return -1;
+		inflight_file_len = 0;
 	}
-	if ((arr = usage_params_json(p, INFLIGHT_NPARAMS)) == NULL)
-		return -1;
-	if ((s = cJSON_PrintUnformatted(arr)) != NULL) {
-		n = pwrite(inflight_fd, s, strlen(s), 0);
-		if (n != (ssize_t)strlen(s)) {
+	buf_init(&note, INFLIGHT_MAX_FILE);
+	if (usage_params_text(p, INFLIGHT_NPARAMS, &note) == BUF_OK) {
+		while (note.len < inflight_file_len && buf_append(&note, " ", 1) == BUF_OK)
+			;
+		n = pwrite(inflight_fd, note.data, note.len, 0);
+		if (n != (ssize_t)note.len) {
 			inflight_truncate(inflight_fd, NULL);
+			inflight_file_len = 0;
 			n = -1;
-		}
-		free(s);
+		} else if (note.len > inflight_file_len)
+			inflight_file_len = note.len;
 	}
-	cJSON_Delete(arr);
+	buf_free(&note);
 	if (n < 0)
 		return -1;
 	memcpy(inflight_current, request_id, strlen(request_id) + 1);
@@ -205,7 +212,9 @@ inflight_fini(void)
 	inflight_fd = -1;
 }
 
-/* Empty the note file if it holds request_id. 1 it did, 0 it did not. */
+/* Mark the note ended if the file holds request_id's: its first byte
+ * becomes INFLIGHT_ENDED (one byte written, where emptying the file costs
+ * the file system more). 1 it did, 0 it did not. */
 static int
 inflight_file_end(const char *request_id)
 {
@@ -213,7 +222,10 @@ inflight_file_end(const char *request_id)
 	    strcmp(request_id, inflight_current) != 0)
 		return 0;
 	inflight_current[0] = '\0';
-	inflight_truncate(inflight_fd, NULL);
+	if (pwrite(inflight_fd, INFLIGHT_ENDED, 1, 0) != 1) {
+		inflight_truncate(inflight_fd, NULL);
+		inflight_file_len = 0;
+	}
 	return 1;
 }
 
@@ -302,8 +314,8 @@ inflight_adopt(const char *path, char *request_id, size_t idsize)
 		return errno == ENOENT ? 0 : -1;
 	n = read(fd, text, INFLIGHT_MAX_FILE);
 	close(fd);
-	if (n <= 0)
-		return n == 0 ? 0 : -1;
+	if (n <= 0 || text[0] == INFLIGHT_ENDED[0])
+		return n < 0 ? -1 : 0;
 	text[n] = '\0';
 	if ((arr = cJSON_Parse(text)) != NULL && cJSON_GetArraySize(arr) == INFLIGHT_NPARAMS - 1 &&
 	    usage_params_parse(arr, p, INFLIGHT_NPARAMS - 1) == 0) {

@@ -1,9 +1,13 @@
-/* spool: the usage-row spool (spool.h). Owns the files under spool_dir:
- * usage-<host>-<pid>.jsonl, one JSON line per row ({row, request_id, settle}),
- * appended with O_APPEND; a replay claims a file by renaming it first
- * (…jsonl.replay-<host>-<pid>), so two processes never replay the same rows.
- * A claim whose process died (same host, pid gone) is claimed again; rows it
- * had written already are skipped, and their budgets not settled twice. */
+/* spool: the usage-row spool and batch (spool.h). Owns the files under
+ * spool_dir, one JSON line per row ({row, request_id, settle}):
+ * usage-<host>-<pid>[-<n>].jsonl, rows the database did not take, appended
+ * with O_APPEND and fsync; batch-<host>-<pid>.jsonl, this process's deferred
+ * rows, appended without fsync (a killed process's page cache survives it)
+ * and emptied once they are written. A replay claims a file by renaming it
+ * first (…jsonl.replay-<host>-<pid>), so two processes never replay the same
+ * rows; a batch file only once its process is gone. A claim whose process
+ * died (same host, pid gone) is claimed again; rows it had written already
+ * are skipped, and their budgets not settled twice. */
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -23,9 +27,17 @@
 #include "usage.h"
 
 #define SPOOL_MAX_FILE	(64u * 1024 * 1024)
+#define SPOOL_MAX_LINE	(64u * 1024)
 
 static char	spool_dir[1024];
 static int	spool_mine;	/* this process spooled rows */
+static int	spool_handed;	/* batches handed to the spool (file names) */
+
+/* This process's deferred rows: in memory for the one INSERT, and in the
+ * batch file for a replay if the process dies first. */
+static struct usage_kept batch_rows[USAGE_MAX_ROWS];
+static int	 batch_n;
+static int	 batch_fd = -1;
 
 void
 spool_configure(const char *dir)
@@ -64,19 +76,31 @@ spool_host(char *host, size_t size)
 	host[size - 1] = '\0';
 }
 
+/* This process's file of kind ("usage" or "batch"); n > 0 numbers one. */
+static void
+spool_path(char *out, size_t size, const char *kind, int n)
+{
+	char	 host[64], num[16] = "";
+
+	spool_host(host, sizeof(host));
+	if (n > 0)
+		snprintf(num, sizeof(num), "-%d", n);
+	snprintf(out, size, "%s/%s-%s-%ld%s.jsonl", spool_dir, kind, host,
+	    (long)getpid(), num);
+}
+
 /* Append one line to this process's spool file. */
 static int
 spool_append(const char *line)
 {
-	char	 host[64], path[1200];
+	char	 path[1200];
 	size_t	 n = strlen(line);
 	int	 fd, rc;
 
 	if (spool_dir[0] == '\0')
 		return -1;
-	spool_host(host, sizeof(host));
 	(void)mkdir(spool_dir, 0700);
-	snprintf(path, sizeof(path), "%s/usage-%s-%ld.jsonl", spool_dir, host, (long)getpid());
+	spool_path(path, sizeof(path), "usage", 0);
 	if ((fd = open(path, O_WRONLY | O_APPEND | O_CREAT, 0600)) < 0)
 		return -1;
 	rc = write(fd, line, n) == (ssize_t)n && fsync(fd) == 0 ? 0 : -1;
@@ -84,30 +108,42 @@ spool_append(const char *line)
 	return rc;
 }
 
-int
-spool_write(cJSON *row, const char *request_id, const struct quota_reservation *res,
-    long long cost)
+/* The file line of a row: {row, request_id[, settle]} and a newline; row
+ * and settle are borrowed. NULL when out of memory; else free() it. */
+static char *
+spool_line(cJSON *row, const char *request_id, cJSON *settle)
 {
 	cJSON	*o = cJSON_CreateObject();
-	char	*s;
-	int	 rc = -1;
+	char	*s, *line = NULL;
+	size_t	 n;
 
-	cJSON_AddItemToObject(o, "row", row);
+	cJSON_AddItemReferenceToObject(o, "row", row);
 	cJSON_AddStringToObject(o, "request_id", request_id);
-	cJSON_AddItemToObject(o, "settle", spool_settle_json(res, cost));
+	if (settle != NULL)
+		cJSON_AddItemReferenceToObject(o, "settle", settle);
 	if ((s = cJSON_PrintUnformatted(o)) != NULL) {
-		size_t	 n = strlen(s);
-		char	*line = malloc(n + 2);
-
-		if (line != NULL) {
+		n = strlen(s);
+		if ((line = malloc(n + 2)) != NULL) {
 			memcpy(line, s, n);
 			memcpy(line + n, "\n", 2);
-			rc = spool_append(line);
-			free(line);
 		}
 		free(s);
 	}
 	cJSON_Delete(o);
+	return line;
+}
+
+int
+spool_write(cJSON *row, const char *request_id, const struct quota_reservation *res,
+    long long cost)
+{
+	cJSON	*settle = spool_settle_json(res, cost);
+	char	*line = spool_line(row, request_id, settle);
+	int	 rc = line != NULL ? spool_append(line) : -1;
+
+	free(line);
+	cJSON_Delete(settle);
+	cJSON_Delete(row);
 	if (rc == 0) {
 		spool_mine = 1;
 		log_warn("usage row of %s spooled in %s until the database takes it",
@@ -116,6 +152,79 @@ spool_write(cJSON *row, const char *request_id, const struct quota_reservation *
 		log_err("usage row of %s could not be spooled either (%s): its "
 		    "in-flight note recovers it", request_id, strerror(errno));
 	return rc;
+}
+
+int
+spool_defer(const struct usage_rec *rec)
+{
+	struct usage_kept	*k = &batch_rows[batch_n];
+	struct buf		 line;
+	char			 path[1200];
+	int			 rc = -1;
+
+	if (spool_dir[0] == '\0' || rec->request_id == NULL || usage_keep(rec, k) != 0)
+		return -1;
+	if (batch_fd < 0) {
+		(void)mkdir(spool_dir, 0700);
+		spool_path(path, sizeof(path), "batch", 0);
+		batch_fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0600);
+	}
+	buf_init(&line, SPOOL_MAX_LINE);
+	if (batch_fd >= 0 && buf_puts(&line, "{\"row\":") == BUF_OK &&
+	    usage_kept_text(k, &line) == BUF_OK && buf_puts(&line, ",\"request_id\":\"") == BUF_OK &&
+	    buf_puts(&line, rec->request_id) == BUF_OK && buf_puts(&line, "\"}\n") == BUF_OK)
+		rc = write(batch_fd, line.data, line.len) == (ssize_t)line.len ? 0 : -1;
+	buf_free(&line);
+	if (rc != 0) {
+		usage_kept_free(k);
+		return -1;
+	}
+	if (++batch_n == USAGE_MAX_ROWS)
+		(void)spool_flush();	/* written, or in the spool */
+	return 0;
+}
+
+int
+spool_deferred(void)
+{
+	return batch_n;
+}
+
+/* Hand the batch file to the spool (a name spool_replay takes). */
+static void
+spool_hand_over(void)
+{
+	char	 from[1200], to[1300];
+
+	spool_path(from, sizeof(from), "batch", 0);
+	spool_path(to, sizeof(to), "usage", ++spool_handed);
+	if (rename(from, to) != 0)
+		log_err("spool: batch file %s not handed over (%s): a replay "
+		    "takes it once this process is gone", from, strerror(errno));
+	close(batch_fd);
+	batch_fd = -1;
+	spool_mine = 1;
+}
+
+int
+spool_flush(void)
+{
+	int	 i, rc;
+
+	if (batch_n == 0)
+		return 0;
+	rc = usage_insert_kept(batch_rows, batch_n);
+	if (rc == 0 && ftruncate(batch_fd, 0) != 0)
+		log_warn("spool: batch file not emptied: %s", strerror(errno));
+	if (rc != 0) {
+		log_err("%d usage row(s) not written (%s): kept in the spool",
+		    batch_n, db_error());
+		spool_hand_over();
+	}
+	for (i = 0; i < batch_n; i++)
+		usage_kept_free(&batch_rows[i]);
+	batch_n = 0;
+	return rc == 0 ? 0 : -1;
 }
 
 /* Settle a replayed row's reservation and drop its in-flight note. */
@@ -198,30 +307,39 @@ spool_replay_file(const char *path)
 	return failed ? -1 : done;
 }
 
-/* Whether name is a spool file to replay: a process's own file, or a
- * claim by a process of this host that died before it finished. */
+/* Whether s is "<host>-<pid>" then end, for a dead process of this host. */
+static int
+spool_dead(const char *s, const char *host, const char *end)
+{
+	size_t	 hl = strlen(host);
+	char	*e;
+	long	 pid;
+
+	if (strncmp(s, host, hl) != 0 || s[hl] != '-')
+		return 0;		/* another host's */
+	pid = strtol(s + hl + 1, &e, 10);
+	return strcmp(e, end) == 0 && pid > 0 && pid != (long)getpid() &&
+	    kill((pid_t)pid, 0) != 0 && errno == ESRCH;
+}
+
+/* Whether name is a file to replay: a spool file, the batch file of a
+ * process of this host that died, or a claim by one that died before it
+ * finished. */
 static int
 spool_claimable(const char *name, const char *host)
 {
 	const char	*claim;
-	char		 prefix[96];
-	char		*end;
-	long		 pid;
 	size_t		 n = strlen(name);
+	int		 ours = strncmp(name, "usage-", 6) == 0 ||
+	    strncmp(name, "batch-", 6) == 0;
 
-	if (strncmp(name, "usage-", 6) != 0)
+	if (!ours)
 		return 0;
-	if (n > 6 && strcmp(name + n - 6, ".jsonl") == 0)
-		return 1;
-	if ((claim = strstr(name, ".jsonl.replay-")) == NULL)
+	if ((claim = strstr(name, ".jsonl.replay-")) != NULL)
+		return spool_dead(claim + strlen(".jsonl.replay-"), host, "");
+	if (n < 6 || strcmp(name + n - 6, ".jsonl") != 0)
 		return 0;
-	snprintf(prefix, sizeof(prefix), "%s-", host);
-	claim += strlen(".jsonl.replay-");
-	if (strncmp(claim, prefix, strlen(prefix)) != 0)
-		return 0;		/* another host's claim */
-	pid = strtol(claim + strlen(prefix), &end, 10);
-	return *end == '\0' && pid > 0 && pid != (long)getpid() &&
-	    kill((pid_t)pid, 0) != 0 && errno == ESRCH;
+	return name[0] == 'u' || spool_dead(name + 6, host, ".jsonl");
 }
 
 int

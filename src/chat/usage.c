@@ -2,7 +2,10 @@
  * the single usage-log insert per request. The row is written with one
  * prepared INSERT; a failure is logged, never shown to the client. */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+
+#include "buf.h"
 
 #include "db.h"
 #include "http.h"
@@ -13,19 +16,25 @@ const char *const usage_status_names[USAGE_STATUS__MAX] = {
 	"success", "error", "cancelled",
 };
 
-#define USAGE_NPARAMS	26
-#define USAGE_COLUMNS \
+#define USAGE_TABLE \
     " aggregator_usage_logs (request_id, user_id, gateway_key_id," \
     " provider, config_id, endpoint, requested_model, resolved_model, is_stream," \
     " prompt_tokens, completion_tokens, total_tokens, cache_read_tokens," \
     " cache_write_tokens, reasoning_tokens, tokens_estimated, cost_micros," \
     " price_known, latency_ms, ttft_ms, http_status, status, error_category," \
-    " error_message, attempts, route)" \
-    " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)"
-static const char SQL_USAGE_INSERT[] = "INSERT INTO" USAGE_COLUMNS;
+    " error_message, attempts, route) VALUES"
+#define USAGE_VALUES	"(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)"
+static const char SQL_USAGE_INSERT[] = "INSERT INTO" USAGE_TABLE " " USAGE_VALUES;
 /* A row from the spool: the request id is unique, so a row that did reach
  * the database before is not written twice. */
-static const char SQL_USAGE_REPLAY[] = "INSERT IGNORE INTO" USAGE_COLUMNS;
+static const char SQL_USAGE_REPLAY[] = "INSERT IGNORE INTO" USAGE_TABLE " " USAGE_VALUES;
+/* The same for 2, 4, … USAGE_MAX_ROWS rows at once (usage_insert_kept):
+ * built once, kept for the process's life, as the statement cache knows a
+ * statement by the address of its text. Powers of two only, because each
+ * prepared statement holds its parameters' bindings in the client. */
+#define USAGE_SIZES	4	/* 1, 2, 4, 8 rows */
+static char usage_sql_rows[USAGE_SIZES][sizeof(SQL_USAGE_REPLAY) +
+    USAGE_MAX_ROWS * sizeof("," USAGE_VALUES)];
 
 long long
 usage_cost(const struct adapter_usage *u, const struct usage_prices *p,
@@ -119,6 +128,57 @@ usage_params_json(const struct db_param *p, int np)
 	return row;
 }
 
+/* Append s as a JSON string. */
+static int
+usage_text_string(struct buf *b, const char *s, size_t n)
+{
+	static const char hex[] = "0123456789abcdef";
+	char		 esc[6] = "\\u00";
+	size_t		 i, from = 0;
+	unsigned char	 c;
+	int		 rc = buf_append(b, "\"", 1);
+
+	for (i = 0; i < n && rc == BUF_OK; i++) {
+		c = (unsigned char)s[i];
+		if (c >= 0x20 && c != '"' && c != '\\')
+			continue;
+		rc = buf_append(b, s + from, i - from);
+		if (c == '"' || c == '\\') {
+			esc[1] = (char)c;
+			rc = rc ? rc : buf_append(b, esc, 2);
+		} else {
+			esc[1] = 'u';
+			esc[4] = hex[c >> 4];
+			esc[5] = hex[c & 15];
+			rc = rc ? rc : buf_append(b, esc, 6);
+		}
+		from = i + 1;
+	}
+	rc = rc ? rc : buf_append(b, s + from, n - from);
+	return rc ? rc : buf_append(b, "\"", 1);
+}
+
+int
+usage_params_text(const struct db_param *p, int np, struct buf *b)
+{
+	char	 num[24];
+	int	 i, rc = buf_append(b, "[", 1);
+
+	for (i = 0; i < np && rc == BUF_OK; i++) {
+		if (i > 0)
+			rc = buf_append(b, ",", 1);
+		if (rc != BUF_OK)
+			break;
+		if (p[i].type == DBP_INT)
+			rc = buf_append(b, num, (size_t)snprintf(num, sizeof(num), "%lld", p[i].i));
+		else if (p[i].type == DBP_STR)
+			rc = usage_text_string(b, (const char *)p[i].s, p[i].len);
+		else
+			rc = buf_append(b, "null", 4);
+	}
+	return rc ? rc : buf_append(b, "]", 1);
+}
+
 int
 usage_params_parse(const cJSON *row, struct db_param *p, int np)
 {
@@ -139,6 +199,45 @@ usage_params_parse(const cJSON *row, struct db_param *p, int np)
 	return 0;
 }
 
+/* The INSERT IGNORE of 2^k rows. */
+static const char *
+usage_sql_for(int k)
+{
+	char	*sql = usage_sql_rows[k];
+	size_t	 len;
+	int	 i;
+
+	if (sql[0] == '\0') {
+		memcpy(sql, SQL_USAGE_REPLAY, sizeof(SQL_USAGE_REPLAY));
+		len = sizeof(SQL_USAGE_REPLAY) - 1;
+		for (i = 1; i < 1 << k; i++) {
+			memcpy(sql + len, "," USAGE_VALUES, sizeof("," USAGE_VALUES));
+			len += sizeof("," USAGE_VALUES) - 1;
+		}
+	}
+	return sql;
+}
+
+int
+usage_insert_kept(const struct usage_kept *rows, int n)
+{
+	struct db_param	 p[USAGE_MAX_ROWS * USAGE_NPARAMS];
+	int		 i, k, done = 0;
+
+	if (n < 0 || n > USAGE_MAX_ROWS)
+		return -1;
+	for (k = USAGE_SIZES - 1; k >= 0; k--) {
+		if (n - done < 1 << k)
+			continue;
+		for (i = 0; i < 1 << k; i++)
+			memcpy(p + i * USAGE_NPARAMS, rows[done + i].p, sizeof(rows[0].p));
+		if (db_exec(usage_sql_for(k), p, (1 << k) * USAGE_NPARAMS, NULL, NULL) != DB_OK)
+			return -1;
+		done += 1 << k;
+	}
+	return 0;
+}
+
 int
 usage_insert_row(const cJSON *row)
 {
@@ -154,16 +253,13 @@ usage_insert_row(const cJSON *row)
 	return rc == DB_OK ? 0 : -1;
 }
 
-int
-usage_log(struct usage_rec *rec, cJSON **unwritten)
+/* The row's statement parameters (USAGE_NPARAMS), its latency ending now. */
+static void
+usage_params(const struct usage_rec *rec, struct db_param *p)
 {
-	struct db_param	 p[USAGE_NPARAMS];
 	long long	 now = http_now_us(), lat, ttft = -1;
 	const long long	 U32 = 4294967295LL;
-	int		 rc;
 
-	if (rec->request_id == NULL)
-		return 0;
 	lat = (now - rec->started_us) / 1000;
 	if (rec->first_token_us > 0)
 		ttft = (rec->first_token_us - rec->started_us) / 1000;
@@ -194,6 +290,59 @@ usage_log(struct usage_rec *rec, cJSON **unwritten)
 	p[23] = db_str(rec->error_message[0] ? rec->error_message : NULL);
 	p[24] = db_int(usage_clamp(rec->attempts, 255));
 	p[25] = db_str(rec->route[0] ? rec->route : NULL);
+}
+
+int
+usage_keep(const struct usage_rec *rec, struct usage_kept *k)
+{
+	size_t	 total = 0, at = 0;
+	int	 i;
+
+	usage_params(rec, k->p);
+	for (i = 0; i < USAGE_NPARAMS; i++)
+		if (k->p[i].type == DBP_STR)
+			total += k->p[i].len + 1;
+	if ((k->strings = malloc(total ? total : 1)) == NULL)
+		return -1;
+	for (i = 0; i < USAGE_NPARAMS; i++) {
+		if (k->p[i].type != DBP_STR)
+			continue;
+		memcpy(k->strings + at, k->p[i].s, k->p[i].len);
+		k->strings[at + k->p[i].len] = '\0';
+		k->p[i].s = k->strings + at;
+		at += k->p[i].len + 1;
+	}
+	return 0;
+}
+
+void
+usage_kept_free(struct usage_kept *k)
+{
+	free(k->strings);
+	k->strings = NULL;
+}
+
+int
+usage_kept_text(const struct usage_kept *k, struct buf *b)
+{
+	return usage_params_text(k->p, USAGE_NPARAMS, b);
+}
+
+void
+usage_rec_written(struct usage_rec *rec)
+{
+	rec->request_id = NULL;
+}
+
+int
+usage_log(struct usage_rec *rec, cJSON **unwritten)
+{
+	struct db_param	 p[USAGE_NPARAMS];
+	int		 rc;
+
+	if (rec->request_id == NULL)
+		return 0;
+	usage_params(rec, p);
 	if (unwritten)
 		*unwritten = NULL;
 	rc = db_exec(SQL_USAGE_INSERT, p, USAGE_NPARAMS, NULL, NULL);

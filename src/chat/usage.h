@@ -8,11 +8,14 @@
 #include <stdint.h>
 
 #include "adapter.h"
+#include "buf.h"
 #include "db.h"
 #include "error.h"
 
 #define USAGE_MAX_ERROR	255
 #define USAGE_MAX_ROUTE	1023
+#define USAGE_NPARAMS	26	/* values of a row */
+#define USAGE_MAX_ROWS	8	/* rows one usage_insert_kept writes at most */
 
 enum usage_status { USAGE_SUCCESS = 0, USAGE_ERROR, USAGE_CANCELLED,
 	USAGE_STATUS__MAX };
@@ -68,6 +71,23 @@ void		usage_rec_route(struct usage_rec *rec, const char *target,
 /* Insert the row (once; later calls do nothing). 0, or -1 (logged) with
  * *unwritten (when not NULL) set to the row's values for the spool. */
 int		usage_log(struct usage_rec *rec, cJSON **unwritten);
+/* A row kept to be written later (spool_defer): its parameters, with their
+ * strings copied into one block; its latency ends when it is kept. */
+struct usage_kept {
+	struct db_param	 p[USAGE_NPARAMS];
+	char		*strings;
+};
+/* Keep the record's row. 0, or -1 when out of memory. */
+int		 usage_keep(const struct usage_rec *rec, struct usage_kept *k);
+void		 usage_kept_free(struct usage_kept *k);
+/* The kept row as usage_params_text's JSON array. */
+int		 usage_kept_text(const struct usage_kept *k, struct buf *b);
+/* Insert n (0..USAGE_MAX_ROWS) kept rows, skipping request ids already
+ * there: all in one statement when n is a power of two, else in one per bit
+ * of n. 0, or -1 (database failure; the rows before may be written). */
+int		 usage_insert_kept(const struct usage_kept *rows, int n);
+/* The row was kept to be written later: usage_log does nothing now. */
+void		 usage_rec_written(struct usage_rec *rec);
 /* Insert a spooled row (usage_log's *unwritten) unless its request id is
  * there already. 0 written, 2 there already (written by an earlier replay
  * or recovered from its in-flight note), 1 malformed, -1 database failure. */
@@ -76,6 +96,9 @@ int		usage_insert_row(const cJSON *row);
  * the form rows and notes take in files. The parsed strings point into row.
  * usage_params_parse: 0, or -1 when row is not an array of np values. */
 cJSON		*usage_params_json(const struct db_param *p, int np);
+/* The same array as JSON text, appended to b (integers exact, strings
+ * escaped): BUF_OK or buf's error. */
+int		 usage_params_text(const struct db_param *p, int np, struct buf *b);
 int		 usage_params_parse(const cJSON *row, struct db_param *p, int np);
 
 #endif

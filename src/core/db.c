@@ -14,7 +14,8 @@
 #include "log.h"
 
 #define DB_MAX_STMTS	256
-#define DB_MAX_PARAMS	32
+#define DB_MAX_PARAMS	32	/* bound on the stack; more (a multi-row INSERT) on the heap */
+#define DB_MAX_PARAMS_HEAP 1024
 #define DB_MAX_COLS	64
 #define DB_COL_MIN	64
 #define DB_DOWN_SKIP_S	10	/* a host that failed is tried last for this long */
@@ -255,11 +256,11 @@ db_bind_params(MYSQL_BIND *b, const struct db_param *p, int np)
 static MYSQL_STMT *
 db_execute_once(const char *sql, const struct db_param *p, int np, int *status)
 {
-	MYSQL_BIND	 b[DB_MAX_PARAMS];
+	MYSQL_BIND	 stack[DB_MAX_PARAMS], *b = stack;
 	MYSQL_STMT	*st;
 
 	*status = DB_ERROR;
-	if (np > DB_MAX_PARAMS)
+	if (np > DB_MAX_PARAMS_HEAP)
 		return NULL;
 	if ((*status = db_connect()) != DB_OK)
 		return NULL;
@@ -274,10 +275,16 @@ db_execute_once(const char *sql, const struct db_param *p, int np, int *status)
 		log_err("bug: parameter count mismatch for: %.80s", sql);
 		return NULL;
 	}
+	if (np > DB_MAX_PARAMS && (b = calloc((size_t)np, sizeof(*b))) == NULL) {
+		db_set_error(0, "out of memory");
+		return NULL;
+	}
 	if (np > 0) {
 		db_bind_params(b, p, np);
-		mysql_stmt_bind_param(st, b);
+		mysql_stmt_bind_param(st, b);	/* copies the binds */
 	}
+	if (b != stack)
+		free(b);
 	if (mysql_stmt_execute(st) != 0) {
 		db_set_error(mysql_stmt_errno(st), mysql_stmt_error(st));
 		*status = db_classify(db_last_errno);

@@ -1,13 +1,17 @@
 /* server: the request loop and dispatch shared by every *.fcgi program (see
  * server.h). One process serves one request at a time; the web server runs
  * as many processes as it is told. Nothing here knows about a handler's data. */
+#include <errno.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/time.h>
 #include <unistd.h>
 
 #include <curl/curl.h>
+#include <fastcgi.h>
 #include <fcgiapp.h>
 
 #include "audit.h"
@@ -23,6 +27,8 @@ extern char **environ;
 
 static struct config	server_cfg;
 static char		server_cfg_path[1024];	/* where the config is (to be) */
+static int		server_fastcgi;		/* requests come from the FastCGI loop */
+static volatile sig_atomic_t server_alarm_rang;
 
 const struct config *
 server_config(void)
@@ -281,6 +287,64 @@ server_handle_broken(struct req *r)
 	http_send_error(r);
 }
 
+int
+server_busy(void)
+{
+	struct pollfd	 pfd = { FCGI_LISTENSOCK_FILENO, POLLIN, 0 };
+
+	return server_fastcgi && poll(&pfd, 1, 0) == 1 && (pfd.revents & POLLIN);
+}
+
+static void
+server_on_alarm(int sig)
+{
+	(void)sig;
+	server_alarm_rang = 1;
+}
+
+/* Interrupt a blocked accept every SERVER_IDLE_MS (on), or no more. */
+static void
+server_alarm(int on)
+{
+	struct itimerval	 t;
+
+	memset(&t, 0, sizeof(t));
+	t.it_value.tv_usec = t.it_interval.tv_usec = on ? SERVER_IDLE_MS * 1000 : 0;
+	server_alarm_rang = 0;
+	(void)setitimer(ITIMER_REAL, &t, NULL);
+}
+
+/* Accept the next request (FCGX_Accept_r's result). The program's deferred
+ * work is done first when no request is queued; when one seemed queued but
+ * another process took it, the alarm ends the wait after SERVER_IDLE_MS. */
+static int
+server_accept(const struct program *prog, FCGX_Request *freq)
+{
+	int	 rc, armed;
+
+	for (;;) {
+		armed = prog->deferred != NULL && prog->deferred();
+		if (armed && !server_busy()) {
+			(void)prog->idle();
+			armed = 0;
+		}
+		if (armed) {
+			freq->flags |= FCGI_FAIL_ACCEPT_ON_INTR;
+			server_alarm(1);
+		}
+		rc = FCGX_Accept_r(freq);
+		if (!armed)
+			return rc;
+		freq->flags &= ~FCGI_FAIL_ACCEPT_ON_INTR;
+		if (rc >= 0 || !server_alarm_rang) {
+			server_alarm(0);
+			return rc;
+		}
+		server_alarm(0);
+		(void)prog->idle();
+	}
+}
+
 /* *ok is 1 (configured), 0 (broken), 2 (install mode) or -1 (not yet: the
  * config path comes from the first request's parameters, as Apache's SetEnv
  * in .htaccess passes it, when the environment has none). */
@@ -292,9 +356,16 @@ server_loop(const struct program *prog, int *okp)
 	const char	*path;
 	int		 ok, rc;
 
+	struct sigaction sa;
+
 	if (FCGX_InitRequest(&freq, 0, 0) != 0)
 		return 1;
-	while (FCGX_Accept_r(&freq) >= 0) {
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = server_on_alarm;	/* no SA_RESTART: it ends the wait */
+	sigemptyset(&sa.sa_mask);
+	(void)sigaction(SIGALRM, &sa, NULL);
+	server_fastcgi = 1;
+	while (server_accept(prog, &freq) >= 0) {
 		if (*okp == -1 || *okp == 2) {
 			path = FCGX_GetParam("SWITCHBOARD_CONFIG", freq.envp);
 			*okp = server_start(prog, path && *path ? path : config_path());

@@ -1229,8 +1229,9 @@ int
 main(void)
 {
 	static const struct program prog = {
-		"account", account_routes, sizeof(account_routes) / sizeof(account_routes[0]), NULL, NULL,
-		1	/* serves the web installer while no config exists */
+		.name = "account", .routes = account_routes,
+		.nroutes = sizeof(account_routes) / sizeof(account_routes[0]),
+		.installer = 1	/* serves the web installer while no config exists */
 	};
 
 	return server_run(&prog);

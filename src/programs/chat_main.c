@@ -11,6 +11,7 @@
 #include "respstore.h"
 #include "route.h"
 #include "server.h"
+#include "spool.h"
 
 static int
 handle_completions(struct req *r)
@@ -203,8 +204,13 @@ static const struct route routes[] = {
 int
 main(void)
 {
-	static const struct program prog = { "chat", routes,
-	    sizeof(routes) / sizeof(routes[0]), chat_init, chat_fini, 0 };
+	static const struct program prog = {
+		.name = "chat", .routes = routes,
+		.nroutes = sizeof(routes) / sizeof(routes[0]),
+		.init = chat_init, .fini = chat_fini,
+		/* usage rows deferred while requests queue (spool.h) */
+		.deferred = spool_deferred, .idle = spool_flush
+	};
 
 	return server_run(&prog);
 }

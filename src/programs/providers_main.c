@@ -878,7 +878,8 @@ int
 main(void)
 {
 	static const struct program prog = {
-		"providers", routes, sizeof(routes) / sizeof(routes[0]), providers_init, NULL, 0
+		.name = "providers", .routes = routes,
+		.nroutes = sizeof(routes) / sizeof(routes[0]), .init = providers_init
 	};
 
 	return server_run(&prog);

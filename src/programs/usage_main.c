@@ -517,7 +517,7 @@ int
 main(void)
 {
 	static const struct program prog = {
-		"usage", routes, sizeof(routes) / sizeof(routes[0]), NULL, NULL, 0
+		.name = "usage", .routes = routes, .nroutes = sizeof(routes) / sizeof(routes[0])
 	};
 
 	return server_run(&prog);

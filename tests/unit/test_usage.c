@@ -4,7 +4,11 @@
  * prices; the overflow clamp) and usage_estimate_tokens. */
 #include <stdint.h>
 
+#include <cjson/cJSON.h>
+
 #include "unit.h"
+#include "buf.h"
+#include "db.h"
 #include "price.h"
 #include "usage.h"
 
@@ -133,11 +137,45 @@ test_estimate(void)
 	}
 }
 
+/* Every value comes back as it went in: integers exactly (beyond a
+ * double's 53 bits too), strings with quotes, backslashes, control bytes and
+ * multi-byte UTF-8, and nulls. */
+static void
+test_params_text(void)
+{
+	static const char *const strs[] = { "plain", "a \"quoted\" \\ path",
+	    "tab\there\nnewline\x01\x1f", "✓ 😀 ünïcode", "" };
+	struct db_param	 p[8], back[8];
+	struct buf	 b;
+	cJSON		*arr;
+	size_t		 i;
+
+	p[0] = db_int(9007199254740993LL);	/* 2^53 + 1 */
+	p[1] = db_int(-42);
+	p[2] = db_null();
+	for (i = 0; i < 5; i++)
+		p[3 + i] = db_str(strs[i]);
+	buf_init(&b, 4096);
+	CHECK(usage_params_text(p, 8, &b) == BUF_OK);
+	arr = cJSON_Parse(b.data);
+	CHECK(arr != NULL && usage_params_parse(arr, back, 8) == 0);
+	if (arr != NULL) {
+		CHECK(strstr(b.data, "9007199254740993") != NULL);
+		CHECK(back[1].type == DBP_INT && back[1].i == -42);
+		CHECK(back[2].type == DBP_NULL);
+		for (i = 0; i < 5; i++)
+			CHECK(back[3 + i].type == DBP_STR && strcmp(back[3 + i].s, strs[i]) == 0);
+	}
+	cJSON_Delete(arr);
+	buf_free(&b);
+}
+
 int
 main(void)
 {
 	test_cost();
 	test_cost_ignores();
 	test_estimate();
+	test_params_text();
 	return unit_done("usage");
 }
