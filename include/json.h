@@ -35,6 +35,10 @@ cJSON	*json_add_usd(cJSON *obj, const char *name, long long micros);
 cJSON	*json_add_usd_or_null(cJSON *obj, const char *name, long long micros);
 /* Add a string, or null when s is NULL. */
 cJSON	*json_add_str_or_null(cJSON *obj, const char *name, const char *s);
+/* Append s (n bytes) to b as a JSON string: quotes, backslashes and control
+ * bytes escaped, other bytes as they are. BUF_OK or buf's error. */
+struct buf;
+int	json_append_string(struct buf *b, const char *s, size_t n);
 /* Decimal string "12.5" → micro-USD; -1 on garbage, overflow or > 6 places. */
 int	json_usd_to_micros(const char *s, long long *out);
 /* micro-USD → "12.500000" into out (>= 32 bytes). */

@@ -16,12 +16,13 @@
 
 struct quota_reservation;	/* quota.h */
 struct usage_rec;		/* usage.h, in src/chat */
+struct usage_kept;
 
 /* Once per process: the folder ([usage] spool_dir). */
 void	spool_configure(const char *dir);
-/* Keep row (usage_log's unwritten values; consumed) and the reservation to
- * settle at cost. 0, or -1 when the file could not be written (logged). */
-int	spool_write(cJSON *row, const char *request_id,
+/* Keep row (usage_log's unwritten values) and the reservation to settle
+ * at cost. 0, or -1 when the file could not be written (logged). */
+int	spool_write(const struct usage_kept *row, const char *request_id,
 	    const struct quota_reservation *res, long long cost);
 /* Keep the record's row to be written by spool_flush. 0, or -1 when it
  * could not be kept (write it now). */

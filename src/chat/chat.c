@@ -1554,8 +1554,9 @@ chat_defer_row(struct chat *c)
 static void
 chat_finish(struct chat *c, int rc)
 {
-	struct req	*r = c->r;
-	cJSON		*unwritten = NULL;
+	struct req		*r = c->r;
+	struct usage_kept	 unwritten = { .strings = NULL };
+	int			 spooled = 0;
 
 	if (c->rec.status != USAGE_CANCELLED && !c->ok)
 		usage_rec_error(&c->rec, r->err.category != ERR_NONE ?
@@ -1565,8 +1566,12 @@ chat_finish(struct chat *c, int rc)
 	 * (never an overspend), one that dies before it a note to recover. A
 	 * row the database did not take (down, restarting) is spooled with its
 	 * settlement, which the replay does. */
-	if (!chat_defer_row(c) && usage_log(&c->rec, &unwritten) != 0 && unwritten != NULL &&
-	    spool_write(unwritten, r->request_id, &c->resv, c->rec.cost_micros) == 0) {
+	if (!chat_defer_row(c) && usage_log(&c->rec, &unwritten) != 0 &&
+	    unwritten.strings != NULL)
+		spooled = spool_write(&unwritten, r->request_id, &c->resv,
+		    c->rec.cost_micros) == 0;
+	usage_kept_free(&unwritten);
+	if (spooled) {
 		inflight_spooled(r->request_id);
 		return;
 	}

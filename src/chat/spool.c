@@ -21,6 +21,7 @@
 #include "buf.h"
 #include "db.h"
 #include "inflight.h"
+#include "json.h"
 #include "log.h"
 #include "quota.h"
 #include "spool.h"
@@ -108,42 +109,42 @@ spool_append(const char *line)
 	return rc;
 }
 
-/* The file line of a row: {row, request_id[, settle]} and a newline; row
- * and settle are borrowed. NULL when out of memory; else free() it. */
-static char *
-spool_line(cJSON *row, const char *request_id, cJSON *settle)
+/* Append the file line of a row to b: {row, request_id[, settle]} and a
+ * newline. BUF_OK or buf's error. */
+static int
+spool_line(struct buf *b, const struct usage_kept *row, const char *request_id,
+    const cJSON *settle)
 {
-	cJSON	*o = cJSON_CreateObject();
-	char	*s, *line = NULL;
-	size_t	 n;
+	char	*s = settle != NULL ? cJSON_PrintUnformatted(settle) : NULL;
+	int	 rc;
 
-	cJSON_AddItemReferenceToObject(o, "row", row);
-	cJSON_AddStringToObject(o, "request_id", request_id);
-	if (settle != NULL)
-		cJSON_AddItemReferenceToObject(o, "settle", settle);
-	if ((s = cJSON_PrintUnformatted(o)) != NULL) {
-		n = strlen(s);
-		if ((line = malloc(n + 2)) != NULL) {
-			memcpy(line, s, n);
-			memcpy(line + n, "\n", 2);
-		}
+	if (settle != NULL && s == NULL)
+		return BUF_NOMEM;
+	rc = buf_puts(b, "{\"row\":");
+	rc = rc ? rc : usage_kept_text(row, b);
+	rc = rc ? rc : buf_puts(b, ",\"request_id\":");
+	rc = rc ? rc : json_append_string(b, request_id, strlen(request_id));
+	if (s != NULL) {
+		rc = rc ? rc : buf_puts(b, ",\"settle\":");
+		rc = rc ? rc : buf_puts(b, s);
 		free(s);
 	}
-	cJSON_Delete(o);
-	return line;
+	return rc ? rc : buf_puts(b, "}\n");
 }
 
 int
-spool_write(cJSON *row, const char *request_id, const struct quota_reservation *res,
-    long long cost)
+spool_write(const struct usage_kept *row, const char *request_id,
+    const struct quota_reservation *res, long long cost)
 {
-	cJSON	*settle = spool_settle_json(res, cost);
-	char	*line = spool_line(row, request_id, settle);
-	int	 rc = line != NULL ? spool_append(line) : -1;
+	cJSON		*settle = spool_settle_json(res, cost);
+	struct buf	 line;
+	int		 rc = -1;
 
-	free(line);
+	buf_init(&line, SPOOL_MAX_LINE);
+	if (spool_line(&line, row, request_id, settle) == BUF_OK)
+		rc = spool_append(line.data);
+	buf_free(&line);
 	cJSON_Delete(settle);
-	cJSON_Delete(row);
 	if (rc == 0) {
 		spool_mine = 1;
 		log_warn("usage row of %s spooled in %s until the database takes it",
@@ -170,9 +171,7 @@ spool_defer(const struct usage_rec *rec)
 		batch_fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0600);
 	}
 	buf_init(&line, SPOOL_MAX_LINE);
-	if (batch_fd >= 0 && buf_puts(&line, "{\"row\":") == BUF_OK &&
-	    usage_kept_text(k, &line) == BUF_OK && buf_puts(&line, ",\"request_id\":\"") == BUF_OK &&
-	    buf_puts(&line, rec->request_id) == BUF_OK && buf_puts(&line, "\"}\n") == BUF_OK)
+	if (batch_fd >= 0 && spool_line(&line, k, rec->request_id, NULL) == BUF_OK)
 		rc = write(batch_fd, line.data, line.len) == (ssize_t)line.len ? 0 : -1;
 	buf_free(&line);
 	if (rc != 0) {

@@ -9,6 +9,7 @@
 
 #include "db.h"
 #include "http.h"
+#include "json.h"
 #include "log.h"
 #include "usage.h"
 
@@ -116,48 +117,6 @@ usage_rec_route(struct usage_rec *rec, const char *target, const char *outcome)
 	    n ? "; " : "", target, outcome);
 }
 
-cJSON *
-usage_params_json(const struct db_param *p, int np)
-{
-	cJSON	*row = cJSON_CreateArray();
-	int	 i;
-
-	for (i = 0; i < np; i++)
-		cJSON_AddItemToArray(row, p[i].type == DBP_INT ? cJSON_CreateNumber((double)p[i].i) :
-		    p[i].type == DBP_STR ? cJSON_CreateString((const char *)p[i].s) : cJSON_CreateNull());
-	return row;
-}
-
-/* Append s as a JSON string. */
-static int
-usage_text_string(struct buf *b, const char *s, size_t n)
-{
-	static const char hex[] = "0123456789abcdef";
-	char		 esc[6] = "\\u00";
-	size_t		 i, from = 0;
-	unsigned char	 c;
-	int		 rc = buf_append(b, "\"", 1);
-
-	for (i = 0; i < n && rc == BUF_OK; i++) {
-		c = (unsigned char)s[i];
-		if (c >= 0x20 && c != '"' && c != '\\')
-			continue;
-		rc = buf_append(b, s + from, i - from);
-		if (c == '"' || c == '\\') {
-			esc[1] = (char)c;
-			rc = rc ? rc : buf_append(b, esc, 2);
-		} else {
-			esc[1] = 'u';
-			esc[4] = hex[c >> 4];
-			esc[5] = hex[c & 15];
-			rc = rc ? rc : buf_append(b, esc, 6);
-		}
-		from = i + 1;
-	}
-	rc = rc ? rc : buf_append(b, s + from, n - from);
-	return rc ? rc : buf_append(b, "\"", 1);
-}
-
 int
 usage_params_text(const struct db_param *p, int np, struct buf *b)
 {
@@ -172,7 +131,7 @@ usage_params_text(const struct db_param *p, int np, struct buf *b)
 		if (p[i].type == DBP_INT)
 			rc = buf_append(b, num, (size_t)snprintf(num, sizeof(num), "%lld", p[i].i));
 		else if (p[i].type == DBP_STR)
-			rc = usage_text_string(b, (const char *)p[i].s, p[i].len);
+			rc = json_append_string(b, (const char *)p[i].s, p[i].len);
 		else
 			rc = buf_append(b, "null", 4);
 	}
@@ -292,27 +251,37 @@ usage_params(const struct usage_rec *rec, struct db_param *p)
 	p[25] = db_str(rec->route[0] ? rec->route : NULL);
 }
 
-int
-usage_keep(const struct usage_rec *rec, struct usage_kept *k)
+/* Copy p into k, its strings into one block. 0, or -1 (out of memory). */
+static int
+usage_keep_params(struct usage_kept *k, const struct db_param *p)
 {
 	size_t	 total = 0, at = 0;
 	int	 i;
 
-	usage_params(rec, k->p);
+	memcpy(k->p, p, sizeof(k->p));
 	for (i = 0; i < USAGE_NPARAMS; i++)
-		if (k->p[i].type == DBP_STR)
-			total += k->p[i].len + 1;
+		if (p[i].type == DBP_STR)
+			total += p[i].len + 1;
 	if ((k->strings = malloc(total ? total : 1)) == NULL)
 		return -1;
 	for (i = 0; i < USAGE_NPARAMS; i++) {
-		if (k->p[i].type != DBP_STR)
+		if (p[i].type != DBP_STR)
 			continue;
-		memcpy(k->strings + at, k->p[i].s, k->p[i].len);
-		k->strings[at + k->p[i].len] = '\0';
+		memcpy(k->strings + at, p[i].s, p[i].len);
+		k->strings[at + p[i].len] = '\0';
 		k->p[i].s = k->strings + at;
-		at += k->p[i].len + 1;
+		at += p[i].len + 1;
 	}
 	return 0;
+}
+
+int
+usage_keep(const struct usage_rec *rec, struct usage_kept *k)
+{
+	struct db_param	 p[USAGE_NPARAMS];
+
+	usage_params(rec, p);
+	return usage_keep_params(k, p);
 }
 
 void
@@ -335,22 +304,22 @@ usage_rec_written(struct usage_rec *rec)
 }
 
 int
-usage_log(struct usage_rec *rec, cJSON **unwritten)
+usage_log(struct usage_rec *rec, struct usage_kept *unwritten)
 {
 	struct db_param	 p[USAGE_NPARAMS];
 	int		 rc;
 
+	if (unwritten)
+		unwritten->strings = NULL;
 	if (rec->request_id == NULL)
 		return 0;
 	usage_params(rec, p);
-	if (unwritten)
-		*unwritten = NULL;
 	rc = db_exec(SQL_USAGE_INSERT, p, USAGE_NPARAMS, NULL, NULL);
 	if (rc != DB_OK && rc != DB_DUPLICATE) {
 		log_err("usage row for %s not written: %s", rec->request_id,
 		    db_error());
-		if (unwritten)
-			*unwritten = usage_params_json(p, USAGE_NPARAMS);
+		if (unwritten && usage_keep_params(unwritten, p) != 0)
+			unwritten->strings = NULL;
 	}
 	rec->request_id = NULL;
 	return rc == DB_OK || rc == DB_DUPLICATE ? 0 : -1;

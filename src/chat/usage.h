@@ -68,16 +68,17 @@ void		usage_rec_error(struct usage_rec *rec, enum err_category cat,
 /* Add "target: outcome" to the record's route (cut at its size). */
 void		usage_rec_route(struct usage_rec *rec, const char *target,
 		    const char *outcome);
-/* Insert the row (once; later calls do nothing). 0, or -1 (logged) with
- * *unwritten (when not NULL) set to the row's values for the spool. */
-int		usage_log(struct usage_rec *rec, cJSON **unwritten);
-/* A row kept to be written later (spool_defer): its parameters, with their
- * strings copied into one block; its latency ends when it is kept. */
+/* A row kept to be written later (the spool): its parameters, with their
+ * strings copied into one block (NULL: nothing kept). */
 struct usage_kept {
 	struct db_param	 p[USAGE_NPARAMS];
 	char		*strings;
 };
-/* Keep the record's row. 0, or -1 when out of memory. */
+/* Insert the row (once; later calls do nothing). 0, or -1 (logged) with
+ * *unwritten (when not NULL) holding the row's values for the spool (its
+ * strings NULL when even that failed). Free them with usage_kept_free. */
+int		 usage_log(struct usage_rec *rec, struct usage_kept *unwritten);
+/* Keep the record's row, its latency ending now. 0, or -1 (out of memory). */
 int		 usage_keep(const struct usage_rec *rec, struct usage_kept *k);
 void		 usage_kept_free(struct usage_kept *k);
 /* The kept row as usage_params_text's JSON array. */
@@ -92,12 +93,11 @@ void		 usage_rec_written(struct usage_rec *rec);
  * there already. 0 written, 2 there already (written by an earlier replay
  * or recovered from its in-flight note), 1 malformed, -1 database failure. */
 int		usage_insert_row(const cJSON *row);
-/* Statement parameters as a JSON array (numbers, strings, nulls) and back:
- * the form rows and notes take in files. The parsed strings point into row.
- * usage_params_parse: 0, or -1 when row is not an array of np values. */
-cJSON		*usage_params_json(const struct db_param *p, int np);
-/* The same array as JSON text, appended to b (integers exact, strings
- * escaped): BUF_OK or buf's error. */
+/* Statement parameters as the text of a JSON array (integers, strings,
+ * nulls), appended to b, and back from its parsed form: the form rows and
+ * notes take in files. usage_params_text: BUF_OK or buf's error.
+ * usage_params_parse: 0, or -1 when row is not an array of np values; the
+ * strings point into row. */
 int		 usage_params_text(const struct db_param *p, int np, struct buf *b);
 int		 usage_params_parse(const cJSON *row, struct db_param *p, int np);
 

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "buf.h"
 #include "json.h"
 #include "sbconst.h"
 
@@ -234,4 +235,33 @@ cJSON *
 json_add_str_or_null(cJSON *obj, const char *name, const char *s)
 {
 	return s ? cJSON_AddStringToObject(obj, name, s) : cJSON_AddNullToObject(obj, name);
+}
+
+int
+json_append_string(struct buf *b, const char *s, size_t n)
+{
+	static const char hex[] = "0123456789abcdef";
+	char		 esc[6] = "\\u00";
+	size_t		 i, from = 0;
+	unsigned char	 c;
+	int		 rc = buf_append(b, "\"", 1);
+
+	for (i = 0; i < n && rc == BUF_OK; i++) {
+		c = (unsigned char)s[i];
+		if (c >= 0x20 && c != '"' && c != '\\')
+			continue;
+		rc = buf_append(b, s + from, i - from);
+		if (c == '"' || c == '\\') {
+			esc[1] = (char)c;
+			rc = rc ? rc : buf_append(b, esc, 2);
+		} else {
+			esc[1] = 'u';
+			esc[4] = hex[c >> 4];
+			esc[5] = hex[c & 15];
+			rc = rc ? rc : buf_append(b, esc, 6);
+		}
+		from = i + 1;
+	}
+	rc = rc ? rc : buf_append(b, s + from, n - from);
+	return rc ? rc : buf_append(b, "\"", 1);
 }

@@ -1,6 +1,7 @@
 // Helpers for the chat proxy tests (issue 4): a user with provider configs
 // pointing at the mock upstream, models with known prices, and readers for
 // SSE / NDJSON responses and the usage row of a request.
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { newUser, gatewayKey, sql, q, mock, BASE } from './lib.mjs';
 
 // Prices in micro-USD per 1M tokens used for every inserted model.
@@ -108,3 +109,41 @@ export function cost(prompt, completion, cached = 0, input = PRICE_IN, output = 
 }
 
 export const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+// Usage rows deferred to the chat processes' batch files (include/spool.h).
+// Every chat process takes a request A (1.5 s before its answer) while one
+// stream B per process waits in the queue: a process that ends its A sees a B
+// waiting, so A's row joins its batch, and it serves B without being idle
+// until B ends. The user has openai/gpt-slow-first-byte and the B model.
+// Returns the A and B request ids and the B body readers (first event read).
+export const CHAT_PROCS = +(process.env.CHAT_PROCS || 4);	// scripts/stack.sh's
+const spoolDir = () => `${process.env.VAR}/spool`;
+export const spoolFiles = (re) => (existsSync(spoolDir()) ? readdirSync(spoolDir()) : [])
+  .filter((f) => re.test(f)).map((f) => `${spoolDir()}/${f}`);
+// Note files of requests in flight (not marked ended).
+const inFlight = () => spoolFiles(/^inflight-/).filter((f) => readFileSync(f, 'utf8').startsWith('[')).length;
+
+export async function until(what, fn) {
+  for (let i = 0; i < 300; i++) {
+    if (await fn()) return;
+    await sleep(50);
+  }
+  throw new Error(`timed out waiting for ${what}`);
+}
+
+export async function deferRows(key, bModel, bHeaders = {}) {
+  const send = (model, stream, headers = {}) => fetch(`${BASE}/v1/chat/completions`, { method: 'POST',
+    headers: { ...auth(key), ...headers }, body: JSON.stringify({ model, stream, messages: [{ role: 'user', content: 'hi' }] }) });
+  const a = Array.from({ length: CHAT_PROCS }, () => send('openai/gpt-slow-first-byte', false));
+  await until('every chat process to hold an A', () => inFlight() === CHAT_PROCS);
+  const b = Array.from({ length: CHAT_PROCS }, () => send(bModel, true, bHeaders));
+  const aRes = await Promise.all(a);
+  if (aRes.some((r) => r.status !== 200)) throw new Error('an A failed');
+  await Promise.all(aRes.map((r) => r.text()));
+  const bRes = await Promise.all(b);
+  const readers = bRes.map((r) => r.body.getReader());
+  await Promise.all(readers.map((r) => r.read()));
+  await until('every B to be noted', () => inFlight() === CHAT_PROCS);
+  return { aIds: aRes.map((r) => r.headers.get('x-request-id')),
+    bIds: bRes.map((r) => r.headers.get('x-request-id')), readers };
+}

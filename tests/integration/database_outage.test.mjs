@@ -152,6 +152,37 @@ test('the database restarted under concurrent traffic: 503s, then service, no ro
   assert.ok(rows.every((r) => r[1] === '1'), 'and only one');
 });
 
+// Rows a busy chat process deferred to its batch (usage_batch.test.mjs)
+// when the database goes away: its flush fails, so the batch goes to the
+// spool, and `switchboard spool` writes every row once the database is back,
+// as it was.
+test('rows in a batch when the database goes away are spooled and written once it is back', async () => {
+  const { chatUser, addModel, deferRows, usageRow, spoolFiles } = await import('./chatlib.mjs');
+  const { cli, gatewayKey } = await import('./lib.mjs');
+  const u = await chatUser();
+  addModel(u.id, 'openai', 'gpt-slow-first-byte');
+  addModel(u.id, 'openai', 'gpt-hang');
+  const key = await gatewayKey(u);
+  const { aIds, bIds, readers } = await deferRows(key, 'openai/gpt-hang', { 'x-switchboard-heartbeat-ms': '1000' });
+  execFileSync('mariadb-admin', [`--defaults-file=${mycnf}`, '-uroot', 'shutdown']);
+  await waitFor(async () => !existsSync(`${varDir}/run/mysqld.pid`));
+  await Promise.all(readers.map((r) => r.cancel().catch(() => {})));	// each B ends, then its process is idle
+  const inSpool = (id) => spoolFiles(/^usage-.+\.jsonl$/).some((f) => readFileSync(f, 'utf8').includes(id));
+  await waitFor(async () => [...aIds, ...bIds].every(inSpool), 30000);
+  const child = spawn('/usr/sbin/mariadbd', [`--defaults-file=${mycnf}`], { detached: true, stdio: 'ignore' });
+  child.unref();
+  await waitFor(async () => (await http('GET', '/api/health')).status === 200, 30000);
+  const r = cli(['spool']);
+  assert.equal(r.status, 0, r.stderr);
+  for (const id of aIds) {
+    const row = await usageRow(id);	// throws on a second row
+    assert.equal(row.status, 'success');
+    assert.equal(row.http_status, '200');
+  }
+  for (const id of bIds) assert.equal((await usageRow(id)).status, 'cancelled');
+  assert.match(cli(['spool']).stdout, /spool: 0 usage row/, 'nothing written twice');
+});
+
 // A pid no process has now (a child that has exited).
 function deadPid() {
   const r = spawnSync('true');
