@@ -52,6 +52,11 @@ void		 db_close(void);
 /* Run a statement that returns no rows. affected/insert_id may be NULL. */
 int		 db_exec(const char *sql, const struct db_param *p, int np,
 		    unsigned long long *affected, unsigned long long *insert_id);
+/* Run a statement that returns no rows for nrows (1..64) rows of np values
+ * each (p holds them row after row): in one round trip where the server
+ * takes bulk execution (MariaDB), else row by row. Outside a transaction a
+ * retry may run rows again: make the statement idempotent (INSERT IGNORE). */
+int		 db_exec_rows(const char *sql, const struct db_param *p, int np, int nrows);
 /* Run a query; rows must be freed with db_rows_free even on error. */
 int		 db_query(const char *sql, const struct db_param *p, int np,
 		    struct db_rows *rows);

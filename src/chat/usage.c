@@ -29,14 +29,6 @@ static const char SQL_USAGE_INSERT[] = "INSERT INTO" USAGE_TABLE " " USAGE_VALUE
 /* A row from the spool: the request id is unique, so a row that did reach
  * the database before is not written twice. */
 static const char SQL_USAGE_REPLAY[] = "INSERT IGNORE INTO" USAGE_TABLE " " USAGE_VALUES;
-/* The same for 2, 4, … USAGE_MAX_ROWS rows at once (usage_insert_kept):
- * built once, kept for the process's life, as the statement cache knows a
- * statement by the address of its text. Powers of two only, because each
- * prepared statement holds its parameters' bindings in the client. */
-#define USAGE_SIZES	4	/* 1, 2, 4, 8 rows */
-static char usage_sql_rows[USAGE_SIZES][sizeof(SQL_USAGE_REPLAY) +
-    USAGE_MAX_ROWS * sizeof("," USAGE_VALUES)];
-
 long long
 usage_cost(const struct adapter_usage *u, const struct usage_prices *p,
     int *known)
@@ -158,43 +150,17 @@ usage_params_parse(const cJSON *row, struct db_param *p, int np)
 	return 0;
 }
 
-/* The INSERT IGNORE of 2^k rows. */
-static const char *
-usage_sql_for(int k)
-{
-	char	*sql = usage_sql_rows[k];
-	size_t	 len;
-	int	 i;
-
-	if (sql[0] == '\0') {
-		memcpy(sql, SQL_USAGE_REPLAY, sizeof(SQL_USAGE_REPLAY));
-		len = sizeof(SQL_USAGE_REPLAY) - 1;
-		for (i = 1; i < 1 << k; i++) {
-			memcpy(sql + len, "," USAGE_VALUES, sizeof("," USAGE_VALUES));
-			len += sizeof("," USAGE_VALUES) - 1;
-		}
-	}
-	return sql;
-}
-
 int
 usage_insert_kept(const struct usage_kept *rows, int n)
 {
 	struct db_param	 p[USAGE_MAX_ROWS * USAGE_NPARAMS];
-	int		 i, k, done = 0;
+	int		 i;
 
-	if (n < 0 || n > USAGE_MAX_ROWS)
-		return -1;
-	for (k = USAGE_SIZES - 1; k >= 0; k--) {
-		if (n - done < 1 << k)
-			continue;
-		for (i = 0; i < 1 << k; i++)
-			memcpy(p + i * USAGE_NPARAMS, rows[done + i].p, sizeof(rows[0].p));
-		if (db_exec(usage_sql_for(k), p, (1 << k) * USAGE_NPARAMS, NULL, NULL) != DB_OK)
-			return -1;
-		done += 1 << k;
-	}
-	return 0;
+	if (n < 1 || n > USAGE_MAX_ROWS)
+		return n == 0 ? 0 : -1;
+	for (i = 0; i < n; i++)
+		memcpy(p + i * USAGE_NPARAMS, rows[i].p, sizeof(rows[i].p));
+	return db_exec_rows(SQL_USAGE_REPLAY, p, USAGE_NPARAMS, n) == DB_OK ? 0 : -1;
 }
 
 int

@@ -15,7 +15,7 @@
 #define USAGE_MAX_ERROR	255
 #define USAGE_MAX_ROUTE	1023
 #define USAGE_NPARAMS	26	/* values of a row */
-#define USAGE_MAX_ROWS	8	/* rows one usage_insert_kept writes at most */
+#define USAGE_MAX_ROWS	16	/* rows one usage_insert_kept writes at most */
 
 enum usage_status { USAGE_SUCCESS = 0, USAGE_ERROR, USAGE_CANCELLED,
 	USAGE_STATUS__MAX };
@@ -84,8 +84,8 @@ void		 usage_kept_free(struct usage_kept *k);
 /* The kept row as usage_params_text's JSON array. */
 int		 usage_kept_text(const struct usage_kept *k, struct buf *b);
 /* Insert n (0..USAGE_MAX_ROWS) kept rows, skipping request ids already
- * there: all in one statement when n is a power of two, else in one per bit
- * of n. 0, or -1 (database failure; the rows before may be written). */
+ * there, in one round trip (db_exec_rows). 0, or -1 (database failure; some
+ * may be written). */
 int		 usage_insert_kept(const struct usage_kept *rows, int n);
 /* The row was kept to be written later: usage_log does nothing now. */
 void		 usage_rec_written(struct usage_rec *rec);

@@ -14,8 +14,8 @@
 #include "log.h"
 
 #define DB_MAX_STMTS	256
-#define DB_MAX_PARAMS	32	/* bound on the stack; more (a multi-row INSERT) on the heap */
-#define DB_MAX_PARAMS_HEAP 1024
+#define DB_MAX_PARAMS	32
+#define DB_MAX_ROWS	64	/* rows of one bulk execution (db_exec_rows) */
 #define DB_MAX_COLS	64
 #define DB_COL_MIN	64
 #define DB_DOWN_SKIP_S	10	/* a host that failed is tried last for this long */
@@ -251,16 +251,97 @@ db_bind_params(MYSQL_BIND *b, const struct db_param *p, int np)
 	}
 }
 
-/* Prepare (cached), bind, execute. Returns the statement or NULL with the
- * error recorded. */
-static MYSQL_STMT *
-db_execute_once(const char *sql, const struct db_param *p, int np, int *status)
+/* Bind nrows rows of np values (p, row after row) column by column, for
+ * one bulk execution; *mem holds the columns' arrays (free it). 0, or -1
+ * when a column mixes numbers and strings or memory ran out. */
+static int
+db_bind_rows(MYSQL_BIND *b, const struct db_param *p, int np, int nrows, void **mem)
 {
-	MYSQL_BIND	 stack[DB_MAX_PARAMS], *b = stack;
+	size_t		 per = ((size_t)nrows * (sizeof(long long) + sizeof(char *) +
+	    sizeof(unsigned long) + 1) + 7) & ~(size_t)7;
+	char		*m;
+	int		 c, r, strings, ints;
+
+	if ((m = *mem = malloc(per * (size_t)np)) == NULL)
+		return -1;
+	memset(b, 0, sizeof(*b) * (size_t)np);
+	for (c = 0; c < np; c++, m += per) {
+		long long	*ll = (long long *)(void *)m;
+		const void	**str = (const void **)(ll + nrows);
+		unsigned long	*len = (unsigned long *)(str + nrows);
+		char		*ind = (char *)(len + nrows);
+
+		for (r = strings = ints = 0; r < nrows; r++) {
+			const struct db_param *v = &p[r * np + c];
+
+			ind[r] = v->type == DBP_NULL ? STMT_INDICATOR_NULL : STMT_INDICATOR_NONE;
+			strings |= v->type == DBP_STR;
+			ints |= v->type == DBP_INT;
+			ll[r] = v->i;
+			str[r] = v->s;
+			len[r] = (unsigned long)v->len;
+		}
+		if (strings && ints)
+			return -1;
+		b[c].buffer_type = strings ? MYSQL_TYPE_STRING : MYSQL_TYPE_LONGLONG;
+		b[c].buffer = strings ? (void *)str : (void *)ll;
+		b[c].length = strings ? len : NULL;
+		b[c].u.indicator = ind;
+	}
+	return 0;
+}
+
+/* Whether the server takes bulk execution (MariaDB 10.2 and later; the
+ * test MARIADB_STMT_BULK_SUPPORTED makes, through the public API). */
+static int
+db_bulk_supported(void)
+{
+	unsigned long	 caps = 0, ext = 0;
+
+	if (mariadb_get_infov(db_conn, MARIADB_CONNECTION_SERVER_CAPABILITIES, &caps) != 0 ||
+	    mariadb_get_infov(db_conn, MARIADB_CONNECTION_EXTENDED_SERVER_CAPABILITIES, &ext) != 0)
+		return 0;
+	return !(caps & CLIENT_MYSQL) && (ext & (MARIADB_CLIENT_STMT_BULK_OPERATIONS >> 32));
+}
+
+/* Execute st for nrows rows: in one bulk round trip where the server takes
+ * it (MariaDB), else row by row. 0, or -1 with the error recorded. */
+static int
+db_execute_rows(MYSQL_STMT *st, const struct db_param *p, int np, int nrows)
+{
+	MYSQL_BIND	 b[DB_MAX_PARAMS];
+	unsigned int	 n = (unsigned int)nrows, none = 0;
+	void		*mem = NULL;
+	int		 r, rc = 0;
+
+	if (db_bulk_supported() && db_bind_rows(b, p, np, nrows, &mem) == 0) {
+		mysql_stmt_attr_set(st, STMT_ATTR_ARRAY_SIZE, &n);
+		mysql_stmt_bind_param(st, b);
+		rc = mysql_stmt_execute(st) != 0 ? -1 : 0;
+		mysql_stmt_attr_set(st, STMT_ATTR_ARRAY_SIZE, &none);
+		free(mem);
+		return rc;
+	}
+	free(mem);
+	for (r = 0; r < nrows && rc == 0; r++) {
+		db_bind_params(b, p + r * np, np);
+		mysql_stmt_bind_param(st, b);
+		rc = mysql_stmt_execute(st) != 0 ? -1 : 0;
+	}
+	return rc;
+}
+
+/* Prepare (cached), bind, execute for nrows rows of np values. Returns the
+ * statement or NULL with the error recorded. */
+static MYSQL_STMT *
+db_execute_once(const char *sql, const struct db_param *p, int np, int nrows,
+    int *status)
+{
+	MYSQL_BIND	 b[DB_MAX_PARAMS];
 	MYSQL_STMT	*st;
 
 	*status = DB_ERROR;
-	if (np > DB_MAX_PARAMS_HEAP)
+	if (np > DB_MAX_PARAMS || nrows < 1 || nrows > DB_MAX_ROWS)
 		return NULL;
 	if ((*status = db_connect()) != DB_OK)
 		return NULL;
@@ -275,16 +356,19 @@ db_execute_once(const char *sql, const struct db_param *p, int np, int *status)
 		log_err("bug: parameter count mismatch for: %.80s", sql);
 		return NULL;
 	}
-	if (np > DB_MAX_PARAMS && (b = calloc((size_t)np, sizeof(*b))) == NULL) {
-		db_set_error(0, "out of memory");
-		return NULL;
+	if (nrows > 1) {
+		if (db_execute_rows(st, p, np, nrows) != 0) {
+			db_set_error(mysql_stmt_errno(st), mysql_stmt_error(st));
+			*status = db_classify(db_last_errno);
+			return NULL;
+		}
+		*status = DB_OK;
+		return st;
 	}
 	if (np > 0) {
 		db_bind_params(b, p, np);
-		mysql_stmt_bind_param(st, b);	/* copies the binds */
+		mysql_stmt_bind_param(st, b);
 	}
-	if (b != stack)
-		free(b);
 	if (mysql_stmt_execute(st) != 0) {
 		db_set_error(mysql_stmt_errno(st), mysql_stmt_error(st));
 		*status = db_classify(db_last_errno);
@@ -314,7 +398,7 @@ db_backoff(int n)
  * backoff: it did not take effect. Inside a transaction both go back to the
  * caller, who owns the whole transaction. */
 static MYSQL_STMT *
-db_execute(const char *sql, const struct db_param *p, int np, int *status)
+db_execute(const char *sql, const struct db_param *p, int np, int nrows, int *status)
 {
 	MYSQL_STMT	*st;
 	int		 tries = 0;
@@ -322,7 +406,7 @@ db_execute(const char *sql, const struct db_param *p, int np, int *status)
 	db_failback();
 	for (;;) {
 		db_last_errno = 0;
-		st = db_execute_once(sql, p, np, status);
+		st = db_execute_once(sql, p, np, nrows, status);
 		if (st != NULL || db_in_tx)
 			break;
 		if (*status == DB_UNAVAILABLE && tries == 0) {
@@ -348,12 +432,24 @@ db_exec(const char *sql, const struct db_param *p, int np,
 	MYSQL_STMT	*st;
 	int		 status;
 
-	if ((st = db_execute(sql, p, np, &status)) == NULL)
+	if ((st = db_execute(sql, p, np, 1, &status)) == NULL)
 		return status;
 	if (affected)
 		*affected = mysql_stmt_affected_rows(st);
 	if (insert_id)
 		*insert_id = mysql_stmt_insert_id(st);
+	mysql_stmt_free_result(st);
+	return DB_OK;
+}
+
+int
+db_exec_rows(const char *sql, const struct db_param *p, int np, int nrows)
+{
+	MYSQL_STMT	*st;
+	int		 status;
+
+	if ((st = db_execute(sql, p, np, nrows, &status)) == NULL)
+		return status;
 	mysql_stmt_free_result(st);
 	return DB_OK;
 }
@@ -453,7 +549,7 @@ db_query(const char *sql, const struct db_param *p, int np, struct db_rows *rows
 	int		 status;
 
 	memset(rows, 0, sizeof(*rows));
-	if ((st = db_execute(sql, p, np, &status)) == NULL)
+	if ((st = db_execute(sql, p, np, 1, &status)) == NULL)
 		return status;
 	if ((status = db_fetch_all(st, rows)) != DB_OK)
 		log_err("fetch failed: %s", db_last_error);
