@@ -173,7 +173,11 @@ quota_scope_id(int s, long long user_id, long long key_id)
 static int
 quota_shard(void)
 {
-	return (int)(getpid() % QUOTA_SHARDS);
+	static int	 shard = -1;
+
+	if (shard < 0)
+		shard = (int)(getpid() % QUOTA_SHARDS);
+	return shard;
 }
 
 static void
