@@ -32,6 +32,8 @@ int	spool_deferred(void);
 /* Write the deferred rows in one INSERT. 0, or -1 when the database failed
  * (logged; they are then in the spool). */
 int	spool_flush(void);
+/* At process exit: spool_flush, and remove the (empty) batch file. */
+void	spool_fini(void);
 /* Whether this process spooled rows not yet replayed. */
 int	spool_pending(void);
 /* Write every spooled row (of any process, and the batches of dead ones),

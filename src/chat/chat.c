@@ -1664,7 +1664,7 @@ chat_init(const struct config *c)
 void
 chat_fini(void)
 {
-	(void)spool_flush();
+	spool_fini();
 	chatcache_flush();
 	inflight_fini();
 	upstream_fini();

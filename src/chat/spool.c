@@ -226,6 +226,19 @@ spool_flush(void)
 	return rc == 0 ? 0 : -1;
 }
 
+void
+spool_fini(void)
+{
+	char	 path[1200];
+
+	if (spool_flush() != 0 || batch_fd < 0)
+		return;
+	close(batch_fd);
+	batch_fd = -1;
+	spool_path(path, sizeof(path), "batch", 0);
+	(void)unlink(path);
+}
+
 /* Settle a replayed row's reservation and drop its in-flight note. */
 static void
 spool_settle(const cJSON *o)
