@@ -73,6 +73,9 @@ innodb_doublewrite = 0
 innodb_buffer_pool_dump_at_shutdown = 0
 innodb_buffer_pool_load_at_startup = 0
 skip-log-bin
+# A few threads serve every connection's statements: fewer thread wake-ups per
+# request than one thread per connection (bench/RESULTS.md, stop 25).
+thread_handling = pool-of-threads
 max_connections = 200
 [client]
 socket = $sock
