@@ -2,10 +2,11 @@
  * process's note file spool_dir/inflight-<host>-<pid>.json, which holds the
  * current request's note (a FastCGI process serves one request at a time)
  * as the JSON array of SQL_INFLIGHT_ADOPT's parameters (padded with spaces),
- * and is marked ended (its first byte) when the request ends. Recovery adopts a dead process's file note into the table
- * and recovers it from there: it takes a note by deleting it (one process
- * wins it), then writes the usage row only if none exists (the request id is
- * unique) and, only then, releases the reservation; all in one transaction.
+ * and is marked ended (its first byte) when the request ends. Recovery
+ * adopts a dead process's file note into the table and recovers it from
+ * there: it takes a note by deleting it (one process wins it), then writes
+ * the usage row only if none exists (the request id is unique) and, only
+ * then, releases the reservation; all in one transaction.
  * Must not be consulted on the request path beyond two file writes, or one
  * INSERT and one DELETE. */
 #include <dirent.h>

@@ -1,7 +1,6 @@
 /* server: the request loop and dispatch shared by every *.fcgi program (see
  * server.h). One process serves one request at a time; the web server runs
  * as many processes as it is told. Nothing here knows about a handler's data. */
-#include <errno.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
@@ -320,43 +319,40 @@ server_alarm(int on)
 static int
 server_accept(const struct program *prog, FCGX_Request *freq)
 {
-	int	 rc, armed;
+	int	 rc, rang;
 
 	for (;;) {
-		armed = prog->deferred != NULL && prog->deferred();
-		if (armed && !server_busy()) {
+		if (prog->deferred == NULL || !prog->deferred())
+			return FCGX_Accept_r(freq);
+		if (!server_busy()) {
 			(void)prog->idle();
-			armed = 0;
+			return FCGX_Accept_r(freq);
 		}
-		if (armed) {
-			freq->flags |= FCGI_FAIL_ACCEPT_ON_INTR;
-			server_alarm(1);
-		}
+		freq->flags |= FCGI_FAIL_ACCEPT_ON_INTR;
+		server_alarm(1);
 		rc = FCGX_Accept_r(freq);
-		if (!armed)
-			return rc;
-		freq->flags &= ~FCGI_FAIL_ACCEPT_ON_INTR;
-		if (rc >= 0 || !server_alarm_rang) {
-			server_alarm(0);
-			return rc;
-		}
+		rang = server_alarm_rang;
 		server_alarm(0);
-		(void)prog->idle();
+		freq->flags &= ~FCGI_FAIL_ACCEPT_ON_INTR;
+		if (rc >= 0 || !rang)
+			return rc;
+		(void)prog->idle();	/* none came within SERVER_IDLE_MS */
 	}
 }
 
-/* Whether the web server has sent all it will (the body was read whole, and
- * the end of the input follows it), so that the connection may be closed at
- * once: libfcgi otherwise shuts down its side and reads until the web server
- * closes, so that unread input cannot reset the connection under a response
- * still in flight. That costs three system calls per request. */
+/* Whether the web server has sent all it will (a body was read whole, and
+ * the end of the input follows it at once), so that the connection may be
+ * closed at once: libfcgi otherwise shuts down its side and reads until the
+ * web server closes, so that unread input cannot reset the connection under
+ * a response still in flight. That costs three system calls per request.
+ * Without a Content-Length nothing is read: a body may still be coming. */
 static int
 server_input_done(FCGX_Request *freq, const struct req *r)
 {
 	const char	*cl = http_param(r, "CONTENT_LENGTH");
 	long long	 len = cl && *cl ? strtoll(cl, NULL, 10) : 0;
 
-	if (len != 0 && (r->body == NULL || (long long)r->body_len != len))
+	if (len <= 0 || r->body == NULL || (long long)r->body_len != len)
 		return 0;
 	return FCGX_GetChar(freq->in) == EOF;
 }
@@ -370,9 +366,8 @@ server_loop(const struct program *prog, int *okp)
 	FCGX_Request	 freq;
 	struct req	 r;
 	const char	*path;
-	int		 ok, rc;
-
 	struct sigaction sa;
+	int		 ok, rc;
 
 	if (FCGX_InitRequest(&freq, 0, 0) != 0)
 		return 1;
@@ -397,7 +392,7 @@ server_loop(const struct program *prog, int *okp)
 			server_handle(prog, &r);
 		else
 			http_send_error(&r);
-		if (server_input_done(&freq, &r))
+		if (rc == 0 && server_input_done(&freq, &r))
 			freq.detached = 1;	/* FCGX_Finish_r then just closes */
 		http_req_free(&r);
 		FCGX_Finish_r(&freq);
