@@ -92,7 +92,7 @@ if [ "${BENCH_NGINX:-1}" = 1 ] && command -v nginx >/dev/null && command -v spaw
 	nd=$bvar/ngx
 	mkdir -p "$nd/run" "$nd/log"
 	cp /etc/nginx/fastcgi_params "$nd/"
-	SWITCHBOARD_CONFIG=$bvar/switchboard.ini spawn-fcgi -s "$nd/run/chat.sock" -F "$procs" -M 0666 \
+	SWITCHBOARD_CONFIG=$bvar/switchboard.ini GNUTLS_NO_IMPLICIT_INIT=1 spawn-fcgi -s "$nd/run/chat.sock" -F "$procs" -M 0666 \
 	    -P "$nd/run/chat.pids" -- "$root/build/chat.fcgi" >"$nd/log/spawn.log" 2>&1
 	cat > "$nd/nginx.conf" <<EOC
 worker_processes 1;

@@ -41,7 +41,8 @@ here=\${0%/*}
 lib=\$here/../lib
 MARIADB_PLUGIN_DIR=\$lib/plugin
 TZDIR=\$here/../share/zoneinfo
-export MARIADB_PLUGIN_DIR TZDIR
+GNUTLS_NO_IMPLICIT_INIT=1	# GnuTLS is loaded (libldap) but never used
+export MARIADB_PLUGIN_DIR TZDIR GNUTLS_NO_IMPLICIT_INIT
 exec "\$lib/ld-linux-x86-64.so.2" --library-path "\$lib" "\$lib/$2" "\$@"
 EOS
 	chmod 755 "$1"
