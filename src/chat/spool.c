@@ -121,7 +121,7 @@ spool_line(struct buf *b, const struct usage_kept *row, const char *request_id,
 	if (settle != NULL && s == NULL)
 		return BUF_NOMEM;
 	rc = buf_puts(b, "{\"row\":");
-	rc = rc ? rc : usage_kept_text(row, b);
+	rc = rc ? rc : usage_params_text(row->p, USAGE_NPARAMS, b);
 	rc = rc ? rc : buf_puts(b, ",\"request_id\":");
 	rc = rc ? rc : json_append_string(b, request_id, strlen(request_id));
 	if (s != NULL) {

@@ -1,12 +1,12 @@
 /* usage: cost arithmetic in integers (128-bit intermediate, never floats) and
- * the single usage-log insert per request. The row is written with one
- * prepared INSERT; a failure is logged, never shown to the client. */
+ * the one usage-log row per request: written with one prepared INSERT, or
+ * kept (usage_keep) for the spool's batch of rows written in one bulk INSERT;
+ * a failure is logged, never shown to the client. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "buf.h"
-
 #include "db.h"
 #include "http.h"
 #include "json.h"
@@ -29,6 +29,7 @@ static const char SQL_USAGE_INSERT[] = "INSERT INTO" USAGE_TABLE " " USAGE_VALUE
 /* A row from the spool: the request id is unique, so a row that did reach
  * the database before is not written twice. */
 static const char SQL_USAGE_REPLAY[] = "INSERT IGNORE INTO" USAGE_TABLE " " USAGE_VALUES;
+
 long long
 usage_cost(const struct adapter_usage *u, const struct usage_prices *p,
     int *known)
@@ -255,12 +256,6 @@ usage_kept_free(struct usage_kept *k)
 {
 	free(k->strings);
 	k->strings = NULL;
-}
-
-int
-usage_kept_text(const struct usage_kept *k, struct buf *b)
-{
-	return usage_params_text(k->p, USAGE_NPARAMS, b);
 }
 
 void

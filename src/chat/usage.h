@@ -81,8 +81,6 @@ int		 usage_log(struct usage_rec *rec, struct usage_kept *unwritten);
 /* Keep the record's row, its latency ending now. 0, or -1 (out of memory). */
 int		 usage_keep(const struct usage_rec *rec, struct usage_kept *k);
 void		 usage_kept_free(struct usage_kept *k);
-/* The kept row as usage_params_text's JSON array. */
-int		 usage_kept_text(const struct usage_kept *k, struct buf *b);
 /* Insert n (0..USAGE_MAX_ROWS) kept rows, skipping request ids already
  * there, in one round trip (db_exec_rows). 0, or -1 (database failure; some
  * may be written). */

@@ -304,8 +304,8 @@ db_bulk_supported(void)
 	return !(caps & CLIENT_MYSQL) && (ext & (MARIADB_CLIENT_STMT_BULK_OPERATIONS >> 32));
 }
 
-/* Execute st for nrows rows: in one bulk round trip where the server takes
- * it (MariaDB), else row by row. 0, or -1 with the error recorded. */
+/* Execute st for nrows rows: several in one bulk round trip where the
+ * server takes it (MariaDB), else row by row. 0, or -1 with the error recorded. */
 static int
 db_execute_rows(MYSQL_STMT *st, const struct db_param *p, int np, int nrows)
 {
@@ -314,7 +314,7 @@ db_execute_rows(MYSQL_STMT *st, const struct db_param *p, int np, int nrows)
 	void		*mem = NULL;
 	int		 r, rc = 0;
 
-	if (db_bulk_supported() && db_bind_rows(b, p, np, nrows, &mem) == 0) {
+	if (nrows > 1 && db_bulk_supported() && db_bind_rows(b, p, np, nrows, &mem) == 0) {
 		mysql_stmt_attr_set(st, STMT_ATTR_ARRAY_SIZE, &n);
 		mysql_stmt_bind_param(st, b);
 		rc = mysql_stmt_execute(st) != 0 ? -1 : 0;
@@ -324,8 +324,10 @@ db_execute_rows(MYSQL_STMT *st, const struct db_param *p, int np, int nrows)
 	}
 	free(mem);
 	for (r = 0; r < nrows && rc == 0; r++) {
-		db_bind_params(b, p + r * np, np);
-		mysql_stmt_bind_param(st, b);
+		if (np > 0) {
+			db_bind_params(b, p + r * np, np);
+			mysql_stmt_bind_param(st, b);
+		}
 		rc = mysql_stmt_execute(st) != 0 ? -1 : 0;
 	}
 	return rc;
@@ -337,7 +339,6 @@ static MYSQL_STMT *
 db_execute_once(const char *sql, const struct db_param *p, int np, int nrows,
     int *status)
 {
-	MYSQL_BIND	 b[DB_MAX_PARAMS];
 	MYSQL_STMT	*st;
 
 	*status = DB_ERROR;
@@ -356,20 +357,7 @@ db_execute_once(const char *sql, const struct db_param *p, int np, int nrows,
 		log_err("bug: parameter count mismatch for: %.80s", sql);
 		return NULL;
 	}
-	if (nrows > 1) {
-		if (db_execute_rows(st, p, np, nrows) != 0) {
-			db_set_error(mysql_stmt_errno(st), mysql_stmt_error(st));
-			*status = db_classify(db_last_errno);
-			return NULL;
-		}
-		*status = DB_OK;
-		return st;
-	}
-	if (np > 0) {
-		db_bind_params(b, p, np);
-		mysql_stmt_bind_param(st, b);
-	}
-	if (mysql_stmt_execute(st) != 0) {
+	if (db_execute_rows(st, p, np, nrows) != 0) {
 		db_set_error(mysql_stmt_errno(st), mysql_stmt_error(st));
 		*status = db_classify(db_last_errno);
 		return NULL;
