@@ -35,6 +35,9 @@ port=$((28480 + 10 * slot + 5))
 up=$((28480 + 10 * slot + 6))
 base=http://127.0.0.1:$port
 tck=$(getconf CLK_TCK)
+# BENCH_BIN=DIR runs the programs built in DIR (a before/after comparison:
+# copy build/ of the old commit aside); default build/.
+bin=${BENCH_BIN:-$root/build}
 
 make --no-print-directory build >/dev/null
 make --no-print-directory SAN=1 build >/dev/null
@@ -49,14 +52,14 @@ mkdir -p "$bvar/run" "$bvar/log" bench/out
     "${BENCH_ROUTE_CACHE_S:-0}" "${BENCH_KEY_CACHE_S:-0}"; } > "$bvar/switchboard.ini"
 # BENCH_SYNC_WAIT=false measures a cluster without read-your-writes waits.
 sed -i "s/^sync_wait = true/sync_wait = ${BENCH_SYNC_WAIT:-true}/" "$bvar/switchboard.ini"
-sed -e "s|@ROOT@|$root|g" -e "s|@VAR@|$bvar|g" -e "s|@PORT@|$port|g" -e "s|@BIN@|$root/build|g" \
+sed -e "s|@ROOT@|$root|g" -e "s|@VAR@|$bvar|g" -e "s|@PORT@|$port|g" -e "s|@BIN@|$bin|g" \
     -e "s|@INI@|$bvar/switchboard.ini|g" -e "s|@PROCS@|1|g" -e "s|@CHAT_PROCS@|$procs|g" -e "s|@ASAN@||g" \
     conf/lighttpd.conf.in > "$bvar/lighttpd.conf"
 lighttpd -f "$bvar/lighttpd.conf"
 webpids() { cat "$bvar/run/lighttpd.pid"; }
 if [ "$nodes" = 2 ]; then
 	mkdir -p "$bvar/n2/run" "$bvar/n2/log"
-	sed -e "s|@ROOT@|$root|g" -e "s|@VAR@|$bvar/n2|g" -e "s|@PORT@|$((port + 3))|g" -e "s|@BIN@|$root/build|g" \
+	sed -e "s|@ROOT@|$root|g" -e "s|@VAR@|$bvar/n2|g" -e "s|@PORT@|$((port + 3))|g" -e "s|@BIN@|$bin|g" \
 	    -e "s|@INI@|$bvar/switchboard.ini|g" -e "s|@PROCS@|1|g" -e "s|@CHAT_PROCS@|$procs|g" -e "s|@ASAN@||g" \
 	    conf/lighttpd.conf.in > "$bvar/n2/lighttpd.conf"
 	lighttpd -f "$bvar/n2/lighttpd.conf"
@@ -67,7 +70,7 @@ fi
 cgiport=$((28480 + 10 * slot + 2))
 if [ "${BENCH_CGI:-1}" = 1 ]; then
 	mkdir -p "$bvar/cgi/run" "$bvar/cgi/log" "$bvar/cgi/root"
-	ln -sf "$root/build/chat.fcgi" "$bvar/cgi/root/v1"
+	ln -sf "$bin/chat.fcgi" "$bvar/cgi/root/v1"
 	cat > "$bvar/cgi/lighttpd.conf" <<EOC
 server.bind = "127.0.0.1"
 server.port = $cgiport
@@ -93,7 +96,7 @@ if [ "${BENCH_NGINX:-1}" = 1 ] && command -v nginx >/dev/null && command -v spaw
 	mkdir -p "$nd/run" "$nd/log"
 	cp /etc/nginx/fastcgi_params "$nd/"
 	SWITCHBOARD_CONFIG=$bvar/switchboard.ini GNUTLS_NO_IMPLICIT_INIT=1 spawn-fcgi -s "$nd/run/chat.sock" -F "$procs" -M 0666 \
-	    -P "$nd/run/chat.pids" -- "$root/build/chat.fcgi" >"$nd/log/spawn.log" 2>&1
+	    -P "$nd/run/chat.pids" -- "$bin/chat.fcgi" >"$nd/log/spawn.log" 2>&1
 	cat > "$nd/nginx.conf" <<EOC
 worker_processes 1;
 user root;

@@ -1,8 +1,10 @@
-/* chatcache: one SELECT per gateway-key chat request for identity, limits
- * and the change stamps, and the per-process caches of model resolution,
+/* chatcache: the chat request's snapshot (identity, limits and the change
+ * stamps) and the per-process caches of key identities, model resolution,
  * decrypted provider keys and the user's circuit state, valid while the
- * stamps are unchanged (see chatcache.h). Entries are bounded in number and
- * age; keys are wiped on eviction. */
+ * stamps are unchanged (see chatcache.h). A warm gateway-key request asks
+ * only for the two stamps; a cold one, or one after a change, reads the
+ * whole snapshot in one SELECT. Entries are bounded in number and age;
+ * keys are wiped on eviction. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -22,7 +24,9 @@
  * 13-17 key limits, 18 the change stamps (the user's and everyone's: see
  * stamp.h), 19-20 the user's and the key's concurrency caps, 21 the
  * admin's maintenance message (NULL: serving), 22-23 the user's and the
- * key's budget windows. Primary-key lookups only. Parameter: the key hash (or the user id). */
+ * key's budget windows, 24 the microseconds the key stays valid (its
+ * expiry, or its previous secret's end; NULL: no end). Primary-key lookups
+ * only. Parameter: the key hash (or the user id). */
 #define CC_USER_LIMITS							\
 	" r.rpm_limit, r.tpm_limit, b.monthly_budget_micros,"		\
 	" b.budget_alert_pct, b.budget_hard_stop,"
@@ -40,8 +44,9 @@
 #define CC_COL_CONCURRENT	19
 #define CC_COL_MAINTENANCE	21
 #define CC_COL_WINDOWS		22
+#define CC_COL_VALID_US		24
 
-#define CC_KEY_SNAPSHOT							\
+#define CC_KEY_SNAPSHOT(valid_until)					\
     "SELECT k.id, k.user_id, u.username, u.role, k.allowed_models,"	\
     " k.revoked_at IS NOT NULL,"						\
     " k.expires_at IS NOT NULL AND k.expires_at <= NOW(6),"		\
@@ -52,14 +57,23 @@
     CC_STAMPS								\
     " r.max_concurrent, k.max_concurrent,"				\
     CC_MAINTENANCE							\
-    " b.budget_window, k.budget_window"					\
+    " b.budget_window, k.budget_window,"				\
+    " TIMESTAMPDIFF(MICROSECOND, NOW(6), " valid_until ")"		\
     " FROM gateway_keys k JOIN users u ON u.id = k.user_id"		\
     CC_JOINS("k.user_id")
 static const char SQL_SNAPSHOT[] =
-    CC_KEY_SNAPSHOT " WHERE k.key_hash = ? AND u.is_active = 1";
+    CC_KEY_SNAPSHOT("k.expires_at")
+    " WHERE k.key_hash = ? AND u.is_active = 1";
 /* A previous secret inside its rotation overlap (asked only on a miss). */
 static const char SQL_SNAPSHOT_PREV[] =
-    CC_KEY_SNAPSHOT " WHERE " AUTH_KEY_PREV_MATCH " AND u.is_active = 1";
+    CC_KEY_SNAPSHOT("LEAST(k.prev_expires_at, COALESCE(k.expires_at, k.prev_expires_at))")
+    " WHERE " AUTH_KEY_PREV_MATCH " AND u.is_active = 1";
+/* The stamps alone ("user.everyone", as CC_STAMPS), for a cached key: one
+ * table, two primary keys. Parameter: the user id. */
+static const char SQL_STAMPS[] =
+    "SELECT CONCAT(COALESCE(MAX(IF(scope_id = 0, NULL, gen)), 0), '.',"
+    " COALESCE(MAX(IF(scope_id = 0, gen, NULL)), 0))"
+    " FROM route_stamps WHERE scope_id IN (?, 0)";
 /* The same for a browser session (no key: its columns are empty). */
 static const char SQL_SNAPSHOT_USER[] =
     "SELECT 0, u.id, u.username, u.role, NULL, 0, 0, 0,"
@@ -104,12 +118,17 @@ struct cc_key {
 	size_t			 keylen;
 };
 
-/* A gateway key's identity and limits (key_cache_s mode only). */
+/* A gateway key's identity and limits, as of the stamps in fp: reused while
+ * the stamps are unchanged (asked on every request), at most
+ * CHATCACHE_TTL_S seconds, or, with key_cache_s, for that many seconds
+ * unchecked; never past the key's expiry (valid_until_us, 0: none). */
 struct cc_ident {
 	unsigned char		 hash[32];
 	int			 used;
 	long long		 born_us;
 	long long		 touched_us;
+	long long		 valid_until_us;
+	char			 fp[CHATCACHE_FP_MAX];
 	long long		 key_id;
 	long long		 user_id;
 	char			 username[SB_MAX_USERNAME + 1];
@@ -130,7 +149,7 @@ struct cc_circuits {
 static struct cc_resolved	cc_res[CHATCACHE_RESOLVED];
 static struct cc_circuits	cc_circ[CHATCACHE_KEYS];
 static struct cc_ident		cc_ids[CHATCACHE_KEYS];
-static int			cc_key_s;	/* 0 = read the key every request */
+static int			cc_key_s;	/* 0 = check identities by the stamps */
 static struct cc_key		cc_keys[CHATCACHE_KEYS];
 static int			cc_trust_s;	/* 0 = validate every request */
 
@@ -160,14 +179,13 @@ cc_ident_drop(struct cc_ident *e)
 	OPENSSL_cleanse(e, sizeof(*e));
 }
 
-/* Fill r->who and lim from a fresh cached identity; touch last_used_at at
- * most once a minute. 1 on a hit, 0 on a miss. */
-static int
-cc_ident_get(struct req *r, const unsigned char hash[32], int global_rpm,
-    struct quota_limits *lim)
+/* The cached identity of the key with this hash, if it may still be used
+ * now: within its age (key_cache_s unchecked, else CHATCACHE_TTL_S) and
+ * before the key's expiry. A stale one is dropped. */
+static struct cc_ident *
+cc_ident_find(const unsigned char hash[32], long long now)
 {
-	long long	 now = http_now_us();
-	struct db_param	 p[1];
+	long long	 ttl = cc_key_s > 0 ? cc_key_s : CHATCACHE_TTL_S;
 	size_t		 i;
 
 	for (i = 0; i < CHATCACHE_KEYS; i++) {
@@ -175,62 +193,110 @@ cc_ident_get(struct req *r, const unsigned char hash[32], int global_rpm,
 
 		if (!e->used || CRYPTO_memcmp(e->hash, hash, 32) != 0)
 			continue;
-		if (now - e->born_us < 0 || now - e->born_us >= cc_key_s * 1000000LL) {
+		if (now - e->born_us < 0 || now - e->born_us >= ttl * 1000000LL ||
+		    (e->valid_until_us != 0 && now >= e->valid_until_us)) {
 			cc_ident_drop(e);
-			return 0;
+			return NULL;
 		}
-		r->who.key_id = e->key_id;
-		r->who.user_id = e->user_id;
-		cc_copy(r->who.username, sizeof(r->who.username), e->username);
-		r->who.is_admin = e->is_admin;
-		free(r->who.allowed_models);
-		r->who.allowed_models = NULL;
-		/* Out of memory must never widen the allowed models: a miss. */
-		if (e->allowed_models &&
-		    (r->who.allowed_models = strdup(e->allowed_models)) == NULL)
-			return 0;
-		r->who.via = AUTH_VIA_KEY;
-		*lim = e->lim;
-		lim->rpm[QUOTA_GLOBAL] = global_rpm > 0 ? global_rpm : 0;
-		if (now - e->touched_us >= 60 * 1000000LL) {
-			e->touched_us = now;
-			p[0] = db_int(e->key_id);
-			(void)db_exec(SQL_KEY_TOUCH, p, 1, NULL, NULL);
-		}
-		return 1;
+		return e;
+	}
+	return NULL;
+}
+
+/* Fill r->who and lim from a cached identity; touch last_used_at at most
+ * once a minute. 0, or -1 (out of memory: treat as a miss). */
+static int
+cc_ident_use(struct req *r, struct cc_ident *e, int global_rpm,
+    struct quota_limits *lim, long long now)
+{
+	struct db_param	 p;
+
+	r->who.key_id = e->key_id;
+	r->who.user_id = e->user_id;
+	cc_copy(r->who.username, sizeof(r->who.username), e->username);
+	r->who.is_admin = e->is_admin;
+	free(r->who.allowed_models);
+	r->who.allowed_models = NULL;
+	/* Out of memory must never widen the allowed models: a miss. */
+	if (e->allowed_models &&
+	    (r->who.allowed_models = strdup(e->allowed_models)) == NULL)
+		return -1;
+	r->who.via = AUTH_VIA_KEY;
+	*lim = e->lim;
+	lim->rpm[QUOTA_GLOBAL] = global_rpm > 0 ? global_rpm : 0;
+	if (now - e->touched_us >= 60 * 1000000LL) {
+		e->touched_us = now;
+		p = db_int(e->key_id);
+		(void)db_exec(SQL_KEY_TOUCH, &p, 1, NULL, NULL);
 	}
 	return 0;
 }
 
-static void
-cc_ident_put(const struct req *r, const unsigned char hash[32],
-    const struct quota_limits *lim)
+/* The slot for the key with this hash: its own, else an empty one, else
+ * the oldest. */
+static struct cc_ident *
+cc_ident_slot(const unsigned char hash[32])
 {
 	struct cc_ident	*slot = NULL;
-	long long	 now = http_now_us();
 	size_t		 i;
 
-	/* An empty slot, else the oldest. */
+	for (i = 0; i < CHATCACHE_KEYS; i++)
+		if (cc_ids[i].used && CRYPTO_memcmp(cc_ids[i].hash, hash, 32) == 0)
+			return &cc_ids[i];
 	for (i = 0; i < CHATCACHE_KEYS; i++) {
-		if (!cc_ids[i].used) {
-			slot = &cc_ids[i];
-			break;
-		}
+		if (!cc_ids[i].used)
+			return &cc_ids[i];
 		if (slot == NULL || cc_ids[i].born_us < slot->born_us)
 			slot = &cc_ids[i];
 	}
+	return slot;
+}
+
+/* Keep r's identity and lim, read under the stamps fp, for the key with
+ * this hash; valid_us: the microseconds it stays valid (NULL: no end). */
+static void
+cc_ident_put(const struct req *r, const unsigned char hash[32],
+    const struct quota_limits *lim, const char *fp, const char *valid_us)
+{
+	struct cc_ident	*slot = cc_ident_slot(hash);
+	long long	 now = http_now_us(), left;
+
 	cc_ident_drop(slot);
+	if (fp == NULL || strlen(fp) >= sizeof(slot->fp))
+		return;
 	if (r->who.allowed_models &&
 	    (slot->allowed_models = strdup(r->who.allowed_models)) == NULL)
 		return;
+	left = valid_us ? atoll(valid_us) : 0;
 	memcpy(slot->hash, hash, 32);
 	slot->used = 1;
 	slot->born_us = slot->touched_us = now;
+	slot->valid_until_us = valid_us ? now + (left > 0 ? left : 0) : 0;
+	cc_copy(slot->fp, sizeof(slot->fp), fp);
 	slot->key_id = r->who.key_id;
 	slot->user_id = r->who.user_id;
 	cc_copy(slot->username, sizeof(slot->username), r->who.username);
 	slot->is_admin = r->who.is_admin;
 	slot->lim = *lim;
+}
+
+/* The user's and everyone's stamps now, into fp (CHATCACHE_FP_MAX): one
+ * small statement. 0, or -1 when the database did not answer. */
+static int
+cc_stamps(long long user_id, char *fp)
+{
+	struct db_param	 p = db_int(user_id);
+	struct db_rows	 rows;
+	const char	*v;
+	int		 rc = -1;
+
+	if (db_query(SQL_STAMPS, &p, 1, &rows) == DB_OK && rows.nrows == 1 &&
+	    (v = db_val(&rows, 0, 0)) != NULL && strlen(v) < CHATCACHE_FP_MAX) {
+		memcpy(fp, v, strlen(v) + 1);
+		rc = 0;
+	}
+	db_rows_free(&rows);
+	return rc;
 }
 
 static int
@@ -252,12 +318,10 @@ cc_global_stamp(const char *global)
 	prices_invalidate();
 }
 
-/* The stamps (column 18) into s; trust mode needs none. */
+/* The stamps ("user.everyone") into s; trust mode needs none. */
 static void
-cc_snap_fill(const struct db_rows *rows, struct chatcache_snap *s)
+cc_snap_fill(const char *stamps, struct chatcache_snap *s)
 {
-	const char	*stamps = rows ? db_val(rows, 0, CC_COL_STAMPS) : NULL;
-
 	if (cc_trust_s > 0) {
 		/* Trust mode: entries live route_cache_s seconds, unchecked. */
 		snprintf(s->fp, sizeof(s->fp), "trust");
@@ -366,10 +430,35 @@ chatcache_load_user(long long user_id, int global_rpm, struct quota_limits *lim,
 	quota_limits_row(&rows, 8, lim, QUOTA_USER);
 	quota_concurrency_row(&rows, CC_COL_CONCURRENT, CC_COL_CONCURRENT + 1, lim);
 	quota_window_row(&rows, CC_COL_WINDOWS, CC_COL_WINDOWS + 1, lim);
-	cc_snap_fill(&rows, s);
+	cc_snap_fill(db_val(&rows, 0, CC_COL_STAMPS), s);
 	db_rows_free(&rows);
 	cc_circuits(user_id, s);
 	return 0;
+}
+
+/* A warm key: its cached identity if the stamps it was read under still
+ * hold (one small statement; none with key_cache_s). 1 when r->who, lim
+ * and s are filled from it, 0 when the snapshot must be read, -1 with r->err
+ * when the database did not answer. */
+static int
+cc_ident_reuse(struct req *r, const unsigned char hash[32], int global_rpm,
+    struct quota_limits *lim, struct chatcache_snap *s)
+{
+	struct cc_ident	*e;
+	char		 fp[CHATCACHE_FP_MAX];
+	long long	 now = http_now_us();
+
+	if ((e = cc_ident_find(hash, now)) == NULL)
+		return 0;
+	if (cc_key_s > 0)
+		snprintf(fp, sizeof(fp), "%s", e->fp);
+	else if (cc_stamps(e->user_id, fp) != 0)
+		return cc_db_down(r);
+	if (strcmp(fp, e->fp) != 0 || cc_ident_use(r, e, global_rpm, lim, now) != 0)
+		return 0;
+	cc_snap_fill(fp, s);
+	cc_circuits(e->user_id, s);
+	return 1;
 }
 
 int
@@ -380,7 +469,7 @@ chatcache_load(struct req *r, int global_rpm, struct quota_limits *lim,
 	unsigned char	 hash[32];
 	struct db_rows	 rows;
 	struct db_param	 p;
-	int		 rc = -1;
+	int		 rc;
 
 	memset(s, 0, sizeof(*s));
 	memset(&rows, 0, sizeof(rows));
@@ -391,10 +480,10 @@ chatcache_load(struct req *r, int global_rpm, struct quota_limits *lim,
 		    "sk-sb-…' (create one under API keys), or log in.");
 	if (auth_key_hash(r, key, hash) == -1)
 		return -1;
-	if (cc_key_s > 0 && cc_ident_get(r, hash, global_rpm, lim)) {
-		cc_snap_fill(NULL, s);
-		return 0;
-	}
+	if ((rc = cc_ident_reuse(r, hash, global_rpm, lim, s)) != 0)
+		return rc > 0 ? 0 : -1;
+	quota_limits_init(lim, global_rpm);
+	rc = -1;
 	p = db_bytes(hash, sizeof(hash));
 	if (auth_key_query(SQL_SNAPSHOT, SQL_SNAPSHOT_PREV, &p, &rows) != DB_OK) {
 		cc_db_down(r);
@@ -406,13 +495,13 @@ chatcache_load(struct req *r, int global_rpm, struct quota_limits *lim,
 	quota_limits_row(&rows, 13, lim, QUOTA_KEY);
 	quota_concurrency_row(&rows, CC_COL_CONCURRENT, CC_COL_CONCURRENT + 1, lim);
 	quota_window_row(&rows, CC_COL_WINDOWS, CC_COL_WINDOWS + 1, lim);
-	cc_snap_fill(&rows, s);
+	cc_snap_fill(db_val(&rows, 0, CC_COL_STAMPS), s);
 	if (db_ll(&rows, 0, 7, 0)) {
 		p = db_int(r->who.key_id);
 		(void)db_exec(SQL_KEY_TOUCH, &p, 1, NULL, NULL);
 	}
-	if (cc_key_s > 0)
-		cc_ident_put(r, hash, lim);
+	cc_ident_put(r, hash, lim, db_val(&rows, 0, CC_COL_STAMPS),
+	    db_val(&rows, 0, CC_COL_VALID_US));
 	cc_circuits(r->who.user_id, s);
 	rc = 0;
 out:

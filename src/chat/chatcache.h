@@ -1,18 +1,20 @@
-/* chatcache: the chat hot path's one-statement request snapshot and its
- * small per-process caches. For a gateway-key request one SELECT (primary-key
- * lookups only) returns the key's identity and state (revoked, expired), the
- * user's and the key's limits, and the change stamps (stamp.h): the user's
- * and everyone's generation counters, bumped by every write to what
- * resolution, key decryption and the circuits read. Resolution results,
- * decrypted provider keys and "all circuits closed" are then reused while
- * the stamps are unchanged (and for at most CHATCACHE_TTL_S seconds), so a
- * change made through Switchboard takes effect on the very next request, in
- * every process; one made by hand in the database within CHATCACHE_TTL_S.
- * Optional trust mode ([chat] route_cache_s = N > 0): the key and its
- * limits are still read on every request, but resolutions, provider keys
- * and closed circuits are reused for N seconds without a check; with also
- * [chat] key_cache_s = M > 0, a key's identity and limits are reused for M
- * seconds (revocation, expiry and new limits then take up to M seconds). */
+/* chatcache: the chat hot path's request snapshot and its small
+ * per-process caches. A gateway key's identity and state (revoked,
+ * expired), the user's and the key's limits and the change stamps (stamp.h:
+ * the user's and everyone's generation counters, bumped by every write to
+ * what the chat path caches) are read by one SELECT (primary-key lookups
+ * only) the first time a process sees the key; after that, while the key is
+ * warm, one smaller SELECT reads only the two stamps, and the cached
+ * identity is used while they are unchanged. Resolution results, decrypted
+ * provider keys and "all circuits closed" are reused the same way. Every
+ * entry lives at most CHATCACHE_TTL_S seconds (a key's never past its
+ * expiry), so a change made through Switchboard takes effect on the very
+ * next request, in every process; one made by hand in the database within
+ * CHATCACHE_TTL_S. Optional trust mode ([chat] route_cache_s = N > 0):
+ * resolutions, provider keys and closed circuits are reused for N seconds
+ * without a check; with also [chat] key_cache_s = M > 0, a key's identity
+ * and limits are reused for M seconds unchecked (revocation and new limits
+ * then take up to M seconds; expiry still applies on time). */
 #ifndef SB_CHATCACHE_H
 #define SB_CHATCACHE_H
 
@@ -35,7 +37,8 @@ struct chatcache_snap {
 };
 
 /* Authenticate r's gateway key and load the caller's limits (into lim) and
- * the stamps in ONE statement (before the body is read); touches
+ * the stamps in one statement (before the body is read): the stamps alone
+ * when the key is warm and unchanged, else the whole snapshot; touches
  * last_used_at at most once a minute. 0 with r->who filled, or -1 with
  * r->err (401 invalid_api_key / key_revoked / key_expired, 503
  * database_unavailable). */

@@ -19,6 +19,7 @@
 #include "quota.h"
 #include "report.h"
 #include "server.h"
+#include "stamp.h"
 #include "vault.h"
 
 #define KEYS_MAX_ALLOWED_MODELS	100
@@ -433,6 +434,7 @@ update_user_fields(struct req *r, long long id)
 		    server_config()->session_lifetime, server_secure_cookies(r)) != 0)
 			return err_db_unavailable(&r->err);
 	}
+	(void)stamp_user(id);	/* the chat path's cached identity (chatcache.h) */
 	return 0;
 }
 
@@ -478,6 +480,7 @@ handle_users_delete(struct req *r)
 		}
 	if (db_commit() != DB_OK)
 		return err_db_unavailable(&r->err);
+	(void)stamp_user(id);
 	log_info("user %lld deleted with their keys, providers and budgets", id);
 	http_send_empty(r, 204);
 	return 0;
@@ -725,6 +728,7 @@ handle_keys_rotate(struct req *r)
 		err_db_unavailable(&r->err);
 		goto out;
 	}
+	(void)stamp_user(r->who.user_id);
 	if (n == 0) {
 		http_fail(r, ERR_VALIDATION, 404, "not_found", "There is no such key (or it is revoked).");
 		goto out;
@@ -809,6 +813,7 @@ handle_user_limits_put(struct req *r)
 	p[3] = has_conc ? db_int(conc) : db_null();
 	if (db_exec(SQL_USER_LIMITS_SET, p, 4, NULL, NULL) != DB_OK)
 		return err_db_unavailable(&r->err);
+	(void)stamp_user(id);
 	return user_limits_send(r, id);
 }
 
@@ -865,6 +870,7 @@ handle_maintenance_put(struct req *r)
 	p[2] = db_str(msg && msg[0] ? msg : NULL);
 	if (db_exec(SQL_MAINT_SET, p, 3, NULL, NULL) != DB_OK)
 		return err_db_unavailable(&r->err);
+	(void)stamp_global();
 	log_warn("maintenance %s by %s", on ? "switched on" : "switched off", r->who.username);
 	return maintenance_send(r);
 }
@@ -1152,6 +1158,7 @@ handle_keys_update(struct req *r)
 		err_db_unavailable(&r->err);
 		goto out;
 	}
+	(void)stamp_user(r->who.user_id);
 	if (keys_query(r, id, &rows) == 0 && rows.nrows == 1 && db_val(&rows, 0, 8) == NULL) {
 		root = cJSON_CreateObject();
 		cJSON_AddItemToObject(root, "key", key_json(&rows, 0));
@@ -1179,6 +1186,7 @@ handle_keys_delete(struct req *r)
 	p[1] = db_int(r->who.user_id);
 	if (db_exec(SQL_KEY_REVOKE, p, 2, &n, NULL) != DB_OK)
 		return err_db_unavailable(&r->err);
+	(void)stamp_user(r->who.user_id);
 	if (n == 0) {
 		struct db_rows rows;
 

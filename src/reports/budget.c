@@ -15,6 +15,7 @@
 #include "quota.h"
 #include "report.h"
 #include "server.h"
+#include "stamp.h"
 #include "usageapi.h"
 #include "usagerep.h"
 
@@ -377,6 +378,7 @@ budget_handle_put(struct req *r)
 		rc = budget_period_limit(&t);
 	if (rc != DB_OK)
 		return usageapi_db_fail(r, rc);
+	(void)stamp_user(t.user_id);	/* the chat path's cached limits */
 	log_info("budget of user %lld key %lld set", t.user_id, t.key_id);
 	return budget_reply(r, &t);
 }

@@ -5,7 +5,7 @@
 import { test, before } from 'node:test';
 import assert from 'node:assert/strict';
 import { mock, sql, q, inOneMinute } from './lib.mjs';
-import { chatUser, chat, addModel, configId, usageRow } from './chatlib.mjs';
+import { chatUser, chat, addModel, configId, usageRow, until } from './chatlib.mjs';
 
 let s;
 const hi = [{ role: 'user', content: 'hi' }];
@@ -115,4 +115,73 @@ test('a circuit opened by another process is honoured at once', async () => {
   assert.equal(r.json.error.code, 'circuit_open');
   sql(`DELETE FROM circuit_state WHERE config_id=${cid}`);
   assert.equal((await chat(s.key, body)).status, 200);
+});
+
+// A warm key's identity and limits are cached as well, checked against the
+// stamps on every request: each change below is made through the API (no
+// hand bump) right after the key was used, and holds on the next request.
+test('changes made through the API apply to a warm key at once', async () => {
+  const { admin, gatewayKey } = await import('./lib.mjs');
+  const a = await admin();
+  const u = await chatUser();
+  addModel(u.id, 'openai', 'gpt-4o-mini');
+  const body = { model: 'openai/gpt-4o-mini', messages: hi };
+  let k = await gatewayKey(u);
+  const kid = (await u.get('/api/keys')).json.keys.find((x) => k.startsWith(x.prefix)).id;
+  const refused = async (status, code) => {
+    const r = await chat(k, body);
+    assert.equal(r.status, status, r.text);
+    assert.equal(r.json.error.code, code);
+  };
+
+  await warm(k, body);
+  assert.equal((await u.put(`/api/keys/${kid}`, { allowed_models: ['anthropic/claude-x'] })).status, 200);
+  await refused(403, 'model_not_allowed');
+  assert.equal((await u.put(`/api/keys/${kid}`, { allowed_models: null })).status, 200);
+
+  await warm(k, body);
+  assert.equal((await u.put('/api/budget', { monthly_limit_usd: 0 })).status, 200);
+  await refused(402, 'budget_exceeded');
+  assert.equal((await u.put('/api/budget', { monthly_limit_usd: null })).status, 200);
+
+  await warm(k, body);
+  assert.equal((await u.put(`/api/budget?key=${kid}`, { monthly_limit_usd: 0 })).status, 200);
+  await refused(402, 'budget_exceeded');
+  assert.equal((await u.put(`/api/budget?key=${kid}`, { monthly_limit_usd: null })).status, 200);
+
+  await warm(k, body);
+  assert.equal((await a.put(`/api/users/${u.id}/limits`, { max_concurrent: 1, rpm_limit: 1 })).status, 200);
+  await inOneMinute(async () => {
+    await chat(k, body);	// this minute's one request, if the warm-up's minute ended
+    await refused(429, 'rate_limit_exceeded');
+  });
+  assert.equal((await a.put(`/api/users/${u.id}/limits`, {})).status, 200);
+
+  await warm(k, body);
+  const rot = await u.post(`/api/keys/${kid}/rotate`, { overlap_hours: 0 });
+  assert.equal(rot.status, 200, rot.text);
+  await refused(401, 'invalid_api_key');
+  k = rot.json.secret;
+
+  await warm(k, body);
+  assert.equal((await a.put(`/api/users/${u.id}`, { is_active: false })).status, 200);
+  await refused(401, 'invalid_api_key');
+  assert.equal((await a.put(`/api/users/${u.id}`, { is_active: true })).status, 200);
+
+  await warm(k, body);
+  assert.equal((await a.del(`/api/users/${u.id}`)).status, 204);
+  await refused(401, 'invalid_api_key');
+});
+
+test('a warm key stops working when it expires, with nothing written', async () => {
+  const { gatewayKey } = await import('./lib.mjs');
+  const body = { model: 'openai/gpt-4o-mini', messages: hi };
+  const at = sql(`SELECT DATE_FORMAT(UTC_TIMESTAMP() + INTERVAL 8 SECOND, '%Y-%m-%dT%H:%i:%sZ')`)[0][0];
+  const k = await gatewayKey(s, { expires_at: at });
+  await warm(k, body, 2);
+  const hash = `UNHEX(SHA2(${q(k)}, 256))`;
+  await until('the key to expire', () => sql(`SELECT expires_at <= NOW(6) FROM gateway_keys WHERE key_hash = ${hash}`)[0][0] === '1');
+  const r = await chat(k, body);
+  assert.equal(r.status, 401, r.text);
+  assert.equal(r.json.error.code, 'key_expired');
 });

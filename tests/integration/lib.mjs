@@ -109,7 +109,7 @@ export async function gatewayKey(session, fields = {}) {
 // Rows of a query against the test database, as arrays of strings (NULL → null).
 // A test that edits what the chat path caches by hand bumps everyone's
 // change stamp, as an operator does after editing the database (docs/chat.md).
-const CACHED = /\b(INSERT|UPDATE|DELETE|REPLACE)\b[\s\S]*\b(user_api_providers|api_providers|aggregator_models|model_aliases|circuit_state)\b/i;
+const CACHED = /\b(INSERT|UPDATE|DELETE|REPLACE)\b[\s\S]*\b(user_api_providers|api_providers|aggregator_models|model_aliases|circuit_state|gateway_keys|users|user_rate_limits|user_budgets|site_settings)\b/i;
 
 export function sql(query) {
   if (CACHED.test(query)) query = query.replace(/;\s*$/, '') + ';\nUPDATE route_stamps SET gen = gen + 1 WHERE scope_id = 0';
