@@ -49,6 +49,10 @@ struct req {
 	struct buf		  headers;	/* extra response headers */
 	int			  status;	/* sent status, 0 = nothing sent */
 	int			  client_gone;
+	/* A whole response is held until the request ends and leaves with
+	 * its end in one write (set when the process has nothing slow left
+	 * to do first); 0: flushed at once. */
+	int			  hold_response;
 	/* The error body in another API's shape (e.g. Anthropic's), set by
 	 * a handler; NULL: ours (OpenAI's shape). Returns a new object. */
 	cJSON			*(*error_body)(const struct req *r);

@@ -512,6 +512,9 @@ chat_answer(struct chat *c)
 		    "content")->valuestring);
 	c->sent = 1;
 	chat_account(c, &u);
+	/* Its row will join the batch (chat_defer_row): nothing slow is left,
+	 * so the answer leaves with the request's end, in one write. */
+	c->r->hold_response = !c->resv.active && server_busy();
 	if (c->native) {
 		rc = http_send_body(c->r, 200, "application/json", c->body.data,
 		    c->body.len);

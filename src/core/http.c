@@ -1,6 +1,7 @@
 /* http: request parsing and response writing over libfcgi streams, or
  * stdin/stdout under plain CGI (see http.h). Every read is capped; every
  * response carries the request id and no-store/nosniff headers. */
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -16,6 +17,37 @@
 #include "log.h"
 
 #define HTTP_MAX_EXTRA_HEADERS	4096
+#define HTTP_ID_RAW		(SB_REQUEST_ID_LEN / 2)
+#define HTTP_IDS_PER_DRAW	32
+
+/* Request ids are drawn from a per-process pool of random bytes, filled
+ * HTTP_IDS_PER_DRAW ids at a time: RAND_bytes per request cost a getpid
+ * and the generator's locks. A forked child starts with an empty pool. */
+static unsigned char	http_id_pool[HTTP_ID_RAW * HTTP_IDS_PER_DRAW];
+static size_t		http_id_left;
+
+static void
+http_id_pool_drop(void)
+{
+	http_id_left = 0;
+}
+
+static int
+http_new_request_id(char out[SB_REQUEST_ID_LEN + 1])
+{
+	static int	 watching_forks;
+
+	if (!watching_forks)
+		watching_forks = pthread_atfork(NULL, NULL, http_id_pool_drop) == 0;
+	if (http_id_left == 0) {
+		if (RAND_bytes(http_id_pool, sizeof(http_id_pool)) != 1)
+			return -1;
+		http_id_left = sizeof(http_id_pool);
+	}
+	hex_encode(http_id_pool + sizeof(http_id_pool) - http_id_left, HTTP_ID_RAW, out);
+	http_id_left -= HTTP_ID_RAW;
+	return 0;
+}
 
 long long
 http_now_us(void)
@@ -53,7 +85,6 @@ http_req_init(struct req *r, char **envp, FCGX_Stream *in, FCGX_Stream *out,
     const char *url_prefix)
 {
 	const char	*uri, *https;
-	unsigned char	 raw[SB_REQUEST_ID_LEN / 2];
 
 	memset(r, 0, sizeof(*r));
 	r->envp = envp;
@@ -61,9 +92,8 @@ http_req_init(struct req *r, char **envp, FCGX_Stream *in, FCGX_Stream *out,
 	r->out = out;
 	r->started_us = http_now_us();
 	buf_init(&r->headers, HTTP_MAX_EXTRA_HEADERS);
-	if (RAND_bytes(raw, sizeof(raw)) != 1)
+	if (http_new_request_id(r->request_id) != 0)
 		return -1;
-	hex_encode(raw, sizeof(raw), r->request_id);
 	r->method = http_param(r, "REQUEST_METHOD");
 	if (r->method == NULL)
 		r->method = "GET";
@@ -360,7 +390,7 @@ http_send_body(struct req *r, int status, const char *content_type, const char *
 		return -1;
 	if (len && http_write(r, body, len) == -1)
 		return -1;
-	return http_flush(r);
+	return r->hold_response ? 0 : http_flush(r);
 }
 
 int

@@ -28,6 +28,7 @@ static struct config	server_cfg;
 static char		server_cfg_path[1024];	/* where the config is (to be) */
 static int		server_fastcgi;		/* requests come from the FastCGI loop */
 static volatile sig_atomic_t server_alarm_rang;
+static int		server_queued;		/* server_busy saw one since the last accept */
 
 const struct config *
 server_config(void)
@@ -291,7 +292,10 @@ server_busy(void)
 {
 	struct pollfd	 pfd = { FCGI_LISTENSOCK_FILENO, POLLIN, 0 };
 
-	return server_fastcgi && poll(&pfd, 1, 0) == 1 && (pfd.revents & POLLIN);
+	if (!server_queued)
+		server_queued = server_fastcgi && poll(&pfd, 1, 0) == 1 &&
+		    (pfd.revents & POLLIN);
+	return server_queued;
 }
 
 static void
@@ -313,15 +317,17 @@ server_alarm(int on)
 	(void)setitimer(ITIMER_REAL, &t, NULL);
 }
 
-/* Accept the next request (FCGX_Accept_r's result). The program's deferred
- * work is done first when no request is queued; when one seemed queued but
- * another process took it, the alarm ends the wait after SERVER_IDLE_MS. */
+/* Wait for the next request (FCGX_Accept_r's result). The program's
+ * deferred work is done first when no request is queued; when one seemed
+ * queued but another process took it, the alarm ends the wait after
+ * SERVER_IDLE_MS. A queued request seen while serving the last one counts
+ * (server_busy): no second poll. */
 static int
-server_accept(const struct program *prog, FCGX_Request *freq)
+server_wait(const struct program *prog, FCGX_Request *freq)
 {
 	int	 rc, rang;
 
-	for (;;) {
+	for (;; server_queued = 0) {
 		if (prog->deferred == NULL || !prog->deferred())
 			return FCGX_Accept_r(freq);
 		if (!server_busy()) {
@@ -338,6 +344,15 @@ server_accept(const struct program *prog, FCGX_Request *freq)
 			return rc;
 		(void)prog->idle();	/* none came within SERVER_IDLE_MS */
 	}
+}
+
+static int
+server_accept(const struct program *prog, FCGX_Request *freq)
+{
+	int	 rc = server_wait(prog, freq);
+
+	server_queued = 0;	/* a new request: ask afresh */
+	return rc;
 }
 
 /* Whether the web server has sent all it will (a body was read whole, and

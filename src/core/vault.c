@@ -23,6 +23,7 @@ const char *const vault_status_names[VAULT_STATUS__MAX] = {
 };
 
 static struct config_master_key	vault_keys[CONFIG_MAX_KEYS];
+static EVP_MD			*vault_md_sha256;	/* fetched once: SHA256() fetches per call */
 static int			vault_nkeys;
 static int			vault_current = -1;
 
@@ -41,6 +42,8 @@ vault_init(const struct config *cfg)
 void
 vault_shutdown(void)
 {
+	EVP_MD_free(vault_md_sha256);
+	vault_md_sha256 = NULL;
 	OPENSSL_cleanse(vault_keys, sizeof(vault_keys));
 	vault_nkeys = 0;
 	vault_current = -1;
@@ -216,7 +219,11 @@ vault_token_b64url(char *out, size_t outsz, size_t nbytes)
 void
 vault_sha256(const void *in, size_t n, unsigned char out[32])
 {
-	SHA256(in, n, out);
+	if (vault_md_sha256 == NULL)
+		vault_md_sha256 = EVP_MD_fetch(NULL, "SHA256", NULL);
+	if (vault_md_sha256 == NULL ||
+	    EVP_Digest(in, n, out, NULL, vault_md_sha256, NULL) != 1)
+		SHA256(in, n, out);
 }
 
 static int

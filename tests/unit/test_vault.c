@@ -2,6 +2,7 @@
  * rotation, fingerprints, hints, tokens and password hashing. */
 #include "unit.h"
 #include "config.h"
+#include "hex.h"
 #include "vault.h"
 
 static const char *const cfg_two_keys =
@@ -107,6 +108,22 @@ test_tokens(void)
 }
 
 static void
+test_sha256(void)
+{
+	static const char abc[] =
+	    "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad";
+	unsigned char	 h[32];
+	char		 hex[65];
+	int		 i;
+
+	for (i = 0; i < 3; i++) {	/* the fetched digest is reused */
+		vault_sha256("abc", 3, h);
+		hex_encode(h, sizeof(h), hex);
+		CHECK_STR(hex, abc);
+	}
+}
+
+static void
 test_passwords(void)
 {
 	char	 h[160], h2[160];
@@ -138,6 +155,9 @@ main(void)
 	test_tokens();
 	test_passwords();
 	test_rotation();
+	test_sha256();
+	vault_shutdown();
+	test_sha256();		/* fetched again after a shutdown */
 	vault_shutdown();
 	return unit_done("test_vault");
 }
