@@ -4,8 +4,11 @@
 // (BASE, gateway KEY, model "benchp/bench-model", a config bench/chat.sh
 // points at PORT). Prints one markdown paragraph: the first byte added by
 // the gateway and the gaps between events as the client saw them (medians
-// over RUNS runs). Usage: node bench/pacing.mjs PORT BASE KEY [RUNS]
+// over RUNS runs). The paced upstream runs in a child process of its own,
+// so that its event loop and the client's do not wait on each other.
+// Usage: node bench/pacing.mjs PORT BASE KEY [RUNS]
 import http from 'node:http';
+import { fork } from 'node:child_process';
 
 const [port, base, key, runsArg] = [Number(process.argv[2]), process.argv[3], process.argv[4], process.argv[5]];
 const RUNS = Number(runsArg ?? 10);
@@ -66,19 +69,29 @@ async function once(url, headers, model) {
 const median = (a) => { const s = [...a].sort((x, y) => x - y); return s.length ? s[Math.floor(s.length / 2)] : NaN; };
 const f1 = (x) => x.toFixed(1);
 
-await new Promise((r) => server.listen(port, '127.0.0.1', r));
-const direct = [];
-const via = [];
-for (let i = 0; i < RUNS; i++) {
-  direct.push(await once(`http://127.0.0.1:${port}/v1/chat/completions`, {}, 'bench-model'));
-  via.push(await once(`${base}/v1/chat/completions`, { authorization: `Bearer ${key}` }, 'benchp/bench-model'));
+if (base === 'serve') {
+  server.listen(port, '127.0.0.1', () => process.send('listening'));
+  process.on('disconnect', () => process.exit(0));
+} else {
+  await measure();
 }
-server.close();
-const gaps = via.flatMap((x) => x.gaps);
-const within = gaps.filter((g) => Math.abs(g - GAP_MS) <= 5).length;
-const fd = median(direct.map((x) => x.first));
-const fv = median(via.map((x) => x.first));
-console.log(`Streaming pacing (${EVENTS} events ${GAP_MS} ms apart, ${RUNS} runs, median): first byte direct ${f1(fd)} ms, ` +
-  `through Switchboard ${f1(fv)} ms (added ${f1(fv - fd)} ms); gaps seen by the client ${f1(Math.min(...gaps))}–` +
-  `${f1(Math.max(...gaps))} ms, median ${f1(median(gaps))} ms, ${within} of ${gaps.length} within ${GAP_MS} ± 5 ms; ` +
-  `events per stream ${median(via.map((x) => x.events))} of ${EVENTS}.`);
+
+async function measure() {
+  const upstream = fork(new URL(import.meta.url).pathname, [String(port), 'serve']);
+  await new Promise((r) => upstream.once('message', r));
+  const direct = [];
+  const via = [];
+  for (let i = 0; i < RUNS; i++) {
+    direct.push(await once(`http://127.0.0.1:${port}/v1/chat/completions`, {}, 'bench-model'));
+    via.push(await once(`${base}/v1/chat/completions`, { authorization: `Bearer ${key}` }, 'benchp/bench-model'));
+  }
+  upstream.kill();
+  const gaps = via.flatMap((x) => x.gaps);
+  const within = gaps.filter((g) => Math.abs(g - GAP_MS) <= 5).length;
+  const fd = median(direct.map((x) => x.first));
+  const fv = median(via.map((x) => x.first));
+  console.log(`Streaming pacing (${EVENTS} events ${GAP_MS} ms apart, ${RUNS} runs, median): first byte direct ${f1(fd)} ms, ` +
+    `through Switchboard ${f1(fv)} ms (added ${f1(fv - fd)} ms); gaps seen by the client ${f1(Math.min(...gaps))}–` +
+    `${f1(Math.max(...gaps))} ms, median ${f1(median(gaps))} ms, ${within} of ${gaps.length} within ${GAP_MS} ± 5 ms; ` +
+    `events per stream ${median(via.map((x) => x.events))} of ${EVENTS}.`);
+}
