@@ -17,12 +17,16 @@
 #include "log.h"
 
 #define HTTP_MAX_EXTRA_HEADERS	4096
-#define HTTP_ID_RAW		(SB_REQUEST_ID_LEN / 2)
+#define HTTP_ID_TIME		12	/* hex digits of milliseconds */
+#define HTTP_ID_RAW		((SB_REQUEST_ID_LEN - HTTP_ID_TIME) / 2)
 #define HTTP_IDS_PER_DRAW	32
 
-/* Request ids are drawn from a per-process pool of random bytes, filled
- * HTTP_IDS_PER_DRAW ids at a time: RAND_bytes per request cost a getpid
- * and the generator's locks. A forked child starts with an empty pool. */
+/* A request id is the time in milliseconds (12 hex digits) and 80 random
+ * bits (20): unique, unguessable, and in time order, so that the usage
+ * table's unique index grows at its end instead of at random pages. The
+ * random bytes come from a per-process pool filled HTTP_IDS_PER_DRAW ids at
+ * a time: RAND_bytes per request cost a getpid and the generator's locks.
+ * A forked child starts with an empty pool. */
 static unsigned char	http_id_pool[HTTP_ID_RAW * HTTP_IDS_PER_DRAW];
 static size_t		http_id_left;
 
@@ -44,7 +48,10 @@ http_new_request_id(char out[SB_REQUEST_ID_LEN + 1])
 			return -1;
 		http_id_left = sizeof(http_id_pool);
 	}
-	hex_encode(http_id_pool + sizeof(http_id_pool) - http_id_left, HTTP_ID_RAW, out);
+	snprintf(out, HTTP_ID_TIME + 1, "%012llx",
+	    (unsigned long long)(http_now_us() / 1000) & 0xffffffffffffULL);
+	hex_encode(http_id_pool + sizeof(http_id_pool) - http_id_left, HTTP_ID_RAW,
+	    out + HTTP_ID_TIME);
 	http_id_left -= HTTP_ID_RAW;
 	return 0;
 }
