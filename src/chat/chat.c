@@ -57,6 +57,8 @@ struct chat {
 	int			 native;	/* this attempt passes orig through */
 	int			 prev_remote;	/* previous_response_id is the upstream's */
 	struct buf		 raw;		/* native stream: bytes of an unfinished event */
+	int			 feeding;	/* writing what one upstream read brought */
+	int			 unflushed;	/* written while feeding, not yet flushed */
 	int			 stream;	/* upstream and client stream */
 	int			 include_usage;
 	const char		*model;		/* as requested */
@@ -196,11 +198,15 @@ chat_begin(struct chat *c)
 	    "text/event-stream; charset=utf-8");
 }
 
+/* Write to the client and flush, or, while the events of one upstream read
+ * are written (feeding), flush once after the last of them. */
 static int
 chat_write(struct chat *c, const char *p, size_t n)
 {
-	if (chat_begin(c) != 0 || http_write(c->r, p, n) != 0 ||
-	    http_flush(c->r) != 0)
+	if (chat_begin(c) != 0 || http_write(c->r, p, n) != 0)
+		return -1;
+	c->unflushed = c->feeding;
+	if (!c->feeding && http_flush(c->r) != 0)
 		return -1;
 	c->last_write_us = http_now_us();
 	return 0;
@@ -343,14 +349,24 @@ chat_forward(struct chat *c, const char *p, size_t n)
 	return 0;
 }
 
+/* What one upstream read brought: each event it completes goes to the
+ * client, in one write. */
 static int
 chat_on_stream_data(void *ctx, const char *p, size_t n)
 {
 	struct chat	*c = ctx;
+	int		 rc;
 
-	if (adapter_stream_feed(c->st, p, n) != ADAPTER_STREAM_OK)
-		return 1;
-	return c->native && chat_forward(c, p, n) != 0;
+	c->feeding = 1;
+	rc = adapter_stream_feed(c->st, p, n) != ADAPTER_STREAM_OK ||
+	    (c->native && chat_forward(c, p, n) != 0);
+	c->feeding = 0;
+	if (c->unflushed) {
+		c->unflushed = 0;
+		if (http_flush(c->r) != 0)
+			rc = 1;
+	}
+	return rc;
 }
 
 static int
