@@ -199,14 +199,15 @@ chat_begin(struct chat *c)
 }
 
 /* Write to the client and flush, or, while the events of one upstream read
- * are written (feeding), flush once after the last of them. */
+ * are written (feeding), flush once after the last of them, or, for the
+ * answer's end (hold_response), with the request's end. */
 static int
 chat_write(struct chat *c, const char *p, size_t n)
 {
 	if (chat_begin(c) != 0 || http_write(c->r, p, n) != 0)
 		return -1;
 	c->unflushed = c->feeding;
-	if (!c->feeding && http_flush(c->r) != 0)
+	if (!c->feeding && !c->r->hold_response && http_flush(c->r) != 0)
 		return -1;
 	c->last_write_us = http_now_us();
 	return 0;
@@ -499,6 +500,15 @@ chat_gone(struct chat *c)
 	return STEP_FATAL;
 }
 
+/* When the request's row will join the batch (chat_defer_row), nothing slow
+ * is left: what remains of the answer leaves with the request's end, in one
+ * write. */
+static void
+chat_hold_to_end(struct chat *c)
+{
+	c->r->hold_response = !c->resv.active && server_busy();
+}
+
 /* A complete non-stream answer: translate and send it. */
 static enum chat_step
 chat_answer(struct chat *c)
@@ -528,9 +538,7 @@ chat_answer(struct chat *c)
 		    "content")->valuestring);
 	c->sent = 1;
 	chat_account(c, &u);
-	/* Its row will join the batch (chat_defer_row): nothing slow is left,
-	 * so the answer leaves with the request's end, in one write. */
-	c->r->hold_response = !c->resv.active && server_busy();
+	chat_hold_to_end(c);
 	if (c->native) {
 		rc = http_send_body(c->r, 200, "application/json", c->body.data,
 		    c->body.len);
@@ -610,6 +618,7 @@ chat_stream_end(struct chat *c, int fin)
 		return STEP_FATAL;
 	}
 	c->ended = 1;
+	chat_hold_to_end(c);
 	if (c->native)
 		return STEP_OK;		/* its own last event went out */
 	if (c->ing)
