@@ -1,12 +1,13 @@
 /* server: the request loop and dispatch shared by every *.fcgi program (see
  * server.h). One process serves one request at a time; the web server runs
  * as many processes as it is told. Nothing here knows about a handler's data. */
+#include <errno.h>
+#include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/time.h>
 #include <unistd.h>
 
 #include <curl/curl.h>
@@ -27,7 +28,6 @@ extern char **environ;
 static struct config	server_cfg;
 static char		server_cfg_path[1024];	/* where the config is (to be) */
 static int		server_fastcgi;		/* requests come from the FastCGI loop */
-static volatile sig_atomic_t server_alarm_rang;
 static int		server_queued;		/* server_busy saw one since the last accept */
 
 const struct config *
@@ -298,60 +298,55 @@ server_busy(void)
 	return server_queued;
 }
 
-static void
-server_on_alarm(int sig)
-{
-	(void)sig;
-	server_alarm_rang = 1;
-}
-
-/* Interrupt a blocked accept every SERVER_IDLE_MS (on), or no more. */
-static void
-server_alarm(int on)
-{
-	struct itimerval	 t;
-
-	memset(&t, 0, sizeof(t));
-	t.it_value.tv_usec = t.it_interval.tv_usec = on ? SERVER_IDLE_MS * 1000 : 0;
-	server_alarm_rang = 0;
-	(void)setitimer(ITIMER_REAL, &t, NULL);
-}
-
-/* Wait for the next request (FCGX_Accept_r's result). The program's
- * deferred work is done first when no request is queued; when one seemed
- * queued but another process took it, the alarm ends the wait after
- * SERVER_IDLE_MS. A queued request seen while serving the last one counts
- * (server_busy): no second poll. */
+/* The next connection from the web server. Accepted here, not by libfcgi:
+ * its accept also waits (up to 2 s) for the connection's first bytes, and
+ * a signal in that wait made it drop the connection unanswered. With
+ * deferred work the wait is a poll of at most SERVER_IDLE_MS, after which
+ * the work is done; the listening socket is non-blocking (every process
+ * on it is this program), so a connection another process took first
+ * costs a retry, never a wait with the work undone. A request seen queued
+ * while serving the last one (server_busy) needs no poll. The new
+ * connection's fd, or -1. */
 static int
-server_wait(const struct program *prog, FCGX_Request *freq)
+server_accept_fd(const struct program *prog)
 {
-	int	 rc, rang;
+	struct pollfd	 pfd = { FCGI_LISTENSOCK_FILENO, POLLIN, 0 };
+	int		 fd, pending;
 
 	for (;; server_queued = 0) {
-		if (prog->deferred == NULL || !prog->deferred())
-			return FCGX_Accept_r(freq);
-		if (!server_busy()) {
-			(void)prog->idle();
-			return FCGX_Accept_r(freq);
+		pending = prog->deferred != NULL && prog->deferred();
+		if (!server_queued && poll(&pfd, 1, pending ? SERVER_IDLE_MS : -1) == 0) {
+			(void)prog->idle();	/* none came within SERVER_IDLE_MS */
+			continue;
 		}
-		freq->flags |= FCGI_FAIL_ACCEPT_ON_INTR;
-		server_alarm(1);
-		rc = FCGX_Accept_r(freq);
-		rang = server_alarm_rang;
-		server_alarm(0);
-		freq->flags &= ~FCGI_FAIL_ACCEPT_ON_INTR;
-		if (rc >= 0 || !rang)
-			return rc;
-		(void)prog->idle();	/* none came within SERVER_IDLE_MS */
+		if ((fd = accept(FCGI_LISTENSOCK_FILENO, NULL, NULL)) >= 0)
+			return fd;
+		if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR &&
+		    errno != ECONNABORTED)
+			return -1;
 	}
 }
 
+/* Accept the next request (FCGX_Accept_r's result) on a connection
+ * accepted above: libfcgi reads from a connection it is given (ipcFd) and
+ * keeps it open across its own finish of the last request (keepConnection;
+ * the web server's begin record sets it again). A connection closed before
+ * its request makes libfcgi accept another itself, which on the
+ * non-blocking socket may find none (EAGAIN): then wait here again. */
 static int
 server_accept(const struct program *prog, FCGX_Request *freq)
 {
-	int	 rc = server_wait(prog, freq);
+	int	 fd, rc;
 
-	server_queued = 0;	/* a new request: ask afresh */
+	do {
+		fd = server_accept_fd(prog);
+		server_queued = 0;	/* a new request: ask afresh */
+		if (fd < 0)
+			return -1;
+		freq->ipcFd = fd;
+		freq->keepConnection = 1;
+		rc = FCGX_Accept_r(freq);
+	} while (rc == -EAGAIN || rc == -EWOULDBLOCK);
 	return rc;
 }
 
@@ -381,15 +376,12 @@ server_loop(const struct program *prog, int *okp)
 	FCGX_Request	 freq;
 	struct req	 r;
 	const char	*path;
-	struct sigaction sa;
 	int		 ok, rc;
 
-	if (FCGX_InitRequest(&freq, 0, 0) != 0)
+	if (FCGX_InitRequest(&freq, FCGI_LISTENSOCK_FILENO, 0) != 0 ||
+	    fcntl(FCGI_LISTENSOCK_FILENO, F_SETFL,
+	    fcntl(FCGI_LISTENSOCK_FILENO, F_GETFL) | O_NONBLOCK) == -1)
 		return 1;
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = server_on_alarm;	/* no SA_RESTART: it ends the wait */
-	sigemptyset(&sa.sa_mask);
-	(void)sigaction(SIGALRM, &sa, NULL);
 	server_fastcgi = 1;
 	while (server_accept(prog, &freq) >= 0) {
 		if (*okp == -1 || *okp == 2) {
