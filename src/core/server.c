@@ -29,6 +29,8 @@ static struct config	server_cfg;
 static char		server_cfg_path[1024];	/* where the config is (to be) */
 static int		server_fastcgi;		/* requests come from the FastCGI loop */
 static int		server_queued;		/* server_busy saw one since the last accept */
+static volatile sig_atomic_t server_stopping;	/* SIGTERM or SIGUSR1 came */
+static sigset_t		server_waitmask;	/* the signal mask while waiting */
 
 const struct config *
 server_config(void)
@@ -298,6 +300,37 @@ server_busy(void)
 	return server_queued;
 }
 
+static void
+server_on_stop(int sig)
+{
+	(void)sig;
+	server_stopping = 1;
+}
+
+/* SIGTERM and SIGUSR1 (the web server's "stop", which libfcgi's accept
+ * obeyed) end the loop between requests: they are blocked while a request
+ * is served and let in only while waiting for the next one (ppoll), so a
+ * request in progress is never cut and none is lost to a race. */
+static int
+server_signals(void)
+{
+	struct sigaction sa;
+	sigset_t	 stop;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = server_on_stop;
+	sigemptyset(&sa.sa_mask);
+	sigemptyset(&stop);
+	sigaddset(&stop, SIGTERM);
+	sigaddset(&stop, SIGUSR1);
+	if (sigaction(SIGTERM, &sa, NULL) != 0 || sigaction(SIGUSR1, &sa, NULL) != 0 ||
+	    sigprocmask(SIG_BLOCK, &stop, &server_waitmask) != 0)
+		return -1;
+	sigdelset(&server_waitmask, SIGTERM);
+	sigdelset(&server_waitmask, SIGUSR1);
+	return 0;
+}
+
 /* The next connection from the web server. Accepted here, not by libfcgi:
  * its accept also waits (up to 2 s) for the connection's first bytes, and
  * a signal in that wait made it drop the connection unanswered. With
@@ -306,18 +339,24 @@ server_busy(void)
  * on it is this program), so a connection another process took first
  * costs a retry, never a wait with the work undone. A request seen queued
  * while serving the last one (server_busy) needs no poll. The new
- * connection's fd, or -1. */
+ * connection's fd, or -1 (an error, or told to stop). */
 static int
 server_accept_fd(const struct program *prog)
 {
+	static const struct timespec idle = { 0, SERVER_IDLE_MS * 1000000L };
 	struct pollfd	 pfd = { FCGI_LISTENSOCK_FILENO, POLLIN, 0 };
-	int		 fd, pending;
+	int		 fd, pending, n;
 
 	for (;; server_queued = 0) {
+		if (server_stopping)
+			return -1;
 		pending = prog->deferred != NULL && prog->deferred();
-		if (!server_queued && poll(&pfd, 1, pending ? SERVER_IDLE_MS : -1) == 0) {
-			(void)prog->idle();	/* none came within SERVER_IDLE_MS */
-			continue;
+		if (!server_queued) {
+			n = ppoll(&pfd, 1, pending ? &idle : NULL, &server_waitmask);
+			if (n == 0)
+				(void)prog->idle();	/* none came within SERVER_IDLE_MS */
+			if (n <= 0)
+				continue;	/* or a signal: stop? */
 		}
 		if ((fd = accept(FCGI_LISTENSOCK_FILENO, NULL, NULL)) >= 0)
 			return fd;
@@ -379,6 +418,7 @@ server_loop(const struct program *prog, int *okp)
 	int		 ok, rc;
 
 	if (FCGX_InitRequest(&freq, FCGI_LISTENSOCK_FILENO, 0) != 0 ||
+	    server_signals() != 0 ||
 	    fcntl(FCGI_LISTENSOCK_FILENO, F_SETFL,
 	    fcntl(FCGI_LISTENSOCK_FILENO, F_GETFL) | O_NONBLOCK) == -1)
 		return 1;

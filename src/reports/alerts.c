@@ -261,7 +261,10 @@ alerts_sendmail(const struct config *cfg, const struct buf *m, char *msg, size_t
 	}
 	if (pid == 0) {
 		char *const argv[] = { "sendmail", "-t", "-i", NULL };
+		sigset_t none;
 
+		sigemptyset(&none);	/* the server loop blocks its stop signals */
+		sigprocmask(SIG_SETMASK, &none, NULL);
 		devnull = open("/dev/null", O_WRONLY);
 		dup2(fd[0], 0);
 		if (devnull >= 0) {

@@ -5,7 +5,7 @@
 // by tests/run.sh.
 import { execFileSync, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { appendFileSync, readFileSync, writeFileSync } from 'node:fs';
+import { appendFileSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 
 export const BASE = process.env.BASE_URL ?? 'http://127.0.0.1:28480';
 export const MOCK = process.env.MOCK_URL ?? 'http://127.0.0.1:28481';
@@ -231,6 +231,19 @@ export async function startNode(name, offset, editIni = (ini) => ini) {
   }
   return {
     url,
-    async stop() { proc.kill('SIGTERM'); await new Promise((r) => proc.once('exit', r)); },
+    // The web server's SIGTERM reaches its programs, which end between
+    // requests: none may outlive the node (each holds a database connection).
+    async stop() {
+      let programs = [];
+      try {
+        programs = execFileSync('pgrep', ['-P', String(proc.pid)], { encoding: 'utf8' }).split('\n').filter(Boolean);
+      } catch { /* none running */ }
+      proc.kill('SIGTERM');
+      await new Promise((r) => proc.once('exit', r));
+      for (let i = 0; programs.some((pid) => existsSync(`/proc/${pid}`)); i++) {
+        if (i > 300) throw new Error(`node ${name}: programs ${programs.join(' ')} outlived their web server`);
+        await new Promise((r) => setTimeout(r, 50));
+      }
+    },
   };
 }
