@@ -331,33 +331,36 @@ server_signals(void)
 	return 0;
 }
 
-/* The next connection from the web server. Accepted here, not by libfcgi:
- * its accept also waits (up to 2 s) for the connection's first bytes, and
- * a signal in that wait made it drop the connection unanswered. With
- * deferred work the wait is a poll of at most SERVER_IDLE_MS, after which
- * the work is done; the listening socket is non-blocking (every process
- * on it is this program), so a connection another process took first
- * costs a retry, never a wait with the work undone. A request seen queued
- * while serving the last one (server_busy) needs no poll. The new
- * connection's fd, or -1 (an error, or told to stop). */
+/* Wait for the next request's connection: a new one on the listening
+ * socket (accepted here, not by libfcgi, whose accept also waits up to 2 s
+ * for a connection's first bytes and dropped it unanswered when a signal
+ * came in that wait), or the next request on the connection the web server
+ * keeps (fastcgi_keep_conn). With deferred work the wait is at most
+ * SERVER_IDLE_MS, after which the work is done. The listening socket is
+ * non-blocking (every process on it is this program), so a connection
+ * another process took first costs a retry, never a wait with work
+ * undone. A request seen queued while serving the last one (server_busy)
+ * needs no poll. The connection's fd, or -1 (an error, or told to stop). */
 static int
-server_accept_fd(const struct program *prog)
+server_wait(const struct program *prog, int kept)
 {
 	static const struct timespec idle = { 0, SERVER_IDLE_MS * 1000000L };
-	struct pollfd	 pfd = { FCGI_LISTENSOCK_FILENO, POLLIN, 0 };
+	struct pollfd	 pfd = { kept >= 0 ? kept : FCGI_LISTENSOCK_FILENO, POLLIN, 0 };
 	int		 fd, pending, n;
 
 	for (;; server_queued = 0) {
 		if (server_stopping)
 			return -1;
 		pending = prog->deferred != NULL && prog->deferred();
-		if (!server_queued) {
+		if (!server_queued || kept >= 0) {
 			n = ppoll(&pfd, 1, pending ? &idle : NULL, &server_waitmask);
 			if (n == 0)
 				(void)prog->idle();	/* none came within SERVER_IDLE_MS */
 			if (n <= 0)
 				continue;	/* or a signal: stop? */
 		}
+		if (kept >= 0)
+			return kept;
 		if ((fd = accept(FCGI_LISTENSOCK_FILENO, NULL, NULL)) >= 0)
 			return fd;
 		if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR &&
@@ -366,8 +369,8 @@ server_accept_fd(const struct program *prog)
 	}
 }
 
-/* Accept the next request (FCGX_Accept_r's result) on a connection
- * accepted above: libfcgi reads from a connection it is given (ipcFd) and
+/* Accept the next request (FCGX_Accept_r's result) on the connection
+ * found above: libfcgi reads from a connection it is given (ipcFd) and
  * keeps it open across its own finish of the last request (keepConnection;
  * the web server's begin record sets it again). A connection closed before
  * its request makes libfcgi accept another itself, which on the
@@ -378,7 +381,7 @@ server_accept(const struct program *prog, FCGX_Request *freq)
 	int	 fd, rc;
 
 	do {
-		fd = server_accept_fd(prog);
+		fd = server_wait(prog, freq->ipcFd);
 		server_queued = 0;	/* a new request: ask afresh */
 		if (fd < 0)
 			return -1;
