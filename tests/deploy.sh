@@ -1,8 +1,9 @@
 #!/bin/sh
 # deploy.sh — proves the shipped web server configs work: Apache + mod_fcgid
-# (conf/apache-switchboard.conf), nginx + spawn-fcgi (conf/nginx-switchboard.conf)
-# and plain CGI under Apache mod_cgid (tests/deploy/apache-cgi.conf). Each server
-# found installed runs privately on 127.0.0.1 ($DEPLOY_PORT, default 28680..28683)
+# (conf/apache-switchboard.conf), nginx + spawn-fcgi (conf/nginx-switchboard.conf,
+# and the same with fastcgi_keep_conn) and plain CGI under Apache mod_cgid
+# (tests/deploy/apache-cgi.conf). Each server
+# found installed runs privately on 127.0.0.1 ($DEPLOY_PORT, default 28680..28684)
 # from a temp dir, over the release programs in build/ and the test stack's
 # database and mock upstream (slot $TEST_SLOT, default 8; started here unless
 # BASE_URL, MOCK_URL and VAR are given). Ends with "deploy: N passed, N failed".
@@ -280,6 +281,32 @@ if command -v nginx >/dev/null 2>&1 && command -v spawn-fcgi >/dev/null 2>&1; th
 			check_server nginx "http://127.0.0.1:$p"
 		else
 			bad "nginx did not start: $(tail -3 "$tmp/log/nginx-error.log")"
+		fi
+		# The same programs behind kept FastCGI connections (fastcgi_keep_conn,
+		# which docs/deploy.md does not recommend): a program must wait for the
+		# next request on a connection the web server keeps.
+		k=$((base_port + 4))
+		kd=$tmp/nginx-keep
+		mkdir -p "$kd/tmp"
+		cp "$d/fastcgi_params" "$d/mime.types" "$kd/"
+		{
+			for b in account providers usage chat; do
+				echo "upstream sb_$b { server unix:$run/$b.sock; keepalive 2; }"
+			done
+			sed -E -e "s|listen 127.0.0.1:$p;|listen 127.0.0.1:$k;|" \
+			    -e 's|fastcgi_pass unix:[^;]*/([a-z]+)\.sock;|fastcgi_pass sb_\1; fastcgi_keep_conn on;|' "$d/switchboard.conf"
+		} >"$kd/switchboard.conf"
+		sed -e "s|$run/nginx.pid|$run/nginx-keep.pid|" -e "s|$d/tmp|$kd/tmp|g" "$d/nginx.conf" >"$kd/nginx.conf"
+		if ! port_free "$k"; then
+			bad "nginx (kept connections): port $k in use"
+		else
+			nginx -e "$tmp/log/nginx-error.log" -p "$kd/" -c "$kd/nginx.conf" >>"$tmp/log/nginx-t.log" 2>&1 &
+			pids="$pids $run/nginx-keep.pid"
+			if wait_http "http://127.0.0.1:$k/"; then
+				check_server nginx-keep "http://127.0.0.1:$k"
+			else
+				bad "nginx (kept connections) did not start: $(tail -3 "$tmp/log/nginx-error.log")"
+			fi
 		fi
 	fi
 else
