@@ -481,8 +481,7 @@ chatcache_load(struct req *r, int global_rpm, struct quota_limits *lim,
 	if (auth_key_hash(r, key, hash) == -1)
 		return -1;
 	if ((rc = cc_ident_reuse(r, hash, global_rpm, lim, s)) != 0)
-		return rc > 0 ? 0 : -1;
-	quota_limits_init(lim, global_rpm);
+		return rc > 0 ? 0 : -1;	/* a miss leaves lim untouched */
 	rc = -1;
 	p = db_bytes(hash, sizeof(hash));
 	if (auth_key_query(SQL_SNAPSHOT, SQL_SNAPSHOT_PREV, &p, &rows) != DB_OK) {
