@@ -168,6 +168,28 @@ check_server() {	# NAME URL [cgi]
 	check "$name: CSP on API responses" has_h "Content-Security-Policy: default-src"
 }
 
+# Kept FastCGI connections with more requests at once than processes: the
+# first four streams leave each of the four chat processes holding a
+# connection nginx keeps (keepalive 4); of the next eight, nginx sends four
+# on those and opens new connections for the other four. A process must
+# serve new connections while it holds a kept one: one that waited only on
+# its kept connection left the new ones queued until nginx gave up (300 s).
+check_keep_many() {	# URL KEY
+	for n in 4 8; do
+		i=0 jobs=""
+		while [ $i -lt $n ]; do
+			curl -s -N --max-time 20 -H "authorization: Bearer $2" -H 'content-type: application/json' \
+			    -d "{\"model\":\"$model\",\"stream\":true,\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}" \
+			    "$1/v1/chat/completions" >"$tmp/many.$i" &
+			jobs="$jobs $!" i=$((i + 1))
+		done
+		wait $jobs
+		ok=$(grep -l '^data: \[DONE\]' "$tmp"/many.* | wc -l)
+		rm -f "$tmp"/many.*
+		check "nginx-keep: $n streams at once to 4 chat processes over kept connections, all complete ($ok of $n)" [ "$ok" = $n ]
+	done
+}
+
 # ---- Apache: mod_fcgid (the shipped vhost) and mod_cgid (plain CGI)
 apache_conf() {	# PORT NAME MODULES… ; the vhost comes on stdin
 	port=$1
@@ -291,7 +313,9 @@ if command -v nginx >/dev/null 2>&1 && command -v spawn-fcgi >/dev/null 2>&1; th
 		cp "$d/fastcgi_params" "$d/mime.types" "$kd/"
 		{
 			for b in account providers usage chat; do
-				echo "upstream sb_$b { server unix:$run/$b.sock; keepalive 2; }"
+				n=2
+				[ $b = chat ] && n=4	# = its processes (check_keep_many)
+				echo "upstream sb_$b { server unix:$run/$b.sock; keepalive $n; }"
 			done
 			sed -E -e "s|listen 127.0.0.1:$p;|listen 127.0.0.1:$k;|" \
 			    -e 's|fastcgi_pass unix:[^;]*/([a-z]+)\.sock;|fastcgi_pass sb_\1; fastcgi_keep_conn on;|' "$d/switchboard.conf"
@@ -304,6 +328,7 @@ if command -v nginx >/dev/null 2>&1 && command -v spawn-fcgi >/dev/null 2>&1; th
 			pids="$pids $run/nginx-keep.pid"
 			if wait_http "http://127.0.0.1:$k/"; then
 				check_server nginx-keep "http://127.0.0.1:$k"
+				check_keep_many "http://127.0.0.1:$k" "$key"
 			else
 				bad "nginx (kept connections) did not start: $(tail -3 "$tmp/log/nginx-error.log")"
 			fi

@@ -29,6 +29,14 @@ static struct config	server_cfg;
 static char		server_cfg_path[1024];	/* where the config is (to be) */
 static int		server_fastcgi;		/* requests come from the FastCGI loop */
 static int		server_queued;		/* server_busy saw one since the last accept */
+/* What the loop waits on: the listening socket (slot 0) and the connections
+ * the web server keeps open between requests (fastcgi_keep_conn, Apache's
+ * enablereuse), however many it opens to this process. A full set stops
+ * accepting new connections until the web server closes one. */
+#define SERVER_KEPT_MAX	32
+static struct pollfd	server_fds[1 + SERVER_KEPT_MAX];
+static int		server_nkept;
+static int		server_turn;	/* where server_pick looks first */
 static volatile sig_atomic_t server_stopping;	/* SIGTERM or SIGUSR1 came */
 static sigset_t		server_waitmask;	/* the signal mask while waiting */
 
@@ -292,12 +300,22 @@ server_handle_broken(struct req *r)
 int
 server_busy(void)
 {
-	struct pollfd	 pfd = { FCGI_LISTENSOCK_FILENO, POLLIN, 0 };
-
-	if (!server_queued)
-		server_queued = server_fastcgi && poll(&pfd, 1, 0) == 1 &&
-		    (pfd.revents & POLLIN);
+	if (!server_queued && server_fastcgi)
+		server_queued = poll(server_fds, 1 + server_nkept, 0) > 0;
 	return server_queued;
+}
+
+/* Keep a connection the web server will send its next request on. Its
+ * pollfd's revents starts clear. */
+static void
+server_keep(int fd)
+{
+	struct pollfd	*p = &server_fds[1 + server_nkept++];
+
+	p->fd = fd;
+	p->events = POLLIN;
+	p->revents = 0;
+	server_fds[0].fd = server_nkept < SERVER_KEPT_MAX ? FCGI_LISTENSOCK_FILENO : -1;
 }
 
 static void
@@ -331,41 +349,65 @@ server_signals(void)
 	return 0;
 }
 
-/* Wait for the next request's connection: a new one on the listening
- * socket (accepted here, not by libfcgi, whose accept also waits up to 2 s
- * for a connection's first bytes and dropped it unanswered when a signal
- * came in that wait), or the next request on the connection the web server
- * keeps (fastcgi_keep_conn). With deferred work the wait is at most
- * SERVER_IDLE_MS, after which the work is done. The listening socket is
- * non-blocking (every process on it is this program), so a connection
- * another process took first costs a retry, never a wait with work
- * undone. A request seen queued while serving the last one (server_busy)
- * needs no poll. The connection's fd, or -1 (an error, or told to stop). */
+/* The next connection the last poll saw readable, the listening socket
+ * taking its turn with the kept connections (so that new connections do not
+ * wait behind busy kept ones, nor they behind new ones): a kept connection
+ * (its next request, or the web server closing it, which libfcgi sees),
+ * taken out of the set; a new one, accepted here; -1 if none (a connection
+ * another process took first: the listening socket is non-blocking, every
+ * process on it is this program); -2 on an accept error. */
 static int
-server_wait(const struct program *prog, int kept)
+server_pick(void)
+{
+	int	 n = 1 + server_nkept, k, i, fd;
+
+	for (k = 0; k < n; k++) {
+		i = (server_turn + k) % n;
+		if (server_fds[i].revents == 0)
+			continue;
+		server_turn = i + 1;
+		if (i > 0) {
+			fd = server_fds[i].fd;
+			server_fds[i] = server_fds[server_nkept--];
+			server_fds[0].fd = FCGI_LISTENSOCK_FILENO;
+			return fd;
+		}
+		if ((fd = accept(FCGI_LISTENSOCK_FILENO, NULL, NULL)) >= 0)
+			return fd;
+		if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR &&
+		    errno != ECONNABORTED)
+			return -2;
+	}
+	return -1;
+}
+
+/* Wait for the next request's connection (server_pick): accepted here,
+ * not by libfcgi, whose accept also waits up to 2 s for a connection's
+ * first bytes and dropped it unanswered when a signal came in that wait.
+ * With deferred work the wait is at most SERVER_IDLE_MS, after which the
+ * work is done. What server_busy's poll saw while the last request was
+ * served needs no second poll. The connection's fd, or -1 (an error, or
+ * told to stop). */
+static int
+server_wait(const struct program *prog)
 {
 	static const struct timespec idle = { 0, SERVER_IDLE_MS * 1000000L };
-	struct pollfd	 pfd = { kept >= 0 ? kept : FCGI_LISTENSOCK_FILENO, POLLIN, 0 };
 	int		 fd, pending, n;
 
 	for (;; server_queued = 0) {
 		if (server_stopping)
 			return -1;
 		pending = prog->deferred != NULL && prog->deferred();
-		if (!server_queued || kept >= 0) {
-			n = ppoll(&pfd, 1, pending ? &idle : NULL, &server_waitmask);
+		if (!server_queued) {
+			n = ppoll(server_fds, 1 + server_nkept, pending ? &idle : NULL,
+			    &server_waitmask);
 			if (n == 0)
 				(void)prog->idle();	/* none came within SERVER_IDLE_MS */
 			if (n <= 0)
 				continue;	/* or a signal: stop? */
 		}
-		if (kept >= 0)
-			return kept;
-		if ((fd = accept(FCGI_LISTENSOCK_FILENO, NULL, NULL)) >= 0)
-			return fd;
-		if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR &&
-		    errno != ECONNABORTED)
-			return -1;
+		if ((fd = server_pick()) != -1)
+			return fd < 0 ? -1 : fd;
 	}
 }
 
@@ -373,15 +415,15 @@ server_wait(const struct program *prog, int kept)
  * found above: libfcgi reads from a connection it is given (ipcFd) and
  * keeps it open across its own finish of the last request (keepConnection;
  * the web server's begin record sets it again). A connection closed before
- * its request makes libfcgi accept another itself, which on the
- * non-blocking socket may find none (EAGAIN): then wait here again. */
+ * its request makes libfcgi close it and accept another itself, which on
+ * the non-blocking socket may find none (EAGAIN): then wait here again. */
 static int
 server_accept(const struct program *prog, FCGX_Request *freq)
 {
 	int	 fd, rc;
 
 	do {
-		fd = server_wait(prog, freq->ipcFd);
+		fd = server_wait(prog);
 		server_queued = 0;	/* a new request: ask afresh */
 		if (fd < 0)
 			return -1;
@@ -426,6 +468,8 @@ server_loop(const struct program *prog, int *okp)
 	    fcntl(FCGI_LISTENSOCK_FILENO, F_GETFL) | O_NONBLOCK) == -1)
 		return 1;
 	server_fastcgi = 1;
+	server_fds[0].fd = FCGI_LISTENSOCK_FILENO;
+	server_fds[0].events = POLLIN;
 	while (server_accept(prog, &freq) >= 0) {
 		if (*okp == -1 || *okp == 2) {
 			path = FCGX_GetParam("SWITCHBOARD_CONFIG", freq.envp);
@@ -446,8 +490,14 @@ server_loop(const struct program *prog, int *okp)
 			freq.detached = 1;	/* FCGX_Finish_r then just closes */
 		http_req_free(&r);
 		FCGX_Finish_r(&freq);
+		if (freq.ipcFd >= 0) {	/* the web server keeps it */
+			server_keep(freq.ipcFd);
+			freq.ipcFd = -1;
+		}
 	}
 	FCGX_Free(&freq, 1);
+	while (server_nkept > 0)
+		close(server_fds[server_nkept--].fd);
 	return 0;
 }
 
