@@ -145,6 +145,17 @@ pkmain=bench/portkey/node_modules/@portkey-ai/gateway/build/start-server.js
 if [ "${BENCH_PORTKEY:-1}" = 1 ]; then
 	[ -f "$pkmain" ] || npm install --prefix bench/portkey --no-audit --no-fund --silent \
 	    @portkey-ai/gateway@1.15.2 >/dev/null 2>&1 || true
+	# Portkey 1.15.2's streaming fails under Node with "TypeError: immutable":
+	# it adds its headers to the upstream's response, whose headers fetch made
+	# immutable (Portkey-AI/gateway#1389, #1550). The bench applies the fix
+	# proposed there (add them to a copy of the response) to its installed
+	# build, so that streams can be compared; a build without that code is
+	# left as it is.
+	if [ -f "$pkmain" ] && ! grep -q 'i=this.updateHeaders(i,' "$pkmain"; then
+		sed -i -e 's/this\.updateHeaders(i,n\.cacheStatus,o),{response:i/i=&/' \
+		    -e 's/updateHeaders(e,t,a){return e\.headers\.append/updateHeaders(e,t,a){return e=new Response(e.body,e),e.headers.append/' \
+		    "$pkmain"
+	fi
 	if [ -f "$pkmain" ]; then
 		NODE_ENV=production node "$pkmain" --port="$pk" --headless >"$bvar/log/portkey.log" 2>&1 &
 		pkpid=$!
