@@ -1,5 +1,6 @@
 /* upstream: one libcurl easy handle per process, reset (not recreated) per
- * request so kept-alive connections are reused. Timeouts are enforced in the
+ * request, run on one multi handle of the process, whose connection cache
+ * keeps kept-alive connections for the next request. Timeouts are enforced in the
  * progress callback, which also gives the caller its heartbeat tick. Never
  * follows redirects; only http and https. Logs no headers (they hold keys). */
 #include <stdio.h>
@@ -15,6 +16,7 @@
 #include "upstream.h"
 
 static CURL	*upstream_h;
+static CURLM	*upstream_m;
 
 struct upstream_xfer {
 	const struct upstream_opts	*o;
@@ -43,15 +45,46 @@ upstream_init(void)
 {
 	if (upstream_h == NULL && (upstream_h = curl_easy_init()) == NULL)
 		return -1;
+	if (upstream_m == NULL && (upstream_m = curl_multi_init()) == NULL)
+		return -1;
 	return 0;
 }
 
 void
 upstream_fini(void)
 {
+	if (upstream_m)
+		curl_multi_cleanup(upstream_m);
 	if (upstream_h)
 		curl_easy_cleanup(upstream_h);
+	upstream_m = NULL;
 	upstream_h = NULL;
+}
+
+/* curl_easy_perform, driven here: its wait (curl_multi_poll) also polls a
+ * wake-up socket of its own, which costs a system call per request;
+ * curl_multi_wait polls only the transfer's sockets, at most a second
+ * between calls of the progress callback, as before. */
+static CURLcode
+upstream_run(CURL *h)
+{
+	CURLMcode	 mc;
+	CURLMsg		*m;
+	CURLcode	 cc = CURLE_OUT_OF_MEMORY;
+	int		 running = 1, left;
+
+	if (curl_multi_add_handle(upstream_m, h) != CURLM_OK)
+		return CURLE_FAILED_INIT;
+	do {
+		mc = curl_multi_perform(upstream_m, &running);
+		if (mc == CURLM_OK && running)
+			mc = curl_multi_wait(upstream_m, NULL, 0, 1000, NULL);
+	} while (mc == CURLM_OK && running);
+	while ((m = curl_multi_info_read(upstream_m, &left)) != NULL)
+		if (m->msg == CURLMSG_DONE && m->easy_handle == h)
+			cc = m->data.result;
+	curl_multi_remove_handle(upstream_m, h);
+	return cc;
 }
 
 /* The value of header name in the line p (n bytes), or NULL. */
@@ -331,7 +364,7 @@ upstream_perform(const struct adapter_call *call,
 		upstream_headers_free(hdr);
 		return upstream_refused(res, msg);
 	}
-	cc = curl_easy_perform(upstream_h);
+	cc = upstream_run(upstream_h);
 	egress_release(upstream_h, &eg);
 	if (res->status == 0)
 		curl_easy_getinfo(upstream_h, CURLINFO_RESPONSE_CODE, &res->status);
