@@ -39,31 +39,38 @@ const server = http.createServer((req, res) => {
   });
 });
 
-// One stream: milliseconds to the first byte, and the arrival time of each
-// content event.
-async function once(url, headers, model) {
-  const t0 = performance.now();
-  const r = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', ...headers },
-    body: JSON.stringify({ model, stream: true, messages: [{ role: 'user', content: 'hi' }] }) });
-  const reader = r.body.getReader();
-  const dec = new TextDecoder();
-  let first = null;
-  let buf = '';
-  const at = [];
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    const now = performance.now();
-    if (first === null) first = now - t0;
-    buf += dec.decode(value, { stream: true });
-    let k;
-    while ((k = buf.indexOf('\n\n')) >= 0) {
-      const ev = buf.slice(0, k);
-      buf = buf.slice(k + 2);
-      if (/"content":" ?w\d+"/.test(ev)) at.push(now);
-    }
-  }
-  return { first, gaps: at.slice(1).map((t, i) => t - at[i]), events: at.length };
+// One stream: milliseconds to the first byte of the body, and the arrival
+// time of each content event. node:http with a kept-alive connection: fetch
+// (undici) adds a few milliseconds of its own to every response, which
+// drowned the difference being measured.
+const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
+function once(url, headers, model) {
+  const body = JSON.stringify({ model, stream: true, messages: [{ role: 'user', content: 'hi' }] });
+  return new Promise((resolve, reject) => {
+    const t0 = performance.now();
+    const req = http.request(url, { method: 'POST', agent,
+      headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body), ...headers } }, (res) => {
+      let first = null;
+      let buf = '';
+      const at = [];
+      res.setEncoding('utf8');
+      res.on('data', (s) => {
+        const now = performance.now();
+        if (first === null) first = now - t0;
+        buf += s;
+        let k;
+        while ((k = buf.indexOf('\n\n')) >= 0) {
+          const ev = buf.slice(0, k);
+          buf = buf.slice(k + 2);
+          if (/"content":" ?w\d+"/.test(ev)) at.push(now);
+        }
+      });
+      res.on('end', () => resolve({ first, gaps: at.slice(1).map((t, i) => t - at[i]), events: at.length }));
+      res.on('error', reject);
+    });
+    req.on('error', reject);
+    req.end(body);
+  });
 }
 
 const median = (a) => { const s = [...a].sort((x, y) => x - y); return s.length ? s[Math.floor(s.length / 2)] : NaN; };
