@@ -36,9 +36,18 @@ cJSON	*json_add_usd_or_null(cJSON *obj, const char *name, long long micros);
 /* Add a string, or null when s is NULL. */
 cJSON	*json_add_str_or_null(cJSON *obj, const char *name, const char *s);
 /* Append s (n bytes) to b as a JSON string: quotes, backslashes and control
- * bytes escaped, other bytes as they are. BUF_OK or buf's error. */
+ * bytes escaped (as cJSON does), other bytes as they are. BUF_OK or buf's
+ * error. */
 struct buf;
 int	json_append_string(struct buf *b, const char *s, size_t n);
+/* Append item as compact JSON, byte for byte what cJSON_PrintUnformatted
+ * gives, without its cost: cJSON 1.7.15 prints every number with printf and
+ * reads it back with sscanf, whole numbers too. BUF_OK, or buf's error
+ * (BUF_NOMEM also for a malformed item). */
+int	json_write(struct buf *b, const cJSON *item);
+/* The same as a malloc'ed string for free(), or NULL. Use it, not
+ * cJSON_PrintUnformatted. */
+char	*json_print(const cJSON *item);
 /* Decimal string "12.5" → micro-USD; -1 on garbage, overflow or > 6 places. */
 int	json_usd_to_micros(const char *s, long long *out);
 /* micro-USD → "12.500000" into out (>= 32 bytes). */

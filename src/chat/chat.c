@@ -217,7 +217,7 @@ static int
 chat_write_json_line(struct chat *c, cJSON *o, const char *pre,
     const char *post)
 {
-	char	*s = cJSON_PrintUnformatted(o);
+	char	*s = json_print(o);
 	struct buf b;
 	int	 rc = -1;
 
@@ -1029,7 +1029,7 @@ chat_validate(struct chat *c)
 			    "invalid_messages", "\"messages\" must be a "
 			    "non-empty array of {role, content} objects.");
 	}
-	if ((s = cJSON_PrintUnformatted(v)) != NULL) {
+	if ((s = json_print(v)) != NULL) {
 		c->prompt_bytes = strlen(s);
 		free(s);
 	}
@@ -1320,7 +1320,7 @@ chat_previous(struct chat *c)
 		cJSON_AddItemToArray(all, cJSON_DetachItemViaPointer(msgs, m));
 	cJSON_Delete(conv);
 	cJSON_ReplaceItemInObjectCaseSensitive(c->r->json, "messages", all);
-	if ((s = cJSON_PrintUnformatted(all)) != NULL)
+	if ((s = json_print(all)) != NULL)
 		c->prompt_bytes = strlen(s);
 	free(s);
 	return 0;

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "db.h"
+#include "json.h"
 #include "log.h"
 #include "respstore.h"
 
@@ -26,8 +27,8 @@ int
 respstore_save(const char *id, long long user_id, const cJSON *conversation,
     const cJSON *response)
 {
-	char		*conv = cJSON_PrintUnformatted(conversation);
-	char		*resp = cJSON_PrintUnformatted(response);
+	char		*conv = json_print(conversation);
+	char		*resp = json_print(response);
 	struct db_param	 p[4];
 	int		 rc = -1;
 

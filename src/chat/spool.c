@@ -115,7 +115,7 @@ static int
 spool_line(struct buf *b, const struct usage_kept *row, const char *request_id,
     const cJSON *settle)
 {
-	char	*s = settle != NULL ? cJSON_PrintUnformatted(settle) : NULL;
+	char	*s = settle != NULL ? json_print(settle) : NULL;
 	int	 rc;
 
 	if (settle != NULL && s == NULL)

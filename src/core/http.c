@@ -406,7 +406,7 @@ http_send_json(struct req *r, int status, const cJSON *body)
 	char	*s;
 	int	 rc;
 
-	if ((s = cJSON_PrintUnformatted(body)) == NULL)
+	if ((s = json_print(body)) == NULL)
 		return http_send_body(r, 500, "application/json",
 		    "{\"error\":{\"message\":\"Out of memory.\",\"type\":\"internal\",\"code\":\"out_of_memory\"}}", 81);
 	rc = http_send_body(r, status, "application/json", s, strlen(s));

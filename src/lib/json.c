@@ -1,7 +1,10 @@
 /* json: bounded parsing and validated field access over cJSON (see json.h).
  * Knows nothing of HTTP: errors are returned as sb_error values. */
 #include <errno.h>
+#include <float.h>
 #include <limits.h>
+#include <math.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -241,6 +244,7 @@ int
 json_append_string(struct buf *b, const char *s, size_t n)
 {
 	static const char hex[] = "0123456789abcdef";
+	static const char short_esc[] = "btnvfr";	/* \b \t \n (\v: none) \f \r */
 	char		 esc[6] = "\\u00";
 	size_t		 i, from = 0;
 	unsigned char	 c;
@@ -254,6 +258,9 @@ json_append_string(struct buf *b, const char *s, size_t n)
 		if (c == '"' || c == '\\') {
 			esc[1] = (char)c;
 			rc = rc ? rc : buf_append(b, esc, 2);
+		} else if (c >= '\b' && c <= '\r' && c != '\v') {
+			esc[1] = short_esc[c - '\b'];
+			rc = rc ? rc : buf_append(b, esc, 2);
 		} else {
 			esc[1] = 'u';
 			esc[4] = hex[c >> 4];
@@ -264,4 +271,86 @@ json_append_string(struct buf *b, const char *s, size_t n)
 	}
 	rc = rc ? rc : buf_append(b, s + from, n - from);
 	return rc ? rc : buf_append(b, "\"", 1);
+}
+
+/* A number as cJSON prints it ("%1.15g", or "%1.17g" when that does not
+ * read back within its tolerance; null for NaN and infinities), whole
+ * numbers below 10^15 without printf: the same digits. */
+static int
+json_write_number(struct buf *b, double d)
+{
+	char			 tmp[32], *p = tmp + sizeof(tmp);
+	unsigned long long	 u;
+	double			 back;
+
+	if (isnan(d) || isinf(d))
+		return buf_append(b, "null", 4);
+	if (d == floor(d) && fabs(d) < 1e15 && !(d == 0 && signbit(d))) {
+		u = (unsigned long long)fabs(d);
+		do
+			*--p = (char)('0' + u % 10);
+		while ((u /= 10) != 0);
+		if (d < 0)
+			*--p = '-';
+		return buf_append(b, p, (size_t)(tmp + sizeof(tmp) - p));
+	}
+	snprintf(tmp, sizeof(tmp), "%1.15g", d);
+	back = strtod(tmp, NULL);
+	if (fabs(back - d) > fmax(fabs(back), fabs(d)) * DBL_EPSILON)
+		snprintf(tmp, sizeof(tmp), "%1.17g", d);
+	return buf_puts(b, tmp);
+}
+
+int
+json_write(struct buf *b, const cJSON *item)
+{
+	const cJSON	*c;
+	int		 rc;
+
+	if (item == NULL)
+		return BUF_NOMEM;
+	switch (item->type & 0xff) {
+	case cJSON_NULL:
+		return buf_append(b, "null", 4);
+	case cJSON_False:
+		return buf_append(b, "false", 5);
+	case cJSON_True:
+		return buf_append(b, "true", 4);
+	case cJSON_Number:
+		return json_write_number(b, item->valuedouble);
+	case cJSON_Raw:
+		return item->valuestring ? buf_puts(b, item->valuestring) : BUF_NOMEM;
+	case cJSON_String:
+		return item->valuestring ? json_append_string(b, item->valuestring,
+		    strlen(item->valuestring)) : BUF_NOMEM;
+	case cJSON_Array:
+	case cJSON_Object:
+		rc = buf_append(b, cJSON_IsArray(item) ? "[" : "{", 1);
+		for (c = item->child; c != NULL && rc == BUF_OK; c = c->next) {
+			if (c != item->child)
+				rc = buf_append(b, ",", 1);
+			if (rc == BUF_OK && cJSON_IsObject(item)) {
+				rc = c->string ? json_append_string(b, c->string,
+				    strlen(c->string)) : BUF_NOMEM;
+				rc = rc ? rc : buf_append(b, ":", 1);
+			}
+			rc = rc ? rc : json_write(b, c);
+		}
+		return rc ? rc : buf_append(b, cJSON_IsArray(item) ? "]" : "}", 1);
+	default:
+		return BUF_NOMEM;
+	}
+}
+
+char *
+json_print(const cJSON *item)
+{
+	struct buf	 b;
+
+	buf_init(&b, SIZE_MAX / 2);
+	if (json_write(&b, item) != BUF_OK) {
+		buf_free(&b);
+		return NULL;
+	}
+	return buf_steal(&b);
 }

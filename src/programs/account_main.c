@@ -585,7 +585,7 @@ allowed_models_field(struct req *r, char **out)
 	}
 	if (n == 0)
 		return 0;
-	if ((*out = cJSON_PrintUnformatted(f)) == NULL)
+	if ((*out = json_print(f)) == NULL)
 		return http_fail(r, ERR_INTERNAL, 500, "out_of_memory", "Out of memory.");
 	return 0;
 }
@@ -691,7 +691,7 @@ handle_keys_create(struct req *r)
 	db_rows_free(&rows);
 out:
 	OPENSSL_cleanse(secret, sizeof(secret));
-	cJSON_free(models);
+	free(models);
 	return rc;
 }
 
@@ -1169,7 +1169,7 @@ handle_keys_update(struct req *r)
 		http_fail(r, ERR_VALIDATION, 404, "not_found", "There is no such key (or it is revoked).");
 	db_rows_free(&rows);
 out:
-	cJSON_free(models);
+	free(models);
 	return rc;
 }
 

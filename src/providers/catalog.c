@@ -12,6 +12,7 @@
 
 #include "catalog.h"
 #include "db.h"
+#include "json.h"
 #include "log.h"
 #include "price.h"
 #include "sbconst.h"
@@ -1061,9 +1062,9 @@ catalog_set_fallbacks(long long user_id, const char *ref, const cJSON *on_failur
 	else {
 		/* The failure column is NOT NULL ("[]" when empty); the
 		 * context one is NULL when empty. */
-		text[0] = cJSON_PrintUnformatted(on_failure);
+		text[0] = json_print(on_failure);
 		if (cJSON_GetArraySize(on_context) > 0)
-			text[1] = cJSON_PrintUnformatted(on_context);
+			text[1] = json_print(on_context);
 		p[2] = db_str(text[0] ? text[0] : "[]");
 		if (text[1])
 			p[3] = db_str(text[1]);

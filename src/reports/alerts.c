@@ -22,6 +22,7 @@
 #include "buf.h"
 #include "db.h"
 #include "egress.h"
+#include "json.h"
 #include "log.h"
 #include "netcheck.h"
 #include "sbconst.h"
@@ -161,7 +162,7 @@ alerts_body(const char *format, const struct db_rows *r, int i)
 		cJSON_AddStringToObject(o, "text", body ? body : "");
 		cJSON_AddStringToObject(o, "created_at", db_val(r, i, 10) ? db_val(r, i, 10) : "");
 	}
-	s = cJSON_PrintUnformatted(o);
+	s = json_print(o);
 	cJSON_Delete(o);
 	return s;
 }
@@ -400,7 +401,7 @@ alerts_deliver(CURL *c, const struct config *cfg, const struct db_rows *r, int i
 	else
 		status = alerts_post(c, url, body, cfg->allow_private_endpoints, msg, sizeof(msg));
 	OPENSSL_cleanse(url, sizeof(url));
-	cJSON_free(body);
+	free(body);
 	if (status >= 200 && status <= 299) {
 		p[0] = db_int(status);
 		p[1] = db_int(db_ll(r, i, 0, 0));

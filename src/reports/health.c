@@ -359,7 +359,7 @@ health_print_user(long long user_id)
 		return 1;
 	}
 	cJSON_AddNumberToObject(root, "user_id", (double)user_id);
-	text = cJSON_PrintUnformatted(root);
+	text = json_print(root);
 	printf("%s\n", text ? text : "{}");
 	free(text);
 	cJSON_Delete(root);

@@ -143,9 +143,68 @@ test_money(void)
 	cJSON_Delete(j);
 }
 
+/* json_print gives byte for byte what cJSON_PrintUnformatted gives. */
+static void
+test_print_same_as_cjson(const char *text)
+{
+	cJSON	*j = cJSON_Parse(text);
+	char	*ours = json_print(j), *theirs = cJSON_PrintUnformatted(j);
+
+	CHECK(j != NULL);
+	CHECK_STR(ours, theirs);
+	if (ours == NULL || theirs == NULL || strcmp(ours, theirs) != 0)
+		fprintf(stderr, "  %s\n  ours:   %s\n  cJSON's: %s\n", text,
+		    ours ? ours : "(null)", theirs ? theirs : "(null)");
+	free(ours);
+	cJSON_free(theirs);
+	cJSON_Delete(j);
+}
+
+static void
+test_print(void)
+{
+	static const char *docs[] = {
+		"{\"model\":\"gpt-4o\",\"max_tokens\":16,\"stream\":true,\"temperature\":0.7,"
+		    "\"top_p\":null,\"stop\":[],\"tools\":{}}",
+		"[0,-0,1,-1,16,1700000000,999999999999999,1000000000000000,1e300,-1e-300,"
+		    "0.1,0.30000000000000004,1.5,-3.25,9007199254740993,123456789.123456789,2.5e-7]",
+		"{\"s\":\"quote \\\" backslash \\\\ slash / \\b\\f\\n\\r\\t \\u0001 \\u001f \\u007f "
+		    "caf\\u00e9 \\u20ac \\ud83d\\ude00\",\"\\n key\":1}",
+		"{\"a\":[{\"b\":[[],[{}],[1,[2,[3]]]]},false,true,null,\"\"]}",
+		"\"just a string\"",
+		"42",
+	};
+	cJSON	*o = cJSON_CreateObject(), *n;
+	char	*ours, *theirs;
+	size_t	 i;
+
+	for (i = 0; i < sizeof(docs) / sizeof(docs[0]); i++)
+		test_print_same_as_cjson(docs[i]);
+	/* Numbers no parse makes, and a raw value. */
+	cJSON_AddNumberToObject(o, "nan", 0.0 / 0.0);
+	cJSON_AddNumberToObject(o, "inf", 1.0 / 0.0);
+	cJSON_AddNumberToObject(o, "third", 1.0 / 3.0);
+	cJSON_AddRawToObject(o, "raw", "12.500000");
+	ours = json_print(o);
+	theirs = cJSON_PrintUnformatted(o);
+	CHECK_STR(ours, theirs);
+	CHECK_STR(ours, "{\"nan\":null,\"inf\":null,\"third\":0.33333333333333331,\"raw\":12.500000}");
+	free(ours);
+	cJSON_free(theirs);
+	/* A malformed item: no text, never a crash. */
+	n = cJSON_CreateString("x");
+	free(n->valuestring);
+	n->valuestring = NULL;
+	CHECK(json_print(n) == NULL);
+	cJSON_Delete(n);
+	CHECK(json_print(NULL) == NULL);
+	cJSON_Delete(o);
+}
+
 int
 main(void)
 {
+	test_print();
 	test_depth();
 	test_fields();
 	test_int_out_of_range();

@@ -56,7 +56,7 @@ adapter_finish_call(const struct adapter_params *p, cJSON *body,
 {
 	enum err_category rc = ERR_INTERNAL;
 
-	if ((out->body = cJSON_PrintUnformatted(body)) == NULL) {
+	if ((out->body = json_print(body)) == NULL) {
 		adapter_fail(err, errlen, rc, "could not encode the request");
 		goto out;
 	}

@@ -2,6 +2,7 @@
  * (system messages, roles, text and image parts, tools and tool results) to
  * /v1/messages, and maps responses and stream events (message_start,
  * content_block_*, message_delta, message_stop) back to OpenAI shapes. */
+#include <stdlib.h>
 #include <string.h>
 
 #include "common.h"
@@ -577,11 +578,11 @@ anthropic_usage(const cJSON *usage, struct adapter_usage *u)
 static cJSON *
 anthropic_tool_call(const cJSON *block)
 {
-	char	*args = cJSON_PrintUnformatted(cJSON_GetObjectItem(block, "input"));
+	char	*args = json_print(cJSON_GetObjectItem(block, "input"));
 	cJSON	*tc = adapter_tool_call(adapter_jstr(block, "id"),
 	    adapter_jstr(block, "name"), args);
 
-	cJSON_free(args);
+	free(args);
 	return tc;
 }
 

@@ -507,7 +507,7 @@ static int
 adapter_emit_obj(struct adapter_stream *s, cJSON *chunk, const char *content,
     int usage_only)
 {
-	char	*json = cJSON_PrintUnformatted(chunk);
+	char	*json = json_print(chunk);
 	int	 rc;
 
 	if (json == NULL) {

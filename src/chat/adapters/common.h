@@ -8,6 +8,7 @@
 
 #include "adapter.h"
 #include "buf.h"
+#include "json.h"
 #include "sse.h"
 
 #define ADAPTER_MAX_URL		2048

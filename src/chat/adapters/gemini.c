@@ -3,6 +3,7 @@
  * generationConfig and function declarations, and maps candidates,
  * functionCall parts, finishReason and usageMetadata back to OpenAI shapes. */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "common.h"
@@ -447,7 +448,7 @@ gemini_tool_call(const cJSON *fc, int n, int with_index)
 {
 	cJSON	*tc = cJSON_CreateObject(), *fn;
 	char	 id[32];
-	char	*args = cJSON_PrintUnformatted(cJSON_GetObjectItem(fc, "args"));
+	char	*args = json_print(cJSON_GetObjectItem(fc, "args"));
 
 	snprintf(id, sizeof(id), "call_%d", n);
 	if (with_index)
@@ -459,7 +460,7 @@ gemini_tool_call(const cJSON *fc, int n, int with_index)
 	cJSON_AddStringToObject(fn, "name", adapter_jstr(fc, "name") ?
 	    adapter_jstr(fc, "name") : "");
 	cJSON_AddStringToObject(fn, "arguments", args ? args : "{}");
-	cJSON_free(args);
+	free(args);
 	return tc;
 }
 

@@ -159,7 +159,7 @@ static int
 adapter_openai_reserialise(struct adapter_stream *s, const cJSON *o,
     const char *content, int usage_only)
 {
-	char	*text = cJSON_PrintUnformatted(o);
+	char	*text = json_print(o);
 	int	 rc;
 
 	if (text == NULL)

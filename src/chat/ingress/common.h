@@ -5,6 +5,7 @@
 #define SB_INGRESS_COMMON_H
 
 #include "ingress.h"
+#include "json.h"
 
 #define INGRESS_MAX_ID		160
 #define INGRESS_MAX_MODEL	256

@@ -30,7 +30,7 @@ ingress_fail(char *err, size_t errlen, const char *msg)
 int
 ingress_sse(struct buf *out, const char *name, cJSON *o)
 {
-	char	*s = o ? cJSON_PrintUnformatted(o) : NULL;
+	char	*s = o ? json_print(o) : NULL;
 	int	 rc = -1;
 
 	if (s && buf_printf(out, "event: %s\ndata: ", name) == BUF_OK &&
@@ -213,7 +213,7 @@ ingress_estimate_tokens(const cJSON *canonical)
 	char		*s;
 
 	for (i = 0; i < sizeof(parts) / sizeof(parts[0]); i++) {
-		s = cJSON_PrintUnformatted(cJSON_GetObjectItemCaseSensitive(
+		s = json_print(cJSON_GetObjectItemCaseSensitive(
 		    canonical, parts[i]));
 		if (s != NULL)
 			bytes += (long long)strlen(s);

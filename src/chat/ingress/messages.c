@@ -228,7 +228,7 @@ msg_assistant(const cJSON *content, cJSON *msgs, char *err, size_t errlen)
 				rc = ingress_fail(err, errlen, "an assistant turn is too large");
 		} else if (t && !strcmp(t, "tool_use") && ingress_str(b, "id") &&
 		    ingress_str(b, "name")) {
-			args = cJSON_PrintUnformatted(cJSON_GetObjectItemCaseSensitive(b, "input"));
+			args = json_print(cJSON_GetObjectItemCaseSensitive(b, "input"));
 			cJSON_AddItemToArray(calls, adapter_tool_call(ingress_str(b, "id"),
 			    ingress_str(b, "name"), args));
 			free(args);
