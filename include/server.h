@@ -47,9 +47,10 @@ struct program {
 int			 server_run(const struct program *prog);
 /* The process-wide config (valid for the life of the process). */
 const struct config	*server_config(void);
-/* Whether another request is queued for this program's processes (FastCGI:
- * a connection waits on the listening socket); 0 under plain CGI. Once
- * seen, it stays 1 until the next request is accepted (one poll). */
+/* Whether another request is queued for this process (FastCGI: a
+ * connection waits on the listening socket, or a connection the web server
+ * keeps has something to read); 0 under plain CGI. Once seen, it stays 1
+ * until the next request is accepted (one poll). */
 int			 server_busy(void);
 /* Whether cookies should carry Secure for this request. */
 int			 server_secure_cookies(const struct req *r);

@@ -1,8 +1,9 @@
 /* upstream: one libcurl easy handle per process, reset (not recreated) per
- * request, run on one multi handle of the process, whose connection cache
- * keeps kept-alive connections for the next request. Timeouts are enforced in the
- * progress callback, which also gives the caller its heartbeat tick. Never
- * follows redirects; only http and https. Logs no headers (they hold keys). */
+ * request and run on the process's one multi handle, whose connection cache
+ * keeps kept-alive connections for the next request. Timeouts are enforced
+ * in the progress callback, which also gives the caller its heartbeat tick.
+ * Never follows redirects; only http and https. Logs no headers (they hold
+ * keys). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>

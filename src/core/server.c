@@ -306,11 +306,18 @@ server_busy(void)
 }
 
 /* Keep a connection the web server will send its next request on. Its
- * pollfd's revents starts clear. */
+ * pollfd's revents starts clear. The set has room: a full one accepts no
+ * new connection, and a kept one left it while its request was served. */
 static void
 server_keep(int fd)
 {
-	struct pollfd	*p = &server_fds[1 + server_nkept++];
+	struct pollfd	*p;
+
+	if (server_nkept == SERVER_KEPT_MAX) {	/* not reached; never overflow */
+		close(fd);
+		return;
+	}
+	p = &server_fds[1 + server_nkept++];
 
 	p->fd = fd;
 	p->events = POLLIN;
