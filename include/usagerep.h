@@ -1,6 +1,7 @@
 /* usagerep: the read side of the usage log for reports, logs and metrics.
  * Below the roll-up watermark an aggregate reads daily roll-ups for whole
- * UTC days and hourly ones for the edge hours; from the watermark on, raw
+ * UTC days (everyone's, summed over users and keys, when the filter names
+ * neither) and hourly ones for the edge hours; from the watermark on, raw
  * rows; so results are the same before and after a roll-up. Every query is
  * bound to a user id unless the caller (an admin view) passes 0. */
 #ifndef SB_USAGEREP_H

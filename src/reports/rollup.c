@@ -1,5 +1,6 @@
-/* rollup: hourly roll-ups, the watermark, and pruning of the usage log
- * (rollup.h). Owns usage_rollup_hourly and usage_rollup_state; reads
+/* rollup: hourly and daily roll-ups, the watermark, and pruning of the
+ * usage log (rollup.h). Owns usage_rollup_hourly, usage_rollup_daily (per
+ * user), usage_rollup_daily_all (everyone) and usage_rollup_state; reads
  * aggregator_usage_logs and deletes from it only below the watermark. No
  * locks: replace-on-duplicate inserts and a guarded watermark UPDATE make
  * concurrent runs on several nodes harmless. */
@@ -64,6 +65,15 @@ static const char SQL_DAILY_FROM_HOURLY[] =
     " WHERE hour_start >= ? AND hour_start < ?"
     " GROUP BY user_id, d, gateway_key_id, provider, model";
 
+static const char SQL_DAILY_ALL_CLEAR[] =
+    "DELETE FROM usage_rollup_daily_all WHERE day >= ? AND day < ?";
+
+/* The same days summed over users and keys, for the all-users reports. */
+static const char SQL_DAILY_ALL_FROM_DAILY[] =
+    "INSERT INTO usage_rollup_daily_all (day, provider, model, " ROLLUP_COLS ") "
+    "SELECT day, provider, model, " ROLLUP_SUMS " FROM usage_rollup_daily"
+    " WHERE day >= ? AND day < ? GROUP BY day, provider, model";
+
 static const char SQL_PRUNE_BATCH[] =
     "DELETE FROM aggregator_usage_logs WHERE created_at < ? "
     "ORDER BY created_at LIMIT 5000";
@@ -126,7 +136,8 @@ rollup_day(int64_t t)
 	return t - ((t % 86400) + 86400) % 86400;
 }
 
-/* Recompute the daily rows of the UTC days that [a, b) touches. */
+/* Recompute the daily rows (per user, then everyone's) of the UTC days
+ * that [a, b) touches. */
 static int
 rollup_days(int64_t a, int64_t b)
 {
@@ -140,9 +151,11 @@ rollup_days(int64_t a, int64_t b)
 	report_sqltime(sb, sizeof(sb), b);
 	p[0] = db_str(sa);
 	p[1] = db_str(sb);
-	if ((rc = db_exec(SQL_DAILY_CLEAR, p, 2, NULL, NULL)) != DB_OK)
+	if ((rc = db_exec(SQL_DAILY_CLEAR, p, 2, NULL, NULL)) != DB_OK ||
+	    (rc = db_exec(SQL_DAILY_FROM_HOURLY, p, 2, NULL, NULL)) != DB_OK ||
+	    (rc = db_exec(SQL_DAILY_ALL_CLEAR, p, 2, NULL, NULL)) != DB_OK)
 		return rc;
-	return db_exec(SQL_DAILY_FROM_HOURLY, p, 2, NULL, NULL);
+	return db_exec(SQL_DAILY_ALL_FROM_DAILY, p, 2, NULL, NULL);
 }
 
 /* One transaction: optionally clear [a, b) first, roll raw rows of [a, b)

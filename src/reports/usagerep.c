@@ -1,7 +1,8 @@
 /* usagerep: report queries over daily and hourly roll-ups plus the raw
  * tail, and log paging (usagerep.h). Queries are named constants with bound
  * parameters; the only thing chosen at run time is which constant (the part
- * of the range, or the filter combination for logs). Knows nothing of HTTP. */
+ * of the range, everyone's days when there is no user or key filter, or the
+ * filter combination for logs). Knows nothing of HTTP. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -15,6 +16,13 @@
 	" AND (? = 0 OR gateway_key_id = ?) AND (? IS NULL OR provider = ?)" \
 	" AND (? IS NULL OR model = ?)"
 
+/* The same parameters for usage_rollup_daily_all (everyone's days), read
+ * only when there is no user and no key filter: "? = 0" holds for both, and
+ * a caller that did pass one would read nothing rather than everyone. */
+#define UR_EVERYONE_WHERE \
+	" WHERE ? = 0 AND ? = 0 AND day >= ? AND day < ? AND ? = 0 AND ? = 0" \
+	" AND (? IS NULL OR provider = ?) AND (? IS NULL OR model = ?)"
+
 #define UR_RAW_WHERE \
 	" WHERE (? = 0 OR user_id = ?) AND created_at >= ? AND created_at < ?" \
 	" AND status IN ('success','error','cancelled')" \
@@ -26,6 +34,9 @@
 static const char SQL_MODEL_DAILY[] =
     "SELECT provider, model, " ROLLUP_SUMS " FROM usage_rollup_daily"
     UR_ROLLUP_WHERE("day") " GROUP BY provider, model";
+static const char SQL_MODEL_DAILY_ALL[] =
+    "SELECT provider, model, " ROLLUP_SUMS " FROM usage_rollup_daily_all"
+    UR_EVERYONE_WHERE " GROUP BY provider, model";
 static const char SQL_MODEL_HOURLY[] =
     "SELECT provider, model, " ROLLUP_SUMS " FROM usage_rollup_hourly"
     UR_ROLLUP_WHERE("hour_start") " GROUP BY provider, model";
@@ -38,6 +49,9 @@ static const char SQL_MODEL_RAW[] =
 static const char SQL_TIME_DAILY[] =
     "SELECT day, " ROLLUP_SUMS " FROM usage_rollup_daily"
     UR_ROLLUP_WHERE("day") " GROUP BY day";
+static const char SQL_TIME_DAILY_ALL[] =
+    "SELECT day, " ROLLUP_SUMS " FROM usage_rollup_daily_all"
+    UR_EVERYONE_WHERE " GROUP BY day";
 static const char SQL_TIME_HOURLY[] =
     "SELECT hour_start, " ROLLUP_SUMS " FROM usage_rollup_hourly"
     UR_ROLLUP_WHERE("hour_start") " GROUP BY hour_start";
@@ -202,6 +216,15 @@ ur_fold(struct usagerep_result *out)
 	out->n = k + 1;
 }
 
+/* The daily query for f: everyone's days when f names no user and no key
+ * (one row per model and day however many users there are). */
+static const char *
+ur_daily(const struct usage_filter *f, const char *per_user,
+    const char *everyone)
+{
+	return f->user_id == 0 && f->key_id == 0 ? everyone : per_user;
+}
+
 static int64_t
 ur_day_floor(int64_t t)
 {
@@ -240,7 +263,8 @@ usagerep_aggregate(const struct usage_filter *f, struct usagerep_result *out)
 	if ((rc = ur_split(f, out, &d1, &d2, &w1, &w2)) != DB_OK)
 		return rc;
 	if (d1 < d2) {
-		if ((rc = ur_run(SQL_MODEL_DAILY, f, d1, d2, -1, 2, USAGEREP_DAY, out)) != DB_OK ||
+		if ((rc = ur_run(ur_daily(f, SQL_MODEL_DAILY, SQL_MODEL_DAILY_ALL),
+		    f, d1, d2, -1, 2, USAGEREP_DAY, out)) != DB_OK ||
 		    (rc = ur_run(SQL_MODEL_HOURLY, f, f->from, d1, -1, 2, USAGEREP_HOUR, out)) != DB_OK ||
 		    (rc = ur_run(SQL_MODEL_HOURLY, f, d2, w1, -1, 2, USAGEREP_HOUR, out)) != DB_OK)
 			goto fail;
@@ -266,7 +290,8 @@ usagerep_series(const struct usage_filter *f, int use_daily, uint32_t fix_mask,
 	if ((rc = ur_split(f, out, &d1, &d2, &w1, &w2)) != DB_OK)
 		return rc;
 	if (use_daily && d1 < d2) {
-		if ((rc = ur_run(SQL_TIME_DAILY, f, d1, d2, -1, 1, USAGEREP_DAY, out)) != DB_OK ||
+		if ((rc = ur_run(ur_daily(f, SQL_TIME_DAILY, SQL_TIME_DAILY_ALL),
+		    f, d1, d2, -1, 1, USAGEREP_DAY, out)) != DB_OK ||
 		    (fix_mask != 0 && (rc = ur_run(SQL_TIME_FIX, f, d1, d2,
 		    (long long)fix_mask, 1, USAGEREP_FIX, out)) != DB_OK) ||
 		    (rc = ur_run(SQL_TIME_HOURLY, f, f->from, d1, -1, 1, USAGEREP_HOUR, out)) != DB_OK ||

@@ -178,6 +178,38 @@ test('admin views: one user, and everyone', async () => {
   assert.equal(logs.json.logs[0].username, B.user.username);
 });
 
+test('admin, everyone: summary, models and days from everyone\'s roll-ups equal the raw rows', async () => {
+  // Whole days come from usage_rollup_daily_all when no user or key is named.
+  const range = `created_at >= '${sqlTime(fromMs * 1000)}' AND created_at < '${sqlTime(toMs * 1000)}'
+    AND status IN ('success','error','cancelled')`;
+  const [[allRows, allReq]] = sql(`SELECT COUNT(*), COALESCE(SUM(requests), 0) FROM usage_rollup_daily_all
+    WHERE day >= '${isoDay(fromMs)}' AND day < '${isoDay(toMs)}'`);
+  const [[perUser]] = sql(`SELECT COALESCE(SUM(requests), 0) FROM usage_rollup_daily
+    WHERE day >= '${isoDay(fromMs)}' AND day < '${isoDay(toMs)}'`);
+  assert.ok(Number(allRows) > 0, 'everyone\'s days are rolled up');
+  assert.equal(allReq, perUser, 'everyone\'s days sum the users\' days');
+  const [[n, cost, tokens, errors]] = sql(`SELECT COUNT(*), SUM(cost_micros), SUM(total_tokens),
+    SUM(status = 'error') FROM aggregator_usage_logs WHERE ${range}`);
+  const sum = (await adm.get(`/api/usage/summary?${Q}&user=all`)).json;
+  assert.deepEqual([sum.requests, sum.cost_micros, sum.total_tokens, sum.errors],
+    [n, cost, tokens, errors].map(Number), 'summary');
+  const byModel = new Map(sql(`SELECT IFNULL(provider, ''), IFNULL(resolved_model, '(unresolved)'), COUNT(*),
+    SUM(cost_micros) FROM aggregator_usage_logs WHERE ${range} GROUP BY 1, 2`)
+    .map(([p, m, c, k]) => [`${p}|${m}`, [Number(c), Number(k)]]));
+  const models = (await adm.get(`/api/usage/models?${Q}&user=all`)).json.models;
+  assert.equal(models.length, byModel.size);
+  for (const m of models) assert.deepEqual([m.requests, m.cost_micros], byModel.get(`${m.provider}|${m.model}`), m.model);
+  const byDay = new Map(sql(`SELECT DATE(created_at), COUNT(*), SUM(cost_micros) FROM aggregator_usage_logs
+    WHERE ${range} GROUP BY 1`).map(([d, c, k]) => [d, [Number(c), Number(k)]]));
+  const days = (await adm.get(`/api/usage/timeseries?${Q}&user=all&bucket=day`)).json.buckets;
+  assert.equal(days.length, (toMs - fromMs) / DAY);
+  for (const b of days) assert.deepEqual([b.requests, b.cost_micros], byDay.get(b.label) ?? [0, 0], b.label);
+  const [[nA]] = sql(`SELECT COUNT(*) FROM aggregator_usage_logs WHERE ${range} AND provider = 'anthropic'`);
+  assert.ok(Number(nA) > 0, 'the data set has anthropic rows');
+  const filtered = (await adm.get(`/api/usage/summary?${Q}&user=all&provider=anthropic`)).json;
+  assert.equal(filtered.requests, Number(nA), 'provider filter');
+});
+
 test('models: per model and provider, cost share, sorted by cost', async () => {
   const res = await A.get(`/api/usage/models?${Q}`);
   assert.equal(res.status, 200);
@@ -503,11 +535,12 @@ test('budget: spent this month, limit, alert and exceeded; key budgets', () => i
 }));
 
 // ---- roll-ups and prune -------------------------------------------------------
-async function snapshot(s) {
+async function snapshot(s, who = '') {
   return {
-    summary: (await s.get(`/api/usage/summary?${Q}`)).json,
-    models: (await s.get(`/api/usage/models?${Q}`)).json,
-    series: (await s.get(`/api/usage/timeseries?${Q}&tz=Europe/Berlin`)).json,
+    summary: (await s.get(`/api/usage/summary?${Q}${who}`)).json,
+    models: (await s.get(`/api/usage/models?${Q}${who}`)).json,
+    series: (await s.get(`/api/usage/timeseries?${Q}${who}&tz=Europe/Berlin`)).json,
+    days: (await s.get(`/api/usage/timeseries?${Q}${who}&bucket=day`)).json,
   };
 }
 
@@ -517,6 +550,7 @@ test('roll-up equivalence: reports from roll-ups equal reports from raw rows', a
   sql('DELETE FROM usage_rollup_hourly');
   // (each read may roll one day forward: the answer must not change either way)
   const rawA = await snapshot(A);
+  const rawAll = await snapshot(adm, '&user=all');
   assertFigures(rawA.summary, totals(rowsA), 'raw-ish summary');
   const r = cli(['rollup']);
   assert.equal(r.status, 0, r.stderr);
@@ -525,9 +559,11 @@ test('roll-up equivalence: reports from roll-ups equal reports from raw rows', a
   assert.ok(Date.parse(w.replace(' ', 'T') + 'Z') > toMs, 'watermark past the data');
   const rolled = await snapshot(A);
   assert.deepEqual(rolled, rawA);
+  assert.deepEqual(await snapshot(adm, '&user=all'), rawAll, 'everyone, rolled up');
   const again = cli(['rollup', '--rebuild']);
   assert.equal(again.status, 0, again.stderr);
   assert.deepEqual(await snapshot(A), rawA, 'a rebuild changes nothing');
+  assert.deepEqual(await snapshot(adm, '&user=all'), rawAll, 'everyone, rebuilt');
 });
 
 test('prune deletes only rolled-up rows older than retention; reports unchanged', async () => {
