@@ -2,7 +2,7 @@
 # curve.sh — the scaling curve (issue 14): JSON chat requests at 16
 # connections through 1, 2, 4 and 8 chat.fcgi processes (bench/chat.sh with
 # CHAT_PROCS), one line each: req/s, p50, p99, CPU µs per request. Run by
-# `make bench` after chat.sh when BENCH_CURVE=1 (about 3 minutes).
+# `make bench` after chat.sh (about 3 minutes; BENCH_CURVE=0 skips it).
 set -eu
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
