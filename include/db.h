@@ -3,8 +3,11 @@
  * host may list several servers (a Galera cluster): the first that answers
  * takes every statement, a lost one is left for the next (docs/scaling.md).
  * Outside a transaction a lost connection (2006/2013/2002/1047) is reopened
- * and the statement retried once, and a deadlock or certification conflict
- * (1213) is retried with backoff. Results come back as rows of byte strings.
+ * and the statement retried once, except a write (db_exec) lost after it was
+ * sent, which the server may have applied: that one fails with
+ * DB_UNAVAILABLE. A write goes out only on a connection that a poll finds
+ * still open. A deadlock or certification conflict (1213) is retried with
+ * backoff. Results come back as rows of byte strings.
  * The session runs in UTC. Queries themselves live in the modules that own the
  * data, as named constants. */
 #ifndef SB_DB_H

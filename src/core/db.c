@@ -1,6 +1,7 @@
 /* db: connection, statement cache, reconnect and typed rows (see db.h).
  * The only place that calls the MariaDB Connector/C API. Never builds SQL
  * from data: every value travels as a bound parameter. */
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -333,19 +334,53 @@ db_execute_rows(MYSQL_STMT *st, const struct db_param *p, int np, int nrows)
 	return rc;
 }
 
-/* Prepare (cached), bind, execute for nrows rows of np values. Returns the
- * statement or NULL with the error recorded. */
+/* What a statement does, for the retry rule of db_execute. */
+enum db_kind {
+	DB_READ,	/* db_query: running it twice changes nothing */
+	DB_WRITE	/* db_exec: running it twice may apply it twice */
+};
+
+/* Whether the kept connection is still open. An idle connection has nothing
+ * to read: a readable socket means the server closed it (a restart, a kill,
+ * wait_timeout) or sent its last words. One poll, no round trip. */
+static int
+db_idle_ok(void)
+{
+	struct pollfd	 pfd = { .fd = (int)mysql_get_socket(db_conn), .events = POLLIN };
+
+	return pfd.fd < 0 || poll(&pfd, 1, 0) == 0;
+}
+
+/* Whether errno no is a connection lost with the statement already sent:
+ * the server may have run it. */
+static int
+db_lost_in_flight(unsigned int no)
+{
+	return no == CR_SERVER_LOST || no == CR_SERVER_LOST_EXTENDED ||
+	    no == CR_SERVER_GONE_ERROR;
+}
+
+/* Prepare (cached), bind, execute for nrows rows of np values. A write is
+ * sent only on a connection that is still open. *sent: whether the
+ * statement went out. Returns the statement or NULL with the error
+ * recorded. */
 static MYSQL_STMT *
 db_execute_once(const char *sql, const struct db_param *p, int np, int nrows,
-    int *status)
+    enum db_kind kind, int *status, int *sent)
 {
 	MYSQL_STMT	*st;
 
 	*status = DB_ERROR;
+	*sent = 0;
 	if (np > DB_MAX_PARAMS || nrows < 1 || nrows > DB_MAX_ROWS)
 		return NULL;
 	if ((*status = db_connect()) != DB_OK)
 		return NULL;
+	if (kind == DB_WRITE && !db_idle_ok()) {
+		db_set_error(CR_SERVER_GONE_ERROR, "the server closed the idle connection");
+		*status = DB_UNAVAILABLE;
+		return NULL;
+	}
 	if ((st = db_prepare(sql)) == NULL) {
 		if (db_last_errno == 0)
 			db_set_error(mysql_errno(db_conn), mysql_error(db_conn));
@@ -357,6 +392,7 @@ db_execute_once(const char *sql, const struct db_param *p, int np, int nrows,
 		log_err("bug: parameter count mismatch for: %.80s", sql);
 		return NULL;
 	}
+	*sent = 1;
 	if (db_execute_rows(st, p, np, nrows) != 0) {
 		db_set_error(mysql_stmt_errno(st), mysql_stmt_error(st));
 		*status = db_classify(db_last_errno);
@@ -383,20 +419,30 @@ db_backoff(int n)
 /* Outside a transaction a lost connection is reopened (on the next host that
  * answers) and the statement run once more, and a statement refused by a
  * deadlock or a Galera certification conflict is run again after a short
- * backoff: it did not take effect. Inside a transaction both go back to the
- * caller, who owns the whole transaction. */
+ * backoff: it did not take effect. A write whose connection was lost after it
+ * went out is not run again: the server may have applied it, and a counter
+ * must not move twice; the caller gets DB_UNAVAILABLE. Inside a transaction
+ * everything goes back to the caller, who owns the whole transaction. */
 static MYSQL_STMT *
-db_execute(const char *sql, const struct db_param *p, int np, int nrows, int *status)
+db_execute(const char *sql, const struct db_param *p, int np, int nrows,
+    enum db_kind kind, int *status)
 {
 	MYSQL_STMT	*st;
-	int		 tries = 0;
+	int		 tries = 0, sent;
 
 	db_failback();
 	for (;;) {
 		db_last_errno = 0;
-		st = db_execute_once(sql, p, np, nrows, status);
+		st = db_execute_once(sql, p, np, nrows, kind, status, &sent);
 		if (st != NULL || db_in_tx)
 			break;
+		if (*status == DB_UNAVAILABLE && kind == DB_WRITE && sent &&
+		    db_lost_in_flight(db_last_errno)) {
+			log_err("database connection lost during a write, not repeated "
+			    "(it may have taken effect): %s", db_last_error);
+			db_drop();
+			return NULL;
+		}
 		if (*status == DB_UNAVAILABLE && tries == 0) {
 			log_warn("database connection lost (%s), reconnecting", db_last_error);
 			db_drop();
@@ -420,7 +466,7 @@ db_exec(const char *sql, const struct db_param *p, int np,
 	MYSQL_STMT	*st;
 	int		 status;
 
-	if ((st = db_execute(sql, p, np, 1, &status)) == NULL)
+	if ((st = db_execute(sql, p, np, 1, DB_WRITE, &status)) == NULL)
 		return status;
 	if (affected)
 		*affected = mysql_stmt_affected_rows(st);
@@ -436,7 +482,7 @@ db_exec_rows(const char *sql, const struct db_param *p, int np, int nrows)
 	MYSQL_STMT	*st;
 	int		 status;
 
-	if ((st = db_execute(sql, p, np, nrows, &status)) == NULL)
+	if ((st = db_execute(sql, p, np, nrows, DB_WRITE, &status)) == NULL)
 		return status;
 	mysql_stmt_free_result(st);
 	return DB_OK;
@@ -537,7 +583,7 @@ db_query(const char *sql, const struct db_param *p, int np, struct db_rows *rows
 	int		 status;
 
 	memset(rows, 0, sizeof(*rows));
-	if ((st = db_execute(sql, p, np, 1, &status)) == NULL)
+	if ((st = db_execute(sql, p, np, 1, DB_READ, &status)) == NULL)
 		return status;
 	if ((status = db_fetch_all(st, rows)) != DB_OK)
 		log_err("fetch failed: %s", db_last_error);
