@@ -348,7 +348,7 @@ db_idle_ok(void)
 {
 	struct pollfd	 pfd = { .fd = (int)mysql_get_socket(db_conn), .events = POLLIN };
 
-	return pfd.fd < 0 || poll(&pfd, 1, 0) == 0;
+	return pfd.fd < 0 || poll(&pfd, 1, 0) <= 0;	/* an error: no news */
 }
 
 /* Whether errno no is a connection lost with the statement already sent:
