@@ -1,6 +1,6 @@
 #!/bin/sh
 # run.sh — `make bench`: every benchmark in bench/ (never part of `make test`),
-# about 10 minutes on 2 cores: bench/chat.sh (with streaming pacing), the
+# about 7 minutes on 2 cores: bench/chat.sh (with streaming pacing), the
 # scaling curve (bench/curve.sh, 1-8 chat processes; BENCH_CURVE=0 skips it)
 # and bench/usage.sh: the catalog data paths and the reports over 1,000,000
 # usage rows (BENCH_USAGE=0 skips the rows).
