@@ -87,7 +87,7 @@ test('a budget settlement lost in flight is applied once, not twice', async () =
     .replace(/^host\s*=.*/, `host = 127.0.0.1:${port}`).replace(/^socket\s*=.*/, 'socket =')));
   const s = await chatUser();
   addModel(s.id, 'openai', 'gpt-4o-mini');
-  const key = await gatewayKey(s, { monthly_budget_usd: 5 });
+  let key;
   const send = async () => {
     const r = await fetch(`${node.url}/v1/chat/completions`, { method: 'POST', headers: auth(key),
       body: JSON.stringify({ model: 'openai/gpt-4o-mini', messages: [{ role: 'user', content: 'hi' }] }) });
@@ -99,6 +99,8 @@ test('a budget settlement lost in flight is applied once, not twice', async () =
     return row;
   };
   await inOneMonth(async () => {
+    // A fresh key per attempt: a rerun after a month change starts with no period row.
+    key = await gatewayKey(s, { monthly_budget_usd: 5 });
     proxy.pattern = /^UPDATE budget_periods SET reserved_micros = GREATEST\(reserved_micros - \?/;
     const cutsBefore = proxy.cuts;
     const first = await send();
