@@ -69,9 +69,12 @@ static const char SQL_SNAPSHOT_PREV[] =
     CC_KEY_SNAPSHOT("LEAST(k.prev_expires_at, COALESCE(k.expires_at, k.prev_expires_at))")
     " WHERE " AUTH_KEY_PREV_MATCH " AND u.is_active = 1";
 /* The stamps alone ("user.everyone", as CC_STAMPS), for a cached key: one
- * table, two primary keys. Parameter: the user id. */
+ * table, two primary keys. Parameter: the user id. The one statement run on
+ * every request, over a table written only by changes: a MariaDB with its
+ * query cache on DEMAND answers it from the cache, which every write to the
+ * table empties (docs/deploy.md). MySQL reads the hint as a comment. */
 static const char SQL_STAMPS[] =
-    "SELECT CONCAT(COALESCE(MAX(IF(scope_id = 0, NULL, gen)), 0), '.',"
+    "SELECT /*M! SQL_CACHE */ CONCAT(COALESCE(MAX(IF(scope_id = 0, NULL, gen)), 0), '.',"
     " COALESCE(MAX(IF(scope_id = 0, gen, NULL)), 0))"
     " FROM route_stamps WHERE scope_id IN (?, 0)";
 /* The same for a browser session (no key: its columns are empty). */

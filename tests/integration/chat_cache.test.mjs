@@ -185,3 +185,24 @@ test('a warm key stops working when it expires, with nothing written', async () 
   assert.equal(r.status, 401, r.text);
   assert.equal(r.json.error.code, 'key_expired');
 });
+
+// The stack's MariaDB answers the stamps statement from its query cache
+// (query_cache_type = DEMAND, the statement asks with SQL_CACHE): so every
+// test above runs against the cache, and a change through the API still
+// holds on the next request, because the write to route_stamps empties it.
+test('the stamps come from the query cache, and a change still applies at once', async () => {
+  const { gatewayKey } = await import('./lib.mjs');
+  const body = { model: 'openai/gpt-4o-mini', messages: hi };
+  const k = await gatewayKey(s);
+  const kid = (await s.get('/api/keys')).json.keys.find((x) => k.startsWith(x.prefix)).id;
+  const hits = () => Number(sql("SHOW GLOBAL STATUS LIKE 'Qcache_hits'")[0][1]);
+  await warm(k, body);
+  const before = hits();
+  await warm(k, body, 4);
+  assert.ok(hits() - before >= 4, `query cache hits: ${hits() - before} for 4 warm requests`);
+
+  assert.equal((await s.put(`/api/keys/${kid}`, { allowed_models: ['anthropic/claude-x'] })).status, 200);
+  const r = await chat(k, body);
+  assert.equal(r.status, 403, r.text);
+  assert.equal(r.json.error.code, 'model_not_allowed');
+});
