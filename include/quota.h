@@ -89,7 +89,9 @@ void	quota_rate_tokens(const struct quota_limits *l, long long user_id,
 int	quota_budget_reserve(const struct quota_limits *l, long long user_id,
 	    long long key_id, long long micros, struct quota_reservation *res,
 	    struct sb_error *e);
-/* Release the reservation and add the real cost (once; then inactive). */
-void	quota_budget_settle(struct quota_reservation *res, long long actual);
+/* Release the reservation and add the real cost (once; then inactive).
+ * DB_OK, or the first failing scope's db_status (the other scopes are
+ * settled all the same; inside a transaction, the caller rolls back). */
+int	quota_budget_settle(struct quota_reservation *res, long long actual);
 
 #endif

@@ -1584,18 +1584,18 @@ chat_finish(struct chat *c, int rc)
 {
 	struct req		*r = c->r;
 	struct usage_kept	 unwritten = { .strings = NULL };
-	int			 spooled = 0;
+	int			 lost, spooled = 0;
 
 	if (c->rec.status != USAGE_CANCELLED && !c->ok)
 		usage_rec_error(&c->rec, r->err.category != ERR_NONE ?
 		    r->err.category : ERR_INTERNAL, rc != 0 ? (r->err.status ?
 		    r->err.status : 500) : r->status, r->err.message);
-	/* The row first: a process that dies after it leaves a reservation
-	 * (never an overspend), one that dies before it a note to recover. A
-	 * row the database did not take (down, restarting) is spooled with its
-	 * settlement, which the replay does. */
-	if (!chat_defer_row(c) && usage_log(&c->rec, &unwritten) != 0 &&
-	    unwritten.strings != NULL)
+	/* The row and its settlement in one transaction: a process that dies
+	 * before it leaves a note to recover. A row the database did not take
+	 * (down, restarting, its answer lost) is spooled with its settlement,
+	 * which the replay does in one transaction too. */
+	lost = !chat_defer_row(c) && usage_log(&c->rec, &c->resv, &unwritten) != 0;
+	if (lost && unwritten.strings != NULL)
 		spooled = spool_write(&unwritten, r->request_id, &c->resv,
 		    c->rec.cost_micros) == 0;
 	usage_kept_free(&unwritten);
@@ -1603,7 +1603,9 @@ chat_finish(struct chat *c, int rc)
 		inflight_spooled(r->request_id);
 		return;
 	}
-	quota_budget_settle(&c->resv, c->rec.cost_micros);
+	if (lost)	/* the row could not even be kept: the budget at least */
+		quota_budget_settle(&c->resv, c->rec.cost_micros);
+	c->resv.active = 0;	/* settled with the row */
 	quota_rate_tokens(&c->lim, r->who.user_id, r->who.key_id, c->rec.u.total);
 	if (c->noted)
 		inflight_end(r->request_id);

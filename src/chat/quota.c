@@ -339,16 +339,19 @@ quota_reserve_one(int s, long long user_id, long long id, const char *period,
 	return 0;
 }
 
-static void
+/* A db_status (a failure is logged). */
+static int
 quota_settle_one(const char *scope, long long id, const char *period,
     long long reserved, long long actual, int alert_pct)
 {
 	struct db_param	 p[6] = { db_int(reserved), db_int(actual),
 	    db_int(alert_pct), db_str(scope), db_int(id), db_str(period) };
+	int		 rc = db_exec(SQL_BUDGET_SETTLE, p, 6, NULL, NULL);
 
-	if (db_exec(SQL_BUDGET_SETTLE, p, 6, NULL, NULL) != DB_OK)
+	if (rc != DB_OK)
 		log_err("budget settlement failed for %s %lld: %s", scope, id,
 		    db_error());
+	return rc;
 }
 
 int
@@ -396,17 +399,21 @@ quota_budget_reserve(const struct quota_limits *l, long long user_id,
 	return 0;
 }
 
-void
+int
 quota_budget_settle(struct quota_reservation *res, long long actual)
 {
-	int	 s;
+	int	 s, one, rc = DB_OK;
 
 	if (!res->active)
-		return;
-	for (s = QUOTA_USER; s < QUOTA_SCOPE__MAX; s++)
-		if (res->scope_id[s])
-			quota_settle_one(quota_scope_names[s], res->scope_id[s],
-			    res->period[s], res->micros, actual < 0 ? 0 : actual,
-			    res->alert_pct[s]);
+		return DB_OK;
+	for (s = QUOTA_USER; s < QUOTA_SCOPE__MAX; s++) {
+		if (res->scope_id[s] == 0)
+			continue;
+		one = quota_settle_one(quota_scope_names[s], res->scope_id[s],
+		    res->period[s], res->micros, actual < 0 ? 0 : actual,
+		    res->alert_pct[s]);
+		rc = rc != DB_OK ? rc : one;
+	}
 	res->active = 0;
+	return rc;
 }

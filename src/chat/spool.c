@@ -239,36 +239,33 @@ spool_fini(void)
 	(void)unlink(path);
 }
 
-/* Settle a replayed row's reservation and drop its in-flight note. */
-static void
-spool_settle(const cJSON *o)
+/* A spooled row's reservation and the cost to settle it with (its
+ * "settle" member; inactive when there is none). */
+static long long
+spool_reservation(const cJSON *o, struct quota_reservation *res)
 {
-	const cJSON			*s = cJSON_GetObjectItemCaseSensitive(o, "settle");
-	struct quota_reservation	 res;
-	const char			*period = cJSON_GetStringValue(
+	const cJSON	*s = cJSON_GetObjectItemCaseSensitive(o, "settle");
+	const char	*period = cJSON_GetStringValue(
 	    cJSON_GetObjectItemCaseSensitive(s, "period"));
-	const char			*key_period = cJSON_GetStringValue(
+	const char	*key_period = cJSON_GetStringValue(
 	    cJSON_GetObjectItemCaseSensitive(s, "key_period"));
 
-	memset(&res, 0, sizeof(res));
-	res.active = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(s, "active"));
-	snprintf(res.period[QUOTA_USER], sizeof(res.period[QUOTA_USER]), "%s", period ? period : "");
+	memset(res, 0, sizeof(*res));
+	res->active = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(s, "active"));
+	snprintf(res->period[QUOTA_USER], sizeof(res->period[QUOTA_USER]), "%s", period ? period : "");
 	/* Rows spooled before key_period had one period for both scopes. */
-	snprintf(res.period[QUOTA_KEY], sizeof(res.period[QUOTA_KEY]), "%s",
+	snprintf(res->period[QUOTA_KEY], sizeof(res->period[QUOTA_KEY]), "%s",
 	    key_period ? key_period : period ? period : "");
-	res.micros = (long long)cJSON_GetNumberValue(cJSON_GetObjectItemCaseSensitive(s, "micros"));
-	res.scope_id[QUOTA_USER] = (long long)cJSON_GetNumberValue(
+	res->micros = (long long)cJSON_GetNumberValue(cJSON_GetObjectItemCaseSensitive(s, "micros"));
+	res->scope_id[QUOTA_USER] = (long long)cJSON_GetNumberValue(
 	    cJSON_GetObjectItemCaseSensitive(s, "user_scope"));
-	res.scope_id[QUOTA_KEY] = (long long)cJSON_GetNumberValue(
+	res->scope_id[QUOTA_KEY] = (long long)cJSON_GetNumberValue(
 	    cJSON_GetObjectItemCaseSensitive(s, "key_scope"));
-	res.alert_pct[QUOTA_USER] = (int)cJSON_GetNumberValue(
+	res->alert_pct[QUOTA_USER] = (int)cJSON_GetNumberValue(
 	    cJSON_GetObjectItemCaseSensitive(s, "user_alert"));
-	res.alert_pct[QUOTA_KEY] = (int)cJSON_GetNumberValue(
+	res->alert_pct[QUOTA_KEY] = (int)cJSON_GetNumberValue(
 	    cJSON_GetObjectItemCaseSensitive(s, "key_alert"));
-	if (res.active)
-		quota_budget_settle(&res, (long long)cJSON_GetNumberValue(
-		    cJSON_GetObjectItemCaseSensitive(s, "cost")));
-	inflight_end(cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(o, "request_id")));
+	return (long long)cJSON_GetNumberValue(cJSON_GetObjectItemCaseSensitive(s, "cost"));
 }
 
 /* Replay one claimed file; lines left when the database fails go back to
@@ -281,6 +278,8 @@ spool_replay_file(const char *path)
 	size_t		 n;
 	FILE		*f;
 	cJSON		*o;
+	struct quota_reservation res;
+	long long	 cost;
 	int		 done = 0, failed = 0, rc;
 
 	buf_init(&b, SPOOL_MAX_FILE);
@@ -299,14 +298,16 @@ spool_replay_file(const char *path)
 			continue;
 		}
 		o = cJSON_Parse(line);
-		rc = usage_insert_row(cJSON_GetObjectItemCaseSensitive(o, "row"));
-		if (rc == 0) {
-			spool_settle(o);
-			done++;
-		} else if (rc == 2)	/* written before: settled then */
+		cost = spool_reservation(o, &res);
+		/* With its settlement in one transaction: a row found written
+		 * before was settled then. */
+		rc = usage_insert_row(cJSON_GetObjectItemCaseSensitive(o, "row"),
+		    &res, cost);
+		if (rc == 0 || rc == 2) {
 			inflight_end(cJSON_GetStringValue(
 			    cJSON_GetObjectItemCaseSensitive(o, "request_id")));
-		else if (rc < 0) {
+			done += rc == 0;
+		} else if (rc < 0) {
 			failed = 1;
 			if (spool_append(line) != 0 || spool_append("\n") != 0)
 				log_err("spool: a row of %s was lost", path);

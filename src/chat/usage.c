@@ -1,7 +1,8 @@
 /* usage: cost arithmetic in integers (128-bit intermediate, never floats) and
- * the one usage-log row per request: written with one prepared INSERT, or
- * kept (usage_keep) for the spool's batch of rows written in one bulk INSERT;
- * a failure is logged, never shown to the client. */
+ * the one usage-log row per request: written with one prepared INSERT (in
+ * one transaction with its budget settlement, when it has one), or kept
+ * (usage_keep) for the spool's batch of rows written in one bulk INSERT; a
+ * failure is logged, never shown to the client. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -11,6 +12,7 @@
 #include "http.h"
 #include "json.h"
 #include "log.h"
+#include "quota.h"
 #include "usage.h"
 
 const char *const usage_status_names[USAGE_STATUS__MAX] = {
@@ -164,19 +166,67 @@ usage_insert_kept(const struct usage_kept *rows, int n)
 	return db_exec_rows(SQL_USAGE_REPLAY, p, USAGE_NPARAMS, n) == DB_OK ? 0 : -1;
 }
 
+/* One row's parameters with the replay statement: DB_OK, DB_DUPLICATE when
+ * its request id is there already, or the failure. */
+static int
+usage_insert_params(const struct db_param *p)
+{
+	unsigned long long affected = 0;
+	int		 rc = db_exec(SQL_USAGE_REPLAY, p, USAGE_NPARAMS, &affected, NULL);
+
+	return rc == DB_OK && affected == 0 ? DB_DUPLICATE : rc;
+}
+
+/* The row and its settlement in one transaction: a db_status, DB_DUPLICATE
+ * when the row was there already (nothing settled). */
+static int
+usage_insert_settled_once(const struct db_param *p,
+    const struct quota_reservation *res, long long actual)
+{
+	struct quota_reservation settle = *res;
+	int		 rc;
+
+	if ((rc = db_begin()) != DB_OK)
+		return rc;
+	rc = usage_insert_params(p);
+	if (rc == DB_OK)
+		rc = quota_budget_settle(&settle, actual);
+	if (rc == DB_OK || rc == DB_DUPLICATE) {
+		int c = db_commit();
+
+		if (c == DB_OK)
+			return rc;
+		rc = c;
+	}
+	db_rollback();
+	return rc;
+}
+
 int
-usage_insert_row(const cJSON *row)
+usage_insert_settled(const struct db_param *p,
+    const struct quota_reservation *res, long long actual)
+{
+	int	 tries = 0, rc;
+
+	if (!res->active)
+		return usage_insert_params(p);
+	do
+		rc = usage_insert_settled_once(p, res, actual);
+	while (rc == DB_RETRY && ++tries < USAGE_TX_TRIES);
+	return rc;
+}
+
+int
+usage_insert_row(const cJSON *row, const struct quota_reservation *res,
+    long long actual)
 {
 	struct db_param	 p[USAGE_NPARAMS];
-	unsigned long long affected = 0;
 	int		 rc;
 
 	if (usage_params_parse(row, p, USAGE_NPARAMS) != 0)
 		return 1;
-	rc = db_exec(SQL_USAGE_REPLAY, p, USAGE_NPARAMS, &affected, NULL);
-	if (rc == DB_DUPLICATE || (rc == DB_OK && affected == 0))
-		return 2;
-	return rc == DB_OK ? 0 : -1;
+	rc = usage_insert_settled(p, res, actual);
+	return rc == DB_DUPLICATE ? 2 : rc == DB_OK ? 0 : -1;
 }
 
 /* The row's statement parameters (USAGE_NPARAMS), its latency ending now. */
@@ -265,7 +315,8 @@ usage_rec_written(struct usage_rec *rec)
 }
 
 int
-usage_log(struct usage_rec *rec, struct usage_kept *unwritten)
+usage_log(struct usage_rec *rec, const struct quota_reservation *res,
+    struct usage_kept *unwritten)
 {
 	struct db_param	 p[USAGE_NPARAMS];
 	int		 rc;
@@ -275,7 +326,9 @@ usage_log(struct usage_rec *rec, struct usage_kept *unwritten)
 	if (rec->request_id == NULL)
 		return 0;
 	usage_params(rec, p);
-	rc = db_exec(SQL_USAGE_INSERT, p, USAGE_NPARAMS, NULL, NULL);
+	rc = res != NULL && res->active ?
+	    usage_insert_settled(p, res, rec->cost_micros) :
+	    db_exec(SQL_USAGE_INSERT, p, USAGE_NPARAMS, NULL, NULL);
 	if (rc != DB_OK && rc != DB_DUPLICATE) {
 		log_err("usage row for %s not written: %s", rec->request_id,
 		    db_error());

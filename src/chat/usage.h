@@ -11,11 +11,13 @@
 #include "buf.h"
 #include "db.h"
 #include "error.h"
+#include "quota.h"
 
 #define USAGE_MAX_ERROR	255
 #define USAGE_MAX_ROUTE	1023
 #define USAGE_NPARAMS	26	/* values of a row */
 #define USAGE_MAX_ROWS	16	/* rows one usage_insert_kept writes at most */
+#define USAGE_TX_TRIES	3	/* a row and its settlement refused by a conflict */
 
 enum usage_status { USAGE_SUCCESS = 0, USAGE_ERROR, USAGE_CANCELLED,
 	USAGE_STATUS__MAX };
@@ -74,10 +76,15 @@ struct usage_kept {
 	struct db_param	 p[USAGE_NPARAMS];
 	char		*strings;
 };
-/* Insert the row (once; later calls do nothing). 0, or -1 (logged) with
- * *unwritten (when not NULL) holding the row's values for the spool (its
- * strings NULL when even that failed). Free them with usage_kept_free. */
-int		 usage_log(struct usage_rec *rec, struct usage_kept *unwritten);
+/* Insert the row (once; later calls do nothing) and, when res is active,
+ * settle it with the row's cost in the same transaction: a row in the table
+ * is a settled one, whoever finds it later (a spool replay, a recovery).
+ * 0, or -1 (logged) with nothing written and *unwritten (when not NULL)
+ * holding the row's values for the spool (its strings NULL when even that
+ * failed). Free them with usage_kept_free. res itself is left as it was. */
+int		 usage_log(struct usage_rec *rec,
+		    const struct quota_reservation *res,
+		    struct usage_kept *unwritten);
 /* Keep the record's row, its latency ending now. 0, or -1 (out of memory). */
 int		 usage_keep(const struct usage_rec *rec, struct usage_kept *k);
 void		 usage_kept_free(struct usage_kept *k);
@@ -87,10 +94,17 @@ void		 usage_kept_free(struct usage_kept *k);
 int		 usage_insert_kept(const struct usage_kept *rows, int n);
 /* The row was kept to be written later: usage_log does nothing now. */
 void		 usage_rec_written(struct usage_rec *rec);
-/* Insert a spooled row (usage_log's *unwritten) unless its request id is
- * there already. 0 written, 2 there already (written by an earlier replay
- * or recovered from its in-flight note), 1 malformed, -1 database failure. */
-int		usage_insert_row(const cJSON *row);
+/* Insert a row's parameters unless its request id is there already, and
+ * settle res (when active) with actual in the same transaction (retried on
+ * a conflict). DB_OK, DB_DUPLICATE (there already: nothing settled), or the
+ * failure (nothing written). */
+int		 usage_insert_settled(const struct db_param *p,
+		    const struct quota_reservation *res, long long actual);
+/* The same for a spooled row (usage_log's *unwritten, as JSON). 0 written,
+ * 2 there already (written by an earlier replay or recovered from its
+ * in-flight note, and settled then), 1 malformed, -1 database failure. */
+int		 usage_insert_row(const cJSON *row,
+		    const struct quota_reservation *res, long long actual);
 /* Statement parameters as the text of a JSON array (integers, strings,
  * nulls), appended to b, and back from its parsed form: the form rows and
  * notes take in files. usage_params_text: BUF_OK or buf's error.

@@ -1,17 +1,18 @@
 // A write whose database connection is lost after the server ran it is not
-// run again: a budget settlement must move the period's counters once. A
+// run again: a budget settlement must move the period's counters once, and
+// a usage row is written with its settlement whole, or not at all. A
 // proxy between a second web node and MariaDB forwards the protocol packet by
 // packet; armed with a statement's SQL, it lets the server execute that
 // statement, then drops the connection instead of passing the answer on: the
 // program sees "lost connection during query" for a write that took effect.
-import { test, after } from 'node:test';
+import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import net from 'node:net';
 import { readFileSync } from 'node:fs';
-import { sql, q, gatewayKey, inOneMonth, startNode } from './lib.mjs';
+import { sql, q, cli, gatewayKey, inOneMonth, startNode } from './lib.mjs';
 import { chatUser, addModel, auth, usageRow, until, spoolFiles } from './chatlib.mjs';
 
-const COM_STMT_PREPARE = 0x16, COM_STMT_EXECUTE = 0x17;
+const COM_QUERY = 0x03, COM_STMT_PREPARE = 0x16, COM_STMT_EXECUTE = 0x17;
 
 // Calls onPacket with each whole protocol packet (3-byte length, sequence,
 // payload) of a stream; onPacket returns false to stop reading.
@@ -33,14 +34,16 @@ function dbProxy(dbPort) {
   const state = { pattern: null, cuts: 0, server: null };
   state.server = net.createServer((client) => {
     const db = net.connect(dbPort, '127.0.0.1');
-    const ids = new Set();
-    let preparing = false, cut = false;
+    const prepared = new Map();	// statement id -> SQL, for every statement prepared here
+    let preparing = null, cut = false;
     const end = () => { client.destroy(); db.destroy(); };
     client.on('error', end).on('close', end);
     db.on('error', end).on('close', end);
     client.on('data', packets((pkt) => {
-      if (state.pattern && pkt[4] === COM_STMT_PREPARE && state.pattern.test(pkt.subarray(5).toString())) preparing = true;
-      if (state.pattern && pkt[4] === COM_STMT_EXECUTE && ids.has(pkt.readUInt32LE(5))) cut = true;
+      const sqlText = pkt[4] === COM_QUERY ? pkt.subarray(5).toString()
+        : pkt[4] === COM_STMT_EXECUTE ? prepared.get(pkt.readUInt32LE(5)) : null;
+      if (pkt[4] === COM_STMT_PREPARE) preparing = pkt.subarray(5).toString();
+      if (state.pattern && sqlText && state.pattern.test(sqlText)) cut = true;
       db.write(pkt);
     }));
     db.on('data', packets((pkt) => {
@@ -50,9 +53,9 @@ function dbProxy(dbPort) {
         end();
         return false;
       }
-      if (preparing) {
-        preparing = false;
-        if (pkt[4] === 0x00) ids.add(pkt.readUInt32LE(5));
+      if (preparing !== null) {	// the prepare's first answer packet: OK with the id
+        if (pkt[4] === 0x00) prepared.set(pkt.readUInt32LE(5), preparing);
+        preparing = null;
       }
       client.write(pkt);
       return true;
@@ -61,14 +64,14 @@ function dbProxy(dbPort) {
   return new Promise((resolve) => state.server.listen(0, '127.0.0.1', () => resolve(state)));
 }
 
-let node, proxy;
+let node, proxy, s;
 after(async () => {
   await node?.stop();
   proxy?.server.close();
 });
 
-test('a budget settlement lost in flight is applied once, not twice', async () => {
-  // The node reaches the database over TCP, through the proxy.
+// The node reaches the database over TCP, through the proxy.
+before(async () => {
   const database = (text, edit) => {
     let section = '';
     return text.split('\n').map((line) => {
@@ -85,33 +88,68 @@ test('a budget settlement lost in flight is applied once, not twice', async () =
   const port = proxy.server.address().port;
   node = await startNode('lostwrite', 8, (text) => database(text, (line) => line
     .replace(/^host\s*=.*/, `host = 127.0.0.1:${port}`).replace(/^socket\s*=.*/, 'socket =')));
-  const s = await chatUser();
+  s = await chatUser();
   addModel(s.id, 'openai', 'gpt-4o-mini');
-  let key;
-  const send = async () => {
-    const r = await fetch(`${node.url}/v1/chat/completions`, { method: 'POST', headers: auth(key),
-      body: JSON.stringify({ model: 'openai/gpt-4o-mini', messages: [{ role: 'user', content: 'hi' }] }) });
-    assert.equal(r.status, 200, await r.text());
-    const rid = r.headers.get('x-request-id');
-    const row = await usageRow(rid);
-    await until('the request to end (its in-flight note closed)', () => !spoolFiles(/^inflight-/)
-      .some((f) => { const t = readFileSync(f, 'utf8'); return t.startsWith('[') && t.includes(rid); }));
-    return row;
-  };
+});
+
+// One request with key through the node; its request id, once it has ended
+// (its in-flight note closed or handed to the spool).
+async function send(key) {
+  const r = await fetch(`${node.url}/v1/chat/completions`, { method: 'POST', headers: auth(key),
+    body: JSON.stringify({ model: 'openai/gpt-4o-mini', messages: [{ role: 'user', content: 'hi' }] }) });
+  assert.equal(r.status, 200, await r.text());
+  const rid = r.headers.get('x-request-id');
+  await until('the request to end (its in-flight note closed)', () => !spoolFiles(/^inflight-/)
+    .some((f) => { const t = readFileSync(f, 'utf8'); return t.startsWith('[') && t.includes(rid); }));
+  return rid;
+}
+
+// The key's budget period: [[spent, reserved]].
+function period(rid) {
+  const keyId = sql(`SELECT gateway_key_id FROM aggregator_usage_logs WHERE request_id = ${q(rid)}`)[0][0];
+  return sql(`SELECT spent_micros, reserved_micros FROM budget_periods
+    WHERE scope = 'key' AND scope_id = ${keyId}`).map((p) => p.map(Number));
+}
+
+// Sends one request with a fresh budgeted key while the proxy drops the
+// answer to the first statement matching pattern; the rows of it and of a
+// second request, once `switchboard spool` has replayed what was spooled.
+async function cutOnce(pattern) {
+  // A fresh key per attempt: a rerun after a month change starts with no period row.
+  const key = await gatewayKey(s, { monthly_budget_usd: 5 });
+  proxy.pattern = pattern;
+  const cutsBefore = proxy.cuts;
+  const first = await send(key);
+  assert.equal(proxy.cuts, cutsBefore + 1, `the proxy dropped the answer to ${pattern}`);
+  assert.equal(cli(['spool']).status, 0);
+  const rows = [await usageRow(first)];
+  // The node reconnects; the next request counts once too.
+  rows.push(await usageRow(await send(key)));
+  assert.ok(rows.every((row) => Number(row.cost_micros) > 0), 'the requests have a cost');
+  return rows;
+}
+
+test('a budget settlement lost in flight is applied once, not twice', async () => {
   await inOneMonth(async () => {
-    // A fresh key per attempt: a rerun after a month change starts with no period row.
-    key = await gatewayKey(s, { monthly_budget_usd: 5 });
-    proxy.pattern = /^UPDATE budget_periods SET reserved_micros = GREATEST\(reserved_micros - \?/;
-    const cutsBefore = proxy.cuts;
-    const first = await send();
-    assert.equal(proxy.cuts, cutsBefore + 1, 'the proxy dropped the settlement\'s answer');
-    const keyId = sql(`SELECT gateway_key_id FROM aggregator_usage_logs WHERE request_id = ${q(first.request_id)}`)[0][0];
-    const period = () => sql(`SELECT spent_micros, reserved_micros FROM budget_periods
-      WHERE scope = 'key' AND scope_id = ${keyId}`).map((p) => p.map(Number));
-    assert.ok(Number(first.cost_micros) > 0, 'the request has a cost');
-    assert.deepEqual(period(), [[Number(first.cost_micros), 0]], 'spent once, nothing left reserved');
-    // The node reconnects; the next settlement counts once too.
-    const second = await send();
-    assert.deepEqual(period(), [[Number(first.cost_micros) + Number(second.cost_micros), 0]]);
+    const [a, b] = await cutOnce(/^UPDATE budget_periods SET reserved_micros = GREATEST\(reserved_micros - \?/);
+    assert.deepEqual(period(a.request_id), [[Number(a.cost_micros) + Number(b.cost_micros), 0]],
+      'spent once each, nothing left reserved');
+  });
+});
+
+// The row and its settlement are one transaction: a row found in the table
+// is a settled one. Dropping the row's answer loses both (the server rolls
+// back), dropping the COMMIT's answer keeps both; either way the spool's
+// replay leaves the period exact.
+test('a usage row lost in flight is written and its budget settled once', async () => {
+  await inOneMonth(async () => {
+    const [a, b] = await cutOnce(/^INSERT (IGNORE )?INTO aggregator_usage_logs/);
+    assert.deepEqual(period(a.request_id), [[Number(a.cost_micros) + Number(b.cost_micros), 0]],
+      'spent once each, nothing left reserved');
+  });
+  await inOneMonth(async () => {
+    const [a, b] = await cutOnce(/^COMMIT/);
+    assert.deepEqual(period(a.request_id), [[Number(a.cost_micros) + Number(b.cost_micros), 0]],
+      'spent once each, nothing left reserved');
   });
 });
