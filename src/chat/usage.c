@@ -202,7 +202,11 @@ usage_insert_settled_once(const struct db_param *p,
 	return rc;
 }
 
-int
+/* Insert a row's parameters unless its request id is there already, and
+ * settle res (when active) with actual in the same transaction (retried on
+ * a conflict). DB_OK, DB_DUPLICATE (there already: nothing settled), or the
+ * failure (nothing written). */
+static int
 usage_insert_settled(const struct db_param *p,
     const struct quota_reservation *res, long long actual)
 {

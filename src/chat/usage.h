@@ -94,14 +94,9 @@ void		 usage_kept_free(struct usage_kept *k);
 int		 usage_insert_kept(const struct usage_kept *rows, int n);
 /* The row was kept to be written later: usage_log does nothing now. */
 void		 usage_rec_written(struct usage_rec *rec);
-/* Insert a row's parameters unless its request id is there already, and
- * settle res (when active) with actual in the same transaction (retried on
- * a conflict). DB_OK, DB_DUPLICATE (there already: nothing settled), or the
- * failure (nothing written). */
-int		 usage_insert_settled(const struct db_param *p,
-		    const struct quota_reservation *res, long long actual);
-/* The same for a spooled row (usage_log's *unwritten, as JSON). 0 written,
- * 2 there already (written by an earlier replay or recovered from its
+/* Insert a spooled row (usage_log's *unwritten, as JSON) unless its request
+ * id is there already, and settle res (when active) with actual in the same
+ * transaction (retried on a conflict). 0 written, 2 there already (written by an earlier replay or recovered from its
  * in-flight note, and settled then), 1 malformed, -1 database failure. */
 int		 usage_insert_row(const cJSON *row,
 		    const struct quota_reservation *res, long long actual);
