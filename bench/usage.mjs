@@ -66,6 +66,7 @@ await measure('logs page 1 (50) with total, one user', u, '/api/usage/logs', (r)
 await measure('logs page 1 (50) with total, all users', a, '/api/usage/logs?user=all', (r) => `total ${r.json.total}`);
 await measure('logs page 100 (offset 4950), one user', u, '/api/usage/logs?page=100', (r) => `${r.json.logs.length} rows`);
 await measure('logs status=error, one user', u, '/api/usage/logs?status=error', (r) => `total ${r.json.total}`);
+await measure('logs status=error, all users', a, '/api/usage/logs?status=error&user=all', (r) => `total ${r.json.total}`);
 await measure('budget GET (this month)', u, '/api/budget', (r) => `spent ${r.json.spent_usd}`);
 await measure('/metrics (all time, all users)', a, '/metrics', (r) => `${r.text.length} bytes`);
 
