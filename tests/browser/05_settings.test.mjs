@@ -85,8 +85,11 @@ test('settings: favorites, aliases, budget, admin', { timeout: 180000 }, async (
     const lower = page.locator('[data-config="xai"] [aria-label^="Lower priority"]');
     const raise = page.locator('[data-config="xai"] [aria-label^="Raise priority"]');
     const arrow = (await lower.isDisabled()) ? raise : lower;
+    // The page stores every moved key, then draws the list again: wait for
+    // the new place on the page, so that both writes are done.
+    const was = await page.textContent('[data-config="xai"] .prio');
     await arrow.click();
-    await settled(page);
+    await page.waitForFunction((old) => document.querySelector('[data-config="xai"] .prio')?.textContent !== old, was);
     await page.waitForSelector('[data-config="xai-2"] input[aria-label^="Weight of"]');
     const [p1, p2] = await xaiPrio();
     assert.equal(p1, p2, 'moved together');
