@@ -18,8 +18,9 @@
 # DB_CLUSTER=galera puts the database on a three-node Galera cluster
 # (scripts/galera.sh). BENCH_MODES ("json stream") and BENCH_CONNS
 # ("1 16 64") narrow the table; at 16 connections each gateway runs
-# BENCH_REPEAT (3) times, interleaved, and the table shows each one's median. Plain CGI (a process per request, as on a host
-# without FastCGI) is measured too, JSON at 1 and 16 connections, through a
+# BENCH_REPEAT (3) times, interleaved, and the table shows each one's median.
+# Plain CGI (a process per request, as on a host without FastCGI) is
+# measured too, JSON at 1 and 16 connections, through a
 # third lighttpd with mod_cgi (BENCH_CGI=0 skips it), and nginx with
 # fastcgi_keep_conn over spawn-fcgi processes (BENCH_NGINX=0 skips it).
 set -eu
