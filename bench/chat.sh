@@ -21,8 +21,10 @@
 # BENCH_REPEAT (3) times, interleaved, and the table shows each one's median.
 # Plain CGI (a process per request, as on a host without FastCGI) is
 # measured too, JSON at 1 and 16 connections, through a
-# third lighttpd with mod_cgi (BENCH_CGI=0 skips it), and nginx with
-# fastcgi_keep_conn over spawn-fcgi processes (BENCH_NGINX=0 skips it).
+# third lighttpd with mod_cgi (BENCH_CGI=0 skips it). The web servers side
+# by side: JSON through this lighttpd, nginx over spawn-fcgi processes
+# (BENCH_NGINX=0 skips it) and Apache with mod_fcgid (BENCH_APACHE=0), the
+# same programs and database, alternating.
 set -eu
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
@@ -87,9 +89,11 @@ EOC
 	lighttpd -f "$bvar/cgi/lighttpd.conf"
 fi
 cgipid() { cat "$bvar/cgi/run/lighttpd.pid" 2>/dev/null; }
-# nginx in front of the same program, spawned by spawn-fcgi, with
-# fastcgi_keep_conn and upstream keepalive: one FastCGI connection serves
-# many requests (lighttpd opens one per request). BENCH_NGINX=0 skips it.
+# nginx in front of the same program, spawned by spawn-fcgi, a FastCGI
+# connection per request as docs/deploy.md advises; BENCH_NGINX_KEEP=1 turns
+# on fastcgi_keep_conn with kept upstream connections instead.
+keep=; keepconn=
+[ "${BENCH_NGINX_KEEP:-0}" = 1 ] && keep="keepalive $procs;" keepconn="fastcgi_keep_conn on;"
 ngport=$((28480 + 10 * slot + 4))
 ngx_on=0
 if [ "${BENCH_NGINX:-1}" = 1 ] && command -v nginx >/dev/null && command -v spawn-fcgi >/dev/null; then
@@ -107,13 +111,13 @@ error_log $nd/log/error.log warn;
 events { worker_connections 1024; }
 http {
   access_log off;
-  upstream sbchat { server unix:$nd/run/chat.sock; keepalive $procs; }
+  upstream sbchat { server unix:$nd/run/chat.sock; $keep }
   server {
     listen 127.0.0.1:$ngport;
     location /v1/ {
       include fastcgi_params;
       fastcgi_pass sbchat;
-      fastcgi_keep_conn on;
+      $keepconn
       fastcgi_buffering off;
     }
   }
@@ -125,6 +129,47 @@ ngxpids() {
 	[ "$ngx_on" = 1 ] || return 0
 	p=$(cat "$nd/run/nginx.pid" 2>/dev/null) || return 0
 	echo $(cat "$nd/run/chat.pids") "$p" $(pgrep -P "$p")
+}
+# Apache with mod_fcgid, the shipped virtual host (conf/apache-switchboard.conf)
+# with FcgidMaxProcessesPerClass $BENCH_APACHE_PROCS (24): mod_fcgid makes a
+# request that finds no idle process wait a whole second when it may not start
+# another, and 16 connections keep more than 16 processes busy (16 processes:
+# p99 0.9 s). Over a copy of the programs in a temp dir the web server's user
+# can reach. BENCH_APACHE=0 skips it.
+apport=$((28480 + 10 * slot + 3))
+approcs=${BENCH_APACHE_PROCS:-24}
+ap_on=0
+ad=
+if [ "${BENCH_APACHE:-1}" = 1 ] && [ -x /usr/sbin/apache2 ] && [ -f /usr/lib/apache2/modules/mod_fcgid.so ]; then
+	ap_on=1
+	ad=$(mktemp -d /tmp/sb-bench-apache.XXXXXX)
+	chmod 755 "$ad"
+	mkdir -p "$ad/srv/www" "$ad/srv/cgi-bin" "$ad/srv/private" "$ad/run"
+	cp "$bin/account.fcgi" "$bin/chat.fcgi" "$bin/providers.fcgi" "$bin/usage.fcgi" "$ad/srv/cgi-bin/"
+	cp "$bvar/switchboard.ini" "$ad/srv/private/"
+	if [ "$(id -u)" -eq 0 ]; then
+		chown -R www-data:www-data "$ad/srv/private" "$ad/run"
+		# The database's socket may sit in a directory www-data cannot enter
+		# (a clone in a private temp dir): then TCP.
+		su -s /bin/sh www-data -c "test -w '$var/run/mysqld.sock'" 2>/dev/null ||
+		    sed -i -e 's|^host = .*|host = 127.0.0.1|' -e 's|^socket = .*|socket =|' "$ad/srv/private/switchboard.ini"
+	fi
+	sed "s/^\( *FcgidMaxProcessesPerClass\) .*/\1 $approcs/" conf/apache-switchboard.conf |
+	    scripts/apache-conf.sh bench "$apport" "$ad/run" "$bvar/log/apache-error.log" "$ad/srv" fcgid > "$ad/httpd.conf"
+	apache2 -f "$ad/httpd.conf" -k start 2>>"$bvar/log/apache-error.log" || ap_on=0
+fi
+# Every process of the Apache: its parent, workers, mod_fcgid's manager and
+# the programs it runs.
+tree() { for p in "$@"; do echo "$p"; tree $(pgrep -P "$p"); done; }
+appids() { [ "$ap_on" = 1 ] && tree $(cat "$ad/run/apache-bench.pid" 2>/dev/null); }
+apache_stop() {
+	[ -n "$ad" ] || return 0
+	if [ "$ap_on" = 1 ]; then
+		apache2 -f "$ad/httpd.conf" -k stop 2>/dev/null
+		i=0
+		while [ -n "$(appids)" ] && [ $i -lt 50 ]; do i=$((i + 1)); sleep 0.1; done
+	fi
+	rm -rf "$ad"
 }
 # The database's processes: one server, or the three Galera nodes.
 dbpids() { cat "$var/run/mysqld.pid" 2>/dev/null || cat "$var"/galera/n*/run.pid; }
@@ -163,7 +208,7 @@ if [ "${BENCH_PORTKEY:-1}" = 1 ]; then
 		pkpid=$!
 	fi
 fi
-trap 'kill $uppid $pkpid $(cgipid) $(ngxpids) 2>/dev/null; kill $(webpids) 2>/dev/null; scripts/stack.sh stop test >/dev/null 2>&1' EXIT
+trap 'kill $uppid $pkpid $(cgipid) $(ngxpids) 2>/dev/null; kill $(webpids) 2>/dev/null; apache_stop; scripts/stack.sh stop test >/dev/null 2>&1' EXIT
 i=0
 until curl -fsS -o /dev/null "$base/api/health" && curl -s -o /dev/null "http://127.0.0.1:$up/" &&
     { [ -z "$pkpid" ] || curl -s -o /dev/null "http://127.0.0.1:$pk/"; }; do
@@ -200,6 +245,15 @@ ticks() {
 dbq() { mariadb --defaults-file="$var/my.cnf" -uroot -N -B -e "SHOW GLOBAL STATUS LIKE 'Com_stmt_execute'" | awk '{print $2}'; }
 ms() { awk -v v="$1" 'BEGIN { if (v ~ /us$/) printf "%.3f", v / 1000; else if (v ~ /ms$/) printf "%.3f", v + 0; else printf "%.3f", v * 1000 }'; }
 
+# wrk_stats -> "rps p50 p99 requests non2xx" of the last wrk run
+wrk_stats() {
+	set -- "$(ms "$(awk '$1 == "50%" {print $2}' "$bvar/wrk.out")")" "$(ms "$(awk '$1 == "99%" {print $2}' "$bvar/wrk.out")")"
+	awk -v p50="$1" -v p99="$2" '/^Requests\/sec/ { r = $2 } /requests in/ { n = $1 } /Non-2xx/ { b = $NF }
+	    END { print r, p50, p99, n + 0, b + 0 }' "$bvar/wrk.out"
+}
+# us TICKS REQUESTS -> CPU µs per request
+us() { awk -v t="$1" -v n="$2" -v hz="$tck" 'BEGIN { if (n > 0) printf "%.0f", t / hz * 1e6 / n; else print "-" }'; }
+
 # run LUA URL CONNS -> "rps p50 p99 requests chat_ticks lighttpd_ticks db_ticks non2xx stmts"
 # (for Portkey the "chat" ticks are its Node process's)
 run() {
@@ -225,12 +279,8 @@ run() {
 	set -- "$1" "$2" "$3" $(ticks)
 	c1=$4 l1=$5 d1=$6
 	q1=$(dbq)
-	rps=$(awk '/^Requests\/sec/ {print $2}' "$bvar/wrk.out")
-	p50=$(ms "$(awk '$1 == "50%" {print $2}' "$bvar/wrk.out")")
-	p99=$(ms "$(awk '$1 == "99%" {print $2}' "$bvar/wrk.out")")
-	n=$(awk '/requests in/ {print $1}' "$bvar/wrk.out")
-	bad=$(awk '/Non-2xx/ {print $NF}' "$bvar/wrk.out")
-	echo "$rps $p50 $p99 $n $((c1 - c0)) $((l1 - l0)) $((d1 - d0)) ${bad:-0} $((q1 - q0))"
+	set -- $(wrk_stats)
+	echo "$1 $2 $3 $4 $((c1 - c0)) $((l1 - l0)) $((d1 - d0)) $5 $((q1 - q0))"
 }
 
 # pk_run LUA CONNS: run() against Portkey, on the same upstream
@@ -248,7 +298,7 @@ median_run() { sort -n -k1,1 | awk '{ l[NR] = $0 } END { print l[int((NR + 1) / 
 req_list() { awk '{ printf "%s%.0f", (NR > 1 ? " / " : ""), $1 }' "$1"; }
 
 out=bench/out/chat.md
-runs=
+runs= pk16=
 {
 	echo "Chat proxy benchmark — $(date -u +%Y-%m-%dT%H:%M:%SZ), $(nproc) cores ($(awk -F': ' '/model name/ {print $2; exit}' /proc/cpuinfo)),"
 	echo "$nodes web node(s) × $procs chat.fcgi processes, database: ${DB_CLUSTER:-one MariaDB}, ${secs}s per run, wrk on the same machine, fixed upstream: $upstream, [chat] route_cache_s = ${BENCH_ROUTE_CACHE_S:-0}, key_cache_s = ${BENCH_KEY_CACHE_S:-0}."
@@ -277,12 +327,12 @@ for mode in ${BENCH_MODES:-json stream}; do
 		[ "$reps" -gt 1 ] && runs="$runs
 - $mode, $c connections: Switchboard $(req_list "$bvar/sb.runs") req/s${pkpid:+; Portkey $(req_list "$bvar/pk.runs") req/s}"
 		set -- $(median_run < "$bvar/sb.runs")
-		us() { awk -v t="$1" -v n="$2" -v hz="$tck" 'BEGIN { if (n > 0) printf "%.0f", t / hz * 1e6 / n; else print "-" }'; }
 		add=$(awk -v a="$2" -v b="$dp50" 'BEGIN { printf "%.3f", a - b }')
 		row="| $mode | $c | $drps | $dp50 | $1 | $2 | $3 | $add | $(us $(($5 + $6 + $7)) "$4") | $(us "$5" "$4") | $(us "$6" "$4") | $(us "$7" "$4") | $(awk -v q="$9" -v n="$4" 'BEGIN { printf "%.2f", (n > 0 ? q / n : 0) }') | $8 |"
 		sbrps=$1
 		if [ -n "$pkpid" ]; then
 			set -- $(median_run < "$bvar/pk.runs")
+			[ "$mode $c" = "json 16" ] && pk16=$1
 			row="$row $1 | $2 | $3 | $(us "$5" "$4") | $8 | $(awk -v a="$sbrps" -v b="$1" 'BEGIN { if (b > 0) printf "%.1f", a / b; else print "-" }') |"
 		else
 			row="$row - | - | - | - | - | - |"
@@ -290,30 +340,80 @@ for mode in ${BENCH_MODES:-json stream}; do
 		echo "$row" >> "$out"
 	done
 done
-# The other ways to run the program, JSON at 1 and 16 connections: plain CGI
-# (CPU of lighttpd with its reaped children, the CGI processes: cutime and
-# cstime) and nginx with kept FastCGI connections (nginx and its processes).
-cgiticks() { set -- $(cut -d')' -f2 "/proc/$(cgipid)/stat"); echo $((${12} + ${13} + ${14} + ${15})); }
-ngxticks() { ticks1 $(ngxpids); }
-other_row() {	# LABEL URL TICKSFN
-	for c in 1 16; do
-		export MODEL=bench/bench-model
-		w0=$($3) d0=$(ticks1 $(dbpids))
-		wrk -t1 -c"$c" -d"${secs}s" --latency -s bench/chat.lua "$2/v1/chat/completions" > "$bvar/wrk.out" 2>&1
-		w1=$($3) d1=$(ticks1 $(dbpids))
-		n=$(awk '/requests in/ {print $1}' "$bvar/wrk.out")
-		rps=$(awk '/^Requests\/sec/ {print $2}' "$bvar/wrk.out")
-		p50=$(ms "$(awk '$1 == "50%" {print $2}' "$bvar/wrk.out")")
-		p99=$(ms "$(awk '$1 == "99%" {print $2}' "$bvar/wrk.out")")
-		bad=$(awk '/Non-2xx/ {print $NF}' "$bvar/wrk.out")
-		us() { awk -v t="$1" -v n="$2" -v hz="$tck" 'BEGIN { if (n > 0) printf "%.0f", t / hz * 1e6 / n; else print "-" }'; }
-		echo "| $1 | $c | - | - | $rps | $p50 | $p99 | - | $(us $((w1 - w0 + d1 - d0)) "$n") | $(us $((w1 - w0)) "$n") (with the web server) | - | $(us $((d1 - d0)) "$n") | - | ${bad:-0} | - | - | - | - | - | - |" >> "$out"
-	done
+# web_run URL TICKSFN CONNS -> "rps p50 p99 requests web_ticks db_ticks non2xx":
+# JSON through one web server; TICKSFN counts the server with its programs.
+web_run() {
+	export MODEL=bench/bench-model
+	th=2; [ "$3" -lt 2 ] && th=1
+	w0=$($2) d0=$(ticks1 $(dbpids))
+	wrk -t$th -c"$3" -d"${secs}s" --latency -s bench/chat.lua "$1/v1/chat/completions" > "$bvar/wrk.out" 2>&1
+	w1=$($2) d1=$(ticks1 $(dbpids))
+	set -- $(wrk_stats)
+	echo "$1 $2 $3 $4 $((w1 - w0)) $((d1 - d0)) $5"
 }
-[ "${BENCH_CGI:-1}" = 1 ] && other_row "json, plain CGI" "http://127.0.0.1:$cgiport" cgiticks
-[ "$ngx_on" = 1 ] && other_row "json, nginx + fastcgi_keep_conn" "http://127.0.0.1:$ngport" ngxticks
+# Plain CGI, JSON at 1 and 16 connections, in the main table (CPU of
+# lighttpd with its reaped children, the CGI processes: cutime and cstime).
+cgiticks() { set -- $(cut -d')' -f2 "/proc/$(cgipid)/stat"); echo $((${12} + ${13} + ${14} + ${15})); }
+if [ "${BENCH_CGI:-1}" = 1 ]; then
+	for c in 1 16; do
+		set -- $(web_run "http://127.0.0.1:$cgiport" cgiticks $c)
+		echo "| json, plain CGI | $c | - | - | $1 | $2 | $3 | - | $(us $(($5 + $6)) "$4") | $(us "$5" "$4") (with the web server) | - | $(us "$6" "$4") | - | $7 | - | - | - | - | - | - |" >> "$out"
+	done
+fi
 if [ -n "$runs" ]; then
 	{ echo; echo "Each gateway's runs at 16 connections, interleaved (the table shows each one's median):$runs"; } >> "$out"
+fi
+
+# The web servers side by side (docs/deploy.md: which to pick), JSON on the
+# same programs and database: one connection once each, then 16 connections
+# in BENCH_REPEAT rounds alternating between them; each row is a server's
+# median run. CPU = the web server with its chat processes, plus MariaDB.
+ticks_lighttpd() { ticks1 $(webpids) $(chatpids); }
+ticks_nginx() { ticks1 $(ngxpids); }
+ticks_apache() { ticks1 $(appids); }
+servers="lighttpd"
+[ "$ngx_on" = 1 ] && servers="$servers nginx"
+[ "$ap_on" = 1 ] && servers="$servers apache"
+server_url() {
+	case $1 in
+	lighttpd) echo "$base" ;; nginx) echo "http://127.0.0.1:$ngport" ;; apache) echo "http://127.0.0.1:$apport" ;;
+	esac
+}
+server_label() {
+	case $1 in
+	lighttpd) echo "lighttpd, $procs chat processes (the table above)" ;;
+	nginx) echo "nginx + spawn-fcgi, $procs chat processes$([ -n "$keepconn" ] && echo ", fastcgi_keep_conn")" ;;
+	apache) echo "Apache mod_fcgid, up to $approcs chat processes" ;;
+	esac
+}
+if [ "$servers" != lighttpd ]; then
+	# mod_fcgid starts its processes as requests come, about one a second
+	# after the first ten (FcgidSpawnScoreUpLimit): not measured.
+	i=0
+	while [ "$ap_on" = 1 ] && [ $i -lt 30 ] && [ "$(appids | xargs -r ps -o comm= -p | grep -c '^chat.fcgi')" -lt "$approcs" ]; do
+		wrk -t2 -c"$approcs" -d1s -s bench/chat.lua "http://127.0.0.1:$apport/v1/chat/completions" >/dev/null 2>&1
+		i=$((i + 1))
+	done
+	for w in $servers; do : > "$bvar/web-$w.runs"; done
+	i=0
+	while [ $i -lt "${BENCH_REPEAT:-3}" ]; do
+		for w in $servers; do web_run "$(server_url $w)" ticks_$w 16 >> "$bvar/web-$w.runs"; done
+		i=$((i + 1))
+	done
+	{
+		echo
+		echo "Web servers side by side, JSON: 1 connection once, 16 connections in ${BENCH_REPEAT:-3} alternating rounds (median run; all runs listed). CPU per request: the web server with its chat processes, plus MariaDB."
+		echo
+		echo "| web server | conns | req/s | p50 ms | p99 ms | CPU µs/req | of which MariaDB | non-2xx | × Portkey (JSON 16 median) | runs, req/s |"
+		echo "|---|---|---|---|---|---|---|---|---|---|"
+	} >> "$out"
+	for w in $servers; do
+		set -- $(web_run "$(server_url $w)" ticks_$w 1)
+		echo "| $(server_label $w) | 1 | $1 | $2 | $3 | $(us $(($5 + $6)) "$4") | $(us "$6" "$4") | $7 | - | - |" >> "$out"
+		set -- $(median_run < "$bvar/web-$w.runs")
+		x=$(awk -v a="$1" -v b="${pk16:-0}" 'BEGIN { if (b > 0) printf "%.1f", a / b; else print "-" }')
+		echo "| $(server_label $w) | 16 | $1 | $2 | $3 | $(us $(($5 + $6)) "$4") | $(us "$6" "$4") | $7 | $x | $(req_list "$bvar/web-$w.runs") |" >> "$out"
+	done
 fi
 rss=$(for p in $(chatpids); do awk '/^VmRSS/ {print $2}' "/proc/$p/status"; done | sort -n | tail -1)
 # Private = pages only this process holds (what one more process costs); the
@@ -322,7 +422,8 @@ priv=$(for p in $(chatpids); do awk '/^Private_(Clean|Dirty):/ {t += $2} END {pr
 pss=$(for p in $(chatpids); do awk '/^Pss:/ {print $2}' "/proc/$p/smaps_rollup"; done | sort -n | tail -1)
 {
 	echo
-	node bench/pacing.mjs "$pp" "$base" "$KEY" "${BENCH_PACING_RUNS:-10}" 2>&1 || echo "Streaming pacing: the measurement failed."
+	SSE_URL=http://127.0.0.1:$up/stream node bench/pacing.mjs "$pp" "$base" "$KEY" "${BENCH_PACING_RUNS:-10}" 2>&1 ||
+	    echo "Streaming pacing: the measurement failed."
 	echo
 	echo "Memory per chat.fcgi process after the runs (largest of $(chatpids | wc -l)): RSS $rss kB, of which private $priv kB (PSS $pss kB); the rest is shared library text."
 } >> "$out"

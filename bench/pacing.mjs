@@ -6,7 +6,12 @@
 // the gateway and the gaps between events as the client saw them (medians
 // over RUNS runs). The paced upstream runs in a child process of its own,
 // so that its event loop and the client's do not wait on each other.
-// Usage: node bench/pacing.mjs PORT BASE KEY [RUNS]
+// With SSE_URL (the fixed upstream's stream, which answers at once; model
+// "benchs/bench-model" through Switchboard) it also measures the first byte
+// of streams sent back to back: the paced streams start after the machine
+// sat idle, and on a virtual machine every process woken from idle costs
+// a few tenths of a millisecond (bench/RESULTS.md, stop 31).
+// Usage: [SSE_URL=http://127.0.0.1:P/stream] node bench/pacing.mjs PORT BASE KEY [RUNS]
 import http from 'node:http';
 import { fork } from 'node:child_process';
 
@@ -93,6 +98,7 @@ async function measure() {
     via.push(await once(`${base}/v1/chat/completions`, { authorization: `Bearer ${key}` }, 'benchp/bench-model'));
   }
   upstream.kill();
+  const hot = process.env.SSE_URL ? await backToBack(process.env.SSE_URL) : '';
   const gaps = via.flatMap((x) => x.gaps);
   const within = gaps.filter((g) => Math.abs(g - GAP_MS) <= 5).length;
   const fd = median(direct.map((x) => x.first));
@@ -100,5 +106,21 @@ async function measure() {
   console.log(`Streaming pacing (${EVENTS} events ${GAP_MS} ms apart, ${RUNS} runs, median): first byte direct ${f1(fd)} ms, ` +
     `through Switchboard ${f1(fv)} ms (added ${f1(fv - fd)} ms); gaps seen by the client ${f1(Math.min(...gaps))}–` +
     `${f1(Math.max(...gaps))} ms, median ${f1(median(gaps))} ms, ${within} of ${gaps.length} within ${GAP_MS} ± 5 ms; ` +
-    `events per stream ${median(via.map((x) => x.events))} of ${EVENTS}.`);
+    `events per stream ${median(via.map((x) => x.events))} of ${EVENTS}.${hot}`);
+}
+
+// First byte of streams sent back to back to an upstream that answers at
+// once, directly and through Switchboard, interleaved: the medians' sentence.
+async function backToBack(sse) {
+  const n = 20 * RUNS;
+  const direct = [];
+  const via = [];
+  for (let i = 0; i < n; i++) {
+    direct.push((await once(`${sse}/v1/chat/completions`, {}, 'bench-model')).first);
+    via.push((await once(`${base}/v1/chat/completions`, { authorization: `Bearer ${key}` }, 'benchs/bench-model')).first);
+  }
+  const fd = median(direct);
+  const fv = median(via);
+  return ` Streams sent back to back (${n}, an upstream that answers at once): first byte direct ${f1(fd)} ms, ` +
+    `through Switchboard ${f1(fv)} ms (added ${(fv - fd).toFixed(2)} ms).`;
 }

@@ -2,7 +2,7 @@
 # deps.sh PROFILE: make sure the Debian packages Switchboard needs are there.
 # As root it installs what is missing; otherwise it prints the apt-get line.
 # PROFILE: run (build + servers), test (+ browser, valgrind), scale (test +
-# Galera), bench (+ wrk).
+# Galera), bench (+ wrk and the web servers it compares).
 set -eu
 profile=${1:-run}
 pkgs="gcc make pkg-config libfcgi-dev libcurl4-openssl-dev libssl-dev libmariadb-dev
@@ -12,7 +12,7 @@ test_pkgs="valgrind chromium libfcgi-bin spawn-fcgi clang libclang-rt-14-dev bus
 case $profile in
 	test)  pkgs="$pkgs $test_pkgs" ;;
 	scale) pkgs="$pkgs $test_pkgs galera-4 mariadb-backup socat" ;;
-	bench) pkgs="$pkgs wrk hyperfine nginx-light" ;;
+	bench) pkgs="$pkgs wrk hyperfine nginx-light spawn-fcgi apache2 libapache2-mod-fcgid" ;;
 esac
 missing=""
 for p in $pkgs; do

@@ -192,39 +192,11 @@ check_keep_many() {	# URL KEY
 
 # ---- Apache: mod_fcgid (the shipped vhost) and mod_cgid (plain CGI)
 apache_conf() {	# PORT NAME MODULES… ; the vhost comes on stdin
-	port=$1
-	name=$2
+	port=$1 name=$2
 	shift 2
-	d=$tmp/apache-$name
-	mkdir -p "$d"
-	{
-		echo "ServerRoot $d"
-		echo "Listen 127.0.0.1:$port"
-		echo "ServerName 127.0.0.1"
-		echo "PidFile $run/apache-$name.pid"
-		echo "ErrorLog $tmp/log/apache-$name-error.log"
-		echo "LogLevel warn"
-		[ -n "$web_user" ] && printf 'User %s\nGroup %s\n' "$web_user" "$web_user"
-		for m in mpm_event authz_core mime dir env rewrite headers "$@"; do
-			echo "LoadModule ${m}_module /usr/lib/apache2/modules/mod_$m.so"
-		done
-		echo "TypesConfig /etc/mime.types"
-		echo "AddType text/javascript .js .mjs"
-		echo "Mutex file:$run default"
-		echo "<Directory />"
-		echo "    AllowOverride None"
-		echo "    Require all denied"
-		echo "</Directory>"
-		echo "FcgidIPCDir $run/fcgid-$name"
-		echo "FcgidProcessTableFile $run/fcgid-$name.shm"
-		echo "ScriptSock $run/cgid-$name.sock"
-		sed -e "s|/srv/switchboard|$srv|g" -e "s|<VirtualHost \*:80>|<VirtualHost 127.0.0.1:$port>|"
-	} | grep -v "$(apache_unused "$@")" >"$d/httpd.conf"
-}
-
-apache_unused() {	# MODULES…: the directive prefix of an unloaded module (fcgid, cgid)
-	case " $* " in *" fcgid "*) ;; *) echo Fcgid; return ;; esac
-	case " $* " in *" cgid "*) echo "^NONE^" ;; *) echo ScriptSock ;; esac
+	mkdir -p "$tmp/apache-$name"
+	scripts/apache-conf.sh "$name" "$port" "$run" "$tmp/log/apache-$name-error.log" "$srv" "$@" \
+	    >"$tmp/apache-$name/httpd.conf"
 }
 
 start_apache() {	# PORT NAME
