@@ -102,7 +102,8 @@ int		 http_send_error(struct req *r);
 /* Build the error object {"error":{...}} for r->err (for streams too). */
 cJSON		*http_error_json(const struct req *r);
 
-/* Streaming: headers first, then writes; each write is flushed. */
+/* Streaming: the head, then writes; http_flush sends what was written (the
+ * head goes with the first flush). */
 int		 http_begin_stream(struct req *r, int status, const char *content_type);
 int		 http_write(struct req *r, const void *data, size_t len);
 int		 http_flush(struct req *r);
