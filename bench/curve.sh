@@ -12,7 +12,7 @@ echo
 echo "| chat.fcgi processes | req/s | p50 ms | p99 ms | CPU µs/req |"
 echo "|---|---|---|---|---|"
 for n in 1 2 4 8; do
-	CHAT_PROCS=$n BENCH_PORTKEY=0 BENCH_CGI=0 BENCH_NGINX=0 BENCH_MODES=json BENCH_CONNS=16 \
+	CHAT_PROCS=$n BENCH_PORTKEY=0 BENCH_CGI=0 BENCH_NGINX=0 BENCH_APACHE=0 BENCH_MODES=json BENCH_CONNS=16 \
 	    BENCH_PACING_RUNS=1 bench/chat.sh >/dev/null 2>&1 || true
 	awk -F'|' -v n="$n" '$2 == " json " && $3 == " 16 " { gsub(/ /, ""); printf "| %s | %s | %s | %s | %s |\n", n, $6, $7, $8, $10 }' bench/out/chat.md
 done
