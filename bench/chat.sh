@@ -253,6 +253,8 @@ wrk_stats() {
 }
 # us TICKS REQUESTS -> CPU µs per request
 us() { awk -v t="$1" -v n="$2" -v hz="$tck" 'BEGIN { if (n > 0) printf "%.0f", t / hz * 1e6 / n; else print "-" }'; }
+# stmts STATEMENTS REQUESTS -> database statements per request
+stmts() { awk -v q="$1" -v n="$2" 'BEGIN { printf "%.2f", (n > 0 ? q / n : 0) }'; }
 
 # run LUA URL CONNS -> "rps p50 p99 requests chat_ticks lighttpd_ticks db_ticks non2xx stmts"
 # (for Portkey the "chat" ticks are its Node process's)
@@ -328,7 +330,7 @@ for mode in ${BENCH_MODES:-json stream}; do
 - $mode, $c connections: Switchboard $(req_list "$bvar/sb.runs") req/s${pkpid:+; Portkey $(req_list "$bvar/pk.runs") req/s}"
 		set -- $(median_run < "$bvar/sb.runs")
 		add=$(awk -v a="$2" -v b="$dp50" 'BEGIN { printf "%.3f", a - b }')
-		row="| $mode | $c | $drps | $dp50 | $1 | $2 | $3 | $add | $(us $(($5 + $6 + $7)) "$4") | $(us "$5" "$4") | $(us "$6" "$4") | $(us "$7" "$4") | $(awk -v q="$9" -v n="$4" 'BEGIN { printf "%.2f", (n > 0 ? q / n : 0) }') | $8 |"
+		row="| $mode | $c | $drps | $dp50 | $1 | $2 | $3 | $add | $(us $(($5 + $6 + $7)) "$4") | $(us "$5" "$4") | $(us "$6" "$4") | $(us "$7" "$4") | $(stmts "$9" "$4") | $8 |"
 		sbrps=$1
 		if [ -n "$pkpid" ]; then
 			set -- $(median_run < "$bvar/pk.runs")
@@ -340,16 +342,16 @@ for mode in ${BENCH_MODES:-json stream}; do
 		echo "$row" >> "$out"
 	done
 done
-# web_run URL TICKSFN CONNS -> "rps p50 p99 requests web_ticks db_ticks non2xx":
+# web_run URL TICKSFN CONNS -> "rps p50 p99 requests web_ticks db_ticks non2xx stmts":
 # JSON through one web server; TICKSFN counts the server with its programs.
 web_run() {
 	export MODEL=bench/bench-model
 	th=2; [ "$3" -lt 2 ] && th=1
-	w0=$($2) d0=$(ticks1 $(dbpids))
+	q0=$(dbq) w0=$($2) d0=$(ticks1 $(dbpids))
 	wrk -t$th -c"$3" -d"${secs}s" --latency -s bench/chat.lua "$1/v1/chat/completions" > "$bvar/wrk.out" 2>&1
-	w1=$($2) d1=$(ticks1 $(dbpids))
+	w1=$($2) d1=$(ticks1 $(dbpids)) q1=$(dbq)
 	set -- $(wrk_stats)
-	echo "$1 $2 $3 $4 $((w1 - w0)) $((d1 - d0)) $5"
+	echo "$1 $2 $3 $4 $((w1 - w0)) $((d1 - d0)) $5 $((q1 - q0))"
 }
 # Plain CGI, JSON at 1 and 16 connections, in the main table (CPU of
 # lighttpd with its reaped children, the CGI processes: cutime and cstime).
@@ -357,7 +359,7 @@ cgiticks() { set -- $(cut -d')' -f2 "/proc/$(cgipid)/stat"); echo $((${12} + ${1
 if [ "${BENCH_CGI:-1}" = 1 ]; then
 	for c in 1 16; do
 		set -- $(web_run "http://127.0.0.1:$cgiport" cgiticks $c)
-		echo "| json, plain CGI | $c | - | - | $1 | $2 | $3 | - | $(us $(($5 + $6)) "$4") | $(us "$5" "$4") (with the web server) | - | $(us "$6" "$4") | - | $7 | - | - | - | - | - | - |" >> "$out"
+		echo "| json, plain CGI | $c | - | - | $1 | $2 | $3 | - | $(us $(($5 + $6)) "$4") | $(us "$5" "$4") (with the web server) | - | $(us "$6" "$4") | $(stmts "$8" "$4") | $7 | - | - | - | - | - | - |" >> "$out"
 	done
 fi
 if [ -n "$runs" ]; then
@@ -404,15 +406,15 @@ if [ "$servers" != lighttpd ]; then
 		echo
 		echo "Web servers side by side, JSON: 1 connection once, 16 connections in ${BENCH_REPEAT:-3} alternating rounds (median run; all runs listed). CPU per request: the web server with its chat processes, plus MariaDB."
 		echo
-		echo "| web server | conns | req/s | p50 ms | p99 ms | CPU µs/req | of which MariaDB | non-2xx | × Portkey (JSON 16 median) | runs, req/s |"
-		echo "|---|---|---|---|---|---|---|---|---|---|"
+		echo "| web server | conns | req/s | p50 ms | p99 ms | CPU µs/req | of which MariaDB | DB stmts/req | non-2xx | × Portkey (JSON 16 median) | runs, req/s |"
+		echo "|---|---|---|---|---|---|---|---|---|---|---|"
 	} >> "$out"
 	for w in $servers; do
 		set -- $(web_run "$(server_url $w)" ticks_$w 1)
-		echo "| $(server_label $w) | 1 | $1 | $2 | $3 | $(us $(($5 + $6)) "$4") | $(us "$6" "$4") | $7 | - | - |" >> "$out"
+		echo "| $(server_label $w) | 1 | $1 | $2 | $3 | $(us $(($5 + $6)) "$4") | $(us "$6" "$4") | $(stmts "$8" "$4") | $7 | - | - |" >> "$out"
 		set -- $(median_run < "$bvar/web-$w.runs")
 		x=$(awk -v a="$1" -v b="${pk16:-0}" 'BEGIN { if (b > 0) printf "%.1f", a / b; else print "-" }')
-		echo "| $(server_label $w) | 16 | $1 | $2 | $3 | $(us $(($5 + $6)) "$4") | $(us "$6" "$4") | $7 | $x | $(req_list "$bvar/web-$w.runs") |" >> "$out"
+		echo "| $(server_label $w) | 16 | $1 | $2 | $3 | $(us $(($5 + $6)) "$4") | $(us "$6" "$4") | $(stmts "$8" "$4") | $7 | $x | $(req_list "$bvar/web-$w.runs") |" >> "$out"
 	done
 fi
 rss=$(for p in $(chatpids); do awk '/^VmRSS/ {print $2}' "/proc/$p/status"; done | sort -n | tail -1)

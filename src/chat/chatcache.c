@@ -89,15 +89,18 @@ static const char SQL_SNAPSHOT_USER[] =
     " FROM users u"
     CC_JOINS("u.id")
     " WHERE u.id = ? AND u.is_active = 1";
-/* Whether any circuit of the user is not plainly closed: rows with failures
- * or an open circuit, and the microseconds until the last cooldown ends
- * (NULL: none running). Asked only when the user's stamp changed. */
+/* The user's circuits that are not plainly closed: with failures, open, or
+ * cooling down; for each, the microseconds until its cooldown ends (NULL:
+ * none), or -1 when it has failures or is open. One row more than the cache
+ * holds says "too many". Asked only when the user's stamp changed. */
 static const char SQL_CIRCUITS[] =
-    "SELECT COALESCE(SUM(s.failures > 0 OR s.open_until IS NOT NULL), 0),"
-    " TIMESTAMPDIFF(MICROSECOND, NOW(6), MAX(s.cooldown_until))"
+    "SELECT s.config_id, s.model_id,"
+    " IF(s.failures > 0 OR s.open_until IS NOT NULL, -1,"
+    " TIMESTAMPDIFF(MICROSECOND, NOW(6), s.cooldown_until))"
     " FROM circuit_state s JOIN user_api_providers c ON c.id = s.config_id"
     " WHERE c.user_id = ? AND (s.failures > 0 OR s.open_until IS NOT NULL"
-    " OR s.cooldown_until > NOW(6))";
+    " OR s.cooldown_until > NOW(6)) LIMIT ?";
+enum { CS_CONFIG, CS_MODEL, CS_COOL_US };
 static const char SQL_KEY_TOUCH[] =
     "UPDATE gateway_keys SET last_used_at = NOW(6) WHERE id = ?"
     " AND (last_used_at IS NULL OR last_used_at < NOW(6) - INTERVAL 60 SECOND)";
@@ -146,7 +149,9 @@ struct cc_circuits {
 	long long		 born_us;
 	long long		 recheck_us;	/* a cooldown ends: ask again (0: never) */
 	char			 fp[CHATCACHE_FP_MAX];
-	int			 clean;
+	int			 known;		/* list holds every one (not too many) */
+	int			 n;
+	struct chatcache_circuit list[CHATCACHE_CIRCUITS];
 };
 
 static struct cc_resolved	cc_res[CHATCACHE_RESOLVED];
@@ -338,19 +343,57 @@ cc_snap_fill(const char *stamps, struct chatcache_snap *s)
 	cc_global_stamp(s->valid ? strchr(stamps, '.') : NULL);
 }
 
-/* Whether every circuit of the user is plainly closed, from the cache while
+/* FNV-1a: a model's place in a circuit list. Two models with one hash only
+ * make the closed one asked about too. */
+static unsigned long long
+cc_model_hash(const char *model)
+{
+	unsigned long long	 h = 14695981039346656037ULL;
+
+	for (; *model; model++)
+		h = (h ^ (unsigned char)*model) * 1099511628211ULL;
+	return h;
+}
+
+/* Read the user's circuits that are not plainly closed into slot. */
+static int
+cc_circuits_read(long long user_id, struct cc_circuits *slot, long long now)
+{
+	struct db_param	 p[2] = { db_int(user_id), db_int(CHATCACHE_CIRCUITS + 1) };
+	struct db_rows	 rows;
+	long long	 cool;
+	int		 i;
+
+	if (db_query(SQL_CIRCUITS, p, 2, &rows) != DB_OK) {
+		db_rows_free(&rows);
+		return -1;
+	}
+	slot->known = rows.nrows <= CHATCACHE_CIRCUITS;
+	slot->n = slot->known ? rows.nrows : 0;
+	slot->recheck_us = 0;
+	for (i = 0; i < slot->n; i++) {
+		slot->list[i].config_id = db_ll(&rows, i, CS_CONFIG, 0);
+		slot->list[i].model_hash = cc_model_hash(db_val(&rows, i, CS_MODEL));
+		/* Only cooling down: ask again once the first cooldown ends. */
+		cool = db_ll(&rows, i, CS_COOL_US, -1);
+		if (cool > 0 && (slot->recheck_us == 0 || now + cool < slot->recheck_us))
+			slot->recheck_us = now + cool;
+	}
+	db_rows_free(&rows);
+	return 0;
+}
+
+/* Which circuits of the user are not plainly closed, from the cache while
  * the stamps are unchanged and no cooldown has ended since; else asked (the
  * rare case: after a change). */
 static void
 cc_circuits(long long user_id, struct chatcache_snap *s)
 {
 	struct cc_circuits	*slot = NULL;
-	struct db_param		 p = db_int(user_id);
-	struct db_rows		 rows;
-	long long		 now = http_now_us(), left;
+	long long		 now = http_now_us();
 	size_t			 i;
 
-	s->circuits_clean = 0;
+	s->circuits_known = 0;
 	if (!s->valid || cc_trust_s > 0)
 		return;
 	for (i = 0; i < CHATCACHE_KEYS; i++) {
@@ -358,18 +401,12 @@ cc_circuits(long long user_id, struct chatcache_snap *s)
 
 		if (c->user_id != user_id)
 			continue;
+		slot = c;
 		if (strcmp(c->fp, s->fp) == 0 && now - c->born_us >= 0 &&
 		    now - c->born_us < CHATCACHE_TTL_S * 1000000LL &&
-		    (c->recheck_us == 0 || now < c->recheck_us)) {
-			s->circuits_clean = c->clean;
-			return;
-		}
-		slot = c;
+		    (c->recheck_us == 0 || now < c->recheck_us))
+			goto known;
 		break;
-	}
-	if (db_query(SQL_CIRCUITS, &p, 1, &rows) != DB_OK || rows.nrows != 1) {
-		db_rows_free(&rows);
-		return;		/* not known clean: each target is asked */
 	}
 	/* This user's slot, else an empty one, else the oldest. */
 	for (i = 0; slot == NULL && i < CHATCACHE_KEYS; i++)
@@ -381,15 +418,32 @@ cc_circuits(long long user_id, struct chatcache_snap *s)
 			if (cc_circ[i].born_us < slot->born_us)
 				slot = &cc_circ[i];
 	}
-	left = db_ll(&rows, 0, 1, 0);
-	s->circuits_clean = db_ll(&rows, 0, 0, 1) == 0 && left <= 0;
+	slot->user_id = 0;
+	if (cc_circuits_read(user_id, slot, now) != 0)
+		return;		/* not known: each target is asked */
 	slot->user_id = user_id;
 	slot->born_us = now;
-	slot->clean = s->circuits_clean;
-	/* Only cooldowns: clean again once the last one ends. */
-	slot->recheck_us = db_ll(&rows, 0, 0, 1) == 0 && left > 0 ? now + left : 0;
 	cc_copy(slot->fp, sizeof(slot->fp), s->fp);
-	db_rows_free(&rows);
+known:
+	s->circuits_known = slot->known;
+	s->ncircuits = slot->n;
+	memcpy(s->circuits, slot->list, (size_t)slot->n * sizeof(slot->list[0]));
+}
+
+int
+chatcache_circuit_closed(const struct chatcache_snap *s, long long config_id,
+    const char *model)
+{
+	unsigned long long	 h = cc_model_hash(model), whole = cc_model_hash("");
+	int			 i;
+
+	if (s == NULL || !s->valid || !s->circuits_known)
+		return 0;
+	for (i = 0; i < s->ncircuits; i++)
+		if (s->circuits[i].config_id == config_id &&
+		    (s->circuits[i].model_hash == h || s->circuits[i].model_hash == whole))
+			return 0;
+	return 1;
 }
 
 /* The admin switched the gateway off: 503 with their message. */

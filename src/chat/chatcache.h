@@ -6,8 +6,8 @@
  * only) the first time a process sees the key; after that, while the key is
  * warm, one smaller SELECT reads only the two stamps, and the cached
  * identity is used while they are unchanged. Resolution results, decrypted
- * provider keys and "all circuits closed" are reused the same way. Every
- * entry lives at most CHATCACHE_TTL_S seconds (a key's never past its
+ * provider keys and the circuits that are not plainly closed are reused the
+ * same way. Every entry lives at most CHATCACHE_TTL_S seconds (a key's never past its
  * expiry), so a change made through Switchboard takes effect on the very
  * next request, in every process; one made by hand in the database within
  * CHATCACHE_TTL_S. Optional trust mode ([chat] route_cache_s = N > 0):
@@ -28,12 +28,24 @@
 #define CHATCACHE_RESOLVED	32	/* cached resolutions per process */
 #define CHATCACHE_KEYS		16	/* cached decrypted provider keys */
 #define CHATCACHE_FP_MAX	48	/* "user.everyone" stamps */
+#define CHATCACHE_CIRCUITS	16	/* circuits not plainly closed, per user */
+
+/* A circuit that is not plainly closed (failures, open, cooling down): its
+ * config and a hash of its model ("" = the whole provider). */
+struct chatcache_circuit {
+	long long		 config_id;
+	unsigned long long	 model_hash;
+};
 
 /* What the snapshot saw; valid = 0 means "no snapshot, do not cache". */
 struct chatcache_snap {
 	int	 valid;
-	int	 circuits_clean;	/* no failures, nothing open for the user */
 	char	 fp[CHATCACHE_FP_MAX];	/* the stamps, "user.everyone" */
+	/* circuits_known: circuits[] holds every circuit of the user that is
+	 * not plainly closed, so any other is closed without asking. */
+	int	 circuits_known;
+	int	 ncircuits;
+	struct chatcache_circuit circuits[CHATCACHE_CIRCUITS];
 };
 
 /* Authenticate r's gateway key and load the caller's limits (into lim) and
@@ -61,6 +73,11 @@ int	chatcache_resolve(const struct chatcache_snap *s, long long user_id,
  * unchanged. The caller still wipes key after use. */
 int	chatcache_config_key(const struct chatcache_snap *s, long long user_id,
 	    long long config_id, char *key, size_t keysz, struct sb_error *e);
+
+/* 1 when the snapshot knows both circuits of a target (its model's and its
+ * provider's) are plainly closed; 0: ask (circuit.c). */
+int	chatcache_circuit_closed(const struct chatcache_snap *s,
+	    long long config_id, const char *model);
 
 /* Trust routes for route_s seconds (0 = validate on every request) and,
  * only when route_s > 0, key identities and limits for key_s seconds. */

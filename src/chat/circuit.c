@@ -194,7 +194,7 @@ circuit_allow(const struct chatcache_snap *s, long long config_id,
 	memset(why, 0, sizeof(*why));
 	if (circuit_threshold() <= 0)
 		return CIRCUIT_CLOSED;
-	if (s != NULL && s->valid && circuit_trust_s == 0 && s->circuits_clean)
+	if (circuit_trust_s == 0 && chatcache_circuit_closed(s, config_id, model))
 		return CIRCUIT_CLOSED;
 	if (s == NULL || !s->valid || circuit_trust_s == 0)
 		return circuit_read(config_id, model, why);

@@ -117,6 +117,37 @@ test('a circuit opened by another process is honoured at once', async () => {
   assert.equal((await chat(s.key, body)).status, 200);
 });
 
+// A circuit that is not plainly closed (here a failure on another model of
+// the same provider, which nobody asks for again) costs the other targets
+// nothing: the snapshot lists the user's circuits that are not closed, so a
+// request to a closed target reads no circuit row. Counted in the general log.
+test('a failing model costs the other models of its provider no circuit read', async () => {
+  const body = { model: 'openai/gpt-4o-mini', messages: hi };
+  const cid = configId(s.id, 'openai');
+  const logged = (like) => Number(sql(`SELECT COUNT(*) FROM mysql.general_log
+    WHERE command_type = 'Execute' AND argument LIKE '%${like}%'`)[0][0]);
+  sql(`INSERT INTO circuit_state (config_id, model_id, failures, last_failure_at)
+       VALUES (${cid}, 'gpt-other', 1, NOW(6)) ON DUPLICATE KEY UPDATE failures = 1`);
+  try {
+    await warm(s.key, body);
+    sql("SET GLOBAL general_log = 0; TRUNCATE mysql.general_log; SET GLOBAL log_output = 'TABLE'; SET GLOBAL general_log = 1");
+    let others;
+    try {
+      await warm(s.key, body, 4);
+      assert.ok(logged('FROM route_stamps') >= 4, 'the requests\' stamps checks are in the log');
+      others = logged('FROM circuit_state WHERE config_id');
+      // the failing model itself is still asked about
+      assert.equal((await chat(s.key, { ...body, model: 'openai/gpt-other' })).status, 200);
+      assert.ok(logged('FROM circuit_state WHERE config_id') >= 1, 'the failing model\'s circuit was read');
+    } finally {
+      sql("SET GLOBAL general_log = 0; SET GLOBAL log_output = 'FILE'");
+    }
+    assert.equal(others, 0);
+  } finally {
+    sql(`DELETE FROM circuit_state WHERE config_id=${cid} AND model_id='gpt-other'`);
+  }
+});
+
 // A warm key's identity and limits are cached as well, checked against the
 // stamps on every request: each change below is made through the API (no
 // hand bump) right after the key was used, and holds on the next request.
