@@ -7,10 +7,10 @@
  * warm, one smaller SELECT reads only the two stamps, and the cached
  * identity is used while they are unchanged. Resolution results, decrypted
  * provider keys and the circuits that are not plainly closed are reused the
- * same way. Every entry lives at most CHATCACHE_TTL_S seconds (a key's never past its
- * expiry), so a change made through Switchboard takes effect on the very
- * next request, in every process; one made by hand in the database within
- * CHATCACHE_TTL_S. Optional trust mode ([chat] route_cache_s = N > 0):
+ * same way. Every entry lives at most CHATCACHE_TTL_S seconds (a key's never
+ * past its expiry), so a change made through Switchboard takes effect on the
+ * very next request, in every process; one made by hand in the database
+ * within CHATCACHE_TTL_S. Optional trust mode ([chat] route_cache_s = N > 0):
  * resolutions, provider keys and closed circuits are reused for N seconds
  * without a check; with also [chat] key_cache_s = M > 0, a key's identity
  * and limits are reused for M seconds unchecked (revocation and new limits
