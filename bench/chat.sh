@@ -139,7 +139,7 @@ ngxpids() {
 apport=$((28480 + 10 * slot + 3))
 approcs=${BENCH_APACHE_PROCS:-24}
 ap_on=0
-ad=
+ad= apdb=
 if [ "${BENCH_APACHE:-1}" = 1 ] && [ -x /usr/sbin/apache2 ] && [ -f /usr/lib/apache2/modules/mod_fcgid.so ]; then
 	ap_on=1
 	ad=$(mktemp -d /tmp/sb-bench-apache.XXXXXX)
@@ -151,8 +151,10 @@ if [ "${BENCH_APACHE:-1}" = 1 ] && [ -x /usr/sbin/apache2 ] && [ -f /usr/lib/apa
 		chown -R www-data:www-data "$ad/srv/private" "$ad/run"
 		# The database's socket may sit in a directory www-data cannot enter
 		# (a clone in a private temp dir): then TCP.
-		su -s /bin/sh www-data -c "test -w '$var/run/mysqld.sock'" 2>/dev/null ||
-		    sed -i -e 's|^host = .*|host = 127.0.0.1|' -e 's|^socket = .*|socket =|' "$ad/srv/private/switchboard.ini"
+		if ! su -s /bin/sh www-data -c "test -w '$var/run/mysqld.sock'" 2>/dev/null; then
+			sed -i -e 's|^host = .*|host = 127.0.0.1|' -e 's|^socket = .*|socket =|' "$ad/srv/private/switchboard.ini"
+			apdb=", database over TCP"
+		fi
 	fi
 	sed "s/^\( *FcgidMaxProcessesPerClass\) .*/\1 $approcs/" conf/apache-switchboard.conf |
 	    scripts/apache-conf.sh bench "$apport" "$ad/run" "$bvar/log/apache-error.log" "$ad/srv" fcgid > "$ad/httpd.conf"
@@ -385,7 +387,7 @@ server_label() {
 	case $1 in
 	lighttpd) echo "lighttpd, $procs chat processes (the table above)" ;;
 	nginx) echo "nginx + spawn-fcgi, $procs chat processes$([ -n "$keepconn" ] && echo ", fastcgi_keep_conn")" ;;
-	apache) echo "Apache mod_fcgid, up to $approcs chat processes" ;;
+	apache) echo "Apache mod_fcgid, up to $approcs chat processes$apdb" ;;
 	esac
 }
 if [ "$servers" != lighttpd ]; then
