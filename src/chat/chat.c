@@ -598,6 +598,16 @@ chat_stream_error(struct chat *c)
 	cJSON_Delete(o);
 }
 
+/* The outcome of a stream's last write (rc): done, or a client that went
+ * away just before the end, which is a cancelled request, not a failure. */
+static enum chat_step
+chat_end_written(struct chat *c, int rc)
+{
+	if (rc == 0)
+		return STEP_OK;
+	return c->r->client_gone ? chat_gone(c) : STEP_FATAL;
+}
+
 /* The stream's end: [DONE] / the NDJSON done line, or an error event. */
 static enum chat_step
 chat_stream_end(struct chat *c, int fin)
@@ -605,6 +615,7 @@ chat_stream_end(struct chat *c, int fin)
 	const char	*msg;
 	enum err_category cat;
 	cJSON		*o, *u;
+	int		 rc;
 
 	chat_account(c, adapter_stream_usage(c->st));
 	if (fin == ADAPTER_STREAM_ABORTED || c->r->client_gone)
@@ -622,11 +633,10 @@ chat_stream_end(struct chat *c, int fin)
 	if (c->native)
 		return STEP_OK;		/* its own last event went out */
 	if (c->ing)
-		return chat_write_ingress(c, ingress_stream_end(c->ing, &c->rec.u,
-		    &c->out)) == 0 ? STEP_OK : STEP_FATAL;
+		return chat_end_written(c, chat_write_ingress(c,
+		    ingress_stream_end(c->ing, &c->rec.u, &c->out)));
 	if (c->mode != CHAT_LLM_NDJSON)
-		return chat_write(c, "data: [DONE]\n\n", 14) == 0 ? STEP_OK :
-		    STEP_FATAL;
+		return chat_end_written(c, chat_write(c, "data: [DONE]\n\n", 14));
 	o = cJSON_CreateObject();
 	cJSON_AddStringToObject(o, "type", "done");
 	u = cJSON_AddObjectToObject(o, "usage");
@@ -640,12 +650,9 @@ chat_stream_end(struct chat *c, int fin)
 	cJSON_AddStringToObject(o, "request_id", c->r->request_id);
 	json_add_str_or_null(o, "finish_reason", adapter_stream_finish_reason(c->st));
 	cJSON_AddStringToObject(o, "model", c->model);
-	if (chat_write_json_line(c, o, "", "\n") != 0) {
-		cJSON_Delete(o);
-		return STEP_FATAL;
-	}
+	rc = chat_write_json_line(c, o, "", "\n");
 	cJSON_Delete(o);
-	return STEP_OK;
+	return chat_end_written(c, rc);
 }
 
 static int
