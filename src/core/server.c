@@ -3,12 +3,12 @@
  * as many processes as it is told. Nothing here knows about a handler's data. */
 #include <errno.h>
 #include <fcntl.h>
-#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/epoll.h>
 
 #include <curl/curl.h>
 #include <fastcgi.h>
@@ -28,15 +28,20 @@ extern char **environ;
 static struct config	server_cfg;
 static char		server_cfg_path[1024];	/* where the config is (to be) */
 static int		server_fastcgi;		/* requests come from the FastCGI loop */
-static int		server_queued;		/* server_busy saw one since the last accept */
-/* What the loop waits on: the listening socket (slot 0) and the connections
- * the web server keeps open between requests (fastcgi_keep_conn, Apache's
- * enablereuse), however many it opens to this process. A full set stops
- * accepting new connections until the web server closes one. */
+/* What the loop waits on, one epoll set: the listening socket and the
+ * connections the web server keeps open between requests (fastcgi_keep_conn,
+ * Apache's enablereuse), however many it opens to this process. The listening
+ * socket may be shared by several processes (spawn-fcgi -F N): it is in the
+ * set as exclusive, so a new connection wakes one waiting process, not every
+ * one of them (with poll, each woke all the idle ones, and all but one found
+ * nothing to accept). A full set stops accepting new connections until the
+ * web server closes one. Level-triggered and read one event at a time, so
+ * epoll's ready list takes the ready connections in turn. */
 #define SERVER_KEPT_MAX	32
-static struct pollfd	server_fds[1 + SERVER_KEPT_MAX];
+static int		server_ep = -1;
 static int		server_nkept;
-static int		server_turn;	/* where server_pick looks first */
+static int		server_listening;	/* the listening socket is in the set */
+static int		server_ready = -1;	/* the fd a wait (or server_busy) found readable */
 static volatile sig_atomic_t server_stopping;	/* SIGTERM or SIGUSR1 came */
 static sigset_t		server_waitmask;	/* the signal mask while waiting */
 
@@ -300,29 +305,47 @@ server_handle_broken(struct req *r)
 int
 server_busy(void)
 {
-	if (!server_queued && server_fastcgi)
-		server_queued = poll(server_fds, 1 + server_nkept, 0) > 0;
-	return server_queued;
+	struct epoll_event ev;
+
+	if (server_ready < 0 && server_fastcgi && epoll_wait(server_ep, &ev, 1, 0) > 0)
+		server_ready = ev.data.fd;
+	return server_ready >= 0;
 }
 
-/* Keep a connection the web server will send its next request on. Its
- * pollfd's revents starts clear. The set has room: a full one accepts no
- * new connection, and a kept one left it while its request was served. */
+/* Put the listening socket in the set (exclusive; a kernel without
+ * EPOLLEXCLUSIVE, before 4.5, takes it plain) or take it out. */
+static int
+server_listen(int on)
+{
+	struct epoll_event ev = { .events = EPOLLIN | EPOLLEXCLUSIVE,
+				  .data.fd = FCGI_LISTENSOCK_FILENO };
+
+	if (on == server_listening)
+		return 0;
+	server_listening = on;
+	if (!on)
+		return epoll_ctl(server_ep, EPOLL_CTL_DEL, FCGI_LISTENSOCK_FILENO, NULL);
+	if (epoll_ctl(server_ep, EPOLL_CTL_ADD, FCGI_LISTENSOCK_FILENO, &ev) == 0)
+		return 0;
+	ev.events = EPOLLIN;
+	return epoll_ctl(server_ep, EPOLL_CTL_ADD, FCGI_LISTENSOCK_FILENO, &ev);
+}
+
+/* Keep a connection the web server will send its next request on. The set
+ * has room: a full one accepts no new connection, and a kept one left it
+ * while its request was served. */
 static void
 server_keep(int fd)
 {
-	struct pollfd	*p;
+	struct epoll_event ev = { .events = EPOLLIN, .data.fd = fd };
 
-	if (server_nkept == SERVER_KEPT_MAX) {	/* not reached; never overflow */
+	if (server_nkept == SERVER_KEPT_MAX ||	/* not reached; never overflow */
+	    epoll_ctl(server_ep, EPOLL_CTL_ADD, fd, &ev) != 0) {
 		close(fd);
 		return;
 	}
-	p = &server_fds[1 + server_nkept++];
-
-	p->fd = fd;
-	p->events = POLLIN;
-	p->revents = 0;
-	server_fds[0].fd = server_nkept < SERVER_KEPT_MAX ? FCGI_LISTENSOCK_FILENO : -1;
+	if (++server_nkept == SERVER_KEPT_MAX)
+		(void)server_listen(0);
 }
 
 static void
@@ -334,8 +357,8 @@ server_on_stop(int sig)
 
 /* SIGTERM and SIGUSR1 (the web server's "stop", which libfcgi's accept
  * obeyed) end the loop between requests: they are blocked while a request
- * is served and let in only while waiting for the next one (ppoll), so a
- * request in progress is never cut and none is lost to a race. */
+ * is served and let in only while waiting for the next one (epoll_pwait),
+ * so a request in progress is never cut and none is lost to a race. */
 static int
 server_signals(void)
 {
@@ -356,39 +379,29 @@ server_signals(void)
 	return 0;
 }
 
-/* The next connection the last poll saw readable, the listening socket
- * taking its turn with the kept connections (so that new connections do not
- * wait behind busy kept ones, nor they behind new ones): a kept connection
+/* The connection behind the fd a wait found readable: a kept connection
  * (its next request, or the web server closing it, which libfcgi sees),
  * taken out of the set; a new one, accepted here; -1 if none (a connection
  * another process took first: the listening socket is non-blocking, every
- * process on it is this program); -2 on an accept error. */
+ * process on it is this program); -2 on an error. */
 static int
-server_pick(void)
+server_take(int fd)
 {
-	int	 n = 1 + server_nkept, k, i, fd;
-
-	for (k = 0; k < n; k++) {
-		i = (server_turn + k) % n;
-		if (server_fds[i].revents == 0)
-			continue;
-		server_turn = i + 1;
-		if (i > 0) {
-			fd = server_fds[i].fd;
-			server_fds[i] = server_fds[server_nkept--];
-			server_fds[0].fd = FCGI_LISTENSOCK_FILENO;
-			return fd;
-		}
-		if ((fd = accept(FCGI_LISTENSOCK_FILENO, NULL, NULL)) >= 0)
-			return fd;
-		if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR &&
-		    errno != ECONNABORTED)
+	if (fd != FCGI_LISTENSOCK_FILENO) {
+		server_nkept--;
+		if (epoll_ctl(server_ep, EPOLL_CTL_DEL, fd, NULL) != 0 || server_listen(1) != 0)
 			return -2;
+		return fd;
 	}
+	if ((fd = accept(FCGI_LISTENSOCK_FILENO, NULL, NULL)) >= 0)
+		return fd;
+	if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR &&
+	    errno != ECONNABORTED)
+		return -2;
 	return -1;
 }
 
-/* Wait for the next request's connection (server_pick): accepted here,
+/* Wait for the next request's connection (server_take): accepted here,
  * not by libfcgi, whose accept also waits up to 2 s for a connection's
  * first bytes and dropped it unanswered when a signal came in that wait.
  * With deferred work the wait is at most SERVER_IDLE_MS, after which the
@@ -398,22 +411,23 @@ server_pick(void)
 static int
 server_wait(const struct program *prog)
 {
-	static const struct timespec idle = { 0, SERVER_IDLE_MS * 1000000L };
+	struct epoll_event ev;
 	int		 fd, pending, n;
 
-	for (;; server_queued = 0) {
+	for (;; server_ready = -1) {
 		if (server_stopping)
 			return -1;
 		pending = prog->deferred != NULL && prog->deferred();
-		if (!server_queued) {
-			n = ppoll(server_fds, 1 + server_nkept, pending ? &idle : NULL,
+		if (server_ready < 0) {
+			n = epoll_pwait(server_ep, &ev, 1, pending ? SERVER_IDLE_MS : -1,
 			    &server_waitmask);
 			if (n == 0)
 				(void)prog->idle();	/* none came within SERVER_IDLE_MS */
 			if (n <= 0)
 				continue;	/* or a signal: stop? */
+			server_ready = ev.data.fd;
 		}
-		if ((fd = server_pick()) != -1)
+		if ((fd = server_take(server_ready)) != -1)
 			return fd < 0 ? -1 : fd;
 	}
 }
@@ -431,7 +445,7 @@ server_accept(const struct program *prog, FCGX_Request *freq)
 
 	do {
 		fd = server_wait(prog);
-		server_queued = 0;	/* a new request: ask afresh */
+		server_ready = -1;	/* a new request: ask afresh */
 		if (fd < 0)
 			return -1;
 		freq->ipcFd = fd;
@@ -472,11 +486,10 @@ server_loop(const struct program *prog, int *okp)
 	if (FCGX_InitRequest(&freq, FCGI_LISTENSOCK_FILENO, 0) != 0 ||
 	    server_signals() != 0 ||
 	    fcntl(FCGI_LISTENSOCK_FILENO, F_SETFL,
-	    fcntl(FCGI_LISTENSOCK_FILENO, F_GETFL) | O_NONBLOCK) == -1)
+	    fcntl(FCGI_LISTENSOCK_FILENO, F_GETFL) | O_NONBLOCK) == -1 ||
+	    (server_ep = epoll_create1(EPOLL_CLOEXEC)) == -1 || server_listen(1) != 0)
 		return 1;
 	server_fastcgi = 1;
-	server_fds[0].fd = FCGI_LISTENSOCK_FILENO;
-	server_fds[0].events = POLLIN;
 	while (server_accept(prog, &freq) >= 0) {
 		if (*okp == -1 || *okp == 2) {
 			path = FCGX_GetParam("SWITCHBOARD_CONFIG", freq.envp);
@@ -503,8 +516,7 @@ server_loop(const struct program *prog, int *okp)
 		}
 	}
 	FCGX_Free(&freq, 1);
-	while (server_nkept > 0)
-		close(server_fds[server_nkept--].fd);
+	close(server_ep);	/* the kept connections close as the process exits */
 	return 0;
 }
 
