@@ -78,6 +78,7 @@ struct config {
 	/* [chat] */
 	int	 route_cache_s;		/* trust cached routes N s (0 = check each request) */
 	int	 key_cache_s;		/* trust a key's identity N s (needs route_cache_s) */
+	int	 node_stamps;		/* count changes in /dev/shm under the stamps lease */
 	int	 test_headers;		/* honour X-Switchboard-Timeout-Ms / -Heartbeat-Ms */
 	int	 auto_migrate;		/* programs bring an older schema up to date */
 	/* [sync] */

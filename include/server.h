@@ -39,6 +39,9 @@ struct program {
 	 * after SERVER_IDLE_MS without one. */
 	int			(*deferred)(void);
 	int			(*idle)(void);
+	/* After each request is answered and its connection finished or
+	 * kept, before the next wait (FastCGI only; may be NULL). */
+	void			(*answered)(void);
 };
 
 #define SERVER_IDLE_MS	2

@@ -20,7 +20,7 @@ out=$(find src -maxdepth 1 -name '*.c')
 # Layering: a file includes only headers of its own folder, of folders below
 # it, or include/ headers that belong to those folders.
 lib_h="buf error fixed hex json log sse csv prom tzbucket report netcheck price sbconst"
-core_h="$lib_h config db http server vault auth account migrate egress install lease stamp audit"
+core_h="$lib_h config db http server vault auth account migrate egress install lease stamp nodestamp audit"
 providers_h="$core_h catalog sync modellist prices"
 adapters_h="$providers_h adapter"
 ingress_h="$adapters_h ingress"

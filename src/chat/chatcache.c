@@ -15,6 +15,7 @@
 #include "chatcache.h"
 #include "db.h"
 #include "log.h"
+#include "nodestamp.h"
 #include "prices.h"
 #include "route.h"
 #include "sbconst.h"
@@ -340,7 +341,8 @@ cc_snap_fill(const char *stamps, struct chatcache_snap *s)
 	s->valid = stamps != NULL && strlen(stamps) < sizeof(s->fp);
 	if (s->valid)
 		snprintf(s->fp, sizeof(s->fp), "%s", stamps);
-	cc_global_stamp(s->valid ? strchr(stamps, '.') : NULL);
+	/* The host's count ("n…") moves with every change, everyone's or not. */
+	cc_global_stamp(!s->valid ? NULL : stamps[0] == 'n' ? stamps : strchr(stamps, '.'));
 }
 
 /* FNV-1a: a model's place in a circuit list. Two models with one hash only
@@ -466,10 +468,12 @@ chatcache_load_user(long long user_id, int global_rpm, struct quota_limits *lim,
 {
 	struct db_rows	 rows;
 	struct db_param	 p = db_int(user_id);
-	int		 rc;
+	char		 here[CHATCACHE_FP_MAX];
+	int		 rc, local;
 
 	memset(s, 0, sizeof(*s));
 	quota_limits_init(lim, global_rpm);
+	local = nodestamp_read(here, sizeof(here));	/* before what it guards */
 	if ((rc = db_query(SQL_SNAPSHOT_USER, &p, 1, &rows)) != DB_OK ||
 	    rows.nrows == 0) {
 		db_rows_free(&rows);
@@ -487,7 +491,7 @@ chatcache_load_user(long long user_id, int global_rpm, struct quota_limits *lim,
 	quota_limits_row(&rows, 8, lim, QUOTA_USER);
 	quota_concurrency_row(&rows, CC_COL_CONCURRENT, CC_COL_CONCURRENT + 1, lim);
 	quota_window_row(&rows, CC_COL_WINDOWS, CC_COL_WINDOWS + 1, lim);
-	cc_snap_fill(db_val(&rows, 0, CC_COL_STAMPS), s);
+	cc_snap_fill(local ? here : db_val(&rows, 0, CC_COL_STAMPS), s);
 	db_rows_free(&rows);
 	cc_circuits(user_id, s);
 	return 0;
@@ -509,7 +513,7 @@ cc_ident_reuse(struct req *r, const unsigned char hash[32], int global_rpm,
 		return 0;
 	if (cc_key_s > 0)
 		snprintf(fp, sizeof(fp), "%s", e->fp);
-	else if (cc_stamps(e->user_id, fp) != 0)
+	else if (!nodestamp_read(fp, sizeof(fp)) && cc_stamps(e->user_id, fp) != 0)
 		return cc_db_down(r);
 	if (strcmp(fp, e->fp) != 0 || cc_ident_use(r, e, global_rpm, lim, now) != 0)
 		return 0;
@@ -526,6 +530,8 @@ chatcache_load(struct req *r, int global_rpm, struct quota_limits *lim,
 	unsigned char	 hash[32];
 	struct db_rows	 rows;
 	struct db_param	 p;
+	char		 here[CHATCACHE_FP_MAX];
+	const char	*stamps;
 	int		 rc;
 
 	memset(s, 0, sizeof(*s));
@@ -540,6 +546,9 @@ chatcache_load(struct req *r, int global_rpm, struct quota_limits *lim,
 	if ((rc = cc_ident_reuse(r, hash, global_rpm, lim, s)) != 0)
 		return rc > 0 ? 0 : -1;	/* a miss leaves lim untouched */
 	rc = -1;
+	/* The host's stamps are read before what they guard, as the
+	 * database's are read with it. */
+	stamps = nodestamp_read(here, sizeof(here)) ? here : NULL;
 	p = db_bytes(hash, sizeof(hash));
 	if (auth_key_query(SQL_SNAPSHOT, SQL_SNAPSHOT_PREV, &p, &rows) != DB_OK) {
 		cc_db_down(r);
@@ -551,13 +560,14 @@ chatcache_load(struct req *r, int global_rpm, struct quota_limits *lim,
 	quota_limits_row(&rows, 13, lim, QUOTA_KEY);
 	quota_concurrency_row(&rows, CC_COL_CONCURRENT, CC_COL_CONCURRENT + 1, lim);
 	quota_window_row(&rows, CC_COL_WINDOWS, CC_COL_WINDOWS + 1, lim);
-	cc_snap_fill(db_val(&rows, 0, CC_COL_STAMPS), s);
+	if (stamps == NULL)
+		stamps = db_val(&rows, 0, CC_COL_STAMPS);
+	cc_snap_fill(stamps, s);
 	if (db_ll(&rows, 0, 7, 0)) {
 		p = db_int(r->who.key_id);
 		(void)db_exec(SQL_KEY_TOUCH, &p, 1, NULL, NULL);
 	}
-	cc_ident_put(r, hash, lim, db_val(&rows, 0, CC_COL_STAMPS),
-	    db_val(&rows, 0, CC_COL_VALID_US));
+	cc_ident_put(r, hash, lim, stamps, db_val(&rows, 0, CC_COL_VALID_US));
 	cc_circuits(r->who.user_id, s);
 	rc = 0;
 out:

@@ -213,7 +213,7 @@ circuit_ok(long long config_id, const char *model)
 	unsigned long long	 closed = 0;
 
 	if (db_exec(SQL_CIRCUIT_OK, p, 2, &closed, NULL) == DB_OK && closed > 0)
-		(void)stamp_config(config_id);
+		(void)stamp_circuit(config_id);
 }
 
 void
@@ -230,7 +230,7 @@ circuit_failed(long long config_id, const char *model, enum err_category cat)
 	if (db_exec(SQL_CIRCUIT_FAIL, p, 7, NULL, NULL) != DB_OK)
 		log_warn("circuit of config %lld not updated: %s", config_id, db_error());
 	else
-		(void)stamp_config(config_id);
+		(void)stamp_circuit(config_id);
 }
 
 void
@@ -244,5 +244,5 @@ circuit_cooldown(long long config_id, const char *model, int seconds)
 	if (db_exec(SQL_CIRCUIT_COOL, p, 3, NULL, NULL) != DB_OK)
 		log_warn("cooldown of config %lld not recorded: %s", config_id, db_error());
 	else
-		(void)stamp_config(config_id);
+		(void)stamp_circuit(config_id);
 }

@@ -212,6 +212,7 @@ config_apply_flags(struct config *cfg, char *err, size_t errsz)
 		{ "server", "log_debug", offsetof(struct config, log_debug), 0 },
 		{ "server", "auto_migrate", offsetof(struct config, auto_migrate), 1 },
 		{ "chat", "test_headers", offsetof(struct config, test_headers), 0 },
+		{ "chat", "node_stamps", offsetof(struct config, node_stamps), 1 },
 		{ "database", "sync_wait", offsetof(struct config, db_sync_wait), 0 },
 	};
 	const char	*v;

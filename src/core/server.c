@@ -20,6 +20,7 @@
 #include "install.h"
 #include "log.h"
 #include "migrate.h"
+#include "nodestamp.h"
 #include "server.h"
 #include "vault.h"
 
@@ -249,6 +250,7 @@ server_init(const struct program *prog, const char *path)
 		return -1;
 	}
 	db_configure(&server_cfg);
+	nodestamp_configure(&server_cfg);
 	if (migrate_auto(&server_cfg) == -1)
 		return -1;
 	if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK)
@@ -514,6 +516,8 @@ server_loop(const struct program *prog, int *okp)
 			server_keep(freq.ipcFd);
 			freq.ipcFd = -1;
 		}
+		if (ok == 1 && prog->answered != NULL)
+			prog->answered();
 	}
 	FCGX_Free(&freq, 1);
 	close(server_ep);	/* the kept connections close as the process exits */

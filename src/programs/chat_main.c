@@ -8,6 +8,7 @@
 #include "auth.h"
 #include "catalog.h"
 #include "chat.h"
+#include "nodestamp.h"
 #include "respstore.h"
 #include "route.h"
 #include "server.h"
@@ -209,7 +210,9 @@ main(void)
 		.nroutes = sizeof(routes) / sizeof(routes[0]),
 		.init = chat_init, .fini = chat_fini,
 		/* usage rows deferred while requests queue (spool.h) */
-		.deferred = spool_deferred, .idle = spool_flush
+		.deferred = spool_deferred, .idle = spool_flush,
+		/* the host's stamps lease, renewed while requests come (nodestamp.h) */
+		.answered = nodestamp_tend
 	};
 
 	return server_run(&prog);

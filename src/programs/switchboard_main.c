@@ -19,20 +19,24 @@
 #include "db.h"
 #include "health.h"
 #include "log.h"
+#include "nodestamp.h"
 #include "rollup.h"
 #include "sbconst.h"
 #include "spool.h"
+#include "stamp.h"
 #include "sync.h"
 #include "vault.h"
 
 static int	cmd_user(const struct config *, int, char **);
 static int	cmd_check(const struct config *, int, char **);
 static int	cmd_rotate_key(const struct config *, int, char **);
+static int	cmd_stamp(const struct config *, int, char **);
 
 static const struct cli_command commands[] = {
 	{ "migrate", cli_migrate, "migrate                      apply pending sql/ migrations" },
 	{ "user",    cmd_user,    "user add NAME [--admin]      create a user (password on stdin)" },
 	{ "check",   cmd_check,   "check                        validate the config and the database" },
+	{ "stamp",   cmd_stamp,   "stamp                        after editing the database by hand: every process drops what it cached" },
 	{ "rollup",  rollup_cli,  "rollup [--rebuild[-from D]]  roll the usage log up into hourly totals (cron)" },
 	{ "prune",   rollup_prune_cli, "prune [--days N]             delete rolled-up raw usage rows past retention" },
 	{ "sync",    sync_cli,    "sync --all                   fetch every active provider config's model list (cron)" },
@@ -108,6 +112,24 @@ cmd_user(const struct config *cfg, int argc, char **argv)
 	return 0;
 }
 
+/* Everyone's change stamp (stamp.h): what the chat path cached is read
+ * again on the next request, in every process of every node. */
+static int
+cmd_stamp(const struct config *cfg, int argc, char **argv)
+{
+	(void)cfg;
+	(void)argv;
+	if (argc != 1) {
+		fprintf(stderr, "usage: switchboard stamp\n");
+		return 2;
+	}
+	if (stamp_global() != 0) {
+		fprintf(stderr, "stamp: database error: %s\n", db_error());
+		return 1;
+	}
+	return 0;
+}
+
 /* Provider keys (catalog), then webhook URLs (alerts). */
 static int
 cmd_rotate_key(const struct config *cfg, int argc, char **argv)
@@ -173,6 +195,7 @@ main(int argc, char **argv)
 	}
 	vault_init(&cfg);
 	db_configure(&cfg);
+	nodestamp_configure(&cfg);
 	curl_global_init(CURL_GLOBAL_DEFAULT);
 	for (i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
 		if (strcmp(argv[1], commands[i].name) == 0)

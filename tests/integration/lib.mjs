@@ -107,14 +107,15 @@ export async function gatewayKey(session, fields = {}) {
 }
 
 // Rows of a query against the test database, as arrays of strings (NULL → null).
-// A test that edits what the chat path caches by hand bumps everyone's
-// change stamp, as an operator does after editing the database (docs/chat.md).
+// A test that edits what the chat path caches by hand then runs
+// `switchboard stamp`, as an operator does after editing the database
+// (docs/chat.md).
 const CACHED = /\b(INSERT|UPDATE|DELETE|REPLACE)\b[\s\S]*\b(user_api_providers|api_providers|aggregator_models|model_aliases|circuit_state|gateway_keys|users|user_rate_limits|user_budgets|site_settings)\b/i;
 
 export function sql(query) {
-  if (CACHED.test(query)) query = query.replace(/;\s*$/, '') + ';\nUPDATE route_stamps SET gen = gen + 1 WHERE scope_id = 0';
   const out = execFileSync('mariadb', [`--defaults-file=${process.env.MYCNF}`, '-uroot',
     '-N', '-B', '--raw', 'switchboard', '-e', query], { encoding: 'utf8' });
+  if (CACHED.test(query)) execFileSync(process.env.CLI, ['stamp'], { stdio: ['ignore', 'ignore', 'inherit'] });
   return out.split('\n').filter((l) => l !== '').map((l) => l.split('\t').map((v) => (v === 'NULL' ? null : v)));
 }
 
