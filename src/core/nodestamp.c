@@ -51,7 +51,8 @@ static const char SQL_CONTEST[] =
 static const char SQL_TERM_LEFT[] =
     "SELECT TIMESTAMPDIFF(MICROSECOND, NOW(6), lease_until) FROM stamp_lease WHERE id = 1";
 
-static char			 ns_path[64];	/* "" = not used */
+static char			 ns_path[80];	/* "" = not used */
+static int			 ns_own;	/* ns_path is this user's own (ns_open) */
 static struct ns_segment	*ns_seg;
 static int64_t			 ns_retry_ms;
 
@@ -82,6 +83,7 @@ nodestamp_configure(const struct config *cfg)
 		munmap(ns_seg, sizeof(*ns_seg));
 	ns_seg = NULL;
 	ns_path[0] = '\0';
+	ns_own = 0;
 	if (!cfg->node_stamps)
 		return;
 	snprintf(port, sizeof(port), "%d", cfg->db_port);
@@ -116,6 +118,25 @@ ns_create(void)
 	return ok ? open(ns_path, O_RDWR | O_CLOEXEC | O_NOFOLLOW) : -1;
 }
 
+/* The segment's fd: the host's, or where another user made that one (a
+ * root-run program first, say), this user's own beside it, which makes
+ * this user's processes a node of their own in the lease. -1: none. */
+static int
+ns_open(int create)
+{
+	int		 fd = open(ns_path, O_RDWR | O_CLOEXEC | O_NOFOLLOW);
+	size_t		 len = strlen(ns_path);
+
+	if (fd == -1 && errno == EACCES && !ns_own) {
+		ns_own = 1;
+		snprintf(ns_path + len, sizeof(ns_path) - len, "-u%u", (unsigned)geteuid());
+		fd = open(ns_path, O_RDWR | O_CLOEXEC | O_NOFOLLOW);
+	}
+	if (fd == -1 && errno == ENOENT && create)
+		fd = ns_create();
+	return fd;
+}
+
 /* The host's segment, mapped once per process. create: make it when there
  * is none (the chat path's tending does; a writer only joins one).
  * hurried: the chat path, which after a failed open asks again only a
@@ -134,9 +155,7 @@ ns_map(int create, int hurried)
 	now = ns_now_ms();
 	if (hurried && now < ns_retry_ms)
 		return NULL;
-	fd = open(ns_path, O_RDWR | O_CLOEXEC | O_NOFOLLOW);
-	if (fd == -1 && errno == ENOENT && create)
-		fd = ns_create();
+	fd = ns_open(create);
 	ns_retry_ms = now + NS_RETRY_MS;
 	if (fd == -1)
 		return NULL;
